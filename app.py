@@ -1,0 +1,15 @@
+"""Entry point. `python app.py` runs the embedded demo; `flask --app app` and gunicorn use `app`."""
+
+import os
+
+from portal import create_app
+
+if __name__ == "__main__":
+    os.environ.setdefault("PORTAL_DEMO", "1")
+
+app = create_app()
+
+if __name__ == "__main__":
+    from portal.demo.server import serve
+
+    serve(app, port=int(os.environ.get("PORT", "5000")))

@@ -1,0 +1,80 @@
+"""The Dealer Network Portal: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.config import load_config
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_bootstrap import Bootstrap5
+
+    from portal import models  # noqa: F401  (the whole schema, for Alembic)
+    from portal.auth.sessions import load_user_from_session
+    from portal.database import configure_engine
+    from portal.extensions import babel, csrf, db, login_manager, migrate
+    from portal.i18n import select_locale
+
+    db.init_app(app)
+    configure_engine(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    Bootstrap5(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are checked against the database
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message_category = "info"
+    login_manager.request_loader(load_user_from_session)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import blueprints as admin_blueprints
+    from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
+    from portal.health import bp as health_bp
+    from portal.network.views import blueprints as network_blueprints
+
+    for blueprint in (auth_bp, dashboard_bp, health_bp, *network_blueprints, *admin_blueprints):
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from portal.access import enforce_access_rules
+    from portal.i18n import register_template_helpers
+    from portal.security import register_security
+
+    register_security(app)
+    app.before_request(enforce_access_rules)
+    register_template_helpers(app)
+
+
+def register_errors(app: Flask) -> None:
+    from portal.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)

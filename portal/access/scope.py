@@ -1,0 +1,98 @@
+"""Object scope for the network registry: who sees which region, dealer and store."""
+
+from __future__ import annotations
+
+from flask import abort, g, has_request_context
+from sqlalchemy import ColumnElement, Select, false, select, true
+
+from portal.extensions import db
+from portal.models import Dealer, Region, Store, User, supervisor_regions
+
+
+def region_ids_of(user: User) -> frozenset[int]:
+    """A supervisor's regions, read from the database once per request (never from the session)."""
+    cache_key = f"_region_ids_{user.id}"
+    if has_request_context() and cache_key in g:
+        return g.get(cache_key)
+    ids = frozenset(
+        db.session.scalars(
+            select(supervisor_regions.c.region_id).where(supervisor_regions.c.user_id == user.id)
+        )
+    )
+    if has_request_context():
+        setattr(g, cache_key, ids)
+    return ids
+
+
+def dealer_scope(user: User, dealer_id_column: ColumnElement[int]) -> ColumnElement[bool]:
+    """A WHERE clause limiting any row with a dealer id to what `user` may see."""
+    if user.is_admin:
+        return true()
+    if user.is_supervisor:
+        region_ids = region_ids_of(user)
+        if not region_ids:
+            return false()
+        in_regions = select(Dealer.id).where(Dealer.region_id.in_(region_ids))
+        return dealer_id_column.in_(in_regions.scalar_subquery())
+    if user.is_dealer and user.dealer_id is not None:
+        return dealer_id_column == user.dealer_id
+    return false()
+
+
+def visible_regions(user: User) -> Select[tuple[Region]]:
+    query = select(Region).order_by(Region.name)
+    if user.is_admin:
+        return query
+    if user.is_supervisor:
+        return query.where(Region.id.in_(region_ids_of(user)))
+    return query.where(
+        Region.id.in_(select(Dealer.region_id).where(Dealer.id == user.dealer_id).scalar_subquery())
+    )
+
+
+def visible_dealers(user: User) -> Select[tuple[Dealer]]:
+    return select(Dealer).where(dealer_scope(user, Dealer.id))
+
+
+def visible_stores(user: User) -> Select[tuple[Store]]:
+    return select(Store).where(dealer_scope(user, Store.dealer_id))
+
+
+def can_view_dealer(user: User, dealer: Dealer) -> bool:
+    if user.is_admin:
+        return True
+    if user.is_supervisor:
+        return dealer.region_id in region_ids_of(user)
+    return user.is_dealer and user.dealer_id == dealer.id
+
+
+def can_edit_dealer_contact(user: User, dealer: Dealer) -> bool:
+    """Admins edit everything; supervisors edit contact details of their regions' dealers."""
+    return user.is_admin or (user.is_supervisor and can_view_dealer(user, dealer))
+
+
+def can_manage_registry(user: User) -> bool:
+    """Create, edit, move and deactivate regions, dealers, stores, product lines and users."""
+    return user.is_admin
+
+
+def can_view_store(user: User, store: Store) -> bool:
+    return can_view_dealer(user, store.dealer)
+
+
+def can_edit_store(user: User, store: Store) -> bool:
+    return user.is_admin
+
+
+def get_dealer_or_404(user: User, dealer_id: int) -> Dealer:
+    dealer = db.session.get(Dealer, dealer_id)
+    if dealer is None or not can_view_dealer(user, dealer):
+        abort(404)
+    return dealer
+
+
+def get_store_or_404(user: User, store_id: int) -> Store:
+    store = db.session.get(Store, store_id)
+    if store is None or not can_view_store(user, store):
+        abort(404)
+    return store

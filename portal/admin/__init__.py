@@ -1,0 +1,1 @@
+"""Head-office administration: users and the activity log."""

@@ -1,0 +1,47 @@
+"""Browse and filter the activity log (admins only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+
+from portal.access import admin_only
+from portal.admin.forms import ActivityFilterForm
+from portal.extensions import db
+from portal.listing import like_pattern
+from portal.models import ActivityEntry
+
+bp = Blueprint("activity", __name__, url_prefix="/admin/activity")
+
+
+@bp.route("/")
+@admin_only
+def index():
+    form = ActivityFilterForm(request.args)
+    query = select(ActivityEntry)
+    if form.validate():
+        if form.actor.data:
+            query = query.where(
+                ActivityEntry.actor_email.ilike(like_pattern(form.actor.data), escape="\\")
+            )
+        if form.action.data:
+            query = query.where(
+                ActivityEntry.action.ilike(like_pattern(form.action.data), escape="\\")
+            )
+        if form.object_type.data:
+            query = query.where(ActivityEntry.object_type == form.object_type.data)
+        if form.outcome.data:
+            query = query.where(ActivityEntry.outcome == form.outcome.data)
+        if form.since.data:
+            query = query.where(ActivityEntry.at >= datetime.combine(form.since.data, time(), UTC))
+        if form.until.data:
+            end = datetime.combine(form.until.data + timedelta(days=1), time(), UTC)
+            query = query.where(ActivityEntry.at < end)
+    query = query.order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
+    page = db.paginate(
+        query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("admin/activity/index.html", form=form, page=page, args=args)

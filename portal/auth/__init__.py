@@ -1,0 +1,1 @@
+"""Sign-in, sessions and the signed-in user's own account."""

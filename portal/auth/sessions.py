@@ -1,0 +1,119 @@
+"""Server-side sessions: revocable, with idle and absolute timeouts (check S8)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from flask import current_app, g, request, session
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from portal.database import SAFE_METHODS, write_intent
+from portal.extensions import db
+from portal.models import User, UserSession
+from portal.models.base import utcnow
+
+SESSION_KEY = "sid"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, *, ip_address: str, user_agent: str) -> str:
+    """Create a session row and return the token for the cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            token_hash=_digest(token),
+            user=user,
+            ip_address=ip_address[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    return token
+
+
+def is_expired(record: UserSession, now: datetime) -> bool:
+    config = current_app.config
+    return (
+        now - record.last_seen_at > config["SESSION_IDLE_TIMEOUT"]
+        or now - record.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]
+    )
+
+
+def find_live_session(token: str) -> UserSession | None:
+    record = db.session.scalar(
+        select(UserSession).where(
+            UserSession.token_hash == _digest(token), UserSession.ended_at.is_(None)
+        )
+    )
+    if record is None or is_expired(record, utcnow()):
+        return None
+    return record
+
+
+def end_session(record: UserSession, reason: str) -> None:
+    record.ended_at = utcnow()
+    record.end_reason = reason
+
+
+def end_sessions_of(user: User, reason: str, *, keep: UserSession | None = None) -> int:
+    """End every live session of `user` (but `keep`); returns how many were ended."""
+    query = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    result = db.session.execute(
+        query.values(ended_at=utcnow(), end_reason=reason).execution_options(
+            synchronize_session=False
+        )
+    )
+    return result.rowcount or 0
+
+
+def live_sessions_of(user: User) -> list[UserSession]:
+    now = utcnow()
+    records = db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc())
+    )
+    return [record for record in records if not is_expired(record, now)]
+
+
+def current_session() -> UserSession | None:
+    return g.get("user_session")
+
+
+def load_user_from_session(_request: object) -> User | None:
+    """Flask-Login request loader: the cookie's token must match a live session row."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    record = find_live_session(token)
+    if record is None or not record.user.active:
+        session.pop(SESSION_KEY, None)
+        return None
+    g.user_session = record
+    _touch(record)
+    return record.user
+
+
+def _touch(record: UserSession) -> None:
+    """Keep last_seen_at fresh (at most once a minute) for the idle timeout."""
+    now = utcnow()
+    if now - record.last_seen_at < current_app.config["SESSION_TOUCH_INTERVAL"]:
+        return
+    if request.method in SAFE_METHODS:
+        # A read-only request never commits: write on a connection of our own.
+        with write_intent(), db.engine.begin() as connection:
+            connection.execute(
+                update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now)
+            )
+        set_committed_value(record, "last_seen_at", now)
+    else:
+        record.last_seen_at = now  # committed with the request's own write

@@ -1,0 +1,152 @@
+"""Sign in and out, change password, see and end sessions, choose the language."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import public, signed_in
+from portal.auth import passwords, services, sessions
+from portal.auth.forms import ChangePasswordForm, LocaleForm, SignInForm
+from portal.extensions import db
+from portal.forms import ButtonForm
+from portal.security import is_safe_redirect
+
+bp = Blueprint("auth", __name__)
+
+
+def _home() -> str:
+    return url_for("dashboard.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = SignInForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = services.sign_in(
+                email=form.email.data,
+                password=form.password.data,
+                ip_address=request.remote_addr or "",
+                user_agent=request.user_agent.string,
+            )
+        except services.SignInThrottled:
+            db.session.commit()
+            flash(_("Too many failed sign-ins. Wait a few minutes and try again."), "danger")
+            return render_template("auth/sign_in.html", form=form), 429
+        db.session.commit()
+        if result is None:
+            flash(_("Invalid email or password."), "danger")
+            status = 200
+        else:
+            session.clear()  # a new session (and CSRF token) at every sign-in
+            session.permanent = True
+            session[sessions.SESSION_KEY] = result.token
+            target = form.next.data
+            return redirect(target if is_safe_redirect(target) else _home())
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in(during_password_change=True)
+def sign_out():
+    if ButtonForm().validate_on_submit():
+        services.sign_out(current_user, sessions.current_session())
+        db.session.commit()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account")
+@signed_in
+def account():
+    return render_template(
+        "auth/account.html",
+        live_sessions=sessions.live_sessions_of(current_user),
+        this_session=sessions.current_session(),
+        button=ButtonForm(),
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in(during_password_change=True)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                keep=sessions.current_session(),
+            )
+        except services.WrongPassword:
+            db.session.commit()  # keep the failed attempt in the activity log
+            form.current_password.errors.append(_("This is not your current password."))
+        except passwords.WeakPassword as error:
+            db.session.rollback()
+            form.new_password.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your password was changed. Your other sessions were signed out."), "success")
+            return redirect(_home())
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@signed_in
+def end_session(session_id: int):
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    this = sessions.current_session()
+    if this is not None and this.id == session_id:
+        abort(400)
+    if not services.end_own_session(current_user, session_id):
+        abort(404)
+    db.session.commit()
+    flash(_("The session was ended."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@signed_in
+def end_other_sessions():
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    services.end_other_sessions(current_user, keep=sessions.current_session())
+    db.session.commit()
+    flash(_("Your other sessions were signed out."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/locale", methods=["POST"])
+@public
+def set_locale():
+    form = LocaleForm()
+    form.locale.choices = list(current_app.config["LANGUAGES"].items())
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        services.set_locale(current_user, form.locale.data)
+        db.session.commit()
+    session["locale"] = form.locale.data
+    target = form.next.data
+    return redirect(target if is_safe_redirect(target) else _home())

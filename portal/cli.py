@@ -1,0 +1,79 @@
+"""Command-line verbs (`flask --app app <verb>`): thin wrappers that call services and commit."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from portal.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+
+
+def database_is_empty() -> bool:
+    from portal.models import Region, User
+
+    return db.session.scalar(select(User.id).limit(1)) is None and (
+        db.session.scalar(select(Region.id).limit(1)) is None
+    )
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "dealer"]), required=True)
+@click.option("--name", default=None, help="Display name (defaults to the email's local part).")
+@click.option("--dealer", "dealer_code", default=None, help="Dealer code, for dealer users.")
+@click.option("--region", "region_codes", multiple=True, help="Region code, for supervisors.")
+@click.password_option(prompt="Password", confirmation_prompt=True)
+def create_user(
+    email: str,
+    role: str,
+    name: str | None,
+    dealer_code: str | None,
+    region_codes: tuple[str, ...],
+    password: str,
+) -> None:
+    """Create a user; asks for the password."""
+    from portal.admin import services
+    from portal.models import Dealer, Region
+
+    dealer = db.session.scalar(select(Dealer).where(Dealer.code == (dealer_code or "").upper()))
+    regions = db.session.scalars(
+        select(Region).where(Region.code.in_([c.upper() for c in region_codes]))
+    ).all()
+    values = {
+        "email": email,
+        "name": name or email.split("@")[0],
+        "role": role,
+        "dealer_id": dealer.id if dealer else None,
+        "region_ids": [r.id for r in regions],
+        "password": password,
+    }
+    try:
+        user = services.create_user(values, must_change_password=False)
+    except services.UserError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.field}: {error.message}") from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo network into an empty database."""
+    from portal.demo import DEMO_PASSWORD
+    from portal.demo import seed_demo as load
+
+    if not database_is_empty():
+        raise click.ClickException(
+            "The database already has data; the demo loads only into an empty one."
+        )
+    demo = load()
+    db.session.commit()
+    click.echo(f"Demo network loaded. Every account's password is {DEMO_PASSWORD!r}:")
+    for email, description in demo.accounts():
+        click.echo(f"  {email:34} {description}")

@@ -1,0 +1,126 @@
+"""Configuration: defaults here, then instance/config.py, then PORTAL_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
+
+
+class ConfigError(RuntimeError):
+    """Raised when the portal cannot start with the configuration it was given."""
+
+
+class Defaults:
+    """Every setting the portal reads, with the value used when nothing overrides it."""
+
+    # Demo mode: `python app.py` or PORTAL_DEMO=1. Generates a secret key, allows http cookies.
+    DEMO = False
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/portal.sqlite3
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+    # Requests and uploads
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    TRUSTED_HOSTS: list[str] | None = None
+    PROXY_FIX_HOPS = 0  # number of reverse proxies in front, for client addresses
+
+    # Sessions (S8)
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE: bool | None = None  # None: True unless demo mode
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+
+    # Sign-in throttling (S9): failures within the window before refusing
+    SIGNIN_WINDOW = timedelta(minutes=15)
+    SIGNIN_MAX_FAILURES_PER_ACCOUNT = 5
+    SIGNIN_MAX_FAILURES_PER_ADDRESS = 30
+
+    # Passwords (S10): argon2id, OWASP minimum is m=19 MiB, t=2, p=1
+    ARGON2_MEMORY_KIB = 19456
+    ARGON2_TIME_COST = 2
+    ARGON2_PARALLELISM = 1
+    PASSWORD_MIN_LENGTH = 10
+
+    # Forms
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Language
+    LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    # Lists
+    PAGE_SIZE = 25
+
+    # Bootstrap-Flask serves Bootstrap from the package itself
+    BOOTSTRAP_SERVE_LOCAL = True
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill app.config from defaults, instance/config.py, PORTAL_* env vars, then overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PORTAL")
+    if "DATABASE_URL" in app.config:
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.pop("DATABASE_URL")
+    if overrides:
+        app.config.update(overrides)
+    _normalise(app)
+
+
+def _normalise(app: Flask) -> None:
+    config = app.config
+    demo = _as_bool(config["DEMO"])
+    config["DEMO"] = demo
+    if config.get("SQLALCHEMY_DATABASE_URI") is None:
+        database = Path(app.instance_path) / "portal.sqlite3"
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if config["SESSION_COOKIE_SECURE"] is None:
+        config["SESSION_COOKIE_SECURE"] = not demo
+    if isinstance(config.get("TRUSTED_HOSTS"), str):
+        config["TRUSTED_HOSTS"] = [
+            h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h.strip()
+        ]
+    for key in ("SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT", "SIGNIN_WINDOW"):
+        if isinstance(config[key], int | float):
+            config[key] = timedelta(seconds=config[key])
+    if not config.get("SECRET_KEY"):
+        if not demo:
+            raise ConfigError(
+                "PORTAL_SECRET_KEY is not set. Set it to a long random value, for example\n"
+                "  export PORTAL_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')\n"  # noqa: E501
+                "or run the demo with `python app.py` (or PORTAL_DEMO=1)."
+            )
+        config["SECRET_KEY"] = demo_secret_key(Path(app.instance_path))
+
+
+def demo_secret_key(instance: Path) -> str:
+    """Return the demo secret key, generating it once into instance/ with mode 0600."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        key = secrets.token_hex(32)
+        handle.write(key)
+    return key
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)

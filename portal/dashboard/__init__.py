@@ -1,0 +1,1 @@
+"""Home pages: where each role starts the day."""

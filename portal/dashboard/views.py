@@ -1,0 +1,84 @@
+"""Each role's home page: who you are and where to go."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal import access
+from portal.access import public, signed_in
+from portal.extensions import db
+from portal.models import ActivityEntry, Dealer, DealerStatus, ProductLine, Region, Store, User
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/home")
+@signed_in
+def home():
+    if current_user.is_dealer:
+        return _dealer_home()
+    if current_user.is_supervisor:
+        return _supervisor_home()
+    return _admin_home()
+
+
+def _count(model, *conditions) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+
+
+def _admin_home():
+    counts = {
+        "regions": _count(Region, Region.active.is_(True)),
+        "dealers": _count(Dealer, Dealer.active.is_(True)),
+        "stores": _count(Store, Store.active.is_(True)),
+        "product_lines": _count(ProductLine, ProductLine.active.is_(True)),
+        "users": _count(User, User.active.is_(True)),
+    }
+    recent = db.session.scalars(
+        select(ActivityEntry).order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc()).limit(10)
+    ).all()
+    return render_template("dashboard/admin.html", counts=counts, recent=recent)
+
+
+def _supervisor_home():
+    regions = db.session.scalars(access.visible_regions(current_user)).all()
+    rows = db.session.execute(
+        select(Dealer.region_id, Dealer.status, func.count())
+        .where(access.dealer_scope(current_user, Dealer.id), Dealer.active.is_(True))
+        .group_by(Dealer.region_id, Dealer.status)
+    ).all()
+    by_region: dict[int, dict[str, int]] = {region.id: {} for region in regions}
+    for region_id, status, count in rows:
+        by_region.setdefault(region_id, {})[DealerStatus(status).value] = count
+    store_count = db.session.scalar(
+        select(func.count()).select_from(
+            access.visible_stores(current_user).where(Store.active.is_(True)).subquery()
+        )
+    )
+    return render_template(
+        "dashboard/supervisor.html",
+        regions=regions,
+        by_region=by_region,
+        store_count=store_count,
+        statuses=DealerStatus,
+    )
+
+
+def _dealer_home():
+    dealer = current_user.dealer
+    stores = db.session.scalars(
+        select(Store)
+        .where(Store.dealer_id == current_user.dealer_id, Store.active.is_(True))
+        .order_by(Store.code)
+    ).all()
+    return render_template("dashboard/dealer.html", dealer=dealer, stores=stores)

@@ -1,0 +1,64 @@
+"""Engine settings: SQLite pragmas and transaction mode (check R5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.extensions import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    """Mark the transactions begun inside as writes, so SQLite takes the write lock first."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def wants_write_lock() -> bool:
+    """Writes start with BEGIN IMMEDIATE: unsafe requests, CLI commands and marked blocks.
+
+    In WAL mode a deferred transaction that reads and then writes fails at once with
+    "database is locked" when another writer got in between; IMMEDIATE waits instead.
+    """
+    if _write_intent.get():
+        return True
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    return True
+
+
+def configure_engine(app: Flask) -> None:
+    """Install SQLite pragmas and explicit BEGIN handling on the app's engine."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN is always DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")

@@ -1,0 +1,36 @@
+"""`python app.py`: migrate the embedded database, load the demo when empty, serve."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_migrate import upgrade
+
+from portal.cli import database_is_empty
+from portal.demo import DEMO_PASSWORD, seed_demo
+from portal.extensions import db
+
+
+def prepare(app: Flask) -> list[tuple[str, str]]:
+    """Upgrade the schema; seed the demo into an empty database. Returns the demo accounts."""
+    with app.app_context():
+        upgrade()
+        if not database_is_empty():
+            return []
+        demo = seed_demo()
+        db.session.commit()
+        return demo.accounts()
+
+
+def serve(app: Flask, *, port: int) -> None:
+    accounts = prepare(app)
+    print(f"Dealer Network Portal on http://127.0.0.1:{port}")
+    if accounts:
+        print(f"Demo accounts (password {DEMO_PASSWORD!r}):")
+        for email, description in accounts:
+            print(f"  {email:34} {description}")
+    else:
+        print(
+            f"Demo accounts: admin@demo.example, north.supervisor@demo.example, "
+            f"south.supervisor@demo.example, <dealer code>@demo.example; password {DEMO_PASSWORD!r}"
+        )
+    app.run(host="127.0.0.1", port=port, debug=False, threaded=True)

@@ -1,0 +1,1 @@
+"""The network registry: regions, dealers, stores and product lines."""

@@ -1,0 +1,240 @@
+"""Dealer pages: list, search, export, import, profile, edit, move, deactivate."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
+
+from portal import access, activity, listing
+from portal.access import admin_only, signed_in, staff_only
+from portal.csvio import CsvRejected, csv_response
+from portal.extensions import db
+from portal.forms import ButtonForm
+from portal.models import Dealer, DealerKind, DealerStatus, Region, Store, User
+from portal.network import csv_import, services
+from portal.network.editing import save_form, toggle_active
+from portal.network.forms import (
+    DealerContactForm,
+    DealerEditForm,
+    DealerForm,
+    ImportForm,
+    MoveDealerForm,
+)
+
+bp = Blueprint("dealers", __name__, url_prefix="/dealers")
+
+SORTABLE = {
+    "code": Dealer.code,
+    "name": Dealer.name,
+    "city": Dealer.city,
+    "region": Region.name,
+    "status": Dealer.status,
+    "kind": Dealer.kind,
+}
+FILTERS = ("region", "kind", "status", "inactive")
+
+
+def _scoped_query(params: listing.ListParams):
+    query = access.visible_dealers(current_user).join(Dealer.region)
+    query = listing.search(query, [Dealer.code, Dealer.name, Dealer.city], params.q)
+    filters = params.filters
+    if filters.get("region", "").isdigit():
+        query = query.where(Dealer.region_id == int(filters["region"]))
+    if filters.get("kind") in DealerKind.__members__.values():
+        query = query.where(Dealer.kind == filters["kind"])
+    if filters.get("status") in DealerStatus.__members__.values():
+        query = query.where(Dealer.status == filters["status"])
+    if filters.get("inactive") != "1":
+        query = query.where(Dealer.active.is_(True))
+    return listing.order(query, params, SORTABLE, Dealer.id)
+
+
+@bp.route("/")
+@signed_in
+def index():
+    if current_user.is_dealer:
+        return redirect(url_for("dealers.detail", dealer_id=current_user.dealer_id))
+    params = listing.read_params(SORTABLE, "code", FILTERS)
+    query = _scoped_query(params).options(contains_eager(Dealer.region))
+    page = listing.paginate(query, params)
+    store_counts = _store_counts([dealer.id for dealer in page.items])
+    regions = db.session.scalars(access.visible_regions(current_user)).all()
+    return render_template(
+        "network/dealers/index.html",
+        page=page,
+        params=params,
+        store_counts=store_counts,
+        regions=regions,
+        kinds=DealerKind,
+        statuses=DealerStatus,
+    )
+
+
+def _store_counts(dealer_ids: list[int]) -> dict[int, int]:
+    if not dealer_ids:
+        return {}
+    rows = db.session.execute(
+        select(Store.dealer_id, func.count())
+        .where(Store.dealer_id.in_(dealer_ids), Store.active.is_(True))
+        .group_by(Store.dealer_id)
+    )
+    return dict(rows.tuples().all())
+
+
+@bp.route("/export.csv")
+@staff_only
+def export():
+    params = listing.read_params(SORTABLE, "code", FILTERS)
+    dealers = db.session.scalars(_scoped_query(params).options(contains_eager(Dealer.region)))
+    header = [*list(csv_import.DEALER_COLUMNS), "active"]
+    rows = (
+        [
+            d.code,
+            d.name,
+            d.kind,
+            d.status,
+            d.region.code,
+            d.contact_person,
+            d.phone,
+            d.email,
+            d.address,
+            d.city,
+            d.contract_start,
+            d.contract_end,
+            "yes" if d.active else "no",
+        ]
+        for d in dealers
+    )
+    activity.record("dealer.export", details={"q": params.q, **params.filters})
+    db.session.commit()
+    return csv_response("dealers.csv", header, rows)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@admin_only
+def import_csv():
+    form = ImportForm()
+    errors = []
+    if form.validate_on_submit():
+        try:
+            result = csv_import.import_dealers(form.file.data)
+        except CsvRejected as rejected:
+            db.session.rollback()
+            errors = rejected.errors
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Import done: %(created)d created, %(updated)d updated.",
+                    created=result.created,
+                    updated=result.updated,
+                ),
+                "success",
+            )
+            return redirect(url_for("dealers.index"))
+    return render_template(
+        "network/import.html",
+        form=form,
+        errors=errors,
+        columns=csv_import.DEALER_COLUMNS,
+        title=_("Import dealers"),
+        back=url_for("dealers.index"),
+    ), (422 if errors else 200)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_only
+def create():
+    form = DealerForm()
+    form.region_id.choices = services.region_choices()
+    if request.method == "GET" and request.args.get("region", "").isdigit():
+        form.region_id.data = int(request.args["region"])
+    dealer, _conflicts = save_form(form, None, services.create_dealer, services.update_dealer)
+    if dealer is not None:
+        flash(_("Dealer %(code)s created.", code=dealer.code), "success")
+        return redirect(url_for("dealers.detail", dealer_id=dealer.id))
+    return render_template("network/dealers/edit.html", form=form, dealer=None)
+
+
+@bp.route("/<int:dealer_id>")
+@signed_in
+def detail(dealer_id: int):
+    dealer = access.get_dealer_or_404(current_user, dealer_id)
+    stores = db.session.scalars(
+        select(Store).where(Store.dealer_id == dealer.id).order_by(Store.active.desc(), Store.code)
+    ).all()
+    users = []
+    history = []
+    if not current_user.is_dealer:
+        users = db.session.scalars(
+            select(User).where(User.dealer_id == dealer.id).order_by(User.name)
+        ).all()
+        history = activity.history_for(dealer)
+    return render_template(
+        "network/dealers/detail.html",
+        dealer=dealer,
+        stores=stores,
+        users=users,
+        history=history,
+        button=ButtonForm(),
+        can_edit=access.can_edit_dealer_contact(current_user, dealer),
+        can_manage=access.can_manage_registry(current_user),
+    )
+
+
+@bp.route("/<int:dealer_id>/edit", methods=["GET", "POST"])
+@staff_only
+def edit(dealer_id: int):
+    dealer = access.get_dealer_or_404(current_user, dealer_id)
+    if not access.can_edit_dealer_contact(current_user, dealer):
+        abort(404)
+    full = access.can_manage_registry(current_user)
+    form = DealerEditForm(obj=dealer) if full else DealerContactForm(obj=dealer)
+    update = services.update_dealer if full else services.update_dealer_contact
+    saved, conflicts = save_form(form, dealer, services.create_dealer, update)
+    if saved is not None:
+        flash(_("Dealer %(code)s saved.", code=dealer.code), "success")
+        return redirect(url_for("dealers.detail", dealer_id=dealer.id))
+    return render_template(
+        "network/dealers/edit.html", form=form, dealer=dealer, conflicts=conflicts, full=full
+    ), (409 if conflicts else 200)
+
+
+@bp.route("/<int:dealer_id>/move", methods=["GET", "POST"])
+@admin_only
+def move(dealer_id: int):
+    dealer = access.get_dealer_or_404(current_user, dealer_id)
+    form = MoveDealerForm(obj=dealer)
+    form.region_id.choices = services.region_choices(include=dealer.region_id)
+    if form.validate_on_submit():
+        if form.is_stale(dealer):
+            form.version.data = dealer.version
+            flash(_("This dealer was changed by someone else. Check and try again."), "warning")
+            return render_template("network/dealers/move.html", form=form, dealer=dealer), 409
+        try:
+            services.move_dealer(dealer, form.region_id.data)
+        except services.RegistryError as error:
+            db.session.rollback()
+            form.region_id.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Dealer %(code)s moved to %(region)s.",
+                    code=dealer.code,
+                    region=dealer.region.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("dealers.detail", dealer_id=dealer.id))
+    return render_template("network/dealers/move.html", form=form, dealer=dealer)
+
+
+@bp.route("/<int:dealer_id>/active", methods=["POST"])
+@admin_only
+def set_active(dealer_id: int):
+    toggle_active(access.get_dealer_or_404(current_user, dealer_id))
+    return redirect(url_for("dealers.detail", dealer_id=dealer_id))
