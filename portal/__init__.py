@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → errors → CLI."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)

@@ -1,0 +1,102 @@
+"""Fixtures shared by every suite: a migrated database per test, the app, clients, people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import User
+from tests.support import databases
+from tests.support.factories import PASSWORD
+
+
+@pytest.fixture(scope="session")
+def schema(tmp_path_factory: pytest.TempPathFactory):
+    """Migrate once per worker; each test then gets an empty copy (SQLite) or truncation (PG)."""
+    directory = tmp_path_factory.mktemp("db")
+    if databases.is_postgres():
+        return databases.PostgresSchema(directory)
+    return databases.SqliteTemplate(directory)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a module to change the app's config for its tests."""
+    return {}
+
+
+class PortalClient(FlaskClient):
+    """A test client whose requests run like production ones: in their own app context.
+
+    The test keeps an app context (and session) for factories and checks. Before each
+    request the test's session commits, so the request sees the data; the request runs in
+    a fresh thread, hence a fresh app context, `g` and session; afterwards the test's
+    session is expired so it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            response = executor.submit(super().open, *args, **kwargs).result()
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(schema, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
+    config = databases.test_config(schema.new_url(), tmp_path, **app_config)
+    application = create_app(config)
+    application.test_client_class = PortalClient
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Auth:
+    """Sign a test client in and out as a given user."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def sign_in(self, who: User | str, password: str = PASSWORD, **kwargs):
+        email = who if isinstance(who, str) else who.email
+        return self.client.post("/sign-in", data={"email": email, "password": password}, **kwargs)
+
+    def sign_out(self):
+        return self.client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def demo(app: Flask):
+    """The demo network (3 regions, 12 dealers, their stores and accounts), committed."""
+    from portal.demo import seed_demo
+
+    network = seed_demo()
+    db.session.commit()
+    return network
+
+
+def client_for(app: Flask, email: str, password: str) -> FlaskClient:
+    """A new signed-in client (its own cookie jar)."""
+    other = app.test_client()
+    response = other.post("/sign-in", data={"email": email, "password": password})
+    assert response.status_code == 302, f"sign-in failed for {email}"
+    return other

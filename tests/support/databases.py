@@ -1,0 +1,126 @@
+"""Test databases: SQLite files or PostgreSQL databases, schema built from the migrations.
+
+PORTAL_TEST_DATABASE_URL selects PostgreSQL (`postgresql+psycopg://user@host:port/name`);
+without it every test runs on SQLite. Each xdist worker gets databases of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.extensions import db
+
+TEST_SECRET = "test-secret-key-not-for-production"  # noqa: S105
+
+
+def postgres_base_url() -> str | None:
+    return os.environ.get("PORTAL_TEST_DATABASE_URL") or None
+
+
+def is_postgres() -> bool:
+    return postgres_base_url() is not None
+
+
+def worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def create_postgres_database(name: str) -> str:
+    """(Re)create database `name` on the test server and return its SQLAlchemy URL."""
+    base = make_url(postgres_base_url())
+    admin_url = base.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(name: str) -> None:
+    base = make_url(postgres_base_url())
+    admin_url = base.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def fresh_database(label: str, directory: Path) -> str:
+    """An empty database for one purpose (`label`): a new SQLite file or PostgreSQL database."""
+    if is_postgres():
+        base_name = make_url(postgres_base_url()).database
+        return create_postgres_database(f"{base_name}_{label}_{worker_suffix()}")
+    path = directory / f"{label}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def test_config(database_url: str, instance: Path, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "INSTANCE_PATH": str(instance),
+    }
+    config.update(overrides)
+    return config
+
+
+def migrate_to_head(database_url: str, instance: Path) -> None:
+    """Build the schema from the migrations (never from create_all)."""
+    from flask_migrate import upgrade
+
+    app = create_app(test_config(database_url, instance))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class SqliteTemplate:
+    """A migrated SQLite file copied for each test: fast, and isolated."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.template = directory / "template.sqlite3"
+        migrate_to_head(f"sqlite:///{self.template}", directory)
+        self._checkpoint()
+        self.count = 0
+
+    def _checkpoint(self) -> None:
+        import sqlite3
+
+        with sqlite3.connect(self.template) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode=DELETE")
+
+    def new_url(self) -> str:
+        self.count += 1
+        path = self.directory / f"test-{self.count}.sqlite3"
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+
+class PostgresSchema:
+    """One migrated PostgreSQL database per worker, emptied before each test."""
+
+    def __init__(self, directory: Path) -> None:
+        base_name = make_url(postgres_base_url()).database
+        self.name = f"{base_name}_{worker_suffix()}"
+        self.url = create_postgres_database(self.name)
+        migrate_to_head(self.url, directory)
+
+    def new_url(self) -> str:
+        self.truncate()
+        return self.url
+
+    def truncate(self) -> None:
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        plain = make_url(self.url).set(drivername="postgresql")
+        with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as conn:
+            conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
