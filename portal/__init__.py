@@ -15,7 +15,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → errors → CLI."""
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
+    overrides = test_config or {}
+    instance_path = overrides.get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -35,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     from portal.database import configure_engine
     from portal.extensions import babel, csrf, db, login_manager, migrate
     from portal.i18n import select_locale
+    from portal.storage import init_storage
 
     db.init_app(app)
     configure_engine(app)
@@ -47,16 +49,21 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message_category = "info"
     login_manager.request_loader(load_user_from_session)
+    init_storage(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprints as admin_blueprints
+    from portal.attachments.views import bp as attachments_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.health import bp as health_bp
+    from portal.inbox.views import bp as inbox_bp
     from portal.network.views import blueprints as network_blueprints
 
-    for blueprint in (auth_bp, dashboard_bp, health_bp, *network_blueprints, *admin_blueprints):
+    blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
+    blueprints += [*network_blueprints, *admin_blueprints]
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

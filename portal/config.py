@@ -27,8 +27,12 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 15000
 
-    # Requests and uploads
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Requests and uploads (S14)
+    MAX_CONTENT_LENGTH = 48 * 1024 * 1024  # a whole request, e.g. a report with photos
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # one file
+    UPLOAD_MAX_PIXELS = 40_000_000  # larger images are refused (pixel bombs)
+    UPLOAD_MAX_EDGE = 4096  # longer image edges are scaled down on re-encoding
+    UPLOAD_DIR: str | None = None  # None: instance/uploads
     TRUSTED_HOSTS: list[str] | None = None
     PROXY_FIX_HOPS = 0  # number of reverse proxies in front, for client addresses
 

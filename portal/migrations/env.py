@@ -17,7 +17,6 @@ target_metadata = migrate_extension.db.metadata
 def render_item(type_, obj, autogen_context):
     """Write custom column types (UTCDateTime) as the plain SQL type they store."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
-        autogen_context.imports.add("import sqlalchemy as sa")
         return f"sa.{obj.impl_instance!r}"
     return False
 

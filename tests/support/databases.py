@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from portal import create_app
 from portal.extensions import db
 
-TEST_SECRET = "test-secret-key-not-for-production"  # noqa: S105
+TEST_SECRET = "test-secret-key-not-for-production"
 
 
 def postgres_base_url() -> str | None:

@@ -45,27 +45,48 @@ def make_region(*, code: str | None = None, name: str | None = None) -> Region:
 
 
 def make_dealer(
-    region: Region | None = None, *, code: str | None = None, name: str | None = None,
-    city: str = "Springfield", kind: DealerKind = DealerKind.DEALER,
-    status: DealerStatus = DealerStatus.ACTIVE, **fields,
+    region: Region | None = None,
+    *,
+    code: str | None = None,
+    name: str | None = None,
+    city: str = "Springfield",
+    kind: DealerKind = DealerKind.DEALER,
+    status: DealerStatus = DealerStatus.ACTIVE,
+    **fields,
 ) -> Dealer:
     n = _next()
     dealer = Dealer(
-        code=code or f"D{n}", name=name or f"Dealer {n}", city=city, kind=kind, status=status,
-        region=region or make_region(), **fields,
+        code=code or f"D{n}",
+        name=name or f"Dealer {n}",
+        city=city,
+        kind=kind,
+        status=status,
+        region=region or make_region(),
+        **fields,
     )
     db.session.add(dealer)
     db.session.flush()
     return dealer
 
 
-def make_store(dealer: Dealer | None = None, *, code: str | None = None,
-               name: str | None = None, city: str = "Springfield", **fields) -> Store:
+def make_store(
+    dealer: Dealer | None = None,
+    *,
+    code: str | None = None,
+    name: str | None = None,
+    city: str = "Springfield",
+    **fields,
+) -> Store:
     n = _next()
     store = Store(
-        code=code or f"S{n}", name=name or f"Store {n}", city=city, dealer=dealer or make_dealer(),
-        format=fields.pop("format", StoreFormat.STANDARD), status=fields.pop("status", StoreStatus.OPEN),
-        opened_on=fields.pop("opened_on", date(2020, 1, 1)), **fields,
+        code=code or f"S{n}",
+        name=name or f"Store {n}",
+        city=city,
+        dealer=dealer or make_dealer(),
+        format=fields.pop("format", StoreFormat.STANDARD),
+        status=fields.pop("status", StoreStatus.OPEN),
+        opened_on=fields.pop("opened_on", date(2020, 1, 1)),
+        **fields,
     )
     db.session.add(store)
     db.session.flush()
@@ -81,9 +102,14 @@ def make_product_line(*, code: str | None = None, name: str | None = None) -> Pr
 
 
 def make_user(
-    role: Role = Role.DEALER, *, email: str | None = None, name: str | None = None,
-    dealer: Dealer | None = None, regions: list[Region] | None = None,
-    password: str = PASSWORD, **fields,
+    role: Role = Role.DEALER,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    dealer: Dealer | None = None,
+    regions: list[Region] | None = None,
+    password: str = PASSWORD,
+    **fields,
 ) -> User:
     n = _next()
     if role == Role.DEALER and dealer is None:
@@ -91,8 +117,13 @@ def make_user(
     if role == Role.SUPERVISOR and regions is None:
         regions = [make_region()]
     user = User(
-        email=email or f"user{n}@example.test", name=name or f"User {n}", role=role,
-        dealer=dealer, regions=regions or [], password_hash=password_hash(password), **fields,
+        email=email or f"user{n}@example.test",
+        name=name or f"User {n}",
+        role=role,
+        dealer=dealer,
+        regions=regions or [],
+        password_hash=password_hash(password),
+        **fields,
     )
     db.session.add(user)
     db.session.flush()

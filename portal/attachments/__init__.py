@@ -1,0 +1,1 @@
+"""Downloading attachments through an access-checked view."""

@@ -1,0 +1,229 @@
+"""Attachments: validated by content, re-encoded, stored outside static (check S14).
+
+`save_upload()` is the only way a file enters the portal: it checks the real type (JPEG,
+PNG, WebP, PDF) from the bytes, enforces the size limit, refuses pixel bombs, re-encodes
+images without EXIF, and stores the bytes under a generated key through a backend
+(`LocalStorage` on disk under instance/; any object with the same three methods, such as
+an S3-compatible client wrapper, can replace it via `app.extensions["storage"]`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from flask import Flask, current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from portal.extensions import db
+from portal.models import Attachment, User
+from portal.models.base import utcnow
+
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+PDF_FORBIDDEN = (b"/JavaScript", b"/JS ", b"/JS(", b"/Launch", b"/EmbeddedFile", b"/RichMedia")
+
+IMAGES = frozenset({"image/jpeg", "image/png", "image/webp"})
+IMAGES_AND_PDF = IMAGES | {"application/pdf"}
+
+
+class UploadRejected(ValueError):
+    """The file is not acceptable; the message says why, for the form."""
+
+
+class StorageBackend(Protocol):
+    def save(self, key: str, data: bytes) -> None: ...
+    def load(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> None: ...
+
+
+class LocalStorage:
+    """Files on local disk under one root directory (never under static/)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        if not re.fullmatch(r"[0-9]{4}/[0-9]{2}/[0-9a-f]{32}\.[a-z]{3,4}", key):
+            raise ValueError("malformed storage key")
+        return self.root / key
+
+    def save(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as handle:
+            handle.write(data)
+
+    def load(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+def init_storage(app: Flask) -> None:
+    root = Path(app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads")
+    app.extensions.setdefault("storage", LocalStorage(root))
+
+
+def backend() -> StorageBackend:
+    return current_app.extensions["storage"]
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    data: bytes
+    content_type: str
+    width: int | None = None
+    height: int | None = None
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the bytes really are (not what the name or browser claims)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def read_limited(upload: FileStorage) -> bytes:
+    """Read the upload, refusing (413) anything over UPLOAD_MAX_BYTES."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    return data
+
+
+def clean(data: bytes, allowed: frozenset[str]) -> CleanFile:
+    """Validate bytes by content and return a safe version of them."""
+    if not data:
+        raise UploadRejected(_("The file is empty."))
+    kind = sniff(data)
+    if kind is None or kind not in allowed:
+        raise UploadRejected(_accepted_message(allowed))
+    if kind == "application/pdf":
+        return CleanFile(_check_pdf(data), kind)
+    return _reencode(data, kind)
+
+
+def _accepted_message(allowed: frozenset[str]) -> str:
+    if "application/pdf" in allowed:
+        return _("Only JPEG, PNG or WebP photos and PDF documents are accepted.")
+    return _("Only JPEG, PNG or WebP photos are accepted.")
+
+
+def _check_pdf(data: bytes) -> bytes:
+    if b"%%EOF" not in data[-2048:]:
+        raise UploadRejected(_("This PDF is damaged or incomplete."))
+    if any(marker in data for marker in PDF_FORBIDDEN):
+        raise UploadRejected(_("PDFs with scripts or embedded files are not accepted."))
+    return data
+
+
+def _reencode(data: bytes, kind: str) -> CleanFile:
+    max_pixels = current_app.config["UPLOAD_MAX_PIXELS"]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in IMAGE_TYPES or IMAGE_TYPES[image.format] != kind:
+                    raise UploadRejected(_("The file's content does not match an image type."))
+                width, height = image.size
+                if width * height > max_pixels or width > 20000 or height > 20000:
+                    raise UploadRejected(_("The image has too many pixels."))
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                return _encode(upright, image.format)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadRejected(_("The image has too many pixels.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        if isinstance(error, UploadRejected):
+            raise
+        raise UploadRejected(_("The image could not be read.")) from None
+
+
+def _encode(image: Image.Image, image_format: str) -> CleanFile:
+    """Write pixels only: no EXIF, GPS, comments or other metadata survive."""
+    longest = current_app.config["UPLOAD_MAX_EDGE"]
+    if max(image.size) > longest:
+        image.thumbnail((longest, longest))
+    output = io.BytesIO()
+    if image_format == "JPEG":
+        image.convert("RGB").save(output, "JPEG", quality=85, optimize=True)
+    elif image_format == "WEBP":
+        image.save(output, "WEBP", quality=85)
+    else:
+        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+            image = image.convert("RGBA")
+        image.save(output, "PNG", optimize=True)
+    return CleanFile(output.getvalue(), IMAGE_TYPES[image_format], image.width, image.height)
+
+
+def safe_filename(name: str | None, content_type: str) -> str:
+    """A display name for downloads: no path, no control characters, the true extension."""
+    stem = Path(unicodedata.normalize("NFC", name or "")).stem
+    stem = re.sub(r"[^\w\- ]+", "_", stem, flags=re.UNICODE).strip(" ._")[:80] or "file"
+    return f"{stem}.{EXTENSIONS[content_type]}"
+
+
+def save_upload(
+    upload: FileStorage,
+    *,
+    owner_type: str,
+    owner_id: int | None,
+    dealer_id: int | None,
+    uploaded_by: User | None,
+    allowed: frozenset[str] = IMAGES_AND_PDF,
+) -> Attachment:
+    """Validate, clean and store one upload; add its Attachment row (flushed)."""
+    cleaned = clean(read_limited(upload), allowed)
+    now = utcnow()
+    key = f"{now:%Y/%m}/{secrets.token_hex(16)}.{EXTENSIONS[cleaned.content_type]}"
+    backend().save(key, cleaned.data)
+    attachment = Attachment(
+        storage_key=key,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        dealer_id=dealer_id,
+        filename=safe_filename(upload.filename, cleaned.content_type),
+        content_type=cleaned.content_type,
+        size=len(cleaned.data),
+        sha256=hashlib.sha256(cleaned.data).hexdigest(),
+        width=cleaned.width,
+        height=cleaned.height,
+        uploaded_by_id=uploaded_by.id if uploaded_by else None,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def load(attachment: Attachment) -> bytes:
+    return backend().load(attachment.storage_key)
+
+
+def discard(attachment: Attachment) -> None:
+    """Remove an attachment's row and bytes (for replaced drafts, never for frozen records)."""
+    backend().delete(attachment.storage_key)
+    db.session.delete(attachment)
