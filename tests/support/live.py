@@ -1,0 +1,93 @@
+"""Live servers for tests that need real HTTP: a thread serving the test's app, or gunicorn."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.support.databases import TEST_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve_in_thread(app: Flask) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 from a background thread; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def gunicorn(database_url: str, instance: Path, *, workers: int = 3,
+             extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `gunicorn app:app` on 127.0.0.1 against `database_url`; yields the base URL.
+
+    The database must already be migrated (and seeded as the test needs).
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_SECRET_KEY": TEST_SECRET,
+        "PORTAL_INSTANCE_PATH": str(instance),
+        "PORTAL_SESSION_COOKIE_SECURE": "false",
+        # Throttling is per address; the load tests all come from 127.0.0.1.
+        "PORTAL_SIGNIN_MAX_FAILURES_PER_ADDRESS": "100000",
+        **(extra_env or {}),
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "2",
+        "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "5", "app:app",
+    ]
+    log = open(instance / "gunicorn.log", "w+b")  # noqa: SIM115  (closed in finally)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process, log)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError("gunicorn exited:\n" + log.read().decode(errors="replace")[-4000:])
+        try:
+            if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not become ready within 30 s")
