@@ -1,4 +1,4 @@
-"""Every user-facing string has a Simplified Chinese translation, and the shipped catalog is current."""
+"""Every user-facing string has a Chinese translation and the shipped catalog is current."""
 
 import re
 from pathlib import Path
