@@ -33,6 +33,7 @@ def register_extensions(app: Flask) -> None:
 
     from portal import models  # noqa: F401  (the whole schema, for Alembic)
     from portal.auth.sessions import load_user_from_session
+    from portal.auth.views import unauthorized
     from portal.database import configure_engine
     from portal.extensions import babel, csrf, db, login_manager, migrate
     from portal.i18n import select_locale
@@ -46,8 +47,7 @@ def register_extensions(app: Flask) -> None:
     Bootstrap5(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are checked against the database
-    login_manager.login_view = "auth.sign_in"
-    login_manager.login_message_category = "info"
+    login_manager.unauthorized_handler(unauthorized)
     login_manager.request_loader(load_user_from_session)
     init_storage(app)
 

@@ -100,6 +100,8 @@ def _normalise(app: Flask) -> None:
     for key in ("SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT", "SIGNIN_WINDOW"):
         if isinstance(config[key], int | float):
             config[key] = timedelta(seconds=config[key])
+    # The signed cookie never outlives the server-side session it points to.
+    config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_ABSOLUTE_TIMEOUT"]
     if not config.get("SECRET_KEY"):
         if not demo:
             raise ConfigError(

@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -28,6 +29,15 @@ bp = Blueprint("auth", __name__)
 
 def _home() -> str:
     return url_for("dashboard.home")
+
+
+def unauthorized():
+    """Anonymous request to a signed-in page: the sign-in page, coming back here afterwards."""
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=401, message=_("Please sign in.")), 401
+    flash(_("Please sign in to continue."), "info")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.sign_in", next=target))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
