@@ -44,12 +44,23 @@ def reaches(notice: Any = Notice, dealer: Any = Dealer) -> ColumnElement[bool]:
 
     Pass aliases when the query already holds the plain entities for another purpose.
     """
-    in_chosen_region = exists().where(
-        notice_regions.c.notice_id == notice.id, notice_regions.c.region_id == dealer.region_id
+    # Explicit correlation: these subqueries sit two levels deep in some queries (a dealer
+    # EXISTS inside a notice query), where automatic correlation stops at the nearest level.
+    in_chosen_region = (
+        exists()
+        .where(
+            notice_regions.c.notice_id == notice.id,
+            notice_regions.c.region_id == dealer.region_id,
+        )
+        .correlate_except(notice_regions)
     )
-    any_region_chosen = exists().where(notice_regions.c.notice_id == notice.id)
-    chosen_dealer = exists().where(
-        notice_dealers.c.notice_id == notice.id, notice_dealers.c.dealer_id == dealer.id
+    any_region_chosen = (
+        exists().where(notice_regions.c.notice_id == notice.id).correlate_except(notice_regions)
+    )
+    chosen_dealer = (
+        exists()
+        .where(notice_dealers.c.notice_id == notice.id, notice_dealers.c.dealer_id == dealer.id)
+        .correlate_except(notice_dealers)
     )
     return and_(
         dealer.active.is_(True),
@@ -69,10 +80,14 @@ def reaches(notice: Any = Notice, dealer: Any = Dealer) -> ColumnElement[bool]:
 def is_targeted_store() -> ColumnElement[bool]:
     """True for each (Notice, Store) pair where the store must carry out the promotion
     (its dealer must also be reached: combine with `reaches()` on Store.dealer_id)."""
-    chosen = exists().where(
-        notice_stores.c.notice_id == Notice.id, notice_stores.c.store_id == Store.id
+    chosen = (
+        exists()
+        .where(notice_stores.c.notice_id == Notice.id, notice_stores.c.store_id == Store.id)
+        .correlate_except(notice_stores)
     )
-    any_chosen = exists().where(notice_stores.c.notice_id == Notice.id)
+    any_chosen = (
+        exists().where(notice_stores.c.notice_id == Notice.id).correlate_except(notice_stores)
+    )
     return and_(
         Store.active.is_(True),
         Store.status == StoreStatus.OPEN,

@@ -51,14 +51,14 @@ def world(app) -> World:
         make_store(n2, code="N2-01"),
         make_store(s1, code="S1-01"),
     ]
-    people = dict(
-        admin=make_user(Role.ADMIN, email="admin@example.test"),
-        sup_north=make_user(Role.SUPERVISOR, email="north@example.test", regions=[north]),
-        sup_south=make_user(Role.SUPERVISOR, email="south@example.test", regions=[south]),
-        user_n1=make_user(dealer=n1, email="n1@example.test", name="Nina One"),
-        user_n2=make_user(dealer=n2, email="n2@example.test"),
-        user_s1=make_user(dealer=s1, email="s1@example.test"),
-    )
+    people = {
+        "admin": make_user(Role.ADMIN, email="admin@example.test"),
+        "sup_north": make_user(Role.SUPERVISOR, email="north@example.test", regions=[north]),
+        "sup_south": make_user(Role.SUPERVISOR, email="south@example.test", regions=[south]),
+        "user_n1": make_user(dealer=n1, email="n1@example.test", name="Nina One"),
+        "user_n2": make_user(dealer=n2, email="n2@example.test"),
+        "user_s1": make_user(dealer=s1, email="s1@example.test"),
+    }
     db.session.commit()
     return World(north, south, n1, n2, s1, *stores, **people)
 

@@ -12,13 +12,20 @@ from portal.extensions import db
 from portal.models import (
     Attachment,
     ExecutionStatus,
-    Notification,
     NoticeExecution,
     NoticeReceipt,
+    Notification,
 )
-from portal.notices import responses
+from portal.notices import responses, services
 from portal.notices.services import NoticeError
-from tests.notices.conftest import jpeg_bytes, make_notice, sign_in, today, upload
+from tests.notices.conftest import (
+    jpeg_bytes,
+    make_notice,
+    notice_values,
+    sign_in,
+    today,
+    upload,
+)
 
 
 def count(model) -> int:
@@ -224,10 +231,6 @@ def test_material_change_asks_stores_to_confirm_again(app, world):
         notice, world.n1a, user=world.user_n1, version=1, status=ExecutionStatus.DONE
     )
     db.session.commit()
-    from portal.notices import services
-
-    from tests.notices.conftest import notice_values
-
     services.make_material_change(
         notice,
         notice_values(

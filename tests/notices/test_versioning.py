@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import ActivityEntry, Notification, NoticeReceipt, NoticeStatus
+from portal.models import ActivityEntry, NoticeReceipt, NoticeStatus, Notification
 from portal.notices import responses, services
 from portal.notices.services import NoticeError
 from tests.notices.conftest import make_notice, notice_values, sign_in, today
@@ -48,7 +48,7 @@ def test_supervisor_creates_draft_then_publishes_through_pages(app, world):
         data={
             "submission_token": "tok-1",
             "title": "Opening hours",
-            "body": "Open **10:00–22:00**.",
+            "body": "Open **10:00 to 22:00**.",
             "effective_from": today().isoformat(),
             "acknowledge_days": 5,
             "audience": "regions",
@@ -107,7 +107,9 @@ def test_typo_fix_keeps_version_and_acknowledgements_and_is_logged(app, world):
     assert "Acknowledged" in sign_in(app, world.user_n1).get(f"/notices/{notice.id}").get_data(
         as_text=True
     )
-    assert db.session.scalar(select(Notification).where(Notification.kind == "notice.changed")) is None
+    assert (
+        db.session.scalar(select(Notification).where(Notification.kind == "notice.changed")) is None
+    )
 
 
 def test_typo_fix_refuses_other_changes(world):
@@ -196,7 +198,9 @@ def test_archived_notice_takes_no_acknowledgement(app, world):
 
 def test_publishing_an_expired_notice_is_refused(world):
     notice = make_notice(
-        world.admin, publish=False, effective_from=today() - timedelta(days=30),
+        world.admin,
+        publish=False,
+        effective_from=today() - timedelta(days=30),
         effective_to=today() - timedelta(days=1),
     )
     with pytest.raises(NoticeError):
