@@ -13,40 +13,36 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import activity, notifications, storage
+from portal import activity, notifications
 from portal.access import notices as notice_access
 from portal.extensions import db
 from portal.models import (
     ActivityEntry,
-    Audience,
     Dealer,
-    DealerKind,
     Notice,
-    NoticeFile,
     NoticeKind,
     NoticeStatus,
     NoticeVersion,
-    Region,
     Role,
-    Store,
     User,
 )
 from portal.models.base import utcnow
+from portal.notices import files as notice_files
+from portal.notices import rules
+from portal.notices.rules import NoticeError
 
-CONTENT_FIELDS = (
-    "title",
-    "body",
-    "effective_from",
-    "effective_to",
-    "acknowledge_days",
-    "promotion_start",
-    "promotion_end",
-    "execution_deadline",
-)
-PROMOTION_FIELDS = ("promotion_start", "promotion_end", "execution_deadline")
-TYPO_FIELDS = ("title", "body")
-AUDIENCE_FIELDS = ("audience", "audience_kind", "region_ids", "dealer_ids", "store_ids")
-MAX_FILES = 10
+__all__ = [
+    "NoticeError",
+    "archive",
+    "authoring_history",
+    "correct_typo",
+    "create_notice",
+    "delete_draft",
+    "make_material_change",
+    "notice_path",
+    "publish",
+    "update_draft",
+]
 
 notifications.register_kind(
     "notice.policy_published",
@@ -63,15 +59,6 @@ notifications.register_kind(
     "notice.changed",
     _l("%(title)s has changed (version %(version)s): %(note)s. Read and acknowledge it again."),
 )
-
-
-class NoticeError(ValueError):
-    """A change refused; `field` names the form field to show the message on."""
-
-    def __init__(self, field: str, message: Any) -> None:
-        super().__init__(message)  # kept lazy: translated when shown, in the reader's language
-        self.field = field
-        self.message = message
 
 
 def notice_path(notice: Notice) -> str:
@@ -97,11 +84,11 @@ def create_notice(
     kind = NoticeKind(values["kind"])
     notice = Notice(kind=kind, created_by=author, submission_token=token or None)
     _apply_content(notice, values)
-    _apply_audience(notice, values, author)
+    rules.apply_audience(notice, values, author)
     db.session.add(notice)
     db.session.flush()
-    _check_stores_in_audience(notice)
-    _add_files(notice, files, author, version=1)
+    rules.check_stores_in_audience(notice)
+    notice_files.add_files(notice, files, author, version=1)
     activity.record("notice.create", notice, actor=author, details=_summary(notice))
     return notice, True
 
@@ -118,11 +105,11 @@ def update_draft(
     if not notice.is_draft:
         raise NoticeError("title", _l("Only drafts can be edited this way."))
     changed = _apply_content(notice, values)
-    changed.update(_apply_audience(notice, values, actor))
+    changed.update(rules.apply_audience(notice, values, actor))
     db.session.flush()
-    _check_stores_in_audience(notice)
-    removed = _remove_draft_files(notice, remove_file_ids)
-    added = _add_files(notice, files, actor, version=notice.current_version + 1)
+    rules.check_stores_in_audience(notice)
+    removed = notice_files.remove_unpublished(notice, remove_file_ids)
+    added = notice_files.add_files(notice, files, actor, version=notice.current_version + 1)
     if removed or added:
         changed["files"] = {"added": added, "removed": removed}
     if changed:
@@ -134,11 +121,7 @@ def delete_draft(notice: Notice, *, actor: User) -> None:
     if not notice.is_draft or notice.current_version:
         raise NoticeError("status", _l("Only drafts that were never published can be deleted."))
     activity.record("notice.delete", notice, actor=actor, details=_summary(notice))
-    for notice_file in list(notice.files):
-        attachment = notice_file.attachment
-        db.session.delete(notice_file)
-        db.session.flush()
-        storage.discard(attachment)
+    notice_files.delete_all(notice)
     db.session.delete(notice)
     db.session.flush()
 
@@ -151,7 +134,7 @@ def publish(notice: Notice, *, actor: User, today: date | None = None) -> Notice
     if not notice.is_draft:
         raise NoticeError("status", _l("This notice is already published."))
     today = today or utcnow().date()
-    _check_publishable(notice, today)
+    rules.check_publishable(notice, today)
     notice.status = NoticeStatus.PUBLISHED
     notice.published_at = utcnow()
     version = _new_version(notice, actor=actor, today=today, change_note="")
@@ -170,9 +153,9 @@ def publish(notice: Notice, *, actor: User, today: date | None = None) -> Notice
 def correct_typo(notice: Notice, values: Mapping[str, Any], *, actor: User) -> dict[str, Any]:
     """Fix wording of the current version: same version, nobody acknowledges again, logged."""
     _check_published(notice)
-    wanted = {**_clean_content(notice.kind, values), **_clean_audience(values, notice)}
-    current = {**_content_values(notice), **_audience_values(notice)}
-    if any(wanted[k] != current[k] for k in wanted if k not in TYPO_FIELDS):
+    wanted = {**rules.clean_content(notice.kind, values), **rules.clean_audience(values, notice)}
+    current = {**rules.content_values(notice), **rules.audience_values(notice)}
+    if any(wanted[k] != current[k] for k in wanted if k not in rules.TYPO_FIELDS):
         raise NoticeError(
             "change",
             _l(
@@ -180,7 +163,7 @@ def correct_typo(notice: Notice, values: Mapping[str, Any], *, actor: User) -> d
                 "audience, stores or files, make a material change."
             ),
         )
-    changed = activity.apply_changes(notice, {k: wanted[k] for k in TYPO_FIELDS})
+    changed = activity.apply_changes(notice, {k: wanted[k] for k in rules.TYPO_FIELDS})
     if not changed:
         return {}
     version = notice.versions[-1]
@@ -214,15 +197,15 @@ def make_material_change(
         raise NoticeError("change_note", _l("Say what changed: dealers see it with the notice."))
     today = today or utcnow().date()
     changed = _apply_content(notice, values)
-    changed.update(_apply_audience(notice, values, actor))
+    changed.update(rules.apply_audience(notice, values, actor))
     db.session.flush()
-    _check_stores_in_audience(notice)
+    rules.check_stores_in_audience(notice)
     number = notice.current_version + 1
-    removed = _retire_files(notice, remove_file_ids, number)
-    added = _add_files(notice, files, actor, version=number)
+    removed = notice_files.retire(notice, remove_file_ids, number)
+    added = notice_files.add_files(notice, files, actor, version=number)
     if not (changed or removed or added):
         raise NoticeError("change", _l("Nothing was changed."))
-    _check_publishable(notice, today)
+    rules.check_publishable(notice, today)
     version = _new_version(notice, actor=actor, today=today, change_note=change_note)
     _notify_audience(notice, "notice.changed", title=notice.title, version=number, note=change_note)
     details = {"version": number, "note": change_note, **changed}
@@ -280,178 +263,8 @@ def _check_published(notice: Notice) -> None:
         raise NoticeError("status", _l("Only published notices can be changed this way."))
 
 
-def _content_values(notice: Notice) -> dict[str, Any]:
-    return {name: getattr(notice, name) for name in CONTENT_FIELDS}
-
-
-def _audience_values(notice: Notice) -> dict[str, Any]:
-    return {
-        "audience": notice.audience,
-        "audience_kind": notice.audience_kind,
-        "region_ids": sorted(r.id for r in notice.regions),
-        "dealer_ids": sorted(d.id for d in notice.dealers),
-        "store_ids": sorted(s.id for s in notice.stores),
-    }
-
-
-def _clean_content(kind: NoticeKind, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The content fields as they would be stored, validated (promotion dates only for
-    promotions)."""
-    content = {name: values.get(name) for name in CONTENT_FIELDS}
-    content["title"] = (content["title"] or "").strip()
-    content["body"] = (content["body"] or "").strip()
-    if not content["title"]:
-        raise NoticeError("title", _l("Give the notice a title."))
-    if not content["body"]:
-        raise NoticeError("body", _l("Write the text of the notice."))
-    days = content["acknowledge_days"] or 7
-    if not 1 <= int(days) <= 90:
-        raise NoticeError("acknowledge_days", _l("Between 1 and 90 days."))
-    content["acknowledge_days"] = int(days)
-    if kind != NoticeKind.PROMOTION:
-        for name in PROMOTION_FIELDS:
-            content[name] = None
-    _check_dates(kind, content)
-    return content
-
-
 def _apply_content(notice: Notice, values: Mapping[str, Any]) -> dict[str, Any]:
-    return activity.apply_changes(notice, _clean_content(notice.kind, values))
-
-
-def _clean_audience(values: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
-    """The audience as it would be stored: only the choices that matter for its type."""
-    audience = Audience(values.get("audience") or Audience.NETWORK)
-    region_ids = sorted({int(i) for i in values.get("region_ids") or []})
-    dealer_ids = sorted({int(i) for i in values.get("dealer_ids") or []})
-    kind = values.get("audience_kind") or None
-    if audience == Audience.REGIONS and not region_ids:
-        raise NoticeError("region_ids", _l("Choose at least one region."))
-    if audience == Audience.DEALERS and not dealer_ids:
-        raise NoticeError("dealer_ids", _l("Choose at least one dealer."))
-    if audience == Audience.KIND and not kind:
-        raise NoticeError("audience_kind", _l("Choose a kind of dealer."))
-    store_ids = sorted({int(i) for i in values.get("store_ids") or []})
-    return {
-        "audience": audience,
-        "audience_kind": DealerKind(kind) if audience == Audience.KIND else None,
-        "region_ids": region_ids if audience in (Audience.REGIONS, Audience.KIND) else [],
-        "dealer_ids": dealer_ids if audience == Audience.DEALERS else [],
-        "store_ids": store_ids if notice.is_promotion else [],
-    }
-
-
-def _apply_audience(notice: Notice, values: Mapping[str, Any], actor: User) -> dict[str, Any]:
-    """Set who the notice is for, refusing what `actor` may not target (check S5)."""
-    before = _audience_values(notice) if notice.id else {}
-    wanted = _clean_audience(values, notice)
-    problem = notice_access.targeting_problem(
-        actor, wanted["audience"], wanted["region_ids"], wanted["dealer_ids"]
-    )
-    if problem is not None:
-        field = problem if problem in ("region_ids", "dealer_ids") else "audience"
-        raise NoticeError(field, _l("You can address only your own regions and their dealers."))
-    notice.audience = wanted["audience"]
-    notice.audience_kind = wanted["audience_kind"]
-    notice.regions = _load(Region, wanted["region_ids"], "region_ids")
-    notice.dealers = _load(Dealer, wanted["dealer_ids"], "dealer_ids")
-    notice.stores = _load(Store, wanted["store_ids"], "store_ids")
-    return {k: [before.get(k), v] for k, v in wanted.items() if before.get(k) != v}
-
-
-def _check_dates(kind: NoticeKind, values: Mapping[str, Any]) -> None:
-    start, end = values.get("effective_from"), values.get("effective_to")
-    if start is None:
-        raise NoticeError("effective_from", _l("Say from when the notice applies."))
-    if end is not None and end < start:
-        raise NoticeError("effective_to", _l("The notice cannot end before it starts."))
-    if kind != NoticeKind.PROMOTION:
-        return
-    p_start, p_end = values.get("promotion_start"), values.get("promotion_end")
-    deadline = values.get("execution_deadline")
-    if p_start is None:
-        raise NoticeError("promotion_start", _l("Say when the promotion starts."))
-    if p_end is None:
-        raise NoticeError("promotion_end", _l("Say when the promotion ends."))
-    if p_end < p_start:
-        raise NoticeError("promotion_end", _l("The promotion cannot end before it starts."))
-    if deadline is None:
-        raise NoticeError("execution_deadline", _l("Set a deadline for stores to confirm."))
-    if deadline > p_end:
-        raise NoticeError(
-            "execution_deadline", _l("The deadline must fall before the promotion ends.")
-        )
-
-
-def _check_publishable(notice: Notice, today: date) -> None:
-    if notice.effective_to is not None and notice.effective_to < today:
-        raise NoticeError("effective_to", _l("This notice would already have expired."))
-    if notice.is_promotion:
-        if notice.promotion_end is not None and notice.promotion_end < today:
-            raise NoticeError("promotion_end", _l("This promotion would already be over."))
-        if notice.execution_deadline is not None and notice.execution_deadline < today:
-            raise NoticeError(
-                "execution_deadline", _l("The execution deadline has passed; choose a later one.")
-            )
-
-
-def _apply_audience(notice: Notice, values: Mapping[str, Any], actor: User) -> dict[str, Any]:
-    """Set who the notice is for, refusing what `actor` may not target (check S5)."""
-    before = _audience_values(notice) if notice.id else {}
-    audience = Audience(values.get("audience") or Audience.NETWORK)
-    region_ids = sorted({int(i) for i in values.get("region_ids") or []})
-    dealer_ids = sorted({int(i) for i in values.get("dealer_ids") or []})
-    kind = values.get("audience_kind") or None
-    if audience == Audience.REGIONS and not region_ids:
-        raise NoticeError("region_ids", _l("Choose at least one region."))
-    if audience == Audience.DEALERS and not dealer_ids:
-        raise NoticeError("dealer_ids", _l("Choose at least one dealer."))
-    if audience == Audience.KIND and not kind:
-        raise NoticeError("audience_kind", _l("Choose a kind of dealer."))
-    if audience not in (Audience.REGIONS, Audience.KIND):
-        region_ids = []
-    if audience != Audience.DEALERS:
-        dealer_ids = []
-    if audience != Audience.KIND:
-        kind = None
-    problem = notice_access.targeting_problem(actor, audience, region_ids, dealer_ids)
-    if problem is not None:
-        field = problem if problem in ("region_ids", "dealer_ids") else "audience"
-        raise NoticeError(field, _l("You can address only your own regions and their dealers."))
-    notice.audience = audience
-    notice.audience_kind = DealerKind(kind) if kind else None
-    notice.regions = _load(Region, region_ids, "region_ids")
-    notice.dealers = _load(Dealer, dealer_ids, "dealer_ids")
-    store_ids = sorted({int(i) for i in values.get("store_ids") or []})
-    notice.stores = _load(Store, store_ids, "store_ids") if notice.is_promotion else []
-    after = _audience_values(notice)
-    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
-
-
-def _load(model: type, ids: list[int], field: str) -> list:
-    if not ids:
-        return []
-    rows = db.session.scalars(select(model).where(model.id.in_(ids))).all()
-    if len(rows) != len(ids):
-        raise NoticeError(field, _l("Choose from the list."))
-    return list(rows)
-
-
-def _check_stores_in_audience(notice: Notice) -> None:
-    """Chosen stores must belong to dealers in the audience."""
-    if not notice.stores:
-        return
-    ids = {s.id for s in notice.stores}
-    inside = set(
-        db.session.scalars(
-            select(Store.id)
-            .join(Dealer, Store.dealer_id == Dealer.id)
-            .join(Notice, notice_access.reaches())
-            .where(Notice.id == notice.id, Store.id.in_(ids))
-        )
-    )
-    if inside != ids:
-        raise NoticeError("store_ids", _l("Choose only stores of dealers in the audience."))
+    return activity.apply_changes(notice, rules.clean_content(notice.kind, values))
 
 
 def _new_version(notice: Notice, *, actor: User, today: date, change_note: str) -> NoticeVersion:
@@ -473,53 +286,6 @@ def _new_version(notice: Notice, *, actor: User, today: date, change_note: str) 
     notice.versions.append(version)
     db.session.flush()
     return version
-
-
-def _add_files(
-    notice: Notice, files: Sequence[FileStorage], actor: User, *, version: int
-) -> list[str]:
-    uploads = [f for f in files if f and f.filename]
-    if len(notice.current_files()) + len(uploads) > MAX_FILES:
-        raise NoticeError("files", _l("A notice can have at most %(n)s files.", n=MAX_FILES))
-    names = []
-    for upload in uploads:
-        try:
-            attachment = storage.save_upload(
-                upload,
-                owner_type=notice_access.NOTICE_FILE,
-                owner_id=notice.id,
-                dealer_id=None,
-                uploaded_by=actor,
-            )
-        except storage.UploadRejected as rejected:
-            raise NoticeError("files", f"{upload.filename}: {rejected}") from None
-        notice.files.append(NoticeFile(attachment=attachment, added_in_version=version))
-        names.append(attachment.filename)
-    db.session.flush()
-    return names
-
-
-def _remove_draft_files(notice: Notice, file_ids: Collection[int]) -> list[str]:
-    """Files nobody has seen yet are deleted outright."""
-    names = []
-    for notice_file in list(notice.files):
-        if notice_file.id in file_ids and notice_file.added_in_version > notice.current_version:
-            names.append(notice_file.attachment.filename)
-            attachment = notice_file.attachment
-            notice.files.remove(notice_file)
-            db.session.flush()
-            storage.discard(attachment)
-    return names
-
-
-def _retire_files(notice: Notice, file_ids: Collection[int], number: int) -> list[str]:
-    """Files of earlier versions stay with those versions; the new version drops them."""
-    names = []
-    for notice_file in notice.current_files():
-        if notice_file.id in file_ids:
-            notice_file.removed_in_version = number
-            names.append(notice_file.attachment.filename)
-    return names
 
 
 def _notify_audience(notice: Notice, kind: str, **params: Any) -> int:

@@ -14,6 +14,13 @@ from portal.models.base import utcnow
 pytestmark = pytest.mark.browser
 
 
+def sign_out(page) -> None:
+    """Through the menu, so the server ends the session (no stale cookie can revive it)."""
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("sign-out").click()
+    expect(page.locator("input[name=email]")).to_be_visible()
+
+
 @pytest.fixture
 def photo(tmp_path):
     path = tmp_path / "display.jpg"
@@ -47,7 +54,7 @@ def test_promotion_published_acknowledged_executed_and_changed(
     notice_url = page.url
 
     # A North dealer sees the badge, acknowledges and confirms a store with a photo.
-    page.context.clear_cookies()
+    sign_out(page)
     sign_in("n02@demo.example")
     expect(page.get_by_test_id("notices-badge")).to_be_visible()
     page.get_by_test_id("notices-link").click()
@@ -63,14 +70,14 @@ def test_promotion_published_acknowledged_executed_and_changed(
     expect(store.get_by_test_id("execution-photo")).to_be_visible()
 
     # A dealer in another region cannot open it.
-    page.context.clear_cookies()
+    sign_out(page)
     sign_in("e01@demo.example")
     response = page.goto(notice_url)
     assert response.status == 404
     expect(page.locator("main")).not_to_contain_text("Autumn trail promotion")
 
     # The supervisor makes a material change ...
-    page.context.clear_cookies()
+    sign_out(page)
     sign_in("north.supervisor@demo.example")
     page.goto(notice_url)
     expect(page.get_by_test_id("ack-count")).to_contain_text("1")
@@ -82,7 +89,7 @@ def test_promotion_published_acknowledged_executed_and_changed(
     expect(page.get_by_test_id("version-badge")).to_have_text("Version 2")
 
     # ... and the dealer must acknowledge again.
-    page.context.clear_cookies()
+    sign_out(page)
     sign_in("n02@demo.example")
     page.goto(notice_url)
     expect(page.get_by_test_id("change-note")).to_contain_text("by the window instead")
