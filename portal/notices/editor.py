@@ -164,6 +164,7 @@ def _save(form: NoticeForm, notice: Notice) -> bool:
             )
     except services.NoticeError as error:
         _show_error(form, error)
+        db.session.refresh(notice)  # the page shows the record as stored, not half-changed
         return False
     return True
 

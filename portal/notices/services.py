@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from portal import activity, notifications
@@ -85,8 +86,15 @@ def create_notice(
     notice = Notice(kind=kind, created_by=author, submission_token=token or None)
     _apply_content(notice, values)
     rules.apply_audience(notice, values, author)
-    db.session.add(notice)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(notice)
+    except IntegrityError:
+        # The same form was submitted concurrently and the other request got in first.
+        existing = db.session.scalar(select(Notice).where(Notice.submission_token == token))
+        if token and existing is not None:
+            return existing, False
+        raise
     rules.check_stores_in_audience(notice)
     notice_files.add_files(notice, files, author, version=1)
     activity.record("notice.create", notice, actor=author, details=_summary(notice))

@@ -146,6 +146,20 @@ def test_store_confirms_execution_with_photo(app, world):
     assert client.get(f"/attachments/{photo.id}").status_code == 200
 
 
+def test_photo_that_is_not_an_image_is_refused_and_nothing_saved(app, world):
+    notice = promotion(world)
+    client = sign_in(app, world.user_n1)
+    response = client.post(
+        f"/notices/{notice.id}/stores/{world.n1a.id}/execution",
+        data={"version": 1, "status": "done", "photo": upload(b"%PDF-1.4 not a photo", "x.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "photos are accepted" in response.get_data(as_text=True)
+    assert count(NoticeExecution) == 0
+    assert count(Attachment) == 0
+
+
 def test_not_possible_needs_a_reason(app, world):
     notice = promotion(world)
     client = sign_in(app, world.user_n1)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import ActivityEntry, NoticeReceipt, NoticeStatus, Notification
+from portal.models import ActivityEntry, Attachment, NoticeReceipt, NoticeStatus, Notification
 from portal.notices import responses, services
 from portal.notices.services import NoticeError
-from tests.notices.conftest import make_notice, notice_values, sign_in, today
+from tests.notices.conftest import (
+    make_notice,
+    notice_values,
+    pdf_bytes,
+    sign_in,
+    today,
+    upload,
+)
 
 
 def edit_form(notice, **overrides) -> dict:
@@ -84,6 +92,28 @@ def test_double_submitted_new_notice_form_makes_one_notice(app, world):
     assert len(db.session.scalars(select(services.Notice)).all()) == 1
 
 
+def test_concurrent_double_submit_of_new_notice_makes_one_notice(app, world):
+    data = {
+        "submission_token": "raced-token",
+        "title": "Raced",
+        "body": "Only once.",
+        "effective_from": today().isoformat(),
+        "acknowledge_days": 7,
+        "audience": "network",
+    }
+    clients = [sign_in(app, world.admin) for _ in range(4)]
+    db.session.commit()  # release the test's own transaction before the requests race
+
+    def post(client):
+        with app.app_context():
+            return client.post("/notices/new", data=data).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = list(pool.map(post, clients))
+    assert codes == [302] * 4
+    assert len(db.session.scalars(select(services.Notice)).all()) == 1
+
+
 def test_typo_fix_keeps_version_and_acknowledgements_and_is_logged(app, world):
     notice = make_notice(world.admin, audience="network")
     responses.acknowledge(notice, user=world.user_n1, version=1)
@@ -118,6 +148,7 @@ def test_typo_fix_refuses_other_changes(world):
     with pytest.raises(NoticeError) as refused:
         services.correct_typo(notice, values, actor=world.admin)
     assert refused.value.field == "change"
+    assert str(refused.value).startswith("A typo fix may only")  # readable outside a request
 
 
 def test_material_change_makes_new_version_everyone_acknowledges_again(app, world):
@@ -215,3 +246,46 @@ def test_draft_can_be_deleted_but_published_cannot(app, world):
     client.post(f"/notices/{published.id}/delete", data={"version": published.version})
     remaining = db.session.scalars(select(services.Notice.id)).all()
     assert remaining == [published.id]
+
+
+def test_files_follow_their_versions(app, world):
+    notice, _ = services.create_notice(
+        notice_values(audience="network"),
+        author=world.admin,
+        files=[upload(pdf_bytes(), "rules-v1.pdf")],
+    )
+    services.publish(notice, actor=world.admin)
+    db.session.commit()
+    first = notice.files[0]
+    services.make_material_change(
+        notice,
+        notice_values(audience="network"),
+        actor=world.admin,
+        change_note="New rules sheet",
+        files=[upload(pdf_bytes(), "rules-v2.pdf")],
+        remove_file_ids=[first.id],
+    )
+    db.session.commit()
+    assert [f.attachment.filename for f in notice.files_of_version(1)] == ["rules-v1.pdf"]
+    assert [f.attachment.filename for f in notice.current_files()] == ["rules-v2.pdf"]
+    client = sign_in(app, world.user_n1)
+    assert "rules-v1.pdf" not in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert "rules-v1.pdf" in client.get(f"/notices/{notice.id}/versions/1").get_data(as_text=True)
+    assert client.get(f"/attachments/{first.attachment_id}").status_code == 200
+
+
+def test_files_removed_from_a_draft_are_deleted(app, world):
+    notice, _ = services.create_notice(
+        notice_values(audience="network"),
+        author=world.admin,
+        files=[upload(pdf_bytes(), "draft.pdf")],
+    )
+    db.session.commit()
+    attachment_id = notice.files[0].attachment_id
+    services.update_draft(
+        notice, notice_values(audience="network"), actor=world.admin,
+        remove_file_ids=[notice.files[0].id],
+    )  # fmt: skip
+    db.session.commit()
+    assert notice.files == []
+    assert db.session.get(Attachment, attachment_id) is None
