@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal import access
 from portal.access import public, signed_in
 from portal.extensions import db
+from portal.metrics import notices as notice_metrics
 from portal.models import ActivityEntry, Dealer, DealerStatus, ProductLine, Region, Store, User
 
 bp = Blueprint("dashboard", __name__)
@@ -71,6 +72,7 @@ def _supervisor_home():
         by_region=by_region,
         store_count=store_count,
         statuses=DealerStatus,
+        overdue_notices=notice_metrics.overdue_notices(current_user),
     )
 
 

@@ -6,10 +6,13 @@ Each area adds its part as a module here; `seed_demo` runs them in dependency or
 from __future__ import annotations
 
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
+from portal.demo.notices import seed_notices
 
 __all__ = ["DEMO_PASSWORD", "DemoNetwork", "seed_demo"]
 
 
 def seed_demo() -> DemoNetwork:
     """Load the whole demo network into an empty database (flushes; the caller commits)."""
-    return seed_network()
+    demo = seed_network()
+    seed_notices(demo)
+    return demo

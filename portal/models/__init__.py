@@ -12,15 +12,38 @@ from portal.models.network import (
     StoreFormat,
     StoreStatus,
 )
+from portal.models.notices import (
+    Audience,
+    ExecutionStatus,
+    Notice,
+    NoticeExecution,
+    NoticeFile,
+    NoticeKind,
+    NoticeReceipt,
+    NoticeStatus,
+    NoticeVersion,
+    notice_dealers,
+    notice_regions,
+    notice_stores,
+)
 from portal.models.notifications import Notification
 from portal.models.users import Role, SignInFailure, User, UserSession, supervisor_regions
 
 __all__ = [
     "ActivityEntry",
     "Attachment",
+    "Audience",
     "Dealer",
     "DealerKind",
     "DealerStatus",
+    "ExecutionStatus",
+    "Notice",
+    "NoticeExecution",
+    "NoticeFile",
+    "NoticeKind",
+    "NoticeReceipt",
+    "NoticeStatus",
+    "NoticeVersion",
     "Notification",
     "ProductLine",
     "Region",
@@ -31,5 +54,8 @@ __all__ = [
     "StoreStatus",
     "User",
     "UserSession",
+    "notice_dealers",
+    "notice_regions",
+    "notice_stores",
     "supervisor_regions",
 ]

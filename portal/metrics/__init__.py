@@ -1,0 +1,1 @@
+"""Every KPI, computed in SQL: one source for pages, dashboards, assessments and PDFs."""

@@ -1,0 +1,291 @@
+"""Notice KPIs: read, acknowledged and executed rates, laggards and how overdue they are.
+
+Computed in SQL over the notice's current audience (within what the viewer may see), for the
+current version. The same functions feed notice pages, exports and dashboards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.access import dealer_scope
+from portal.access.notices import is_targeted_store, reaches, visibility_condition
+from portal.extensions import db
+from portal.models import (
+    Dealer,
+    ExecutionStatus,
+    Notice,
+    NoticeExecution,
+    NoticeKind,
+    NoticeReceipt,
+    NoticeStatus,
+    Store,
+    User,
+)
+from portal.models.base import utcnow
+
+
+def today_utc() -> date:
+    return utcnow().date()
+
+
+def in_effect(today: date) -> ColumnElement[bool]:
+    return or_(Notice.effective_to.is_(None), Notice.effective_to >= today)
+
+
+def _current_receipt() -> ColumnElement[bool]:
+    return and_(
+        NoticeReceipt.notice_id == Notice.id,
+        NoticeReceipt.dealer_id == Dealer.id,
+        NoticeReceipt.version_number == Notice.current_version,
+    )
+
+
+def _current_execution() -> ColumnElement[bool]:
+    return and_(
+        NoticeExecution.notice_id == Notice.id,
+        NoticeExecution.store_id == Store.id,
+        NoticeExecution.version_number == Notice.current_version,
+    )
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far one notice's current version has got with its audience."""
+
+    audience: int = 0
+    read: int = 0
+    acknowledged: int = 0
+    acknowledgements_overdue: int = 0
+    stores: int = 0
+    executed: int = 0
+    not_possible: int = 0
+    executions_overdue: int = 0
+
+    @property
+    def read_rate(self) -> float | None:
+        return _rate(self.read, self.audience)
+
+    @property
+    def acknowledged_rate(self) -> float | None:
+        return _rate(self.acknowledged, self.audience)
+
+    @property
+    def executed_rate(self) -> float | None:
+        return _rate(self.executed, self.stores)
+
+    @property
+    def overdue(self) -> int:
+        return self.acknowledgements_overdue + self.executions_overdue
+
+
+def progress_by_notice(
+    user: User, which: ColumnElement[bool], today: date | None = None
+) -> dict[int, Progress]:
+    """Progress of every notice matching `which`, counting only dealers `user` may see."""
+    today = today or today_utc()
+    not_acknowledged = NoticeReceipt.acknowledged_at.is_(None)
+    ack_overdue = and_(not_acknowledged, Notice.acknowledge_due_on < today)
+    dealer_rows = db.session.execute(
+        select(
+            Notice.id,
+            func.count(Dealer.id),
+            func.count(NoticeReceipt.read_at),
+            func.count(NoticeReceipt.acknowledged_at),
+            func.count(case((ack_overdue, 1))),
+        )
+        .select_from(Notice)
+        .join(Dealer, reaches())
+        .outerjoin(NoticeReceipt, _current_receipt())
+        .where(which, dealer_scope(user, Dealer.id))
+        .group_by(Notice.id)
+    ).all()
+    not_reported = NoticeExecution.id.is_(None)
+    exec_overdue = and_(not_reported, Notice.execution_deadline < today)
+    store_rows = db.session.execute(
+        select(
+            Notice.id,
+            func.count(Store.id),
+            func.count(case((NoticeExecution.status == ExecutionStatus.DONE, 1))),
+            func.count(case((NoticeExecution.status == ExecutionStatus.NOT_POSSIBLE, 1))),
+            func.count(case((exec_overdue, 1))),
+        )
+        .select_from(Notice)
+        .join(Dealer, reaches())
+        .join(Store, Store.dealer_id == Dealer.id)
+        .outerjoin(NoticeExecution, _current_execution())
+        .where(which, Notice.kind == NoticeKind.PROMOTION, is_targeted_store())
+        .where(dealer_scope(user, Dealer.id))
+        .group_by(Notice.id)
+    ).all()
+    stores = {row[0]: row[1:] for row in store_rows}
+    result = {}
+    for notice_id, audience, read, acknowledged, overdue in dealer_rows:
+        total, executed, not_possible, late = stores.get(notice_id, (0, 0, 0, 0))
+        result[notice_id] = Progress(
+            audience, read, acknowledged, overdue, total, executed, not_possible, late
+        )
+    return result
+
+
+def progress(notice: Notice, user: User, today: date | None = None) -> Progress:
+    return progress_by_notice(user, Notice.id == notice.id, today).get(notice.id, Progress())
+
+
+@dataclass(frozen=True)
+class DealerLine:
+    dealer: Dealer
+    receipt: NoticeReceipt | None
+    days_overdue: int  # 0 when acknowledged or not yet due
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.receipt is not None and self.receipt.acknowledged_at is not None
+
+
+@dataclass(frozen=True)
+class StoreLine:
+    store: Store
+    execution: NoticeExecution | None
+    days_overdue: int  # 0 when reported or not yet due
+
+    @property
+    def executed(self) -> bool:
+        return self.execution is not None and self.execution.status == ExecutionStatus.DONE
+
+
+def dealer_lines(notice: Notice, user: User, today: date | None = None) -> list[DealerLine]:
+    """Each dealer of the audience with its receipt of the current version."""
+    today = today or today_utc()
+    rows = db.session.execute(
+        select(Dealer, NoticeReceipt)
+        .select_from(Dealer)
+        .join(Notice, reaches())
+        .outerjoin(NoticeReceipt, _current_receipt())
+        .where(Notice.id == notice.id, dealer_scope(user, Dealer.id))
+        .options(
+            joinedload(Dealer.region),
+            selectinload(NoticeReceipt.read_by),
+            selectinload(NoticeReceipt.acknowledged_by),
+        )
+        .order_by(Dealer.code)
+    ).all()
+    due = notice.acknowledge_due_on
+    return [
+        DealerLine(
+            dealer,
+            receipt,
+            _days_over(due, today) if receipt is None or receipt.acknowledged_at is None else 0,
+        )
+        for dealer, receipt in rows
+    ]
+
+
+def store_lines(notice: Notice, user: User, today: date | None = None) -> list[StoreLine]:
+    """Each store that must carry out the promotion, with its report for the current version."""
+    if not notice.is_promotion:
+        return []
+    today = today or today_utc()
+    rows = db.session.execute(
+        select(Store, NoticeExecution)
+        .select_from(Store)
+        .join(Dealer, Store.dealer_id == Dealer.id)
+        .join(Notice, and_(reaches(), is_targeted_store()))
+        .outerjoin(NoticeExecution, _current_execution())
+        .where(Notice.id == notice.id, dealer_scope(user, Dealer.id))
+        .options(
+            joinedload(Store.dealer),
+            selectinload(NoticeExecution.photo),
+            selectinload(NoticeExecution.reported_by),
+        )
+        .order_by(Store.code)
+    ).all()
+    deadline = notice.execution_deadline
+    return [
+        StoreLine(store, execution, _days_over(deadline, today) if execution is None else 0)
+        for store, execution in rows
+    ]
+
+
+def _days_over(due: date | None, today: date) -> int:
+    return max((today - due).days, 0) if due is not None else 0
+
+
+def overdue_notices(user: User, today: date | None = None) -> list[tuple[Notice, Progress]]:
+    """Published notices in effect with overdue acknowledgements or executions in `user`'s
+    scope, most overdue first (the supervisor's home page)."""
+    today = today or today_utc()
+    which = and_(
+        visibility_condition(user), Notice.status == NoticeStatus.PUBLISHED, in_effect(today)
+    )
+    by_notice = {k: v for k, v in progress_by_notice(user, which, today).items() if v.overdue}
+    if not by_notice:
+        return []
+    notices = db.session.scalars(select(Notice).where(Notice.id.in_(by_notice))).all()
+    pairs = [(n, by_notice[n.id]) for n in notices]
+    return sorted(pairs, key=lambda pair: (-pair[1].overdue, pair[0].id))
+
+
+# The dealer's side
+
+
+INBOX_BOXES = ("to_acknowledge", "unread", "acknowledged", "past")
+
+
+def inbox_condition(box: str, today: date) -> ColumnElement[bool]:
+    """Which of a dealer's notices go in one box (Notice joined with the dealer's receipt)."""
+    current = and_(Notice.status == NoticeStatus.PUBLISHED, in_effect(today))
+    if box == "unread":
+        return and_(current, NoticeReceipt.id.is_(None))
+    if box == "acknowledged":
+        return and_(current, NoticeReceipt.acknowledged_at.is_not(None))
+    if box == "past":
+        return not_(current)
+    return and_(current, NoticeReceipt.acknowledged_at.is_(None))
+
+
+def dealer_notices(user: User, *columns):
+    """A dealer user's notices joined with their dealer's receipt of the current version
+    (selecting Notice and NoticeReceipt unless other columns are given)."""
+    return (
+        select(*(columns or (Notice, NoticeReceipt)))
+        .select_from(Notice)
+        .join(Dealer, reaches())
+        .outerjoin(NoticeReceipt, _current_receipt())
+        .where(
+            Dealer.id == user.dealer_id,
+            Notice.status.in_((NoticeStatus.PUBLISHED, NoticeStatus.ARCHIVED)),
+        )
+    )
+
+
+def inbox_counts(user: User, today: date | None = None) -> dict[str, int]:
+    """How many notices are in each of the dealer's boxes."""
+    if not user.is_dealer or user.dealer_id is None:
+        return dict.fromkeys(INBOX_BOXES, 0)
+    today = today or today_utc()
+    columns = [func.count(case((inbox_condition(box, today), 1))) for box in INBOX_BOXES]
+    counts = db.session.execute(dealer_notices(user, *columns)).one()
+    return dict(zip(INBOX_BOXES, counts, strict=True))
+
+
+def to_acknowledge_count(user: User, today: date | None = None) -> int:
+    """The navigation badge: notices in effect the user's dealer has not acknowledged yet."""
+    if not user.is_dealer or user.dealer_id is None:
+        return 0
+    today = today or today_utc()
+    query = dealer_notices(user, func.count()).where(inbox_condition("to_acknowledge", today))
+    return db.session.scalar(query) or 0
+
+
+def dealer_store_lines(notice: Notice, user: User) -> list[StoreLine]:
+    """The dealer user's own stores that must carry out a promotion, with their reports."""
+    return store_lines(notice, user)
