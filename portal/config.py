@@ -68,6 +68,15 @@ class Defaults:
     # Lists
     PAGE_SIZE = 25
 
+    # Sales plans and store reports (periods are months, `YYYY-MM`)
+    PERIOD_MONTHS_BACK = 36  # plans and reports may be entered this many months back
+    PERIOD_MONTHS_AHEAD = 12  # plans may be drafted this many months ahead (reports: none)
+    PLAN_DUE_DAY = 25  # the plan for month M is due on this day of month M-1
+    REPORT_DUE_DAYS = 10  # a store report is due this many days after its month ends
+    MONEY_MAX = 1_000_000_000  # the largest amount one figure may hold (major units)
+    COUNT_MAX = 10_000_000  # the largest count (units, footfall) one figure may hold
+    CURRENCY = "CNY"  # shown beside amounts; every amount is in this one currency
+
     # Bootstrap-Flask serves Bootstrap from the package itself
     BOOTSTRAP_SERVE_LOCAL = True
 

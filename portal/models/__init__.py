@@ -13,21 +13,43 @@ from portal.models.network import (
     StoreStatus,
 )
 from portal.models.notifications import Notification
+from portal.models.plans import PlanAction, PlanStatus, PlanTransition, SalesPlan, SalesPlanLine
+from portal.models.reports import (
+    CompetitorActivity,
+    CompetitorActivityKind,
+    ReportAction,
+    ReportStatus,
+    ReportTransition,
+    StoreReport,
+    StoreReportLine,
+)
 from portal.models.users import Role, SignInFailure, User, UserSession, supervisor_regions
 
 __all__ = [
     "ActivityEntry",
     "Attachment",
+    "CompetitorActivity",
+    "CompetitorActivityKind",
     "Dealer",
     "DealerKind",
     "DealerStatus",
     "Notification",
+    "PlanAction",
+    "PlanStatus",
+    "PlanTransition",
     "ProductLine",
     "Region",
+    "ReportAction",
+    "ReportStatus",
+    "ReportTransition",
     "Role",
+    "SalesPlan",
+    "SalesPlanLine",
     "SignInFailure",
     "Store",
     "StoreFormat",
+    "StoreReport",
+    "StoreReportLine",
     "StoreStatus",
     "User",
     "UserSession",
