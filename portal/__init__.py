@@ -60,9 +60,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.health import bp as health_bp
     from portal.inbox.views import bp as inbox_bp
     from portal.network.views import blueprints as network_blueprints
+    from portal.plans.views import bp as plans_bp
+    from portal.reports.views import bp as reports_bp
 
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
-    blueprints += [*network_blueprints, *admin_blueprints]
+    blueprints += [*network_blueprints, *admin_blueprints, plans_bp, reports_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

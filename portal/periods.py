@@ -88,7 +88,5 @@ def window(today: date, months_back: int, months_ahead: int) -> tuple[str, str]:
 
 def check_in_window(period: str, first: str, last: str) -> str:
     if not first <= period <= last:
-        raise PeriodError(
-            _l("Choose a month from %(first)s to %(last)s.", first=first, last=last)
-        )
+        raise PeriodError(_l("Choose a month from %(first)s to %(last)s.", first=first, last=last))
     return period

@@ -12,4 +12,8 @@ __all__ = ["DEMO_PASSWORD", "DemoNetwork", "seed_demo"]
 
 def seed_demo() -> DemoNetwork:
     """Load the whole demo network into an empty database (flushes; the caller commits)."""
-    return seed_network()
+    from portal.demo.plans import seed_plans
+
+    network = seed_network()
+    seed_plans(network)
+    return network

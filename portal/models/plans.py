@@ -105,9 +105,7 @@ class SalesPlanLine(db.Model):
 
     __tablename__ = "sales_plan_lines"
     __table_args__ = (
-        UniqueConstraint(
-            "plan_id", "store_id", "product_line_id", name="uq_sales_plan_lines_cell"
-        ),
+        UniqueConstraint("plan_id", "store_id", "product_line_id", name="uq_sales_plan_lines_cell"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -177,9 +177,7 @@ class ReportTransition(db.Model):
     from_status: Mapped[ReportStatus | None] = mapped_column(
         str_enum(ReportStatus, "report_transition_from")
     )
-    to_status: Mapped[ReportStatus] = mapped_column(
-        str_enum(ReportStatus, "report_transition_to")
-    )
+    to_status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus, "report_transition_to"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,1 @@
+"""Key figures computed in SQL, one source for every page, export, dashboard and PDF."""
