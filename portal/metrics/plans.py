@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -27,15 +26,33 @@ from sqlalchemy.orm import joinedload
 
 from portal import periods
 from portal.extensions import db
+from portal.metrics.timeliness import (  # one import for pages that show both
+    LATE,
+    MISSING,
+    NOT_DUE,
+    ON_TIME,
+    OPEN,
+    DealerDue,
+    PlanState,
+    ReportCounts,
+    SupervisorDue,
+    dealer_due_now,
+    expected_stores,
+    plan_due,
+    plan_states,
+    report_counts,
+    report_due,
+    report_states,
+    supervisor_due_now,
+    timeliness,
+)
 from portal.models import (
     PlanStatus,
     ReportStatus,
     SalesPlan,
     SalesPlanLine,
-    Store,
     StoreReport,
     StoreReportLine,
-    StoreStatus,
 )
 
 TARGET_STATUSES = (PlanStatus.APPROVED,)
@@ -43,6 +60,40 @@ ACTUAL_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.REVIEWED)
 DIMENSIONS = ("dealer_id", "store_id", "product_line_id", "period")
 
 DealerFilter = Iterable[int] | Select[Any] | None
+
+__all__ = [
+    "ACTUAL_STATUSES",
+    "EMPTY",
+    "LATE",
+    "MISSING",
+    "NOT_DUE",
+    "ON_TIME",
+    "OPEN",
+    "TARGET_STATUSES",
+    "DealerDue",
+    "DealerOverview",
+    "Figures",
+    "PlanState",
+    "ReportCounts",
+    "SupervisorDue",
+    "dealer_due_now",
+    "dealer_overview",
+    "expected_stores",
+    "last_actual_period",
+    "monthly",
+    "plan_due",
+    "plan_states",
+    "plan_vs_actual",
+    "report_counts",
+    "report_due",
+    "report_states",
+    "source_plan_lines",
+    "source_report_lines",
+    "supervisor_due_now",
+    "timeliness",
+    "total",
+    "year_to_date",
+]
 
 
 @dataclass(frozen=True)
@@ -293,124 +344,6 @@ def source_report_lines(
     return list(db.session.scalars(query))
 
 
-# Timeliness: due, on time, late, missing
-
-
-ON_TIME, LATE, MISSING, OPEN, NOT_DUE = "on_time", "late", "missing", "open", "not_due"
-
-
-def timeliness(first_submitted_at: datetime | None, due: date, today: date) -> str:
-    """`on_time`/`late` once submitted; before that `open` until due, then `missing`."""
-    if first_submitted_at is not None:
-        return ON_TIME if first_submitted_at.date() <= due else LATE
-    return OPEN if today <= due else MISSING
-
-
-def plan_due(period: str, due_day: int) -> date:
-    return periods.plan_due_date(period, due_day)
-
-
-def report_due(period: str, due_days: int) -> date:
-    return periods.report_due_date(period, due_days)
-
-
-@dataclass(frozen=True)
-class PlanState:
-    """Where one dealer's plan for one period stands."""
-
-    plan_id: int | None
-    status: PlanStatus | None
-    due: date
-    timeliness: str
-
-
-def plan_states(
-    dealer_ids: Sequence[int], period: str, *, due_day: int, today: date
-) -> dict[int, PlanState]:
-    due = plan_due(period, due_day)
-    rows = db.session.execute(
-        select(
-            SalesPlan.dealer_id, SalesPlan.id, SalesPlan.status, SalesPlan.first_submitted_at
-        ).where(SalesPlan.dealer_id.in_(list(dealer_ids)), SalesPlan.period == period)
-    ).all()
-    found = {row.dealer_id: row for row in rows}
-    states = {}
-    for dealer_id in dealer_ids:
-        row = found.get(dealer_id)
-        submitted = row.first_submitted_at if row else None
-        states[dealer_id] = PlanState(
-            plan_id=row.id if row else None,
-            status=PlanStatus(row.status) if row else None,
-            due=due,
-            timeliness=timeliness(submitted, due, today),
-        )
-    return states
-
-
-@dataclass(frozen=True)
-class ReportCounts:
-    """Store reports of one dealer for one period, by timeliness."""
-
-    expected: int = 0
-    on_time: int = 0
-    late: int = 0
-    missing: int = 0
-    open: int = 0
-
-    @property
-    def submitted(self) -> int:
-        return self.on_time + self.late
-
-
-def expected_stores(dealer_ids: Sequence[int]) -> Select[Any]:
-    """Stores that owe a report: active and open."""
-    return select(Store.id, Store.dealer_id).where(
-        Store.dealer_id.in_(list(dealer_ids)),
-        Store.active.is_(True),
-        Store.status == StoreStatus.OPEN,
-    )
-
-
-def report_states(
-    dealer_ids: Sequence[int], period: str, *, due_days: int, today: date
-) -> dict[int, dict[int, str]]:
-    """{dealer id: {store id: timeliness}} for the stores that owe a report for `period`."""
-    due = report_due(period, due_days)
-    stores = db.session.execute(expected_stores(dealer_ids)).all()
-    submitted = dict(
-        db.session.execute(
-            select(StoreReport.store_id, StoreReport.first_submitted_at).where(
-                StoreReport.store_id.in_([store.id for store in stores]),
-                StoreReport.period == period,
-            )
-        )
-        .tuples()
-        .all()
-    )
-    states: dict[int, dict[int, str]] = {dealer_id: {} for dealer_id in dealer_ids}
-    for store in stores:
-        states[store.dealer_id][store.id] = timeliness(submitted.get(store.id), due, today)
-    return states
-
-
-def report_counts(
-    dealer_ids: Sequence[int], period: str, *, due_days: int, today: date
-) -> dict[int, ReportCounts]:
-    counts = {}
-    for dealer_id, by_store in report_states(
-        dealer_ids, period, due_days=due_days, today=today
-    ).items():
-        values = list(by_store.values())
-        counts[dealer_id] = ReportCounts(
-            expected=len(values),
-            on_time=values.count(ON_TIME),
-            late=values.count(LATE),
-            missing=values.count(MISSING),
-            open=values.count(OPEN),
-        )
-    return counts
-
-
 def last_actual_period(dealer_id: int, *, before: str) -> str | None:
     """The latest period before `before` for which the dealer has reported actuals."""
     return db.session.scalar(
@@ -432,9 +365,13 @@ class DealerOverview:
     ytd: Figures
 
 
-def dealer_overview(dealer_id: int, period: str, months: int = 12) -> DealerOverview:
+def dealer_overview(
+    dealer_id: int, period: str, *, ytd_through: str | None = None, months: int = 12
+) -> DealerOverview:
+    """`months` months ending with `period`; the year to date runs to `ytd_through`
+    (default `period`; pages pass last month so an unfinished month does not count)."""
     first = periods.shift(period, -(months - 1))
-    ytd_first, ytd_last = year_to_date(period)
+    ytd_first, ytd_last = year_to_date(ytd_through or period)
     return DealerOverview(
         months=monthly(dealer_id, first, period),
         ytd_first=ytd_first,

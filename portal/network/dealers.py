@@ -185,7 +185,11 @@ def detail(dealer_id: int):
         button=ButtonForm(),
         can_edit=access.can_edit_dealer_contact(current_user, dealer),
         can_manage=access.can_manage_registry(current_user),
-        performance=plan_metrics.dealer_overview(dealer.id, periods.of(date.today())),
+        performance=plan_metrics.dealer_overview(
+            dealer.id,
+            periods.of(date.today()),
+            ytd_through=periods.shift(periods.of(date.today()), -1),
+        ),
     )
 
 
