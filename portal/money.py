@@ -18,7 +18,7 @@ class FigureError(ValueError):
     """A figure the portal refuses; `message` is shown beside the field."""
 
     def __init__(self, message: object) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 

@@ -15,7 +15,7 @@ class PeriodError(ValueError):
     """Text that is not a period, or a period outside the allowed window."""
 
     def __init__(self, message: object) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 

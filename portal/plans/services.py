@@ -46,7 +46,7 @@ class PlanError(ValueError):
     """A change the plan rules refuse; `field` names the form field to show it on."""
 
     def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
 
