@@ -110,9 +110,7 @@ def report_states(
                 StoreReport.store_id.in_([store.id for store in stores]),
                 StoreReport.period == period,
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     states: dict[int, dict[int, str]] = {dealer_id: {} for dealer_id in dealer_ids}
     for store in stores:
