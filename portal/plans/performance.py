@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from portal.models import Dealer, DealerStatus, ProductLine, Store
 from portal.money import to_decimal
 from portal.plans.blueprint import bp
 
+CENT = Decimal("0.01")
 SORTABLE = (
     "dealer",
     "region",
@@ -170,10 +172,8 @@ def performance_export():
     return csv_response(f"plan-vs-actual-{period}.csv", header, data)
 
 
-def _percent(basis_points: int | None):
-    from decimal import Decimal
-
-    return None if basis_points is None else Decimal(basis_points) / 100
+def _percent(basis_points: int | None) -> Decimal | None:
+    return None if basis_points is None else (Decimal(basis_points) / 100).quantize(CENT)
 
 
 @bp.route("/performance/dealers/<int:dealer_id>")

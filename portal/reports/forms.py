@@ -86,11 +86,10 @@ class CompetitorForm(FlaskForm):
     class Meta:
         csrf = False
 
-    competitor = StringField(_l("Competitor"), [Optional(), Length(max=120)], filters=[_strip])
+    # No Optional() here: it would stop validation before the row-level checks below.
+    competitor = StringField(_l("Competitor"), [Length(max=120)], filters=[_strip])
     kind = SelectField(
-        _l("Kind of activity"),
-        choices=[("", "—"), *CompetitorActivityKind.choices()],
-        validators=[Optional()],
+        _l("Kind of activity"), choices=[("", "—"), *CompetitorActivityKind.choices()]
     )
     observation = TextAreaField(
         _l("Observation"), [Optional(), Length(max=1000)], filters=[_strip], render_kw={"rows": 2}
