@@ -25,6 +25,17 @@ def jpeg(width: int = 64, height: int = 48, *, exif: bool = True) -> bytes:
     return buffer.getvalue()
 
 
+def with_exif(image_format: str) -> bytes:
+    """A photo in `image_format` (JPEG, PNG, WEBP) carrying EXIF with a GPS-looking marker."""
+    image = Image.new("RGB", (40, 30), (90, 160, 60))
+    data = Image.Exif()
+    data[0x010F] = "CanaryCam"
+    data[0x010E] = GPS_MARKER
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, exif=data.tobytes())
+    return buffer.getvalue()
+
+
 def png(width: int = 32, height: int = 32) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (10, 120, 200)).save(buffer, "PNG")
