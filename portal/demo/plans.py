@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from PIL import Image, ImageDraw
+from sqlalchemy import insert
 from werkzeug.datastructures import FileStorage
 
 from portal import notifications, periods, storage
@@ -120,6 +121,12 @@ class _Context:
     lines: list
     supervisors: dict[int, User]  # region id -> a supervisor
     dealer_users: dict[int, User]
+    # Child rows, inserted in bulk once their parents have ids (the ORM is slow for
+    # thousands of lines): (parent, model, foreign key column, values).
+    children: list = field(default_factory=list)
+
+    def later(self, parent, model, key: str, **values) -> None:
+        self.children.append((parent, model, key, values))
 
 
 def seed_plans(demo: DemoNetwork, today: date | None = None) -> None:
@@ -146,6 +153,7 @@ def seed_plans(demo: DemoNetwork, today: date | None = None) -> None:
                 continue
             _month(context, dealer, period, offset, form, index)
     db.session.flush()
+    _insert_children(context)
     _photos(context, demo)
     _notifications(context)
 
@@ -210,8 +218,14 @@ def _plan(context, dealer: Dealer, period: str, offset: int, index: int, targets
         created_by_id=context.dealer_users[dealer.id].id,
     )
     for (store, line), (revenue, units) in targets.items():
-        plan.lines.append(
-            SalesPlanLine(store=store, product_line=line, revenue_minor=revenue, units=units)
+        context.later(
+            plan,
+            SalesPlanLine,
+            "plan_id",
+            store_id=store.id,
+            product_line_id=line.id,
+            revenue_minor=revenue,
+            units=units,
         )
     dealer_user = context.dealer_users[dealer.id]
     supervisor = context.supervisors.get(dealer.region_id)
@@ -254,15 +268,16 @@ def _plan(context, dealer: Dealer, period: str, offset: int, index: int, targets
         )
         plan.decided_at = _clamp(context, decided)
     for action, before, after, actor, at, comment in steps:
-        plan.transitions.append(
-            PlanTransition(
-                action=action,
-                from_status=before,
-                to_status=after,
-                actor=actor,
-                at=_clamp(context, at),
-                comment=comment,
-            )
+        context.later(
+            plan,
+            PlanTransition,
+            "plan_id",
+            action=action,
+            from_status=before,
+            to_status=after,
+            actor_id=actor.id if actor else None,
+            at=_clamp(context, at),
+            comment=comment,
         )
         plan.status = after
     if offset == 0 and fate == "returned":
@@ -299,22 +314,24 @@ def _report(context, dealer, store: Store, period: str, offset: int, form: float
     for line in context.lines:
         revenue, units = targets[(store, line)]
         factor = form * rng.uniform(0.9, 1.12)
-        report.lines.append(
-            StoreReportLine(
-                product_line=line,
-                revenue_minor=round(revenue * factor),
-                units=round(units * factor),
-            )
+        context.later(
+            report,
+            StoreReportLine,
+            "report_id",
+            product_line_id=line.id,
+            revenue_minor=round(revenue * factor),
+            units=round(units * factor),
         )
     for position in range(rng.choice([0, 0, 1, 1, 2])):
         kind = rng.choice(list(OBSERVATIONS[language]))
-        report.competitor_activities.append(
-            CompetitorActivity(
-                position=position,
-                competitor=rng.choice(COMPETITORS),
-                kind=kind,
-                observation=OBSERVATIONS[language][kind],
-            )
+        context.later(
+            report,
+            CompetitorActivity,
+            "report_id",
+            position=position,
+            competitor=rng.choice(COMPETITORS),
+            kind=kind,
+            observation=OBSERVATIONS[language][kind],
         )
     dealer_user = context.dealer_users[dealer.id]
     supervisor = context.supervisors.get(dealer.region_id)
@@ -364,15 +381,16 @@ def _report(context, dealer, store: Store, period: str, offset: int, form: float
             )
         )
     for action, before, after, actor, at, comment in steps:
-        report.transitions.append(
-            ReportTransition(
-                action=action,
-                from_status=before,
-                to_status=after,
-                actor=actor,
-                at=_clamp(context, at),
-                comment=comment,
-            )
+        context.later(
+            report,
+            ReportTransition,
+            "report_id",
+            action=action,
+            from_status=before,
+            to_status=after,
+            actor_id=actor.id if actor else None,
+            at=_clamp(context, at),
+            comment=comment,
         )
         report.status = after
     if fate in ("reviewed", "returned"):
@@ -424,6 +442,15 @@ def _note(dealer: Dealer) -> str:
     return "商场二楼装修，服装销售可能受影响。"
 
 
+def _insert_children(context) -> None:
+    rows: dict[type, list[dict]] = {}
+    for parent, model, key, values in context.children:
+        rows.setdefault(model, []).append({key: parent.id, **values})
+    for model, batch in rows.items():
+        db.session.execute(insert(model), batch)
+    context.children.clear()
+
+
 def _photos(context, demo: DemoNetwork) -> None:
     """A few store photos on last month's reports (generated, so nothing is downloaded)."""
     period = periods.shift(context.current, -1)
@@ -473,5 +500,10 @@ def _notifications(context) -> None:
                 "plan.returned",
                 link=link,
                 period=plan.period,
-                comment=plan.transitions[-1].comment,
+                comment=db.session.scalar(
+                    db.select(PlanTransition.comment)
+                    .where(PlanTransition.plan_id == plan.id)
+                    .order_by(PlanTransition.at.desc(), PlanTransition.id.desc())
+                    .limit(1)
+                ),
             )
