@@ -13,8 +13,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 from portal import access, listing, periods
 from portal.access import roles, signed_in
 from portal.extensions import db
+from portal.i18n import number
 from portal.metrics import plans as metrics
 from portal.models import Dealer, PlanStatus, PlanTransition, Role, SalesPlan, SalesPlanLine
+from portal.money import to_decimal
 from portal.plans import grid as plan_grid
 from portal.plans import services
 from portal.plans.blueprint import bp
@@ -29,12 +31,12 @@ SORTABLE = {
 FILTERS = ("period", "status", "region", "dealer")
 
 
-def _today() -> date:
+def today() -> date:
     return date.today()
 
 
 def _window() -> tuple[str, str]:
-    return services.period_window(_today(), current_app.config)
+    return services.period_window(today(), current_app.config)
 
 
 @bp.route("/")
@@ -57,10 +59,10 @@ def index():
     )
     page = listing.paginate(query, params)
     due_day = current_app.config["PLAN_DUE_DAY"]
-    today = _today()
+    now = today()
     timeliness = {
         plan.id: metrics.timeliness(
-            plan.first_submitted_at, metrics.plan_due(plan.period, due_day), today
+            plan.first_submitted_at, metrics.plan_due(plan.period, due_day), now
         )
         for plan in page.items
     }
@@ -68,15 +70,15 @@ def index():
         "plans/index.html",
         page=page,
         params=params,
-        totals=_plan_totals([plan.id for plan in page.items]),
+        totals=plan_totals([plan.id for plan in page.items]),
         timeliness=timeliness,
         statuses=PlanStatus,
         regions=db.session.scalars(access.visible_regions(current_user)).all(),
-        next_period=periods.shift(periods.of(today), 1),
+        next_period=periods.shift(periods.of(now), 1),
     )
 
 
-def _plan_totals(plan_ids: list[int]) -> dict[int, tuple[int, int]]:
+def plan_totals(plan_ids: list[int]) -> dict[int, tuple[int, int]]:
     if not plan_ids:
         return {}
     rows = db.session.execute(
@@ -104,7 +106,7 @@ def new():
     window = _window()
     chooser = PeriodChoiceForm(request.args, meta={"csrf": False})
     chooser.period.choices = _period_choices(window)
-    text = request.values.get("period") or periods.shift(periods.of(_today()), 1)
+    text = request.values.get("period") or periods.shift(periods.of(today()), 1)
     try:
         period = periods.check_in_window(periods.parse(text), *window)
     except periods.PeriodError as error:
@@ -237,9 +239,6 @@ def _cell_conflicts(plan: SalesPlan, grid, note: str) -> list[tuple[str, str, st
 
 
 def _cell_text(value: tuple[int, int] | None) -> str:
-    from portal.i18n import number
-    from portal.money import to_decimal
-
     if value is None:
         return "—"
     revenue, units = value
@@ -286,7 +285,7 @@ def detail(plan_id: int):
         actual_period=actual_period,
         actuals={key[0]: figures for key, figures in actuals.items()},
         due=due,
-        timeliness=metrics.timeliness(plan.first_submitted_at, due, _today()),
+        timeliness=metrics.timeliness(plan.first_submitted_at, due, today()),
         submit_form=SubmitForm(obj=plan),
         review_form=ReviewForm(obj=plan),
         reopen_form=ReopenForm(obj=plan),

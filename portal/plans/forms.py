@@ -47,7 +47,6 @@ class ReviewForm(VersionedForm):
         [Optional(), Length(max=NOTE_MAX)],
         filters=[_strip],
         render_kw={"rows": 3},
-        description=_l("Required when you return the plan."),
     )
 
 

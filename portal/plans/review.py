@@ -15,7 +15,7 @@ from portal.metrics import plans as metrics
 from portal.models import Dealer, PlanStatus, ReportStatus, SalesPlan, StoreReport
 from portal.plans import services
 from portal.plans.blueprint import bp
-from portal.plans.entry import _plan_totals, _today
+from portal.plans.entry import plan_totals, today
 from portal.plans.forms import ReopenForm, ReviewForm
 
 
@@ -38,10 +38,10 @@ def review_queue():
         plans=plans,
         previous=previous,
         last_actuals=last_actuals,
-        totals=_plan_totals(ids),
+        totals=plan_totals(ids),
         timeliness={
             plan.id: metrics.timeliness(
-                plan.first_submitted_at, metrics.plan_due(plan.period, due_day), _today()
+                plan.first_submitted_at, metrics.plan_due(plan.period, due_day), today()
             )
             for plan in plans
         },

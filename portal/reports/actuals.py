@@ -12,7 +12,7 @@ from portal.csvio import CsvRejected
 from portal.extensions import db
 from portal.reports import csv_import, services
 from portal.reports.blueprint import bp
-from portal.reports.entry import _today
+from portal.reports.entry import today
 from portal.reports.forms import ImportActualsForm
 
 
@@ -28,7 +28,7 @@ def import_actuals():
             result = csv_import.import_actuals(
                 form.file.data,
                 user=current_user,
-                window=services.report_window(_today(), current_app.config),
+                window=services.report_window(today(), current_app.config),
                 max_money=current_app.config["MONEY_MAX"],
                 max_count=current_app.config["COUNT_MAX"],
             )

@@ -13,6 +13,7 @@ from portal import access, listing, periods
 from portal.access import roles, signed_in
 from portal.extensions import db
 from portal.forms import ButtonForm, VersionedForm
+from portal.i18n import money, number
 from portal.metrics import plans as metrics
 from portal.models import (
     Attachment,
@@ -37,12 +38,12 @@ SORTABLE = {
 FILTERS = ("period", "status", "region", "dealer", "store")
 
 
-def _today() -> date:
+def today() -> date:
     return date.today()
 
 
 def _window() -> tuple[str, str]:
-    return services.report_window(_today(), current_app.config)
+    return services.report_window(today(), current_app.config)
 
 
 @bp.route("/")
@@ -67,8 +68,8 @@ def index():
     )
     page = listing.paginate(query, params)
     due_days = current_app.config["REPORT_DUE_DAYS"]
-    today = _today()
-    due_now = _due_now(today) if current_user.is_dealer else None
+    now = today()
+    due_now = _due_now(now) if current_user.is_dealer else None
     return render_template(
         "reports/index.html",
         page=page,
@@ -77,7 +78,7 @@ def index():
         regions=db.session.scalars(access.visible_regions(current_user)).all(),
         timeliness={
             report.id: metrics.timeliness(
-                report.first_submitted_at, metrics.report_due(report.period, due_days), today
+                report.first_submitted_at, metrics.report_due(report.period, due_days), now
             )
             for report in page.items
         },
@@ -85,14 +86,14 @@ def index():
     )
 
 
-def _due_now(today: date):
+def _due_now(now: date):
     """For a dealer user: last month's report of each store, and where it stands."""
-    period = periods.shift(periods.of(today), -1)
+    period = periods.shift(periods.of(now), -1)
     states = metrics.report_states(
         [current_user.dealer_id],
         period,
         due_days=current_app.config["REPORT_DUE_DAYS"],
-        today=today,
+        today=now,
     )[current_user.dealer_id]
     stores = services.reporting_stores(current_user.dealer_id)
     return {
@@ -152,7 +153,7 @@ def new():
     lines = services.report_lines()
     form = _new_form(lines, stores, window)
     if request.method == "GET":
-        form.period.data = request.args.get("period") or periods.shift(periods.of(_today()), -1)
+        form.period.data = request.args.get("period") or periods.shift(periods.of(today()), -1)
         store_id = request.args.get("store", type=int)
         if store_id is not None:
             form.store_id.data = store_id
@@ -164,17 +165,19 @@ def new():
         return _render_edit(form, None, None, None, lines, status=422)
     store = next(s for s in stores if s.id == form.store_id.data)
     values = _values(form)
+    saved = []
     try:
         report = services.create_report(
             store=store, period=form.period.data, values=values, actor=current_user, window=window
         )
-        services.add_attachments(report, form.files.data or [], actor=current_user)
+        saved = services.add_attachments(report, form.files.data or [], actor=current_user)
         if request.form.get("action") == "submit":
             services.submit_report(report, actor=current_user)
     except services.ReportExists as exists:
         return _resent_or_conflict(exists.report, form, values, lines)
     except services.ReportError as error:
         db.session.rollback()
+        services.forget_files(saved)
         _show_error(form, error)
         return _render_edit(form, None, None, None, lines, status=422)
     db.session.commit()
@@ -212,8 +215,6 @@ def _conflict(report: StoreReport, form, values, lines):
 
 
 def _field_conflicts(report, values, lines) -> list[tuple[str, str, str]]:
-    from portal.i18n import money, number
-
     current = services.values_of(report)
     rows = []
     names = {line.id: line.name for line in lines}
@@ -306,7 +307,7 @@ def detail(report_id: int):
         targets={key[0]: figures for key, figures in plan_targets.items()},
         attachments=services.attachments_of(report),
         due=due,
-        timeliness=metrics.timeliness(report.first_submitted_at, due, _today()),
+        timeliness=metrics.timeliness(report.first_submitted_at, due, today()),
         submit_form=VersionedForm(obj=report),
         review_form=ReviewForm(obj=report),
         can_edit=access.can_edit_report(current_user, report),
@@ -339,13 +340,15 @@ def edit(report_id: int):
             flash(_("This report was already saved."), "info")
             return redirect(url_for("reports.detail", report_id=report.id))
         return _conflict(report, form, values, lines)
+    saved = []
     try:
         services.update_report(report, values=values, actor=current_user)
-        services.add_attachments(report, form.files.data or [], actor=current_user)
+        saved = services.add_attachments(report, form.files.data or [], actor=current_user)
         if request.form.get("action") == "submit":
             services.submit_report(report, actor=current_user)
     except services.ReportError as error:
         db.session.rollback()
+        services.forget_files(saved)
         _show_error(form, error)
         return _render_edit(form, report, report.store, report.period, lines, status=422)
     db.session.commit()

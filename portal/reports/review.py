@@ -15,7 +15,7 @@ from portal.metrics import plans as metrics
 from portal.models import Dealer, ReportStatus, StoreReport, StoreReportLine
 from portal.reports import services
 from portal.reports.blueprint import bp
-from portal.reports.entry import _today
+from portal.reports.entry import today
 from portal.reports.forms import ReviewForm
 
 
@@ -42,7 +42,7 @@ def review_queue():
         totals=totals,
         timeliness={
             report.id: metrics.timeliness(
-                report.first_submitted_at, metrics.report_due(report.period, due_days), _today()
+                report.first_submitted_at, metrics.report_due(report.period, due_days), today()
             )
             for report in reports
         },

@@ -359,11 +359,11 @@ def add_attachments(
                 )
             )
     except storage.UploadRejected as error:
-        _forget(saved)
+        forget_files(saved)
         name = storage.safe_filename(upload.filename, "application/pdf").rsplit(".", 1)[0]
         raise ReportError(f"{name}: {error}", "files") from None
     except Exception:
-        _forget(saved)
+        forget_files(saved)
         raise
     activity.record(
         "store_report.attach",
@@ -374,7 +374,8 @@ def add_attachments(
     return saved
 
 
-def _forget(saved: list[Attachment]) -> None:
+def forget_files(saved: list[Attachment]) -> None:
+    """Remove stored bytes of attachments whose rows are being rolled back."""
     for attachment in saved:
         storage.backend().delete(attachment.storage_key)
 

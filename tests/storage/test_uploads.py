@@ -176,3 +176,18 @@ def test_attachments_of_unknown_owner_types_are_visible_to_nobody(app, client, a
     db.session.commit()
     auth.sign_in(world.admin)
     assert client.get(f"/attachments/{attachment.id}").status_code == 404
+
+
+def test_a_refused_report_keeps_none_of_its_files(app, client, auth, world):
+    auth.sign_in(world.user_x)
+    data = {
+        "store_id": world.stores_x[0].id,
+        "period": LAST,
+        "action": "submit",  # refused: a report needs actuals before it is submitted
+        "files": [(io.BytesIO(uploads.png()), "front.png")],
+    }
+    response = client.post("/reports/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Enter the actuals" in response.get_data(as_text=True)
+    assert _attachments() == []
+    assert _stored_files(app) == []
