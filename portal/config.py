@@ -33,6 +33,13 @@ class Defaults:
     UPLOAD_MAX_PIXELS = 40_000_000  # larger images are refused (pixel bombs)
     UPLOAD_MAX_EDGE = 4096  # longer image edges are scaled down on re-encoding
     UPLOAD_DIR: str | None = None  # None: instance/uploads
+    # Where upload bytes live: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket; needs
+    # `pip install boto3`; credentials from boto3's usual chain, e.g. AWS_ACCESS_KEY_ID)
+    STORAGE_BACKEND = "local"
+    S3_BUCKET: str | None = None
+    S3_ENDPOINT_URL: str | None = None  # e.g. https://minio.internal:9000; None: AWS
+    S3_REGION: str | None = None
+    S3_PREFIX = "uploads"  # key prefix inside the bucket
     TRUSTED_HOSTS: list[str] | None = None
     PROXY_FIX_HOPS = 0  # number of reverse proxies in front, for client addresses
 
