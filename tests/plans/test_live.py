@@ -103,6 +103,9 @@ def _token(html: str) -> str:
 
 def _signed_in(base: str, email: str) -> requests.Session:
     session = requests.Session()
+    # A fresh connection per request: gunicorn closes idle keep-alive connections after 2 s,
+    # and a POST racing that close fails in the client (a transport artefact, not the app's).
+    session.headers["Connection"] = "close"
     page = session.get(f"{base}/sign-in", timeout=TIMEOUT)
     response = session.post(
         f"{base}/sign-in",
