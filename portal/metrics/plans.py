@@ -80,6 +80,7 @@ __all__ = [
     "dealer_overview",
     "expected_stores",
     "last_actual_period",
+    "last_actuals",
     "monthly",
     "plan_due",
     "plan_states",
@@ -378,3 +379,39 @@ def dealer_overview(
         ytd_last=ytd_last,
         ytd=total(first=ytd_first, last=ytd_last, dealers=[dealer_id]),
     )
+
+
+def last_actuals(
+    plans: Sequence[SalesPlan],
+) -> dict[int, tuple[str | None, Figures]]:
+    """For each plan, the latest earlier period with reported actuals and those figures."""
+    if not plans:
+        return {}
+    latest = dict(
+        db.session.execute(
+            select(SalesPlan.id, func.max(StoreReport.period))
+            .join(
+                StoreReport,
+                (StoreReport.dealer_id == SalesPlan.dealer_id)
+                & (StoreReport.period < SalesPlan.period),
+            )
+            .where(
+                SalesPlan.id.in_([plan.id for plan in plans]),
+                StoreReport.status.in_(ACTUAL_STATUSES),
+            )
+            .group_by(SalesPlan.id)
+        ).all()
+    )
+    if not latest:
+        return {plan.id: (None, EMPTY) for plan in plans}
+    figures = plan_vs_actual(
+        ("dealer_id", "period"),
+        first=min(latest.values()),
+        last=max(latest.values()),
+        dealers=sorted({plan.dealer_id for plan in plans}),
+    )
+    result = {}
+    for plan in plans:
+        period = latest.get(plan.id)
+        result[plan.id] = (period, figures.get((plan.dealer_id, period), EMPTY))
+    return result

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from portal import access, activity, charts, listing, periods
 from portal.access import signed_in, staff_only
 from portal.csvio import csv_response
+from portal.database import write_intent
 from portal.extensions import db
 from portal.metrics import plans as metrics
 from portal.models import Dealer, DealerStatus, ProductLine, Store
@@ -143,7 +144,7 @@ def performance_export():
         "ytd_attainment_percent", "reports_expected", "reports_submitted", "reports_late",
         "reports_missing",
     ]  # fmt: skip
-    data = (
+    data = [
         [
             period,
             row.dealer.code,
@@ -166,9 +167,13 @@ def performance_export():
             row.reports.missing,
         ]
         for row in rows
-    )
-    activity.record("plan_performance.export", details={"period": period, **params.filters})
+    ]
+    # The page was read in a read transaction; the log entry gets a write one of its own
+    # (on SQLite a read transaction that starts writing can fail under concurrent writers).
     db.session.commit()
+    with write_intent():
+        activity.record("plan_performance.export", details={"period": period, **params.filters})
+        db.session.commit()
     return csv_response(f"plan-vs-actual-{period}.csv", header, data)
 
 

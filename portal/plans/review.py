@@ -29,8 +29,8 @@ def review_queue():
         .options(contains_eager(SalesPlan.dealer).joinedload(Dealer.region))
         .order_by(SalesPlan.submitted_at, SalesPlan.id)
     ).all()
-    previous = _previous_plans(plans)
-    last_actuals = {plan.id: _last_actual(plan.dealer_id, plan.period) for plan in plans}
+    previous = services.previous_plans(plans)
+    last_actuals = metrics.last_actuals(plans)
     ids = [plan.id for plan in plans] + [p.id for p in previous.values() if p is not None]
     due_day = current_app.config["PLAN_DUE_DAY"]
     return render_template(
@@ -47,18 +47,6 @@ def review_queue():
         },
         waiting_reports=_waiting_reports(),
     )
-
-
-def _previous_plans(plans: list[SalesPlan]) -> dict[int, SalesPlan | None]:
-    return {plan.id: services.previous_plan(plan.dealer_id, plan.period) for plan in plans}
-
-
-def _last_actual(dealer_id: int, period: str) -> tuple[str | None, metrics.Figures]:
-    actual_period = metrics.last_actual_period(dealer_id, before=period)
-    if actual_period is None:
-        return None, metrics.EMPTY
-    figures = metrics.total(first=actual_period, last=actual_period, dealers=[dealer_id])
-    return actual_period, figures
 
 
 def _waiting_reports() -> int:

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from portal import activity, notifications, periods
 from portal.extensions import db
@@ -105,6 +106,32 @@ def previous_plan(dealer_id: int, period: str) -> SalesPlan | None:
         .order_by(SalesPlan.period.desc())
         .limit(1)
     )
+
+
+def previous_plans(plans: Sequence[SalesPlan]) -> dict[int, SalesPlan | None]:
+    """For each plan, its dealer's latest earlier plan (two queries for any number)."""
+    if not plans:
+        return {}
+    earlier = aliased(SalesPlan)
+    latest = dict(
+        db.session.execute(
+            select(SalesPlan.id, func.max(earlier.period))
+            .join(
+                earlier,
+                (earlier.dealer_id == SalesPlan.dealer_id) & (earlier.period < SalesPlan.period),
+            )
+            .where(SalesPlan.id.in_([plan.id for plan in plans]))
+            .group_by(SalesPlan.id)
+        ).all()
+    )
+    wanted = {(plan.dealer_id, latest[plan.id]) for plan in plans if plan.id in latest}
+    found = {}
+    if wanted:
+        rows = db.session.scalars(
+            select(SalesPlan).where(tuple_(SalesPlan.dealer_id, SalesPlan.period).in_(list(wanted)))
+        )
+        found = {(row.dealer_id, row.period): row for row in rows}
+    return {plan.id: found.get((plan.dealer_id, latest.get(plan.id))) for plan in plans}
 
 
 def period_window(today: date, config: Any) -> tuple[str, str]:

@@ -133,3 +133,39 @@ def test_admins_may_approve_any_plan(client, auth, world):
     client.post(f"/plans/{plan.id}/review", data={"decision": "approve", "version": plan.version})
     db.session.refresh(plan)
     assert plan.status == PlanStatus.APPROVED
+
+
+def _queries_for(client, url):
+    from sqlalchemy import event
+
+    count = 0
+
+    def counter(*_args):
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_the_queue_costs_the_same_queries_for_one_plan_or_many(client, auth, world):
+    from tests.support.factories import make_dealer, make_store
+
+    def dealer_with_history():
+        dealer = make_dealer(world.region_a)
+        store = make_store(dealer)
+        make_plan(dealer, this_month(0), {(store, world.lines[0]): (5, 1)})
+        make_report(store, this_month(-1), {world.lines[0]: (5, 1)}, status="submitted")
+        _submitted(world, dealer, [store])
+
+    dealer_with_history()
+    auth.sign_in(world.supervisor_a)
+    one = _queries_for(client, "/plans/review")
+    for _ in range(4):
+        dealer_with_history()
+    many = _queries_for(client, "/plans/review")
+    assert many == one
