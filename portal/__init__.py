@@ -61,9 +61,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.inbox.views import bp as inbox_bp
     from portal.network.views import blueprints as network_blueprints
     from portal.notices.views import bp as notices_bp
+    from portal.plans.views import bp as plans_bp
+    from portal.reports.views import bp as reports_bp
 
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
-    blueprints += [*network_blueprints, *admin_blueprints, notices_bp]
+    blueprints += [*network_blueprints, *admin_blueprints, plans_bp, reports_bp, notices_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -33,6 +33,13 @@ class Defaults:
     UPLOAD_MAX_PIXELS = 40_000_000  # larger images are refused (pixel bombs)
     UPLOAD_MAX_EDGE = 4096  # longer image edges are scaled down on re-encoding
     UPLOAD_DIR: str | None = None  # None: instance/uploads
+    # Where upload bytes live: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket; needs
+    # `pip install boto3`; credentials from boto3's usual chain, e.g. AWS_ACCESS_KEY_ID)
+    STORAGE_BACKEND = "local"
+    S3_BUCKET: str | None = None
+    S3_ENDPOINT_URL: str | None = None  # e.g. https://minio.internal:9000; None: AWS
+    S3_REGION: str | None = None
+    S3_PREFIX = "uploads"  # key prefix inside the bucket
     TRUSTED_HOSTS: list[str] | None = None
     PROXY_FIX_HOPS = 0  # number of reverse proxies in front, for client addresses
 
@@ -67,6 +74,15 @@ class Defaults:
 
     # Lists
     PAGE_SIZE = 25
+
+    # Sales plans and store reports (periods are months, `YYYY-MM`)
+    PERIOD_MONTHS_BACK = 36  # plans and reports may be entered this many months back
+    PERIOD_MONTHS_AHEAD = 12  # plans may be drafted this many months ahead (reports: none)
+    PLAN_DUE_DAY = 25  # the plan for month M is due on this day of month M-1
+    REPORT_DUE_DAYS = 10  # a store report is due this many days after its month ends
+    MONEY_MAX = 1_000_000_000  # the largest amount one figure may hold (major units)
+    COUNT_MAX = 10_000_000  # the largest count (units, footfall) one figure may hold
+    CURRENCY = "CNY"  # shown beside amounts; every amount is in this one currency
 
     # Bootstrap-Flask serves Bootstrap from the package itself
     BOOTSTRAP_SERVE_LOCAL = True

@@ -41,6 +41,22 @@ def number(value: int | float | Decimal | None, digits: int = 0) -> str:
     return format_decimal(value, format=pattern)
 
 
+def money(minor: int | None, digits: int = 2) -> str:
+    """An amount stored in minor units, with thousands separators (`digits` decimals)."""
+    from portal.money import to_decimal
+
+    if minor is None:
+        return number(None)
+    return number(to_decimal(minor), digits)
+
+
+def percent(basis_points: int | None, digits: int = 1) -> str:
+    """A ratio stored in basis points (1/100 of a percent), as a percentage."""
+    if basis_points is None:
+        return number(None)
+    return number(Decimal(basis_points) / 100, digits) + "\u00a0%"
+
+
 def iso_date(value: date | datetime | None) -> str:
     if value is None:
         return "–"  # noqa: RUF001  (an en dash for "no value")
@@ -55,6 +71,8 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["iso"] = iso_date
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["percent"] = percent
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -2,9 +2,10 @@
 
 `save_upload()` is the only way a file enters the portal: it checks the real type (JPEG,
 PNG, WebP, PDF) from the bytes, enforces the size limit, refuses pixel bombs, re-encodes
-images without EXIF, and stores the bytes under a generated key through a backend
-(`LocalStorage` on disk under instance/; any object with the same three methods, such as
-an S3-compatible client wrapper, can replace it via `app.extensions["storage"]`).
+images without EXIF, and stores the bytes under a generated key through a backend:
+`LocalStorage` on disk under instance/ (the default), or `S3Storage` in an S3-compatible
+bucket (STORAGE_BACKEND = "s3"); any object with the same three methods can replace them
+via `app.extensions["storage"]`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -52,6 +53,16 @@ class StorageBackend(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+KEY_PATTERN = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9a-f]{32}\.[a-z]{3,4}")
+
+
+def checked_key(key: str) -> str:
+    """Only keys this module generates reach a backend (no paths, no traversal)."""
+    if not KEY_PATTERN.fullmatch(key):
+        raise ValueError("malformed storage key")
+    return key
+
+
 class LocalStorage:
     """Files on local disk under one root directory (never under static/)."""
 
@@ -59,9 +70,7 @@ class LocalStorage:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        if not re.fullmatch(r"[0-9]{4}/[0-9]{2}/[0-9a-f]{32}\.[a-z]{3,4}", key):
-            raise ValueError("malformed storage key")
-        return self.root / key
+        return self.root / checked_key(key)
 
     def save(self, key: str, data: bytes) -> None:
         path = self._path(key)
@@ -76,9 +85,57 @@ class LocalStorage:
         self._path(key).unlink(missing_ok=True)
 
 
+class S3Storage:
+    """Objects in an S3-compatible bucket (AWS S3, MinIO, Ceph…), private, under a prefix.
+
+    Credentials come from boto3's usual chain (environment, profile, instance role), never
+    from the portal's configuration files.
+    """
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+    def _key(self, key: str) -> str:
+        return self.prefix + checked_key(key)
+
+    def save(self, key: str, data: bytes) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=self._key(key),
+            Body=data,
+            ContentType="application/octet-stream",  # served only through the portal
+        )
+
+    def load(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+
 def init_storage(app: Flask) -> None:
+    if "storage" in app.extensions:
+        return
+    if app.config.get("STORAGE_BACKEND", "local") == "s3":
+        app.extensions["storage"] = _s3_storage(app.config)
+        return
     root = Path(app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads")
-    app.extensions.setdefault("storage", LocalStorage(root))
+    app.extensions["storage"] = LocalStorage(root)
+
+
+def _s3_storage(config: Any) -> S3Storage:
+    import boto3  # optional: only deployments that store files in a bucket install it
+
+    if not config.get("S3_BUCKET"):
+        raise RuntimeError("STORAGE_BACKEND is 's3' but S3_BUCKET is not set")
+    client = boto3.client(
+        "s3",
+        endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+        region_name=config.get("S3_REGION") or None,
+    )
+    return S3Storage(client, config["S3_BUCKET"], config.get("S3_PREFIX") or "")
 
 
 def backend() -> StorageBackend:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -10,6 +12,7 @@ from portal import access
 from portal.access import public, signed_in
 from portal.extensions import db
 from portal.metrics import notices as notice_metrics
+from portal.metrics import plans as plan_metrics
 from portal.models import ActivityEntry, Dealer, DealerStatus, ProductLine, Region, Store, User
 
 bp = Blueprint("dashboard", __name__)
@@ -66,8 +69,22 @@ def _supervisor_home():
             access.visible_stores(current_user).where(Store.active.is_(True)).subquery()
         )
     )
+    active_dealers = db.session.scalars(
+        select(Dealer.id).where(
+            access.dealer_scope(current_user, Dealer.id),
+            Dealer.active.is_(True),
+            Dealer.status == DealerStatus.ACTIVE,
+        )
+    ).all()
+    due = plan_metrics.supervisor_due_now(
+        active_dealers,
+        date.today(),
+        due_day=current_app.config["PLAN_DUE_DAY"],
+        due_days=current_app.config["REPORT_DUE_DAYS"],
+    )
     return render_template(
         "dashboard/supervisor.html",
+        due=due,
         regions=regions,
         by_region=by_region,
         store_count=store_count,
@@ -83,4 +100,10 @@ def _dealer_home():
         .where(Store.dealer_id == current_user.dealer_id, Store.active.is_(True))
         .order_by(Store.code)
     ).all()
-    return render_template("dashboard/dealer.html", dealer=dealer, stores=stores)
+    due = plan_metrics.dealer_due_now(
+        dealer.id,
+        date.today(),
+        due_day=current_app.config["PLAN_DUE_DAY"],
+        due_days=current_app.config["REPORT_DUE_DAYS"],
+    )
+    return render_template("dashboard/dealer.html", dealer=dealer, stores=stores, due=due)

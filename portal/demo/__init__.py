@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
 from portal.demo.notices import seed_notices
+from portal.demo.plans import seed_plans
 
 __all__ = ["DEMO_PASSWORD", "DemoNetwork", "seed_demo"]
 
@@ -14,5 +15,6 @@ __all__ = ["DEMO_PASSWORD", "DemoNetwork", "seed_demo"]
 def seed_demo() -> DemoNetwork:
     """Load the whole demo network into an empty database (flushes; the caller commits)."""
     demo = seed_network()
+    seed_plans(demo)
     seed_notices(demo)
     return demo

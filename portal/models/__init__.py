@@ -27,12 +27,24 @@ from portal.models.notices import (
     notice_stores,
 )
 from portal.models.notifications import Notification
+from portal.models.plans import PlanAction, PlanStatus, PlanTransition, SalesPlan, SalesPlanLine
+from portal.models.reports import (
+    CompetitorActivity,
+    CompetitorActivityKind,
+    ReportAction,
+    ReportStatus,
+    ReportTransition,
+    StoreReport,
+    StoreReportLine,
+)
 from portal.models.users import Role, SignInFailure, User, UserSession, supervisor_regions
 
 __all__ = [
     "ActivityEntry",
     "Attachment",
     "Audience",
+    "CompetitorActivity",
+    "CompetitorActivityKind",
     "Dealer",
     "DealerKind",
     "DealerStatus",
@@ -45,12 +57,22 @@ __all__ = [
     "NoticeStatus",
     "NoticeVersion",
     "Notification",
+    "PlanAction",
+    "PlanStatus",
+    "PlanTransition",
     "ProductLine",
     "Region",
+    "ReportAction",
+    "ReportStatus",
+    "ReportTransition",
     "Role",
+    "SalesPlan",
+    "SalesPlanLine",
     "SignInFailure",
     "Store",
     "StoreFormat",
+    "StoreReport",
+    "StoreReportLine",
     "StoreStatus",
     "User",
     "UserSession",

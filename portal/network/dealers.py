@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from portal import access, activity, listing
+from portal import access, activity, listing, periods
 from portal.access import admin_only, signed_in, staff_only
 from portal.csvio import CsvRejected, csv_response
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.metrics import plans as plan_metrics
 from portal.models import Dealer, DealerKind, DealerStatus, Region, Store, User
 from portal.network import csv_import, services
 from portal.network.editing import save_form, toggle_active
@@ -182,6 +185,11 @@ def detail(dealer_id: int):
         button=ButtonForm(),
         can_edit=access.can_edit_dealer_contact(current_user, dealer),
         can_manage=access.can_manage_registry(current_user),
+        performance=plan_metrics.dealer_overview(
+            dealer.id,
+            periods.of(date.today()),
+            ytd_through=periods.shift(periods.of(date.today()), -1),
+        ),
     )
 
 

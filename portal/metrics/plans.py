@@ -1,0 +1,417 @@
+"""Plan against actual: targets, actuals, variance and attainment, plus timeliness.
+
+Targets come from approved sales plans; actuals from submitted and reviewed store
+reports. Every figure is summed in SQL over integer minor units, so pages, exports,
+dashboards and PDFs that call these functions show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import joinedload
+
+from portal import periods
+from portal.extensions import db
+from portal.metrics.timeliness import (  # one import for pages that show both
+    LATE,
+    MISSING,
+    NOT_DUE,
+    ON_TIME,
+    OPEN,
+    DealerDue,
+    PlanState,
+    ReportCounts,
+    SupervisorDue,
+    dealer_due_now,
+    expected_stores,
+    plan_due,
+    plan_states,
+    report_counts,
+    report_due,
+    report_states,
+    supervisor_due_now,
+    timeliness,
+)
+from portal.models import (
+    PlanStatus,
+    ReportStatus,
+    SalesPlan,
+    SalesPlanLine,
+    StoreReport,
+    StoreReportLine,
+)
+
+TARGET_STATUSES = (PlanStatus.APPROVED,)
+ACTUAL_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.REVIEWED)
+DIMENSIONS = ("dealer_id", "store_id", "product_line_id", "period")
+
+DealerFilter = Iterable[int] | Select[Any] | None
+
+__all__ = [
+    "ACTUAL_STATUSES",
+    "EMPTY",
+    "LATE",
+    "MISSING",
+    "NOT_DUE",
+    "ON_TIME",
+    "OPEN",
+    "TARGET_STATUSES",
+    "DealerDue",
+    "DealerOverview",
+    "Figures",
+    "PlanState",
+    "ReportCounts",
+    "SupervisorDue",
+    "dealer_due_now",
+    "dealer_overview",
+    "expected_stores",
+    "last_actual_period",
+    "last_actuals",
+    "monthly",
+    "plan_due",
+    "plan_states",
+    "plan_vs_actual",
+    "report_counts",
+    "report_due",
+    "report_states",
+    "source_plan_lines",
+    "source_report_lines",
+    "supervisor_due_now",
+    "timeliness",
+    "total",
+    "year_to_date",
+]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Plan against actual for one group of lines (amounts in minor units)."""
+
+    target_revenue: int = 0
+    actual_revenue: int = 0
+    target_units: int = 0
+    actual_units: int = 0
+    target_lines: int = 0
+    actual_lines: int = 0
+    variance_revenue: int = 0
+    variance_units: int = 0
+    attainment_bp: int | None = None  # actual / target revenue in basis points (1/100 %)
+    units_attainment_bp: int | None = None
+
+    @property
+    def has_target(self) -> bool:
+        return self.target_lines > 0
+
+    @property
+    def has_actual(self) -> bool:
+        return self.actual_lines > 0
+
+    @property
+    def attainment_percent(self) -> float | None:
+        """For display only: the exact value is `attainment_bp`."""
+        return None if self.attainment_bp is None else self.attainment_bp / 100
+
+
+EMPTY = Figures()
+
+
+def _restrict(
+    query: Select[Any],
+    dealer_column: ColumnElement[int],
+    period_column: ColumnElement[str],
+    *,
+    dealers: DealerFilter,
+    first: str,
+    last: str,
+) -> Select[Any]:
+    query = query.where(period_column >= first, period_column <= last)
+    if dealers is None:
+        return query
+    if isinstance(dealers, Select):
+        return query.where(dealer_column.in_(dealers.scalar_subquery()))
+    return query.where(dealer_column.in_(list(dealers)))
+
+
+def _lines(
+    *,
+    dealers: DealerFilter,
+    first: str,
+    last: str,
+    store_id: int | None,
+    product_line_id: int | None,
+):
+    """Plan and report lines as one relation: (keys…, target and actual columns)."""
+    zero = literal(0, BigInteger)
+    one = literal(1, BigInteger)
+    targets = (
+        select(
+            SalesPlan.dealer_id.label("dealer_id"),
+            SalesPlanLine.store_id.label("store_id"),
+            SalesPlanLine.product_line_id.label("product_line_id"),
+            SalesPlan.period.label("period"),
+            SalesPlanLine.revenue_minor.label("t_revenue"),
+            zero.label("a_revenue"),
+            SalesPlanLine.units.label("t_units"),
+            zero.label("a_units"),
+            one.label("t_lines"),
+            zero.label("a_lines"),
+        )
+        .join(SalesPlan, SalesPlan.id == SalesPlanLine.plan_id)
+        .where(SalesPlan.status.in_(TARGET_STATUSES))
+    )
+    targets = _restrict(
+        targets, SalesPlan.dealer_id, SalesPlan.period, dealers=dealers, first=first, last=last
+    )
+    actuals = (
+        select(
+            StoreReport.dealer_id,
+            StoreReport.store_id,
+            StoreReportLine.product_line_id,
+            StoreReport.period,
+            zero,
+            StoreReportLine.revenue_minor,
+            zero,
+            StoreReportLine.units,
+            zero,
+            one,
+        )
+        .join(StoreReport, StoreReport.id == StoreReportLine.report_id)
+        .where(StoreReport.status.in_(ACTUAL_STATUSES))
+    )
+    actuals = _restrict(
+        actuals, StoreReport.dealer_id, StoreReport.period, dealers=dealers, first=first, last=last
+    )
+    if store_id is not None:
+        targets = targets.where(SalesPlanLine.store_id == store_id)
+        actuals = actuals.where(StoreReport.store_id == store_id)
+    if product_line_id is not None:
+        targets = targets.where(SalesPlanLine.product_line_id == product_line_id)
+        actuals = actuals.where(StoreReportLine.product_line_id == product_line_id)
+    return union_all(targets, actuals).subquery("plan_actual_lines")
+
+
+def _attainment(actual: ColumnElement[int], target: ColumnElement[int]) -> ColumnElement[Any]:
+    # Basis points, rounded half up, in integer arithmetic on both databases.
+    return case((target > 0, (actual * 20000 + target) // (target * 2)), else_=None)
+
+
+def plan_vs_actual(
+    group_by: Sequence[str],
+    *,
+    first: str,
+    last: str,
+    dealers: DealerFilter = None,
+    store_id: int | None = None,
+    product_line_id: int | None = None,
+) -> dict[tuple[Any, ...], Figures]:
+    """Figures per group (keys in `group_by` order) for the periods first..last."""
+    unknown = set(group_by) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"cannot group by {sorted(unknown)}")
+    lines = _lines(
+        dealers=dealers, first=first, last=last, store_id=store_id, product_line_id=product_line_id
+    )
+    keys = [lines.c[name] for name in group_by]
+    sums = {
+        name: cast(func.sum(lines.c[name]), BigInteger)
+        for name in ("t_revenue", "a_revenue", "t_units", "a_units", "t_lines", "a_lines")
+    }
+    query = select(
+        *keys,
+        *(column.label(name) for name, column in sums.items()),
+        (sums["a_revenue"] - sums["t_revenue"]).label("variance_revenue"),
+        (sums["a_units"] - sums["t_units"]).label("variance_units"),
+        _attainment(sums["a_revenue"], sums["t_revenue"]).label("attainment_bp"),
+        _attainment(sums["a_units"], sums["t_units"]).label("units_attainment_bp"),
+    )
+    if keys:
+        query = query.group_by(*keys)
+    result: dict[tuple[Any, ...], Figures] = {}
+    for row in db.session.execute(query).mappings():
+        if not row["t_lines"] and not row["a_lines"]:
+            continue  # an empty total over no lines at all
+        key = tuple(row[name] for name in group_by)
+        result[key] = Figures(
+            target_revenue=int(row["t_revenue"] or 0),
+            actual_revenue=int(row["a_revenue"] or 0),
+            target_units=int(row["t_units"] or 0),
+            actual_units=int(row["a_units"] or 0),
+            target_lines=int(row["t_lines"] or 0),
+            actual_lines=int(row["a_lines"] or 0),
+            variance_revenue=int(row["variance_revenue"] or 0),
+            variance_units=int(row["variance_units"] or 0),
+            attainment_bp=_int_or_none(row["attainment_bp"]),
+            units_attainment_bp=_int_or_none(row["units_attainment_bp"]),
+        )
+    return result
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def total(*, first: str, last: str, **filters: Any) -> Figures:
+    """One set of figures over everything the filters select."""
+    return plan_vs_actual((), first=first, last=last, **filters).get((), EMPTY)
+
+
+def monthly(dealer_id: int, first: str, last: str) -> list[tuple[str, Figures]]:
+    """A dealer's figures for each period first..last (empty periods included)."""
+    rows = plan_vs_actual(("period",), first=first, last=last, dealers=[dealer_id])
+    return [(period, rows.get((period,), EMPTY)) for period in periods.span(first, last)]
+
+
+def year_to_date(period: str) -> tuple[str, str]:
+    return periods.year_start(period), period
+
+
+# Where the figures come from
+
+
+def source_plan_lines(
+    dealer_id: int,
+    first: str,
+    last: str,
+    *,
+    store_id: int | None = None,
+    product_line_id: int | None = None,
+) -> list[SalesPlanLine]:
+    """The approved plan lines summed into a target."""
+    query = (
+        select(SalesPlanLine)
+        .join(SalesPlanLine.plan)
+        .where(
+            SalesPlan.dealer_id == dealer_id,
+            SalesPlan.status.in_(TARGET_STATUSES),
+            SalesPlan.period >= first,
+            SalesPlan.period <= last,
+        )
+        .options(
+            joinedload(SalesPlanLine.plan),
+            joinedload(SalesPlanLine.store),
+            joinedload(SalesPlanLine.product_line),
+        )
+        .order_by(SalesPlan.period, SalesPlanLine.store_id, SalesPlanLine.product_line_id)
+    )
+    if store_id is not None:
+        query = query.where(SalesPlanLine.store_id == store_id)
+    if product_line_id is not None:
+        query = query.where(SalesPlanLine.product_line_id == product_line_id)
+    return list(db.session.scalars(query))
+
+
+def source_report_lines(
+    dealer_id: int,
+    first: str,
+    last: str,
+    *,
+    store_id: int | None = None,
+    product_line_id: int | None = None,
+) -> list[StoreReportLine]:
+    """The submitted and reviewed report lines summed into an actual."""
+    query = (
+        select(StoreReportLine)
+        .join(StoreReportLine.report)
+        .where(
+            StoreReport.dealer_id == dealer_id,
+            StoreReport.status.in_(ACTUAL_STATUSES),
+            StoreReport.period >= first,
+            StoreReport.period <= last,
+        )
+        .options(
+            joinedload(StoreReportLine.report).joinedload(StoreReport.store),
+            joinedload(StoreReportLine.product_line),
+        )
+        .order_by(StoreReport.period, StoreReport.store_id, StoreReportLine.product_line_id)
+    )
+    if store_id is not None:
+        query = query.where(StoreReport.store_id == store_id)
+    if product_line_id is not None:
+        query = query.where(StoreReportLine.product_line_id == product_line_id)
+    return list(db.session.scalars(query))
+
+
+def last_actual_period(dealer_id: int, *, before: str) -> str | None:
+    """The latest period before `before` for which the dealer has reported actuals."""
+    return db.session.scalar(
+        select(func.max(StoreReport.period)).where(
+            StoreReport.dealer_id == dealer_id,
+            StoreReport.status.in_(ACTUAL_STATUSES),
+            StoreReport.period < before,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DealerOverview:
+    """What the dealer page shows: 12 months of plan against actual and the year to date."""
+
+    months: list[tuple[str, Figures]]
+    ytd_first: str
+    ytd_last: str
+    ytd: Figures
+
+
+def dealer_overview(
+    dealer_id: int, period: str, *, ytd_through: str | None = None, months: int = 12
+) -> DealerOverview:
+    """`months` months ending with `period`; the year to date runs to `ytd_through`
+    (default `period`; pages pass last month so an unfinished month does not count)."""
+    first = periods.shift(period, -(months - 1))
+    ytd_first, ytd_last = year_to_date(ytd_through or period)
+    return DealerOverview(
+        months=monthly(dealer_id, first, period),
+        ytd_first=ytd_first,
+        ytd_last=ytd_last,
+        ytd=total(first=ytd_first, last=ytd_last, dealers=[dealer_id]),
+    )
+
+
+def last_actuals(
+    plans: Sequence[SalesPlan],
+) -> dict[int, tuple[str | None, Figures]]:
+    """For each plan, the latest earlier period with reported actuals and those figures."""
+    if not plans:
+        return {}
+    latest = dict(
+        db.session.execute(
+            select(SalesPlan.id, func.max(StoreReport.period))
+            .join(
+                StoreReport,
+                (StoreReport.dealer_id == SalesPlan.dealer_id)
+                & (StoreReport.period < SalesPlan.period),
+            )
+            .where(
+                SalesPlan.id.in_([plan.id for plan in plans]),
+                StoreReport.status.in_(ACTUAL_STATUSES),
+            )
+            .group_by(SalesPlan.id)
+        ).all()
+    )
+    if not latest:
+        return {plan.id: (None, EMPTY) for plan in plans}
+    figures = plan_vs_actual(
+        ("dealer_id", "period"),
+        first=min(latest.values()),
+        last=max(latest.values()),
+        dealers=sorted({plan.dealer_id for plan in plans}),
+    )
+    result = {}
+    for plan in plans:
+        period = latest.get(plan.id)
+        result[plan.id] = (period, figures.get((plan.dealer_id, period), EMPTY))
+    return result

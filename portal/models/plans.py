@@ -1,0 +1,142 @@
+"""Sales plans: a dealer's monthly targets per store and product line, and their lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import (
+    LabelledEnum,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    register_labels,
+    str_enum,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from portal.models.network import Dealer, ProductLine, Store
+    from portal.models.users import User
+
+
+class PlanStatus(LabelledEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class PlanAction(LabelledEnum):
+    """What a transition did (reopening moves an approved plan back to returned)."""
+
+    CREATE = "create"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+    REOPEN = "reopen"
+
+
+register_labels(
+    PlanStatus,
+    {
+        PlanStatus.DRAFT: _l("Draft"),
+        PlanStatus.SUBMITTED: _l("Submitted"),
+        PlanStatus.APPROVED: _l("Approved"),
+        PlanStatus.RETURNED: _l("Returned"),
+    },
+)
+register_labels(
+    PlanAction,
+    {
+        PlanAction.CREATE: _l("Created"),
+        PlanAction.SUBMIT: _l("Submitted"),
+        PlanAction.APPROVE: _l("Approved"),
+        PlanAction.RETURN: _l("Returned"),
+        PlanAction.REOPEN: _l("Reopened"),
+    },
+)
+
+
+class SalesPlan(TimestampMixin, VersionedMixin, db.Model):
+    """One dealer's plan for one period (one per dealer and period)."""
+
+    __tablename__ = "sales_plans"
+    __table_args__ = (
+        UniqueConstraint("dealer_id", "period", name="uq_sales_plans_dealer_id_period"),
+        Index("ix_sales_plans_period_status", "period", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    status: Mapped[PlanStatus] = mapped_column(
+        str_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The first submission decides lateness; resubmissions after a return do not.
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    dealer: Mapped[Dealer] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    lines: Mapped[list[SalesPlanLine]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="SalesPlanLine.id"
+    )
+    transitions: Mapped[list[PlanTransition]] = relationship(
+        back_populates="plan",
+        cascade="all, delete-orphan",
+        order_by="(PlanTransition.at, PlanTransition.id)",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.period}"
+
+
+class SalesPlanLine(db.Model):
+    """Targets for one store and product line: revenue (minor units) and units."""
+
+    __tablename__ = "sales_plan_lines"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "store_id", "product_line_id", name="uq_sales_plan_lines_cell"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("sales_plans.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    product_line_id: Mapped[int] = mapped_column(ForeignKey("product_lines.id"), index=True)
+    revenue_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    plan: Mapped[SalesPlan] = relationship(back_populates="lines")
+    store: Mapped[Store] = relationship()
+    product_line: Mapped[ProductLine] = relationship()
+
+
+class PlanTransition(db.Model):
+    """One step in a plan's lifecycle: who, when, from which status to which, and why."""
+
+    __tablename__ = "plan_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("sales_plans.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[PlanAction] = mapped_column(str_enum(PlanAction, "plan_action"))
+    from_status: Mapped[PlanStatus | None] = mapped_column(
+        str_enum(PlanStatus, "plan_transition_from")
+    )
+    to_status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus, "plan_transition_to"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    plan: Mapped[SalesPlan] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship()

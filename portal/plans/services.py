@@ -1,0 +1,352 @@
+"""Sales plan changes. Each function checks the rules, flushes, logs, notifies, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from portal import activity, notifications, periods
+from portal.extensions import db
+from portal.models import (
+    Dealer,
+    PlanAction,
+    PlanStatus,
+    PlanTransition,
+    ProductLine,
+    SalesPlan,
+    SalesPlanLine,
+    Store,
+    StoreStatus,
+    User,
+)
+from portal.models.base import utcnow
+from portal.plans.grid import Values
+
+EDITABLE = (PlanStatus.DRAFT, PlanStatus.RETURNED)
+COMMENT_MAX = 2000
+
+notifications.register_kind(
+    "plan.submitted", _l("%(dealer)s submitted the sales plan for %(period)s.")
+)
+notifications.register_kind("plan.approved", _l("Your sales plan for %(period)s was approved."))
+notifications.register_kind(
+    "plan.returned", _l("Your sales plan for %(period)s was returned: %(comment)s")
+)
+notifications.register_kind(
+    "plan.reopened", _l("Your approved sales plan for %(period)s was reopened: %(comment)s")
+)
+
+
+class PlanError(ValueError):
+    """A change the plan rules refuse; `field` names the form field to show it on."""
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class PlanExists(Exception):
+    """The dealer already has a plan for this period (a resent or concurrent create)."""
+
+    def __init__(self, plan: SalesPlan) -> None:
+        super().__init__(f"plan {plan.id} exists")
+        self.plan = plan
+
+
+def link(plan: SalesPlan) -> str:
+    return f"/plans/{plan.id}"
+
+
+# What the grid shows
+
+
+def grid_stores(dealer: Dealer, plan: SalesPlan | None = None) -> list[Store]:
+    """The dealer's stores that take targets, plus any already in the plan."""
+    in_plan = {line.store_id for line in plan.lines} if plan is not None else set()
+    stores = db.session.scalars(
+        select(Store).where(Store.dealer_id == dealer.id).order_by(Store.code)
+    ).all()
+    return [
+        store
+        for store in stores
+        if (store.active and store.status != StoreStatus.CLOSED) or store.id in in_plan
+    ]
+
+
+def grid_lines(plan: SalesPlan | None = None) -> list[ProductLine]:
+    """Active product lines, plus any already in the plan."""
+    in_plan = {line.product_line_id for line in plan.lines} if plan is not None else set()
+    lines = db.session.scalars(
+        select(ProductLine).order_by(ProductLine.sort_order, ProductLine.code)
+    ).all()
+    return [line for line in lines if line.active or line.id in in_plan]
+
+
+def values_of(plan: SalesPlan | None) -> Values:
+    if plan is None:
+        return {}
+    return {
+        (line.store_id, line.product_line_id): (line.revenue_minor, line.units)
+        for line in plan.lines
+    }
+
+
+def previous_plan(dealer_id: int, period: str) -> SalesPlan | None:
+    """The dealer's latest plan before `period` (whatever its status)."""
+    return db.session.scalar(
+        select(SalesPlan)
+        .where(SalesPlan.dealer_id == dealer_id, SalesPlan.period < period)
+        .order_by(SalesPlan.period.desc())
+        .limit(1)
+    )
+
+
+def previous_plans(plans: Sequence[SalesPlan]) -> dict[int, SalesPlan | None]:
+    """For each plan, its dealer's latest earlier plan (two queries for any number)."""
+    if not plans:
+        return {}
+    earlier = aliased(SalesPlan)
+    latest = dict(
+        db.session.execute(
+            select(SalesPlan.id, func.max(earlier.period))
+            .join(
+                earlier,
+                (earlier.dealer_id == SalesPlan.dealer_id) & (earlier.period < SalesPlan.period),
+            )
+            .where(SalesPlan.id.in_([plan.id for plan in plans]))
+            .group_by(SalesPlan.id)
+        ).all()
+    )
+    wanted = {(plan.dealer_id, latest[plan.id]) for plan in plans if plan.id in latest}
+    found = {}
+    if wanted:
+        rows = db.session.scalars(
+            select(SalesPlan).where(tuple_(SalesPlan.dealer_id, SalesPlan.period).in_(list(wanted)))
+        )
+        found = {(row.dealer_id, row.period): row for row in rows}
+    return {plan.id: found.get((plan.dealer_id, latest.get(plan.id))) for plan in plans}
+
+
+def period_window(today: date, config: Any) -> tuple[str, str]:
+    return periods.window(today, config["PERIOD_MONTHS_BACK"], config["PERIOD_MONTHS_AHEAD"])
+
+
+# Changes
+
+
+def create_plan(
+    *,
+    dealer: Dealer,
+    period: str,
+    values: Values,
+    note: str,
+    actor: User,
+    window: tuple[str, str],
+) -> SalesPlan:
+    """A new draft plan with its lines; PlanExists if the dealer has one for this period."""
+    try:
+        periods.check_in_window(periods.parse(period), *window)
+    except periods.PeriodError as error:
+        raise PlanError(error.message, "period") from None
+    existing = find_plan(dealer.id, period)
+    if existing is not None:
+        raise PlanExists(existing)
+    plan = SalesPlan(dealer_id=dealer.id, period=period, note=note, created_by_id=actor.id)
+    plan.dealer = dealer
+    try:
+        with db.session.begin_nested():
+            db.session.add(plan)
+            db.session.flush()
+    except IntegrityError:
+        # Another request created it between our check and our insert (R3).
+        existing = find_plan(dealer.id, period)
+        if existing is None:
+            raise
+        raise PlanExists(existing) from None
+    _set_lines(plan, values)
+    _transition(plan, PlanAction.CREATE, PlanStatus.DRAFT, actor, "")
+    activity.record("sales_plan.create", plan, details=_summary(plan), actor=actor)
+    db.session.flush()
+    return plan
+
+
+def find_plan(dealer_id: int, period: str) -> SalesPlan | None:
+    return db.session.scalar(
+        select(SalesPlan)
+        .where(SalesPlan.dealer_id == dealer_id, SalesPlan.period == period)
+        .execution_options(populate_existing=True)
+    )
+
+
+def update_plan(plan: SalesPlan, *, values: Values, note: str, actor: User) -> int:
+    """Replace the plan's figures and note; returns the number of changed cells."""
+    if plan.status not in EDITABLE:
+        raise PlanError(
+            _l("This plan is %(status)s and cannot be changed.", status=plan.status.label)
+        )
+    changed = _set_lines(plan, values)
+    note_changed = plan.note != note
+    plan.note = note
+    if changed or note_changed:
+        plan.updated_at = utcnow()  # lines live in another table: bump the plan's version
+        db.session.flush()
+        activity.record(
+            "sales_plan.update",
+            plan,
+            details={"cells_changed": changed, "note_changed": note_changed, **_summary(plan)},
+            actor=actor,
+        )
+    return changed
+
+
+def same_content(plan: SalesPlan, values: Values, note: str) -> bool:
+    """True when posting these figures and note would change nothing (a resent form)."""
+    return values_of(plan) == values and plan.note == note
+
+
+def _set_lines(plan: SalesPlan, values: Values) -> int:
+    stores = {store.id for store in grid_stores(plan.dealer, plan)}
+    foreign = [store_id for store_id, _line in values if store_id not in stores]
+    if foreign:
+        raise PlanError(_l("A store in this plan is not one of the dealer's stores."))
+    current = {(line.store_id, line.product_line_id): line for line in plan.lines}
+    changed = 0
+    for key, line in current.items():
+        if key not in values:
+            plan.lines.remove(line)
+            changed += 1
+    for (store_id, line_id), (revenue, units) in values.items():
+        line = current.get((store_id, line_id))
+        if line is None:
+            plan.lines.append(
+                SalesPlanLine(
+                    store_id=store_id, product_line_id=line_id, revenue_minor=revenue, units=units
+                )
+            )
+            changed += 1
+        elif (line.revenue_minor, line.units) != (revenue, units):
+            line.revenue_minor, line.units = revenue, units
+            changed += 1
+    return changed
+
+
+def submit_plan(plan: SalesPlan, *, actor: User, now=None) -> None:
+    if plan.status not in EDITABLE:
+        raise PlanError(_l("Only a draft or returned plan can be submitted."))
+    if not any(line.revenue_minor or line.units for line in plan.lines):
+        raise PlanError(_l("Enter at least one target before submitting."))
+    now = now or utcnow()
+    plan.submitted_at = now
+    if plan.first_submitted_at is None:
+        plan.first_submitted_at = now
+    _transition(plan, PlanAction.SUBMIT, PlanStatus.SUBMITTED, actor, "", at=now)
+    activity.record("sales_plan.submit", plan, details=_summary(plan), actor=actor)
+    notifications.notify_supervisors_of(
+        plan.dealer_id,
+        "plan.submitted",
+        link=link(plan),
+        dealer=f"{plan.dealer.code} {plan.dealer.name}",
+        period=plan.period,
+    )
+
+
+def approve_plan(plan: SalesPlan, *, actor: User, comment: str = "") -> None:
+    _require(plan, PlanStatus.SUBMITTED, _l("Only a submitted plan can be approved."))
+    plan.decided_at = utcnow()
+    _transition(plan, PlanAction.APPROVE, PlanStatus.APPROVED, actor, comment)
+    activity.record("sales_plan.approve", plan, details={"comment": comment}, actor=actor)
+    notifications.notify_dealer(
+        plan.dealer_id, "plan.approved", link=link(plan), period=plan.period
+    )
+
+
+def return_plan(plan: SalesPlan, *, actor: User, comment: str) -> None:
+    _require(plan, PlanStatus.SUBMITTED, _l("Only a submitted plan can be returned."))
+    comment = _required_comment(comment, _l("Say what the dealer should change."))
+    plan.decided_at = utcnow()
+    _transition(plan, PlanAction.RETURN, PlanStatus.RETURNED, actor, comment)
+    activity.record("sales_plan.return", plan, details={"comment": comment}, actor=actor)
+    notifications.notify_dealer(
+        plan.dealer_id, "plan.returned", link=link(plan), period=plan.period, comment=comment[:200]
+    )
+
+
+def reopen_plan(plan: SalesPlan, *, actor: User, reason: str) -> None:
+    """Unlock an approved plan: it goes back to the dealer as returned, with the reason."""
+    _require(plan, PlanStatus.APPROVED, _l("Only an approved plan can be reopened."))
+    reason = _required_comment(reason, _l("Give a reason for reopening the plan."))
+    _transition(plan, PlanAction.REOPEN, PlanStatus.RETURNED, actor, reason)
+    activity.record("sales_plan.reopen", plan, details={"reason": reason}, actor=actor)
+    notifications.notify_dealer(
+        plan.dealer_id, "plan.reopened", link=link(plan), period=plan.period, comment=reason[:200]
+    )
+
+
+def _require(plan: SalesPlan, status: PlanStatus, message: Any) -> None:
+    if plan.status != status:
+        raise PlanError(message)
+
+
+def _required_comment(text: str, message: Any) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise PlanError(message, "comment")
+    if len(text) > COMMENT_MAX:
+        raise PlanError(_l("Keep it under %(max)d characters.", max=COMMENT_MAX), "comment")
+    return text
+
+
+def _transition(
+    plan: SalesPlan,
+    action: PlanAction,
+    to: PlanStatus,
+    actor: User,
+    comment: str,
+    at=None,
+) -> PlanTransition:
+    step = PlanTransition(
+        action=action,
+        from_status=None if action == PlanAction.CREATE else plan.status,
+        to_status=to,
+        actor_id=actor.id,
+        comment=comment,
+        at=at or utcnow(),
+    )
+    plan.transitions.append(step)
+    plan.status = to
+    db.session.flush()
+    return step
+
+
+def _summary(plan: SalesPlan) -> dict[str, Any]:
+    return {
+        "period": plan.period,
+        "dealer_id": plan.dealer_id,
+        "lines": len(plan.lines),
+        "revenue_minor": sum(line.revenue_minor for line in plan.lines),
+        "units": sum(line.units for line in plan.lines),
+    }
+
+
+def comparison_rows(
+    stores: Sequence[Store], *plans: SalesPlan | None
+) -> list[tuple[Store, list[tuple[int, int] | None]]]:
+    """Per store, each plan's (revenue, units) total: the plan beside earlier ones."""
+    totals = []
+    for plan in plans:
+        by_store: dict[int, tuple[int, int]] = {}
+        for line in plan.lines if plan is not None else []:
+            revenue, units = by_store.get(line.store_id, (0, 0))
+            by_store[line.store_id] = (revenue + line.revenue_minor, units + line.units)
+        totals.append(by_store if plan is not None else None)
+    return [
+        (store, [None if t is None else t.get(store.id, (0, 0)) for t in totals])
+        for store in stores
+    ]

@@ -1,0 +1,1 @@
+"""Store reports: a store's month in figures and words, reviewed by its supervisor."""

@@ -1,0 +1,66 @@
+"""The demo network carries 12 months of plans and reports, so every page has content."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from portal import periods
+from portal.extensions import db
+from portal.metrics import plans as metrics
+from portal.models import Attachment, Dealer, PlanStatus, ReportStatus, SalesPlan, StoreReport
+from tests.conftest import client_for
+
+PASSWORD = "portal-demo"
+
+
+def test_the_demo_has_twelve_months_of_plans_and_reports_in_every_status(demo):
+    current = periods.of(date.today())
+    plan_periods = set(db.session.scalars(select(SalesPlan.period).distinct()))
+    assert set(periods.span(periods.shift(current, -11), current)) <= plan_periods
+    assert set(db.session.scalars(select(SalesPlan.status).distinct())) == set(PlanStatus)
+    assert set(db.session.scalars(select(StoreReport.status).distinct())) == set(ReportStatus)
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) >= 1
+
+
+def test_the_demo_flags_late_and_missing_work(demo):
+    today = date.today()
+    dealers = db.session.scalars(select(Dealer.id).where(Dealer.active.is_(True))).all()
+    last = periods.shift(periods.of(today), -1)
+    counts = metrics.report_counts(dealers, last, due_days=10, today=today).values()
+    assert sum(c.missing for c in counts) > 0
+    late = [
+        metrics.plan_states(dealers, periods.shift(last, -offset), due_day=25, today=today)
+        for offset in range(6)
+    ]
+    assert any(state.timeliness == metrics.LATE for states in late for state in states.values())
+    assert metrics.total(first=last, last=last).attainment_bp is not None
+
+
+def test_every_plan_and_report_page_renders_for_each_demo_role(app, demo):
+    dealer = demo.dealers["N01"]
+    plan = db.session.scalar(select(SalesPlan).where(SalesPlan.dealer_id == dealer.id).limit(1))
+    report = db.session.scalar(
+        select(StoreReport).where(StoreReport.dealer_id == dealer.id).limit(1)
+    )
+    common = [
+        "/home",
+        "/plans/",
+        "/reports/",
+        f"/plans/{plan.id}",
+        f"/reports/{report.id}",
+        f"/dealers/{dealer.id}",
+        f"/plans/performance/dealers/{dealer.id}",
+        f"/plans/sources?dealer={dealer.id}&first={periods.of(date.today())[:4]}-01",
+        "/reports/import",
+        "/inbox/",
+    ]
+    staff = ["/plans/review", "/reports/review", "/plans/performance", "/plans/performance.csv"]
+    for email, extra in [
+        ("n01@demo.example", ["/plans/new", "/reports/new"]),
+        ("north.supervisor@demo.example", staff),
+        ("admin@demo.example", staff),
+    ]:
+        client = client_for(app, email, PASSWORD)
+        for url in common + extra:
+            response = client.get(url)
+            assert response.status_code in (200, 302), (email, url, response.status_code)

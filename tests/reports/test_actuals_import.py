@@ -1,0 +1,121 @@
+"""Actuals by CSV: all or nothing, per-row errors, idempotent, within the uploader's scope."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import ReportStatus, StoreReport, StoreReportLine
+from tests.support.plans import make_report, this_month
+
+LAST = this_month(-1)
+HEADER = "store_code,period,product_line,revenue,units\n"
+
+
+def _upload(client, text: str):
+    return client.post(
+        "/reports/import",
+        data={"file": (io.BytesIO(text.encode()), "actuals.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def _rows(world, store=None):
+    store = store or world.stores_x[0]
+    return (
+        HEADER
+        + f'{store.code},{LAST},FTW,"12,000.50",30\n'
+        + f"{store.code.lower()},{LAST},app,800,4\n"
+        + f"{world.stores_x[1].code},{LAST},FTW,100,1\n"
+    )
+
+
+def _counts():
+    reports = db.session.scalar(select(func.count()).select_from(StoreReport))
+    lines = db.session.scalar(select(func.count()).select_from(StoreReportLine))
+    return reports, lines
+
+
+def test_a_dealer_uploads_actuals_into_draft_reports(client, auth, world):
+    auth.sign_in(world.user_x)
+    response = _upload(client, _rows(world))
+    assert response.status_code == 302
+    reports = db.session.scalars(select(StoreReport).order_by(StoreReport.store_id)).all()
+    assert [(r.store_id, r.period, r.status) for r in reports] == [
+        (world.stores_x[0].id, LAST, ReportStatus.DRAFT),
+        (world.stores_x[1].id, LAST, ReportStatus.DRAFT),
+    ]
+    assert sorted((x.revenue_minor, x.units) for x in reports[0].lines) == [
+        (80_000, 4),
+        (1_200_050, 30),
+    ]
+
+
+def test_sending_the_same_file_twice_changes_nothing_the_second_time(client, auth, world):
+    auth.sign_in(world.user_x)
+    _upload(client, _rows(world))
+    versions = dict(db.session.execute(select(StoreReport.id, StoreReport.version)).all())
+    response = _upload(client, _rows(world))
+    assert response.status_code == 302
+    assert "Nothing changed" in client.get("/reports/import").get_data(as_text=True)
+    db.session.expire_all()
+    assert _counts() == (2, 3)
+    assert dict(db.session.execute(select(StoreReport.id, StoreReport.version)).all()) == versions
+
+
+def test_any_bad_row_rejects_the_whole_file_with_a_row_by_row_report(client, auth, world):
+    auth.sign_in(world.user_x)
+    code = world.stores_x[0].code
+    text = (
+        HEADER
+        + f"{code},{LAST},FTW,100,1\n"  # fine
+        + f"NOPE,{LAST},FTW,100,1\n"  # unknown store
+        + f"{world.stores_y[0].code},{LAST},FTW,100,1\n"  # another dealer's store
+        + f"{code},{this_month(1)},FTW,100,1\n"  # future month
+        + f"{code},{LAST},XXX,100,1\n"  # unknown product line
+        + f"{code},{LAST},APP,-5,1\n"  # negative
+        + f"{code},{LAST},APP,1.999,1\n"  # too many decimals
+        + f"{code},{LAST},FTW,200,2\n"  # same cell as row 2
+    )
+    response = _upload(client, text)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert body.count("None of your stores has this code.") == 2
+    assert "Choose a month from" in body
+    assert "No active product line has this code." in body
+    assert "Amounts cannot be negative." in body
+    assert "Use at most 2 decimals." in body
+    assert "Same store, month and product line as row 2." in body
+    assert _counts() == (0, 0)
+
+
+def test_rows_for_submitted_reports_are_refused(client, auth, world):
+    make_report(world.stores_x[0], LAST, status=ReportStatus.SUBMITTED)
+    db.session.commit()
+    auth.sign_in(world.user_x)
+    response = _upload(client, _rows(world))
+    assert response.status_code == 422
+    assert "can no longer change" in response.get_data(as_text=True)
+    assert _counts() == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("who", "ok"), [("supervisor_a", True), ("supervisor_b", False), ("admin", True)]
+)
+def test_supervisors_upload_for_their_regions_only(client, auth, world, who, ok):
+    auth.sign_in(getattr(world, who))
+    response = _upload(client, _rows(world))
+    assert response.status_code == (302 if ok else 422)
+    assert _counts() == ((2, 3) if ok else (0, 0))
+
+
+def test_a_file_that_is_not_csv_text_is_refused(client, auth, world):
+    auth.sign_in(world.user_x)
+    response = client.post(
+        "/reports/import",
+        data={"file": (io.BytesIO(b"\xff\xfe\x00garbage"), "actuals.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert _counts() == (0, 0)
