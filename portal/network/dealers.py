@@ -81,7 +81,7 @@ def _store_counts(dealer_ids: list[int]) -> dict[int, int]:
         .where(Store.dealer_id.in_(dealer_ids), Store.active.is_(True))
         .group_by(Store.dealer_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 @bp.route("/export.csv")
