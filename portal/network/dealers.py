@@ -89,7 +89,7 @@ def _store_counts(dealer_ids: list[int]) -> dict[int, int]:
 def export():
     params = listing.read_params(SORTABLE, "code", FILTERS)
     dealers = db.session.scalars(_scoped_query(params).options(contains_eager(Dealer.region)))
-    header = [*list(csv_import.DEALER_COLUMNS), "active"]
+    header = [*csv_import.DEALER_COLUMNS, *csv_import.EXPORT_ONLY_COLUMNS]
     rows = (
         [
             d.code,
