@@ -211,7 +211,7 @@ def move(dealer_id: int):
     form.region_id.choices = services.region_choices(include=dealer.region_id)
     if form.validate_on_submit():
         if form.is_stale(dealer):
-            form.version.data = dealer.version
+            form.adopt_version(dealer)
             flash(_("This dealer was changed by someone else. Check and try again."), "warning")
             return render_template("network/dealers/move.html", form=form, dealer=dealer), 409
         try:
