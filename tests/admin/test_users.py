@@ -9,8 +9,8 @@ from portal.auth.passwords import verify_password
 from portal.extensions import db
 from portal.models import Role, User
 from tests.conftest import client_for
-from tests.security.world import World, build_world, user_form
 from tests.support.factories import PASSWORD, make_user
+from tests.support.world import World, build_world, user_form
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ from datetime import date
 
 import pytest
 
+from portal.extensions import db
 from portal.models import DealerKind, DealerStatus, Role
+from tests.conftest import client_for
 from tests.network.lists import codes_on, total_on
-from tests.support.factories import make_dealer, make_region, make_user
+from tests.support.factories import PASSWORD, make_dealer, make_region, make_user
 
 
 @pytest.fixture
@@ -146,8 +148,6 @@ def test_region_filter(client, dealers):
 
 
 def test_deactivated_dealers_are_hidden_unless_asked_for(client, dealers):
-    from portal.extensions import db
-
     dealers["D02"].active = False
     db.session.commit()
 
@@ -156,9 +156,6 @@ def test_deactivated_dealers_are_hidden_unless_asked_for(client, dealers):
 
 
 def test_a_supervisor_lists_only_the_dealers_of_their_regions(app, dealers):
-    from tests.conftest import client_for
-    from tests.support.factories import PASSWORD
-
     supervisor = make_user(Role.SUPERVISOR, regions=[dealers["D01"].region])
     client = client_for(app, supervisor.email, PASSWORD)
 
@@ -168,9 +165,6 @@ def test_a_supervisor_lists_only_the_dealers_of_their_regions(app, dealers):
 
 
 def test_a_dealer_user_is_taken_to_their_own_dealer(app, dealers):
-    from tests.conftest import client_for
-    from tests.support.factories import PASSWORD
-
     user = make_user(Role.DEALER, dealer=dealers["D04"])
     client = client_for(app, user.email, PASSWORD)
 

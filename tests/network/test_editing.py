@@ -11,8 +11,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Dealer
 from tests.conftest import client_for
-from tests.security.world import World, build_world, dealer_form, store_form, user_form
 from tests.support.factories import PASSWORD
+from tests.support.world import World, build_world, dealer_form, store_form, user_form
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ import pytest
 from portal.extensions import db
 from portal.models import supervisor_regions
 from tests.conftest import client_for
-from tests.security.world import (
+from tests.support.factories import PASSWORD
+from tests.support.world import (
     ROLES,
     World,
     build_world,
@@ -29,7 +30,6 @@ from tests.security.world import (
     store_form,
     user_form,
 )
-from tests.support.factories import PASSWORD
 
 ALLOWED, FORBIDDEN, HIDDEN, FILTERED = "allowed", "forbidden", "hidden", "filtered"
 A, F, H, L = ALLOWED, FORBIDDEN, HIDDEN, FILTERED

@@ -11,11 +11,13 @@ import pytest
 from flask import current_app
 from sqlalchemy import delete, exc, func, select, text, update
 
+from portal import activity
 from portal.extensions import db
 from portal.models import ActivityEntry, Dealer, ProductLine, Region, Role, Store, User, UserSession
 from portal.models.base import utcnow
 from tests.conftest import client_for
-from tests.security.world import (
+from tests.support.factories import PASSWORD, make_user
+from tests.support.world import (
     World,
     build_world,
     csv_upload,
@@ -23,7 +25,6 @@ from tests.security.world import (
     store_form,
     user_form,
 )
-from tests.support.factories import PASSWORD, make_user
 
 
 @dataclass(frozen=True)
@@ -385,8 +386,6 @@ def test_the_log_keeps_no_password(app, world):
 
 @pytest.fixture
 def entry(app) -> ActivityEntry:
-    from portal import activity
-
     record = activity.record("test.entry", details={"n": 1})
     db.session.commit()
     return record

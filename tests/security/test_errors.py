@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access import public
 from portal.extensions import db
-from portal.models import Role
+from portal.models import Region, Role
 from tests.support.factories import make_user
 
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -134,8 +134,6 @@ def test_500_shows_no_internals_and_logs_the_request_id(failing, client, caplog,
 
 
 def test_500_rolls_back_what_the_request_did(failing, app, client):
-    from portal.models import Region
-
     crash_after_write = Blueprint("crash_after_write", __name__)
 
     @crash_after_write.route("/_test/write-then-crash")

@@ -16,8 +16,8 @@ from portal.auth.passwords import verify_password
 from portal.extensions import db
 from portal.models import Dealer, ProductLine, Region, Role, Store, User
 from tests.conftest import client_for
-from tests.security.world import World, build_world, dealer_form, store_form, user_form
 from tests.support.factories import PASSWORD, make_user
+from tests.support.world import World, build_world, dealer_form, store_form, user_form
 
 FAKE_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 HIJACK_ID = 99999

@@ -5,7 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Blueprint
 
+from portal.models import Role
 from tests.security import routes
+from tests.support.factories import make_user
 from tests.support.snapshots import difference, snapshot
 
 # The short list of endpoints anyone may reach. Adding one is a security decision: review it.
@@ -31,9 +33,6 @@ def test_only_the_reviewed_endpoints_are_public(app):
 
 
 def test_an_endpoint_without_a_rule_is_refused(app, client, auth):
-    from portal.models import Role
-    from tests.support.factories import make_user
-
     forgotten = Blueprint("forgotten", __name__)
 
     @forgotten.route("/_test/forgotten")
