@@ -4,7 +4,8 @@ A marker is a unique string per dealer. Marker seeders write it into everything 
 to that dealer; the sweep then crawls the portal as a user and reports every response body
 that carries a marker of a dealer this user may not see.
 
-Later areas register a seeder for what they add, and the same sweep covers it:
+Later areas register a seeder for what they add, in `tests/<area>/canary_markers.py` (the
+sweep imports every such module), and the same sweep covers it:
 
     from tests.security.canary import marker_seeder
 
@@ -18,9 +19,11 @@ Binary responses are read through `tests.security.crawler.body_reader` (PDF text
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
@@ -40,6 +43,7 @@ from tests.conftest import client_for
 from tests.security import routes
 from tests.security.crawler import Page, crawl
 
+TESTS = Path(__file__).resolve().parents[1]
 MarkerSeeder = Callable[[Dealer, str], None]
 _seeders: dict[str, MarkerSeeder] = {}
 
@@ -58,8 +62,19 @@ def marker_seeder(name: str) -> Callable[[MarkerSeeder], MarkerSeeder]:
     return register
 
 
+def load_area_seeders() -> list[str]:
+    """Import every `tests/<area>/canary_markers.py`, so their seeders register themselves."""
+    modules = []
+    for path in sorted(TESTS.glob("*/canary_markers.py")):
+        name = f"tests.{path.parent.name}.canary_markers"
+        importlib.import_module(name)
+        modules.append(name)
+    return modules
+
+
 def seed_markers() -> dict[int, str]:
     """Give every dealer a unique marker and let every seeder plant it; returns {dealer: marker}."""
+    load_area_seeders()
     markers = {}
     for dealer in db.session.scalars(select(Dealer).order_by(Dealer.id)):
         # Fixed width, so no marker is a prefix of another; letters and digits only, so
