@@ -9,6 +9,7 @@ from portal.auth.passwords import verify_password
 from portal.extensions import db
 from portal.models import Role, User
 from tests.conftest import client_for
+from tests.support.clients import signed_in_client
 from tests.support.factories import PASSWORD, make_user
 from tests.support.world import World, build_world, user_form
 
@@ -20,7 +21,7 @@ def world(app) -> World:
 
 @pytest.fixture
 def admin(app, world):
-    return client_for(app, world.people["admin"].email, PASSWORD)
+    return signed_in_client(app, world.people["admin"])
 
 
 def _new_user(**changes) -> dict:

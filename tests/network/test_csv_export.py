@@ -13,6 +13,7 @@ from portal.csvio import safe_cell
 from portal.extensions import db
 from portal.models import Role
 from tests.conftest import client_for
+from tests.support.clients import signed_in_client
 from tests.support.factories import PASSWORD, make_dealer, make_region, make_store, make_user
 
 HOSTILE = {
@@ -35,7 +36,7 @@ def rows_of(response) -> list[dict[str, str]]:
 
 @pytest.fixture
 def admin(app):
-    return client_for(app, make_user(Role.ADMIN).email, PASSWORD)
+    return signed_in_client(app, make_user(Role.ADMIN))
 
 
 def test_cells_that_look_like_formulas_are_quoted(admin):

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Dealer, DealerKind, Role, Store
-from tests.conftest import client_for
-from tests.support.factories import PASSWORD, make_dealer, make_region, make_store, make_user
+from tests.support.clients import signed_in_client
+from tests.support.factories import make_dealer, make_region, make_store, make_user
 
 DEALER_HEADER = "code,name,kind,status,region_code,city,contract_start,contract_end"
 STORE_HEADER = "code,name,dealer_code,format,status,opened_on"
@@ -21,7 +21,7 @@ STORE_HEADER = "code,name,dealer_code,format,status,opened_on"
 def admin(app):
     make_region(code="NORTH", name="North")
     make_region(code="SOUTH", name="South")
-    return client_for(app, make_user(Role.ADMIN).email, PASSWORD)
+    return signed_in_client(app, make_user(Role.ADMIN))
 
 
 def _import(client, kind: str, text: str | bytes):

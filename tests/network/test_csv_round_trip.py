@@ -16,7 +16,8 @@ from portal.demo.network import DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import ActivityEntry, Dealer, DealerKind, DealerStatus, Role, Store
 from tests.conftest import client_for
-from tests.support.factories import PASSWORD, make_region, make_user
+from tests.support.clients import signed_in_client
+from tests.support.factories import make_region, make_user
 
 # Text as forms leave it: printable (Chinese included), stripped, and free to start with
 # characters a spreadsheet would run (= + - @) or with a quote.
@@ -78,7 +79,7 @@ def _state() -> list[tuple]:
 
 @pytest.fixture
 def admin(app):
-    return client_for(app, make_user(Role.ADMIN).email, PASSWORD)
+    return signed_in_client(app, make_user(Role.ADMIN))
 
 
 @settings(

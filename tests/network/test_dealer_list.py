@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import DealerKind, DealerStatus, Role
 from tests.conftest import client_for
 from tests.network.lists import codes_on, total_on
+from tests.support.clients import sign_in_directly
 from tests.support.factories import PASSWORD, make_dealer, make_region, make_user
 
 
@@ -20,7 +21,7 @@ def app_config():
 
 
 @pytest.fixture
-def dealers(app, client, auth):
+def dealers(app, client):
     """Seven dealers in two regions; names and cities sort the same under every collation."""
     east = make_region(code="EAST", name="east")
     west = make_region(code="WEST", name="west")
@@ -45,7 +46,7 @@ def dealers(app, client, auth):
         )
         for code, name, city, kind, status, region in rows
     }
-    auth.sign_in(make_user(Role.ADMIN))
+    sign_in_directly(client, make_user(Role.ADMIN))
     return made
 
 

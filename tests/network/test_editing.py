@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Dealer
-from tests.conftest import client_for
-from tests.support.factories import PASSWORD
+from tests.support.clients import signed_in_client
 from tests.support.world import World, build_world, dealer_form, store_form, user_form
 
 
@@ -22,7 +21,7 @@ def world(app) -> World:
 
 @pytest.fixture
 def admin(app, world):
-    return client_for(app, world.people["admin"].email, PASSWORD)
+    return signed_in_client(app, world.people["admin"])
 
 
 def _edit_cases(w: World):
@@ -132,8 +131,8 @@ def test_a_stale_move_is_refused(admin, world):
 
 
 def test_moving_a_dealer_changes_who_sees_it_at_once(app, admin, world):
-    old = client_for(app, world.people["supervisor_a"].email, PASSWORD)
-    new = client_for(app, world.people["supervisor_b"].email, PASSWORD)
+    old = signed_in_client(app, world.people["supervisor_a"])
+    new = signed_in_client(app, world.people["supervisor_b"])
     dealer_page, store_page = f"/dealers/{world.dealer_x.id}", f"/stores/{world.store_x.id}"
     assert (old.get(dealer_page).status_code, new.get(dealer_page).status_code) == (200, 404)
 
@@ -223,7 +222,7 @@ def test_a_double_submitted_create_makes_one_record(admin, world):
 
 
 def test_supervisor_sees_contact_edit_button_only_for_their_dealers(app, world):
-    client = client_for(app, world.people["supervisor_a"].email, PASSWORD)
+    client = signed_in_client(app, world.people["supervisor_a"])
 
     page = client.get(f"/dealers/{world.dealer_x.id}").get_data(as_text=True)
 
@@ -233,7 +232,7 @@ def test_supervisor_sees_contact_edit_button_only_for_their_dealers(app, world):
 
 
 def test_dealer_users_see_no_history_and_no_edit_buttons(app, world):
-    client = client_for(app, world.people["dealer_x"].email, PASSWORD)
+    client = signed_in_client(app, world.people["dealer_x"])
 
     page = client.get(f"/dealers/{world.dealer_x.id}").get_data(as_text=True)
 

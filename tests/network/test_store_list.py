@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.models import Role, StoreFormat, StoreStatus
 from tests.conftest import client_for
 from tests.network.lists import codes_on, total_on
+from tests.support.clients import sign_in_directly
 from tests.support.factories import PASSWORD, make_dealer, make_region, make_store, make_user
 
 
@@ -19,7 +20,7 @@ def app_config():
 
 
 @pytest.fixture
-def stores(app, client, auth):
+def stores(app, client):
     north = make_region(code="NORTH", name="north")
     south = make_region(code="SOUTH", name="south")
     alpha = make_dealer(north, code="AAA", name="alpha")
@@ -52,7 +53,7 @@ def stores(app, client, auth):
         )
         for code, name, city, dealer, fmt, status, year in rows
     }
-    auth.sign_in(make_user(Role.ADMIN))
+    sign_in_directly(client, make_user(Role.ADMIN))
     return made
 
 

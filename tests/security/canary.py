@@ -151,12 +151,19 @@ def visible_dealer_ids(user: User) -> set[int]:
     return {user.dealer_id} if user.dealer_id is not None else set()
 
 
-def sweep_urls(app: Flask) -> list[str]:
-    """Every GET rule with its integer arguments set to every existing id."""
+def sweep_urls(app: Flask, role: Role | None = None) -> list[str]:
+    """Every GET rule with its integer arguments set to every existing id.
+
+    Given a role, rules whose declared access rule refuses that role are left out: the
+    before-request check answers them before any view runs (S6 proves they refuse).
+    """
     urls: list[str] = []
     for route in routes.routes(app):
-        if route.reads and route.endpoint not in SKIPPED_ENDPOINTS:
-            urls.extend(routes.enumerate_paths(route))
+        if not route.reads or route.endpoint in SKIPPED_ENDPOINTS:
+            continue
+        if role is not None and not route.is_public and not route.allows_role(role):
+            continue
+        urls.extend(routes.enumerate_paths(route))
     return urls
 
 
@@ -178,7 +185,7 @@ def sweep(app: Flask, user: User, password: str, markers: dict[int, str]) -> Swe
     """Crawl everything `user` can reach; report markers of dealers outside their scope."""
     allowed = visible_dealer_ids(user)
     client = client_for(app, user.email, password)
-    pages = crawl(client, ("/home",), sweep_urls(app), max_pages=MAX_PAGES_PER_USER)
+    pages = crawl(client, ("/home",), sweep_urls(app, user.role), max_pages=MAX_PAGES_PER_USER)
     result = SweepResult(pages)
     lowered = {dealer_id: marker.lower() for dealer_id, marker in markers.items()}
     for page in pages:

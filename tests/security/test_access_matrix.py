@@ -20,6 +20,7 @@ import pytest
 from portal.extensions import db
 from portal.models import supervisor_regions
 from tests.conftest import client_for
+from tests.support.clients import signed_in_client
 from tests.support.factories import PASSWORD
 from tests.support.world import (
     ROLES,
@@ -265,7 +266,7 @@ def test_every_action_of_the_matrix_is_implemented():
 
 @pytest.mark.parametrize(("obj", "verb", "role", "expected"), list(_cells()))
 def test_access_matrix(app, world, obj, verb, role, expected):
-    client = client_for(app, world.people[role].email, PASSWORD)
+    client = signed_in_client(app, world.people[role])
 
     response, effect = ACTIONS[(obj, verb)](client, world)
 
@@ -305,7 +306,7 @@ def _normalised(response, *paths: str) -> tuple[int, str]:
     ],
 )
 def test_out_of_scope_ids_answer_exactly_like_missing_ones(app, world, role, template):
-    client = client_for(app, world.people[role].email, PASSWORD)
+    client = signed_in_client(app, world.people[role])
     other = template.format(dealer=world.dealer_x.id, store=world.store_x.id)
     missing = template.format(dealer=MISSING_ID, store=MISSING_ID)
 
@@ -321,7 +322,7 @@ def test_out_of_scope_ids_answer_exactly_like_missing_ones(app, world, role, tem
 
 
 def test_supervisor_edit_touches_only_contact_details(app, world):
-    client = client_for(app, world.people["supervisor_a"].email, PASSWORD)
+    client = signed_in_client(app, world.people["supervisor_a"])
     form = dealer_form(
         world.dealer_x,
         code="HIJACK",
@@ -348,7 +349,7 @@ def test_supervisor_edit_touches_only_contact_details(app, world):
 
 
 def test_supervisor_edit_form_offers_only_contact_fields(app, world):
-    client = client_for(app, world.people["supervisor_a"].email, PASSWORD)
+    client = signed_in_client(app, world.people["supervisor_a"])
 
     page = client.get(f"/dealers/{world.dealer_x.id}/edit").get_data(as_text=True)
 
@@ -363,7 +364,7 @@ def test_region_reassignment_takes_effect_on_the_next_request(app, world):
     dealer_page = f"/dealers/{world.dealer_x.id}"
     assert client.get(dealer_page).status_code == 404
 
-    admin = client_for(app, world.people["admin"].email, PASSWORD)
+    admin = signed_in_client(app, world.people["admin"])
     form = user_form(supervisor, region_ids=[world.region_a.id, world.region_b.id])
     assert admin.post(f"/admin/users/{supervisor.id}/edit", data=form).status_code == 302
 

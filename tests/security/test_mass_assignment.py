@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal.auth.passwords import verify_password
 from portal.extensions import db
 from portal.models import Dealer, ProductLine, Region, Role, Store, User
-from tests.conftest import client_for
+from tests.support.clients import signed_in_client
 from tests.support.factories import PASSWORD, make_user
 from tests.support.world import World, build_world, dealer_form, store_form, user_form
 
@@ -48,7 +48,7 @@ def _extras(world: World, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _as(app, world: World, role: str):
-    return client_for(app, world.people[role].email, PASSWORD)
+    return signed_in_client(app, world.people[role])
 
 
 def _snapshot(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
