@@ -12,6 +12,7 @@ from typing import Any
 from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, select
+from werkzeug.local import LocalProxy
 
 from portal.extensions import db
 from portal.models import ActivityEntry, User
@@ -22,6 +23,8 @@ REDACTED_FIELDS = frozenset({"password", "password_hash", "token", "token_hash"}
 
 def object_type_of(obj: Any) -> str:
     """`ProductLine` -> `product_line`: the name an object goes by in the log."""
+    if isinstance(obj, LocalProxy):  # `current_user` is logged as the user it stands for
+        obj = obj._get_current_object()
     return _CAMEL.sub("_", type(obj).__name__).lower()
 
 

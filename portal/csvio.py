@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A leading quote is escaped as well, so that an import undoes exactly what an export did.
+ESCAPED_PREFIXES = (*FORMULA_PREFIXES, "'")
 MAX_IMPORT_ROWS = 20000
 
 
@@ -26,9 +28,18 @@ def safe_cell(value: Any) -> str:
         return str(value)  # a number, even a negative one, is data, not a formula
     text = value.value if isinstance(value, Enum) else value
     text = str(text)
-    if text.startswith(FORMULA_PREFIXES):
+    if text.startswith(FORMULA_PREFIXES) or _is_escaped(text):
         return "'" + text
     return text
+
+
+def unescape_cell(text: str) -> str:
+    """Undo safe_cell's quote, so an exported file imports back to the same values."""
+    return text[1:] if _is_escaped(text) else text
+
+
+def _is_escaped(text: str) -> bool:
+    return text.startswith("'") and text[1:2] in ESCAPED_PREFIXES
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
@@ -87,7 +98,7 @@ def read_rows(
                 raise CsvRejected([RowError(number, "", _("The file has too many rows."))])
             if None in record:
                 raise CsvRejected([RowError(number, "", _("This row has too many cells."))])
-            values = {key: (value or "").strip() for key, value in record.items()}
+            values = {key: unescape_cell((value or "").strip()) for key, value in record.items()}
             if any(values.values()):
                 rows.append((number, values))
     except csv.Error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -55,6 +56,10 @@ def render_error(code: int, title: str | None = None, message: str | None = None
     if _wants_json():
         body = {"error": code, "title": title, "message": message, "request_id": request_id()}
         return jsonify(body), code
+    if request_ctx.url_adapter is None:
+        # An untrusted Host header: no URL can be built, so no page; answer in plain text.
+        text = f"{code} {title}\n{message}\n{request_id()}\n"
+        return current_app.response_class(text, status=code, mimetype="text/plain"), code
     return render_template(
         "errors/error.html", code=code, title=title, message=message, request_id=request_id()
     ), code

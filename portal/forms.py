@@ -22,7 +22,14 @@ class VersionedForm(FlaskForm):
 
     def is_stale(self, record: Any) -> bool:
         """True when the record changed since this form was rendered (or no version came back)."""
+        if not self.version.raw_data:  # else WTForms falls back to the record's own version
+            return True
         return self.version.data != record.version
+
+    def adopt_version(self, record: Any) -> None:
+        """Render the record's current version, so saving again knowingly keeps these values."""
+        self.version.data = record.version
+        self.version.raw_data = [str(record.version)]  # what the hidden input renders
 
     def conflicts(self, record: Any) -> list[tuple[str, Any, Any]]:
         """(label, your value, current value) for each field that now differs from the record."""

@@ -29,7 +29,8 @@ def register_security(app: Flask) -> None:
     hops = int(app.config["PROXY_FIX_HOPS"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    app.before_request(_assign_request_id)
+    # First of all hooks, so errors raised by earlier ones (CSRF, 413) carry an id too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _assign_request_id)
     app.after_request(_set_headers)
 
 

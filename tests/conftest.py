@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from portal import create_app
@@ -42,6 +42,8 @@ class PortalClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        if not has_app_context():  # a redirect being followed, inside the request's thread
+            return super().open(*args, **kwargs)
         db.session.commit()
         with ThreadPoolExecutor(max_workers=1) as executor:
             response = executor.submit(super().open, *args, **kwargs).result()

@@ -104,7 +104,7 @@ def edit(user_id: int):
     if form.validate_on_submit():
         if form.is_stale(user):
             conflicts = form.conflicts(user)
-            form.version.data = user.version
+            form.adopt_version(user)
         else:
             try:
                 services.update_user(user, form.data, acting=current_user)

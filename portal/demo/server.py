@@ -11,10 +11,11 @@ from portal.extensions import db
 
 
 def prepare(app: Flask) -> list[tuple[str, str]]:
-    """Upgrade the schema; seed the demo into an empty database. Returns the demo accounts."""
+    """Upgrade the schema; in demo mode, seed an empty database. Returns the demo accounts."""
     with app.app_context():
         upgrade()
-        if not database_is_empty():
+        # Outside demo mode, never create accounts with a published password (check S10).
+        if not app.config["DEMO"] or not database_is_empty():
             return []
         demo = seed_demo()
         db.session.commit()
@@ -28,7 +29,7 @@ def serve(app: Flask, *, port: int) -> None:
         print(f"Demo accounts (password {DEMO_PASSWORD!r}):")
         for email, description in accounts:
             print(f"  {email:34} {description}")
-    else:
+    elif app.config["DEMO"]:
         print(
             f"Demo accounts: admin@demo.example, north.supervisor@demo.example, "
             f"south.supervisor@demo.example, <dealer code>@demo.example; password {DEMO_PASSWORD!r}"

@@ -35,6 +35,9 @@ DEALER_COLUMNS = (
     "contract_end",
 )
 STORE_COLUMNS = ("code", "name", "dealer_code", "address", "city", "format", "opened_on", "status")
+# Exports add these; an import accepts and ignores them, so an exported file imports as is
+# (deactivation stays a deliberate action on the record's page).
+EXPORT_ONLY_COLUMNS = ("active",)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,9 @@ class ImportResult:
 
 def import_dealers(upload: FileStorage | bytes) -> ImportResult:
     rows = read_rows(
-        upload, required=("code", "name", "kind", "status", "region_code"), optional=DEALER_COLUMNS
+        upload,
+        required=("code", "name", "kind", "status", "region_code"),
+        optional=(*DEALER_COLUMNS, *EXPORT_ONLY_COLUMNS),
     )
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     existing = {d.code: d for d in db.session.scalars(select(Dealer))}
@@ -65,7 +70,9 @@ def import_dealers(upload: FileStorage | bytes) -> ImportResult:
 
 def import_stores(upload: FileStorage | bytes) -> ImportResult:
     rows = read_rows(
-        upload, required=("code", "name", "dealer_code", "format", "status"), optional=STORE_COLUMNS
+        upload,
+        required=("code", "name", "dealer_code", "format", "status"),
+        optional=(*STORE_COLUMNS, *EXPORT_ONLY_COLUMNS),
     )
     dealers = {d.code: d for d in db.session.scalars(select(Dealer))}
     existing = {s.code: s for s in db.session.scalars(select(Store))}

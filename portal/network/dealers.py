@@ -84,7 +84,7 @@ def _store_counts(dealer_ids: list[int]) -> dict[int, int]:
         .where(Store.dealer_id.in_(dealer_ids), Store.active.is_(True))
         .group_by(Store.dealer_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 @bp.route("/export.csv")
@@ -92,7 +92,7 @@ def _store_counts(dealer_ids: list[int]) -> dict[int, int]:
 def export():
     params = listing.read_params(SORTABLE, "code", FILTERS)
     dealers = db.session.scalars(_scoped_query(params).options(contains_eager(Dealer.region)))
-    header = [*list(csv_import.DEALER_COLUMNS), "active"]
+    header = [*csv_import.DEALER_COLUMNS, *csv_import.EXPORT_ONLY_COLUMNS]
     rows = (
         [
             d.code,
@@ -219,7 +219,7 @@ def move(dealer_id: int):
     form.region_id.choices = services.region_choices(include=dealer.region_id)
     if form.validate_on_submit():
         if form.is_stale(dealer):
-            form.version.data = dealer.version
+            form.adopt_version(dealer)
             flash(_("This dealer was changed by someone else. Check and try again."), "warning")
             return render_template("network/dealers/move.html", form=form, dealer=dealer), 409
         try:

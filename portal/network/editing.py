@@ -24,7 +24,7 @@ def save_form(
         return None, []
     if record is not None and form.is_stale(record):
         conflicts = form.conflicts(record)
-        form.version.data = record.version
+        form.adopt_version(record)
         return None, conflicts
     try:
         if record is None:

@@ -31,9 +31,7 @@ def index():
             select(Dealer.region_id, func.count())
             .where(Dealer.active.is_(True))
             .group_by(Dealer.region_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return render_template(
         "network/regions/index.html", regions=regions, counts=counts, button=ButtonForm()

@@ -69,7 +69,7 @@ def index():
 def export():
     params = listing.read_params(SORTABLE, "code", FILTERS)
     stores = db.session.scalars(_scoped_query(params).options(contains_eager(Store.dealer)))
-    header = [*list(csv_import.STORE_COLUMNS), "active"]
+    header = [*csv_import.STORE_COLUMNS, *csv_import.EXPORT_ONLY_COLUMNS]
     rows = (
         [
             s.code,

@@ -1,0 +1,383 @@
+"""S2: the access matrix over the registry, role by object by action, as DESIGN.md states it.
+
+Each cell performs the action on an object of region A (dealer X, its store, region A, a
+product line, a user) as one of five people and checks the outcome:
+
+- ALLOWED: the request succeeds and has its effect;
+- FORBIDDEN: 403 (the role may never do this), no effect;
+- HIDDEN: 404 (the object is outside the person's scope, like a missing id), no effect;
+- FILTERED: a list or export answers 200 without the object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from portal.extensions import db
+from portal.models import supervisor_regions
+from tests.conftest import client_for
+from tests.support.clients import signed_in_client
+from tests.support.factories import PASSWORD
+from tests.support.world import (
+    ROLES,
+    World,
+    build_world,
+    csv_upload,
+    dealer_form,
+    store_form,
+    user_form,
+)
+
+ALLOWED, FORBIDDEN, HIDDEN, FILTERED = "allowed", "forbidden", "hidden", "filtered"
+A, F, H, L = ALLOWED, FORBIDDEN, HIDDEN, FILTERED
+
+# fmt: off
+MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
+    #                            admin supervisor_a supervisor_b dealer_x dealer_y
+    ("dealer", "list"):          (A,    A,           L,           A,       L),
+    ("dealer", "view"):          (A,    A,           H,           A,       H),
+    ("dealer", "edit"):          (A,    A,           H,           F,       F),
+    ("dealer", "move"):          (A,    F,           F,           F,       F),
+    ("dealer", "deactivate"):    (A,    F,           F,           F,       F),
+    ("dealer", "export"):        (A,    A,           L,           F,       F),
+    ("dealer", "import"):        (A,    F,           F,           F,       F),
+    ("store", "list"):           (A,    A,           L,           A,       L),
+    ("store", "view"):           (A,    A,           H,           A,       H),
+    ("store", "edit"):           (A,    F,           F,           F,       F),
+    ("store", "move"):           (A,    F,           F,           F,       F),
+    ("store", "deactivate"):     (A,    F,           F,           F,       F),
+    ("store", "export"):         (A,    A,           L,           A,       L),
+    ("store", "import"):         (A,    F,           F,           F,       F),
+    ("region", "view"):          (A,    A,           L,           F,       F),
+    ("region", "edit"):          (A,    F,           F,           F,       F),
+    ("region", "deactivate"):    (A,    F,           F,           F,       F),
+    ("product_line", "view"):    (A,    F,           F,           F,       F),
+    ("product_line", "edit"):    (A,    F,           F,           F,       F),
+    ("product_line", "deactivate"): (A, F,           F,           F,       F),
+    ("user", "view"):            (A,    F,           F,           F,       F),
+    ("user", "edit"):            (A,    F,           F,           F,       F),
+    ("user", "deactivate"):      (A,    F,           F,           F,       F),
+}
+# fmt: on
+
+# Each action returns (response, effect): effect is True when the object was shown or changed.
+Action = Callable[[Any, World], tuple[Any, bool]]
+ACTIONS: dict[tuple[str, str], Action] = {}
+
+
+def action(obj: str, verb: str) -> Callable[[Action], Action]:
+    def register(function: Action) -> Action:
+        ACTIONS[(obj, verb)] = function
+        return function
+
+    return register
+
+
+def _shows(response, text: str) -> bool:
+    return response.status_code == 200 and text.encode() in response.data
+
+
+def _listed(response, pattern: str) -> bool:
+    return response.status_code == 200 and re.search(pattern.encode(), response.data) is not None
+
+
+# Dealers
+
+
+@action("dealer", "list")
+def _dealer_list(client, w):
+    response = client.get("/dealers/", follow_redirects=True)
+    return response, _shows(response, "Dealer Xray")
+
+
+@action("dealer", "view")
+def _dealer_view(client, w):
+    response = client.get(f"/dealers/{w.dealer_x.id}")
+    return response, _shows(response, "Dealer Xray")
+
+
+@action("dealer", "edit")
+def _dealer_edit(client, w):
+    form = dealer_form(w.dealer_x, contact_person="Changed Contact")
+    response = client.post(f"/dealers/{w.dealer_x.id}/edit", data=form)
+    return response, w.dealer_x.contact_person == "Changed Contact"
+
+
+@action("dealer", "move")
+def _dealer_move(client, w):
+    form = {"region_id": w.region_b.id, "version": w.dealer_x.version}
+    response = client.post(f"/dealers/{w.dealer_x.id}/move", data=form)
+    return response, w.dealer_x.region_id == w.region_b.id
+
+
+@action("dealer", "deactivate")
+def _dealer_deactivate(client, w):
+    response = client.post(f"/dealers/{w.dealer_x.id}/active", data={"active": "0"})
+    return response, not w.dealer_x.active
+
+
+@action("dealer", "export")
+def _dealer_export(client, w):
+    response = client.get("/dealers/export.csv")
+    return response, _listed(response, r"\nDX,")
+
+
+@action("dealer", "import")
+def _dealer_import(client, w):
+    text = "code,name,kind,status,region_code\nDX,Imported Name,dealer,active,RA\n"
+    response = client.post("/dealers/import", data=csv_upload(text))
+    return response, w.dealer_x.name == "Imported Name"
+
+
+# Stores
+
+
+@action("store", "list")
+def _store_list(client, w):
+    response = client.get("/stores/")
+    return response, _shows(response, "Store Xray")
+
+
+@action("store", "view")
+def _store_view(client, w):
+    response = client.get(f"/stores/{w.store_x.id}")
+    return response, _shows(response, "Store Xray")
+
+
+@action("store", "edit")
+def _store_edit(client, w):
+    response = client.post(
+        f"/stores/{w.store_x.id}/edit", data=store_form(w.store_x, name="Renamed Store")
+    )
+    return response, w.store_x.name == "Renamed Store"
+
+
+@action("store", "move")
+def _store_move(client, w):
+    form = store_form(w.store_x, dealer_id=w.dealer_y.id)
+    response = client.post(f"/stores/{w.store_x.id}/edit", data=form)
+    return response, w.store_x.dealer_id == w.dealer_y.id
+
+
+@action("store", "deactivate")
+def _store_deactivate(client, w):
+    response = client.post(f"/stores/{w.store_x.id}/active", data={"active": "0"})
+    return response, not w.store_x.active
+
+
+@action("store", "export")
+def _store_export(client, w):
+    response = client.get("/stores/export.csv")
+    return response, _listed(response, r"\nSX-01,")
+
+
+@action("store", "import")
+def _store_import(client, w):
+    text = "code,name,dealer_code,format,status\nSX-01,Imported Store,DX,standard,open\n"
+    response = client.post("/stores/import", data=csv_upload(text))
+    return response, w.store_x.name == "Imported Store"
+
+
+# Regions
+
+
+@action("region", "view")
+def _region_view(client, w):
+    response = client.get("/regions/")
+    return response, _shows(response, "Region Alpha")
+
+
+@action("region", "edit")
+def _region_edit(client, w):
+    form = {"code": "RA", "name": "Renamed Region", "version": w.region_a.version}
+    response = client.post(f"/regions/{w.region_a.id}/edit", data=form)
+    return response, w.region_a.name == "Renamed Region"
+
+
+@action("region", "deactivate")
+def _region_deactivate(client, w):
+    response = client.post(f"/regions/{w.region_a.id}/active", data={"active": "0"})
+    return response, not w.region_a.active
+
+
+# Product lines
+
+
+@action("product_line", "view")
+def _line_view(client, w):
+    response = client.get("/product-lines/")
+    return response, _shows(response, "Line One")
+
+
+@action("product_line", "edit")
+def _line_edit(client, w):
+    form = {"code": "PL1", "name": "Renamed Line", "sort_order": 3, "version": w.line.version}
+    response = client.post(f"/product-lines/{w.line.id}/edit", data=form)
+    return response, w.line.name == "Renamed Line"
+
+
+@action("product_line", "deactivate")
+def _line_deactivate(client, w):
+    response = client.post(f"/product-lines/{w.line.id}/active", data={"active": "0"})
+    return response, not w.line.active
+
+
+# Users
+
+
+@action("user", "view")
+def _user_view(client, w):
+    response = client.get(f"/admin/users/{w.target.id}")
+    return response, _shows(response, "Target User")
+
+
+@action("user", "edit")
+def _user_edit(client, w):
+    response = client.post(
+        f"/admin/users/{w.target.id}/edit", data=user_form(w.target, name="Renamed User")
+    )
+    return response, w.target.name == "Renamed User"
+
+
+@action("user", "deactivate")
+def _user_deactivate(client, w):
+    response = client.post(f"/admin/users/{w.target.id}/active", data={"active": "0"})
+    return response, not w.target.active
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world()
+
+
+def _cells():
+    for (obj, verb), outcomes in MATRIX.items():
+        for role, outcome in zip(ROLES, outcomes, strict=True):
+            yield pytest.param(obj, verb, role, outcome, id=f"{obj}-{verb}-{role}")
+
+
+def test_every_action_of_the_matrix_is_implemented():
+    assert set(ACTIONS) == set(MATRIX)
+
+
+@pytest.mark.parametrize(("obj", "verb", "role", "expected"), list(_cells()))
+def test_access_matrix(app, world, obj, verb, role, expected):
+    client = signed_in_client(app, world.people[role])
+
+    response, effect = ACTIONS[(obj, verb)](client, world)
+
+    status = response.status_code
+    if expected == ALLOWED:
+        assert status in (200, 302), f"answered {status}"
+        assert effect, "the action had no effect"
+    elif expected == FORBIDDEN:
+        assert (status, effect) == (403, False)
+    elif expected == HIDDEN:
+        assert (status, effect) == (404, False)
+    else:
+        assert (status, effect) == (200, False)
+
+
+# Cross-tenant ids answer exactly like missing ones.
+
+MISSING_ID = 987654
+
+
+def _normalised(response, *paths: str) -> tuple[int, str]:
+    body = response.get_data(as_text=True)
+    body = body.replace(response.headers.get("X-Request-ID", "-"), "<request-id>")
+    for path in paths:
+        body = body.replace(path, "<path>")
+    return response.status_code, body
+
+
+@pytest.mark.parametrize(
+    ("role", "template"),
+    [
+        ("supervisor_b", "/dealers/{dealer}"),
+        ("supervisor_b", "/dealers/{dealer}/edit"),
+        ("supervisor_b", "/stores/{store}"),
+        ("dealer_y", "/dealers/{dealer}"),
+        ("dealer_y", "/stores/{store}"),
+    ],
+)
+def test_out_of_scope_ids_answer_exactly_like_missing_ones(app, world, role, template):
+    client = signed_in_client(app, world.people[role])
+    other = template.format(dealer=world.dealer_x.id, store=world.store_x.id)
+    missing = template.format(dealer=MISSING_ID, store=MISSING_ID)
+
+    out_of_scope = client.get(other)
+    absent = client.get(missing)
+
+    assert out_of_scope.status_code == 404
+    assert _normalised(out_of_scope, other) == _normalised(absent, missing)
+    volatile = {"X-Request-ID", "Content-Length"}
+    assert {k: v for k, v in out_of_scope.headers if k not in volatile} == {
+        k: v for k, v in absent.headers if k not in volatile
+    }
+
+
+def test_supervisor_edit_touches_only_contact_details(app, world):
+    client = signed_in_client(app, world.people["supervisor_a"])
+    form = dealer_form(
+        world.dealer_x,
+        code="HIJACK",
+        name="Hijacked",
+        kind="distributor",
+        status="terminated",
+        contract_start="2001-01-01",
+        contact_person="New Contact",
+        phone="+86 10 1234",
+    )
+
+    response = client.post(f"/dealers/{world.dealer_x.id}/edit", data=form)
+
+    assert response.status_code == 302
+    dealer = world.dealer_x
+    assert (dealer.contact_person, dealer.phone) == ("New Contact", "+86 10 1234")
+    assert (dealer.code, dealer.name, dealer.kind.value, dealer.status.value) == (
+        "DX",
+        "Dealer Xray",
+        "dealer",
+        "active",
+    )
+    assert dealer.contract_start is None
+
+
+def test_supervisor_edit_form_offers_only_contact_fields(app, world):
+    client = signed_in_client(app, world.people["supervisor_a"])
+
+    page = client.get(f"/dealers/{world.dealer_x.id}/edit").get_data(as_text=True)
+
+    assert 'name="contact_person"' in page
+    for field in ("code", "name", "kind", "status", "region_id", "contract_start"):
+        assert f'name="{field}"' not in page
+
+
+def test_region_reassignment_takes_effect_on_the_next_request(app, world):
+    supervisor = world.people["supervisor_b"]
+    client = client_for(app, supervisor.email, PASSWORD)
+    dealer_page = f"/dealers/{world.dealer_x.id}"
+    assert client.get(dealer_page).status_code == 404
+
+    admin = signed_in_client(app, world.people["admin"])
+    form = user_form(supervisor, region_ids=[world.region_a.id, world.region_b.id])
+    assert admin.post(f"/admin/users/{supervisor.id}/edit", data=form).status_code == 302
+
+    assert client.get(dealer_page).status_code == 200
+    assert b"Dealer Xray" in client.get("/dealers/").data
+
+    db.session.execute(
+        supervisor_regions.delete().where(
+            supervisor_regions.c.user_id == supervisor.id,
+            supervisor_regions.c.region_id == world.region_a.id,
+        )
+    )
+    db.session.commit()
+
+    assert client.get(dealer_page).status_code == 404
+    assert b"Dealer Xray" not in client.get("/dealers/").data

@@ -1,0 +1,63 @@
+"""S3: no dealer's marker appears in any page, export or document of someone outside its scope."""
+
+import pytest
+from flask import Blueprint
+from sqlalchemy import select
+
+from portal.access import signed_in
+from portal.demo.network import DEALERS, DEMO_PASSWORD
+from portal.extensions import db
+from portal.models import Dealer
+from tests.security.canary import seed_markers, sweep, visible_dealer_ids
+
+DEMO_ROLES = [
+    "admin@demo.example",
+    "north.supervisor@demo.example",
+    "south.supervisor@demo.example",
+    *(f"{row[0].lower()}@demo.example" for row in DEALERS),
+]
+
+
+@pytest.mark.parametrize("email", DEMO_ROLES)
+def test_no_marker_reaches_anyone_outside_its_dealers_scope(app, demo, email):
+    markers = seed_markers()
+    user = demo.users[email]
+
+    result = sweep(app, user, DEMO_PASSWORD, markers)
+
+    assert not result.leaks, "\n".join(
+        f"{leak.url} shows dealer {leak.dealer_id}'s marker" for leak in result.leaks[:20]
+    )
+    # Not vacuous: the crawl reached the pages of every dealer this user may see.
+    assert result.seen == visible_dealer_ids(user)
+
+
+def test_staff_sweep_includes_exports(app, demo):
+    markers = seed_markers()
+
+    result = sweep(app, demo.users["north.supervisor@demo.example"], DEMO_PASSWORD, markers)
+
+    exports = [page for page in result.pages if page.content_type.startswith("text/csv")]
+    assert {page.url.split("?")[0] for page in exports} >= {
+        "/dealers/export.csv",
+        "/stores/export.csv",
+    }
+    assert all(page.status == 200 for page in exports)
+
+
+def test_sweep_reports_a_page_that_shows_another_dealers_data(app, demo):
+    leaky = Blueprint("leaky", __name__)
+
+    @leaky.route("/_test/all-dealers")
+    @signed_in
+    def all_dealers():
+        return ", ".join(db.session.scalars(select(Dealer.name)))
+
+    app.register_blueprint(leaky)
+    markers = seed_markers()
+    user = demo.users["n01@demo.example"]
+
+    result = sweep(app, user, DEMO_PASSWORD, markers)
+
+    leaked = {leak.dealer_id for leak in result.leaks if leak.url == "/_test/all-dealers"}
+    assert leaked == set(markers) - visible_dealer_ids(user)
