@@ -55,14 +55,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprints as admin_blueprints
     from portal.attachments.views import bp as attachments_bp
+    from portal.audits.views import blueprints as audit_blueprints
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.health import bp as health_bp
     from portal.inbox.views import bp as inbox_bp
     from portal.network.views import blueprints as network_blueprints
+    from portal.standards.views import bp as standards_bp
 
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
     blueprints += [*network_blueprints, *admin_blueprints]
+    blueprints += [standards_bp, *audit_blueprints]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -5,6 +5,7 @@ Each area adds its part as a module here; `seed_demo` runs them in dependency or
 
 from __future__ import annotations
 
+from portal.demo.audits import seed_audits
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
 
 __all__ = ["DEMO_PASSWORD", "DemoNetwork", "seed_demo"]
@@ -12,4 +13,6 @@ __all__ = ["DEMO_PASSWORD", "DemoNetwork", "seed_demo"]
 
 def seed_demo() -> DemoNetwork:
     """Load the whole demo network into an empty database (flushes; the caller commits)."""
-    return seed_network()
+    network = seed_network()
+    seed_audits(network)
+    return network

@@ -1,0 +1,440 @@
+"""Standards pages: list, build drafts (sections, items, order), publish, export, import."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import activity
+from portal.access import admin_only, staff_only
+from portal.access import audits as access
+from portal.errors import render_error
+from portal.extensions import db
+from portal.forms import ButtonForm
+from portal.models import Standard, StandardItem, StandardSection, StandardVersion
+from portal.standards import services, transfer
+from portal.standards.forms import (
+    ImportForm,
+    ItemForm,
+    PublishForm,
+    RenameStandardForm,
+    SectionForm,
+    StandardForm,
+)
+
+bp = Blueprint("standards", __name__, url_prefix="/standards")
+
+
+def _frozen_page(error: services.StandardError):
+    db.session.rollback()
+    return render_error(409, _("This version is frozen"), str(error.message))
+
+
+def _version_url(version: StandardVersion, anchor: str | None = None) -> str:
+    return url_for("standards.version", version_id=version.id, _anchor=anchor)
+
+
+def _run(change: Callable[[], Any], on_error: Callable[[services.StandardError], Any]):
+    """Call a service; commit on success, roll back and hand the error over otherwise."""
+    try:
+        result = change()
+    except services.StandardFrozen as error:
+        return False, _frozen_page(error)
+    except services.StandardError as error:
+        db.session.rollback()
+        return False, on_error(error)
+    db.session.commit()
+    return True, result
+
+
+def _back_to(version: StandardVersion) -> Callable[[services.StandardError], Any]:
+    def on_error(error: services.StandardError):
+        flash(str(error.message), "danger")
+        return redirect(_version_url(version))
+
+    return on_error
+
+
+def _require_button() -> None:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+
+
+@bp.route("/")
+@staff_only
+def index():
+    standards = db.session.scalars(
+        select(Standard)
+        .options(
+            selectinload(Standard.versions)
+            .selectinload(StandardVersion.sections)
+            .selectinload(StandardSection.items)
+        )
+        .order_by(Standard.active.desc(), Standard.code)
+    ).all()
+    rows = [(s, services.current_version(s), services.draft_of(s)) for s in standards]
+    return render_template("standards/index.html", rows=rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_only
+def create():
+    form = StandardForm()
+    if form.validate_on_submit():
+        ok, result = _run(
+            lambda: services.create_standard(
+                code=form.code.data, name=form.name.data, actor=current_user
+            ),
+            lambda error: form[error.field or "code"].errors.append(error.message),
+        )
+        if ok:
+            flash(_("Standard created. Add its sections and items, then publish it."), "success")
+            return redirect(_version_url(result))
+    return render_template("standards/new.html", form=form)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@admin_only
+def import_json():
+    form = ImportForm()
+    problems: list[transfer.ImportProblem] = []
+    if form.validate_on_submit():
+        data = form.file.data.stream.read(current_limit() + 1)
+        try:
+            if len(data) > current_limit():
+                raise transfer.ImportRejected(
+                    [transfer.ImportProblem("file", _("The file is too large."))]
+                )
+            version = transfer.import_standard(data, actor=current_user)
+        except transfer.ImportRejected as rejected:
+            db.session.rollback()
+            problems = rejected.problems
+        else:
+            db.session.commit()
+            flash(_("Imported as draft version %(number)d.", number=version.number), "success")
+            return redirect(_version_url(version))
+    status = 422 if problems else 200
+    return render_template("standards/import.html", form=form, problems=problems), status
+
+
+def current_limit() -> int:
+    from flask import current_app
+
+    return int(current_app.config["STANDARD_IMPORT_MAX_BYTES"])
+
+
+@bp.route("/<int:standard_id>")
+@staff_only
+def detail(standard_id: int):
+    standard = access.get_standard_or_404(current_user, standard_id)
+    versions = list(reversed(standard.versions))
+    return render_template(
+        "standards/detail.html",
+        standard=standard,
+        versions=versions,
+        current=services.current_version(standard),
+        draft=services.draft_of(standard),
+        audit_counts=services.audit_counts([v.id for v in versions]),
+        history=activity.history_for(standard),
+        can_manage=access.can_manage_standards(current_user),
+        button=ButtonForm(),
+    )
+
+
+@bp.route("/<int:standard_id>/rename", methods=["GET", "POST"])
+@admin_only
+def rename(standard_id: int):
+    standard = access.get_standard_or_404(current_user, standard_id)
+    form = RenameStandardForm(obj=standard)
+    conflicts = []
+    if form.validate_on_submit():
+        if form.is_stale(standard):
+            conflicts = form.conflicts(standard)
+            form.version.data = standard.version
+        else:
+            services.rename_standard(standard, name=form.name.data, actor=current_user)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("standards.detail", standard_id=standard.id))
+    return render_template(
+        "standards/rename.html", form=form, standard=standard, conflicts=conflicts
+    ), (409 if conflicts else 200)
+
+
+@bp.route("/<int:standard_id>/edit", methods=["POST"])
+@admin_only
+def edit(standard_id: int):
+    """Start (or return to) the draft version: published versions are never edited."""
+    standard = access.get_standard_or_404(current_user, standard_id)
+    _require_button()
+    draft = services.start_draft(standard, actor=current_user)
+    db.session.commit()
+    return redirect(_version_url(draft))
+
+
+@bp.route("/<int:standard_id>/active", methods=["POST"])
+@admin_only
+def set_active(standard_id: int):
+    standard = access.get_standard_or_404(current_user, standard_id)
+    _require_button()
+    services.set_active(standard, request.form.get("active") == "1", actor=current_user)
+    db.session.commit()
+    flash(_("Reactivated.") if standard.active else _("Retired: no new audits use it."), "success")
+    return redirect(url_for("standards.detail", standard_id=standard.id))
+
+
+@bp.route("/versions/<int:version_id>")
+@staff_only
+def version(version_id: int):
+    version = access.get_standard_version_or_404(current_user, version_id)
+    editable = version.is_draft and access.can_manage_standards(current_user)
+    return render_template(
+        "standards/version.html",
+        version=version,
+        standard=version.standard,
+        editable=editable,
+        problems=services.publish_problems(version) if editable else [],
+        publish_form=PublishForm(obj=version) if editable else None,
+        history=activity.history_for(version),
+        button=ButtonForm(),
+    )
+
+
+@bp.route("/versions/<int:version_id>/export.json")
+@staff_only
+def export(version_id: int):
+    version = access.get_standard_version_or_404(current_user, version_id)
+    body = json.dumps(transfer.export_version(version), ensure_ascii=False, indent=2)
+    name = f"standard-{version.standard.code}-v{version.number}.json"
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/versions/<int:version_id>/publish", methods=["POST"])
+@admin_only
+def publish(version_id: int):
+    version = access.get_standard_version_or_404(current_user, version_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if version.is_draft and form.is_stale(version):
+        flash(
+            _("The draft changed while you were looking at it. Check it and publish again."),
+            "warning",
+        )
+        return redirect(_version_url(version))
+    ok, result = _run(
+        lambda: services.publish(version, notes=form.notes.data or "", actor=current_user),
+        _back_to(version),
+    )
+    if not ok:
+        return result
+    flash(
+        _("Version %(number)d published. New audits use it from now on.", number=version.number),
+        "success",
+    )
+    return redirect(_version_url(version))
+
+
+@bp.route("/versions/<int:version_id>/discard", methods=["POST"])
+@admin_only
+def discard(version_id: int):
+    version = access.get_standard_version_or_404(current_user, version_id)
+    _require_button()
+    ok, result = _run(
+        lambda: services.discard_draft(version, actor=current_user), _back_to(version)
+    )
+    if not ok:
+        return result
+    flash(_("Draft discarded."), "success")
+    if result is None:
+        return redirect(url_for("standards.index"))
+    return redirect(url_for("standards.detail", standard_id=result.id))
+
+
+# Sections
+
+
+def _get_section(section_id: int) -> StandardSection:
+    section = db.session.get(StandardSection, section_id)
+    if section is None or not access.can_view_standards(current_user):
+        abort(404)
+    return section
+
+
+def _get_item(item_id: int) -> StandardItem:
+    item = db.session.get(StandardItem, item_id)
+    if item is None or not access.can_view_standards(current_user):
+        abort(404)
+    return item
+
+
+@bp.route("/versions/<int:version_id>/sections/new", methods=["GET", "POST"])
+@admin_only
+def add_section(version_id: int):
+    version = access.get_standard_version_or_404(current_user, version_id)
+    if not version.is_draft:
+        return _frozen_page(services.StandardFrozen())
+    form = SectionForm()
+    if form.validate_on_submit():
+        ok, result = _run(
+            lambda: services.add_section(version, title=form.title.data, actor=current_user),
+            lambda error: form.title.errors.append(error.message),
+        )
+        if ok:
+            return redirect(_version_url(version, f"section-{result.id}"))
+        if result is not None:
+            return result
+    return render_template("standards/section.html", form=form, version=version, section=None)
+
+
+@bp.route("/sections/<int:section_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_section(section_id: int):
+    section = _get_section(section_id)
+    if not section.version.is_draft:
+        return _frozen_page(services.StandardFrozen())
+    form = SectionForm(obj=section)
+    if form.validate_on_submit():
+        ok, result = _run(
+            lambda: services.rename_section(section, title=form.title.data, actor=current_user),
+            lambda error: form.title.errors.append(error.message),
+        )
+        if ok:
+            return redirect(_version_url(section.version, f"section-{section.id}"))
+        if result is not None:
+            return result
+    return render_template(
+        "standards/section.html", form=form, version=section.version, section=section
+    )
+
+
+@bp.route("/sections/<int:section_id>/delete", methods=["POST"])
+@admin_only
+def delete_section(section_id: int):
+    section = _get_section(section_id)
+    version = section.version
+    _require_button()
+    ok, result = _run(
+        lambda: services.delete_section(section, actor=current_user), _back_to(version)
+    )
+    if not ok:
+        return result
+    flash(_("Section deleted."), "success")
+    return redirect(_version_url(version))
+
+
+@bp.route("/sections/<int:section_id>/move", methods=["POST"])
+@admin_only
+def move_section(section_id: int):
+    section = _get_section(section_id)
+    _require_button()
+    direction = -1 if request.form.get("direction") == "up" else 1
+    ok, result = _run(
+        lambda: services.move_section(section, direction, actor=current_user),
+        _back_to(section.version),
+    )
+    if not ok:
+        return result
+    return redirect(_version_url(section.version, f"section-{section.id}"))
+
+
+# Items
+
+
+def _item_form(version: StandardVersion, item: StandardItem | None) -> ItemForm:
+    form = ItemForm(obj=item)
+    form.section_id.choices = [(s.id, s.title) for s in version.sections]
+    return form
+
+
+@bp.route("/sections/<int:section_id>/items/new", methods=["GET", "POST"])
+@admin_only
+def add_item(section_id: int):
+    section = _get_section(section_id)
+    version = section.version
+    if not version.is_draft:
+        return _frozen_page(services.StandardFrozen())
+    form = _item_form(version, None)
+    if request.method == "GET":
+        form.section_id.data = section.id
+        form.code.data = services.next_item_code(version)
+    if form.validate_on_submit():
+        target = db.session.get(StandardSection, form.section_id.data)
+        if target is None or target.version is not version:
+            target = section
+        ok, result = _run(
+            lambda: services.add_item(target, form.data, actor=current_user),
+            lambda error: form[error.field or "code"].errors.append(error.message),
+        )
+        if ok:
+            flash(_("Item %(code)s added.", code=result.code), "success")
+            return redirect(_version_url(version, f"item-{result.id}"))
+        if result is not None:
+            return result
+    return render_template("standards/item.html", form=form, version=version, item=None)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_item(item_id: int):
+    item = _get_item(item_id)
+    version = item.section.version
+    if not version.is_draft:
+        return _frozen_page(services.StandardFrozen())
+    form = _item_form(version, item)
+    conflicts = []
+    if form.validate_on_submit():
+        if form.is_stale(item):
+            conflicts = form.conflicts(item)
+            form.version.data = item.version
+        else:
+            target = db.session.get(StandardSection, form.section_id.data)
+            ok, result = _run(
+                lambda: services.update_item(item, form.data, actor=current_user, section=target),
+                lambda error: form[error.field or "code"].errors.append(error.message),
+            )
+            if ok:
+                flash(_("Item %(code)s saved.", code=item.code), "success")
+                return redirect(_version_url(version, f"item-{item.id}"))
+            if result is not None:
+                return result
+    return render_template(
+        "standards/item.html", form=form, version=version, item=item, conflicts=conflicts
+    ), (409 if conflicts else 200)
+
+
+@bp.route("/items/<int:item_id>/delete", methods=["POST"])
+@admin_only
+def delete_item(item_id: int):
+    item = _get_item(item_id)
+    version = item.section.version
+    _require_button()
+    ok, result = _run(lambda: services.delete_item(item, actor=current_user), _back_to(version))
+    if not ok:
+        return result
+    flash(_("Item deleted."), "success")
+    return redirect(_version_url(version))
+
+
+@bp.route("/items/<int:item_id>/move", methods=["POST"])
+@admin_only
+def move_item(item_id: int):
+    item = _get_item(item_id)
+    _require_button()
+    direction = -1 if request.form.get("direction") == "up" else 1
+    ok, result = _run(
+        lambda: services.move_item(item, direction, actor=current_user),
+        _back_to(item.section.version),
+    )
+    if not ok:
+        return result
+    return redirect(_version_url(item.section.version, f"item-{item.id}"))
