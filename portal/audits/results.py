@@ -35,7 +35,7 @@ def store(store_id: int):
         .order_by(Audit.scheduled_for.desc(), Audit.id.desc())
     ).all()
     counts = _action_counts([a.id for a in audits])
-    points = metrics.score_trend(store.id)
+    points = metrics.score_trend(partial(access.dealer_scope, current_user), store.id)
     chart = None
     if points:
         chart = charts.line_chart(

@@ -460,9 +460,14 @@ def acknowledge(audit: Audit, *, comment: str, actor: User, now: datetime | None
 
 
 def previous_audit(audit: Audit) -> Audit | None:
-    """The store's last completed audit on the same standard before this one."""
+    """The store's last completed audit on the same standard before this one.
+
+    Only audits of the same dealer count: a store that changed hands does not show the
+    previous owner's findings to the new one.
+    """
     query = select(Audit).where(
         Audit.store_id == audit.store_id,
+        Audit.dealer_id == audit.dealer_id,
         Audit.standard_id == audit.standard_id,
         Audit.status == AuditStatus.COMPLETED,
         Audit.id != audit.id,

@@ -284,11 +284,15 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def score_trend(store_id: int, *, limit: int = 24) -> list[tuple[date, Decimal]]:
-    """The store's completed audit scores, oldest first (the last `limit`)."""
+def score_trend(scope: Scope, store_id: int, *, limit: int = 24) -> list[tuple[date, Decimal]]:
+    """The store's completed audit scores in scope, oldest first (the last `limit`)."""
     rows = db.session.execute(
         select(Audit.completed_at, Audit.score)
-        .where(Audit.store_id == store_id, Audit.status == AuditStatus.COMPLETED)
+        .where(
+            scope(Audit.dealer_id),
+            Audit.store_id == store_id,
+            Audit.status == AuditStatus.COMPLETED,
+        )
         .order_by(Audit.completed_at.desc(), Audit.id.desc())
         .limit(limit)
     ).all()

@@ -113,7 +113,10 @@ class Audit(TimestampMixin, VersionedMixin, db.Model):
     follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
     scheduled_for: Mapped[date] = mapped_column(index=True)
     announced: Mapped[bool] = mapped_column(default=True)
-    status: Mapped[AuditStatus] = mapped_column(str_enum(AuditStatus, "audit_status"), index=True)
+    # active_history: the stored status is known even when it was not loaded (frozen guard)
+    status: Mapped[AuditStatus] = mapped_column(
+        str_enum(AuditStatus, "audit_status"), index=True, active_history=True
+    )
     auditor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

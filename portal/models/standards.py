@@ -64,8 +64,9 @@ class StandardVersion(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     standard_id: Mapped[int] = mapped_column(ForeignKey("standards.id"), index=True)
     number: Mapped[int]
+    # active_history: the stored status is known even when it was not loaded (frozen guard)
     status: Mapped[VersionStatus] = mapped_column(
-        str_enum(VersionStatus, "standard_version_status")
+        str_enum(VersionStatus, "standard_version_status"), active_history=True
     )
     notes: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
