@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import access, activity, listing
@@ -103,10 +104,26 @@ def index():
     )
 
 
+def _load_for_page(action: CorrectiveAction) -> None:
+    """What the action's page shows, in one query (none from the template)."""
+    db.session.scalars(
+        db.select(CorrectiveAction)
+        .where(CorrectiveAction.id == action.id)
+        .options(
+            joinedload(CorrectiveAction.store),
+            joinedload(CorrectiveAction.dealer),
+            joinedload(CorrectiveAction.item),
+            joinedload(CorrectiveAction.answer),
+            joinedload(CorrectiveAction.audit),
+        )
+    ).all()
+
+
 @bp.route("/<int:action_id>")
 @signed_in
 def detail(action_id: int):
     action = audit_access.get_action_or_404(current_user, action_id)
+    _load_for_page(action)
     steps = db.session.scalars(
         db.select(ActionStep)
         .where(ActionStep.action_id == action.id)
@@ -155,11 +172,17 @@ def respond(action_id: int):
                 actor=current_user,
                 token=form.token.data,
             )
+            db.session.commit()
         except ActionError as error:
             db.session.rollback()
             form[error.field or "comment"].errors.append(error.message)
+        except IntegrityError:
+            # The same form posted twice at once: the other request stored it.
+            db.session.rollback()
+            if corrective.existing_step(form.token.data) is None:
+                raise
+            return _redirect(action)
         else:
-            db.session.commit()
             flash(_("Thank you: your response was sent for verification."), "success")
             return _redirect(action)
     return _render_with_errors(action, respond_form=form)
@@ -167,7 +190,13 @@ def respond(action_id: int):
 
 def _render_with_errors(action: CorrectiveAction, **forms_in_error):
     db.session.rollback()
-    steps = list(action.steps)
+    _load_for_page(action)
+    steps = db.session.scalars(
+        db.select(ActionStep)
+        .where(ActionStep.action_id == action.id)
+        .options(joinedload(ActionStep.actor))
+        .order_by(ActionStep.id)
+    ).all()
     context = {
         "action": action,
         "audit": action.audit,

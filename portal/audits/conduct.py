@@ -87,7 +87,7 @@ def page(audit_id: int):
 
 
 def _render_page(audit: Audit, complete_form: forms.CompleteForm, problems: list, status=200):
-    services.load_answers(audit)
+    services.load_for_page(audit)
     problem_items = {p.item_id: p.message for p in problems if p.item_id is not None}
     return render_template(
         "audits/conduct.html",

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import access, activity, listing
@@ -32,7 +33,6 @@ from portal.models import (
     ActionStatus,
     Audit,
     AuditStatus,
-    CorrectiveAction,
     Dealer,
     Role,
     Standard,
@@ -158,11 +158,18 @@ def schedule():
                 actor=current_user,
                 token=form.token.data,
             )
+            db.session.commit()
         except AuditError as error:
             db.session.rollback()
             form[error.field or "scheduled_for"].errors.append(error.message)
+        except IntegrityError:
+            # The same form posted twice at once: the other request stored the audit.
+            db.session.rollback()
+            audit = services.existing_audit(form.token.data)
+            if audit is None:
+                raise
+            return redirect(url_for("audits.detail", audit_id=audit.id))
         else:
-            db.session.commit()
             flash(
                 _("Audit scheduled for %(date)s.", date=audit.scheduled_for.isoformat()), "success"
             )
@@ -175,18 +182,13 @@ def schedule():
 def detail(audit_id: int):
     audit = audit_access.get_audit_or_404(current_user, audit_id)
     show_answers = audit_access.can_see_answers(current_user, audit)
+    services.load_for_page(audit, answers=show_answers)
     sections, photos, previous = [], {}, {}
     if show_answers and audit.standard_version is not None:
-        services.load_answers(audit)
         photos = services.photos_of(audit.answers)
         previous = services.previous_answers(audit)
         sections = report.sections_of(audit)
-    actions = db.session.scalars(
-        select(CorrectiveAction)
-        .where(CorrectiveAction.audit_id == audit.id)
-        .options(joinedload(CorrectiveAction.item))
-        .order_by(CorrectiveAction.id)
-    ).all()
+    actions = audit.actions
     return render_template(
         "audits/detail.html",
         audit=audit,
@@ -195,7 +197,7 @@ def detail(audit_id: int):
         previous=previous,
         actions=actions if show_answers else [],
         today=services.today(),
-        history=[] if current_user.is_dealer else activity.history_for(audit),
+        history=[] if current_user.is_dealer else _lifecycle_history(audit),
         can_plan=audit_access.can_plan_audit(current_user, audit),
         can_conduct=audit_access.can_conduct_audit(current_user, audit),
         can_follow_up=audit_access.can_schedule_follow_up(current_user, audit),
@@ -204,6 +206,11 @@ def detail(audit_id: int):
         cancel_form=forms.CancelForm(),
         open_statuses=(ActionStatus.OPEN, ActionStatus.REOPENED),
     )
+
+
+def _lifecycle_history(audit: Audit):
+    """The audit's history without the item-by-item answers (those show on the items)."""
+    return [e for e in activity.history_for(audit, limit=400) if e.action != "audit.answer"][:100]
 
 
 @bp.route("/<int:audit_id>/reschedule", methods=["GET", "POST"])
@@ -275,11 +282,17 @@ def follow_up(audit_id: int):
                 actor=current_user,
                 token=form.token.data,
             )
+            db.session.commit()
         except AuditError as error:
             db.session.rollback()
             form[error.field or "scheduled_for"].errors.append(error.message)
+        except IntegrityError:
+            db.session.rollback()  # a double submit: the twin request stored it
+            audit = services.existing_audit(form.token.data)
+            if audit is None:
+                raise
+            return redirect(url_for("audits.detail", audit_id=audit.id))
         else:
-            db.session.commit()
             flash(_("Follow-up audit scheduled."), "success")
             return redirect(url_for("audits.detail", audit_id=audit.id))
     return render_template(
@@ -313,7 +326,7 @@ def report_pdf(audit_id: int):
     audit = audit_access.get_audit_or_404(current_user, audit_id)
     if not audit_access.can_see_answers(current_user, audit) or audit.standard_version is None:
         abort(404)
-    services.load_answers(audit)
+    services.load_for_page(audit)
     pdf = report.render(audit)
     activity.record("audit.report_pdf", audit)
     db.session.commit()

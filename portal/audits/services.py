@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from portal import activity, notifications, storage
@@ -30,6 +30,7 @@ from portal.models import (
     AuditAnswer,
     AuditKind,
     AuditStatus,
+    CorrectiveAction,
     Standard,
     StandardItem,
     StandardVersion,
@@ -110,7 +111,7 @@ def current_version_of(standard: Standard) -> StandardVersion | None:
 # Scheduling
 
 
-def _existing(token: str | None) -> Audit | None:
+def existing_audit(token: str | None) -> Audit | None:
     if not token:
         return None
     return db.session.scalar(select(Audit).where(Audit.submission_token == token))
@@ -135,7 +136,7 @@ def schedule_audit(
 
     `on` is the day the planning happens (today; the demo back-dates its history).
     """
-    existing = _existing(token)
+    existing = existing_audit(token)
     if existing is not None:
         return existing
     if not store.active:
@@ -176,7 +177,7 @@ def schedule_follow_up(
     on: date | None = None,
 ) -> Audit:
     """A visit that checks only the items that failed at `original`, on the same version."""
-    existing = _existing(token)
+    existing = existing_audit(token)
     if existing is not None:
         return existing
     if original.status != AuditStatus.COMPLETED or not failed_item_ids(original):
@@ -269,13 +270,20 @@ def start(audit: Audit, *, actor: User, now: datetime | None = None) -> None:
     activity.record("audit.start", audit, actor=actor, details={"items": len(item_ids)})
 
 
-def load_answers(audit: Audit) -> None:
-    """Answers with their items, in one query (pages and the PDF walk them all)."""
-    db.session.scalars(
-        select(Audit)
-        .where(Audit.id == audit.id)
-        .options(selectinload(Audit.answers).joinedload(AuditAnswer.item))
-    ).all()
+def load_for_page(audit: Audit, *, answers: bool = True) -> None:
+    """Everything an audit's pages and PDF show, in a few queries (none from templates)."""
+    options = [
+        joinedload(Audit.store),
+        joinedload(Audit.standard),
+        joinedload(Audit.standard_version),
+        joinedload(Audit.auditor),
+        joinedload(Audit.acknowledged_by),
+        joinedload(Audit.follow_up_of),
+        selectinload(Audit.actions).joinedload(CorrectiveAction.item),
+    ]
+    if answers:
+        options.append(selectinload(Audit.answers).joinedload(AuditAnswer.item))
+    db.session.scalars(select(Audit).where(Audit.id == audit.id).options(*options)).all()
 
 
 def answer_for(audit: Audit, item_id: int) -> AuditAnswer | None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from functools import partial
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import access
 from portal.access import public, signed_in
 from portal.extensions import db
+from portal.metrics import audits as audit_metrics
 from portal.models import ActivityEntry, Dealer, DealerStatus, ProductLine, Region, Store, User
+from portal.models.base import utcnow
 
 bp = Blueprint("dashboard", __name__)
 
@@ -71,7 +75,20 @@ def _supervisor_home():
         by_region=by_region,
         store_count=store_count,
         statuses=DealerStatus,
+        audit_card=_audit_card(),
     )
+
+
+def _audit_card() -> dict[str, int]:
+    """Audits and corrective actions needing attention (issue 7 redoes dashboards)."""
+    scope = partial(access.dealer_scope, current_user)
+    today = utcnow().date()
+    card = audit_metrics.open_action_counts(scope, today=today)
+    if not current_user.is_dealer:
+        window = int(current_app.config["AUDIT_DUE_WINDOW_DAYS"])
+        due = audit_metrics.due_counts(scope, today=today, window_days=window)
+        card.update({"audits_overdue": due["overdue"], "audits_due": due["due"]})
+    return card
 
 
 def _dealer_home():
@@ -81,4 +98,6 @@ def _dealer_home():
         .where(Store.dealer_id == current_user.dealer_id, Store.active.is_(True))
         .order_by(Store.code)
     ).all()
-    return render_template("dashboard/dealer.html", dealer=dealer, stores=stores)
+    return render_template(
+        "dashboard/dealer.html", dealer=dealer, stores=stores, audit_card=_audit_card()
+    )

@@ -21,7 +21,6 @@ from portal.audits import corrective, services
 from portal.demo.network import DemoNetwork
 from portal.extensions import db
 from portal.models import (
-    ActionStatus,
     AnswerResult,
     Audit,
     Dealer,

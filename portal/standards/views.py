@@ -130,10 +130,17 @@ def current_limit() -> int:
     return int(current_app.config["STANDARD_IMPORT_MAX_BYTES"])
 
 
+def _with_content(query):
+    return query.options(selectinload(StandardVersion.sections).selectinload(StandardSection.items))
+
+
 @bp.route("/<int:standard_id>")
 @staff_only
 def detail(standard_id: int):
     standard = access.get_standard_or_404(current_user, standard_id)
+    db.session.scalars(
+        _with_content(select(StandardVersion).where(StandardVersion.standard_id == standard.id))
+    ).all()
     versions = list(reversed(standard.versions))
     return render_template(
         "standards/detail.html",
@@ -194,6 +201,9 @@ def set_active(standard_id: int):
 @staff_only
 def version(version_id: int):
     version = access.get_standard_version_or_404(current_user, version_id)
+    db.session.scalars(
+        _with_content(select(StandardVersion).where(StandardVersion.id == version.id))
+    ).all()
     editable = version.is_draft and access.can_manage_standards(current_user)
     return render_template(
         "standards/version.html",

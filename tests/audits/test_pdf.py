@@ -32,7 +32,7 @@ class Canary:
         canary = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802  (http.server's naming)
+            def do_GET(self):
                 canary.hits.append(self.path)
                 body = CANARY_BODY
                 if self.path.endswith(".css"):
@@ -67,7 +67,11 @@ def canary(tmp_path: Path) -> Iterator[tuple[Canary, Path]]:
 
 
 def hostile_payloads(server: Canary, secret: Path) -> str:
-    base = server.url
+    base, port = server.url, server.server.server_port
+    nested_svg = (
+        "&lt;svg xmlns=%22http://www.w3.org/2000/svg%22&gt;"
+        f"&lt;image href=%22{base}/nested.png%22/&gt;&lt;/svg&gt;"
+    )
     return "\n".join(
         [
             f'<img src="file://{secret}">',
@@ -75,12 +79,14 @@ def hostile_payloads(server: Canary, secret: Path) -> str:
             f'<a rel="attachment" href="file://{secret}">file</a>',
             f'<link rel="attachment" href="{base}/attach.bin">',
             f'<link rel="stylesheet" href="{base}/style.css">',
-            f"<style>@import url({base}/import.css); body {{ background: url(file://{secret}) }}</style>",
-            f'<svg xmlns="http://www.w3.org/2000/svg"><image href="{base}/svg.png" width="10" height="10"/>'
+            f"<style>@import url({base}/import.css);"
+            f" body {{ background: url(file://{secret}) }}</style>",
+            '<svg xmlns="http://www.w3.org/2000/svg">'
+            f'<image href="{base}/svg.png" width="10" height="10"/>'
             f'<image href="file://{secret}" width="10" height="10"/></svg>',
-            f'<img src="data:image/svg+xml,&lt;svg xmlns=%22http://www.w3.org/2000/svg%22&gt;&lt;image href=%22{base}/nested.png%22/&gt;&lt;/svg&gt;">',
+            f'<img src="data:image/svg+xml,{nested_svg}">',
             f'<object data="{base}/object.png"></object><iframe src="file://{secret}"></iframe>',
-            f'<img src="http://localhost:{server.server.server_port}/localhost.png">',
+            f'<img src="http://localhost:{port}/localhost.png">',
             '<img src="/etc/passwd"><img src="../../../../etc/passwd">',
         ]
     )
@@ -183,7 +189,8 @@ def test_hostile_user_text_fetches_nothing_and_embeds_nothing(app, world, canary
 def test_the_renderer_refuses_every_url_even_in_raw_html(canary):
     """Defence in depth: if a template ever let markup through, the fetcher still says no."""
     server, secret = canary
-    html = f"<html><body><p>Raw</p>{hostile_payloads(server, secret)}<img src='attachment:7'></body></html>"
+    payloads = hostile_payloads(server, secret)
+    html = f"<html><body><p>Raw</p>{payloads}<img src='attachment:7'></body></html>"
     document = pdf.render_html(html, attachments={7: ("image/png", photo_bytes())})
     assert server.hits == []
     content = everything_in(document)
