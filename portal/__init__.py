@@ -61,11 +61,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.health import bp as health_bp
     from portal.inbox.views import bp as inbox_bp
     from portal.network.views import blueprints as network_blueprints
-    from portal.standards.views import bp as standards_bp
+    from portal.standards.views import blueprints as standards_blueprints
 
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
     blueprints += [*network_blueprints, *admin_blueprints]
-    blueprints += [standards_bp, *audit_blueprints]
+    blueprints += [*standards_blueprints, *audit_blueprints]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

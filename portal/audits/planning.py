@@ -25,7 +25,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal import access, activity, listing
 from portal.access import audits as audit_access
 from portal.access import roles, signed_in, staff_only
-from portal.audits import forms, report, services
+from portal.audits import forms, report, scheduling, services
 from portal.audits.services import AuditError
 from portal.extensions import db
 from portal.metrics import audits as metrics
@@ -150,7 +150,7 @@ def schedule():
         store = access.get_store_or_404(current_user, form.store_id.data)
         standard = db.session.get(Standard, form.standard_id.data) or abort(404)
         try:
-            audit = services.schedule_audit(
+            audit = scheduling.schedule_audit(
                 store=store,
                 standard=standard,
                 scheduled_for=form.scheduled_for.data,
@@ -165,7 +165,7 @@ def schedule():
         except IntegrityError:
             # The same form posted twice at once: the other request stored the audit.
             db.session.rollback()
-            audit = services.existing_audit(form.token.data)
+            audit = scheduling.existing_audit(form.token.data)
             if audit is None:
                 raise
             return redirect(url_for("audits.detail", audit_id=audit.id))
@@ -227,7 +227,7 @@ def reschedule(audit_id: int):
             form.version.data = audit.version
         else:
             try:
-                services.reschedule(
+                scheduling.reschedule(
                     audit,
                     scheduled_for=form.scheduled_for.data,
                     announced=form.announced.data,
@@ -253,7 +253,7 @@ def cancel(audit_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.cancel(audit, reason=form.reason.data or "", actor=current_user)
+        scheduling.cancel(audit, reason=form.reason.data or "", actor=current_user)
     except AuditError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
@@ -275,7 +275,7 @@ def follow_up(audit_id: int):
         form.scheduled_for.data = services.today()
     if form.validate_on_submit():
         try:
-            audit = services.schedule_follow_up(
+            audit = scheduling.schedule_follow_up(
                 original,
                 scheduled_for=form.scheduled_for.data,
                 announced=form.announced.data,
@@ -288,7 +288,7 @@ def follow_up(audit_id: int):
             form[error.field or "scheduled_for"].errors.append(error.message)
         except IntegrityError:
             db.session.rollback()  # a double submit: the twin request stored it
-            audit = services.existing_audit(form.token.data)
+            audit = scheduling.existing_audit(form.token.data)
             if audit is None:
                 raise
             return redirect(url_for("audits.detail", audit_id=audit.id))

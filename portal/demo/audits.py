@@ -17,8 +17,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy import update
 from werkzeug.datastructures import FileStorage
 
-from portal.audits import corrective, services
+from portal.audits import corrective, scheduling, services
 from portal.demo.network import DemoNetwork
+from portal.demo.retail_standard import NEW_IN_V2, SECTIONS
 from portal.extensions import db
 from portal.models import (
     AnswerResult,
@@ -33,279 +34,6 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.standards import services as standards
-
-# code, question, guidance, weight, critical, N/A allowed, photo required on fail
-SECTIONS: list[tuple[str, list[tuple[str, str, str, int, bool, bool, bool]]]] = [
-    (
-        "Storefront",
-        [
-            (
-                "SF-01",
-                "Brand signage is clean, lit and undamaged.",
-                "Check at the entrance and from across the street. Any broken letter or unlit part fails.",  # noqa: E501
-                5,
-                False,
-                False,
-                True,
-            ),
-            (
-                "SF-02",
-                "Entrance and windows are clean, with no handwritten notices.",
-                "Fingerprints, dust or taped paper signs on the glass fail.",
-                3,
-                False,
-                False,
-                False,
-            ),
-            ("SF-03", "Opening hours are displayed at the entrance.", "", 2, False, False, False),
-            (
-                "SF-04",
-                "The window display follows this season's visual guideline.",
-                "Compare with the guideline photos in the season's VM kit.",
-                4,
-                False,
-                True,
-                True,
-            ),
-            (
-                "SF-05",
-                "The store front is free of clutter, boxes and parked bikes.",
-                "",
-                2,
-                False,
-                False,
-                False,
-            ),
-        ],
-    ),
-    (
-        "Display and pricing",
-        [
-            (
-                "DP-01",
-                "Every product on display carries a price tag.",
-                "Sample 20 products across the floor; one missing tag fails.",
-                8,
-                False,
-                False,
-                True,
-            ),
-            (
-                "DP-02",
-                "Prices match the current recommended price list.",
-                "Check 10 tags against the price list on the tablet; no expired markdowns.",
-                8,
-                False,
-                False,
-                False,
-            ),
-            (
-                "DP-03",
-                "The footwear wall is merchandised by category and price.",
-                "Running, training, lifestyle; left to right from entry to premium.",
-                4,
-                False,
-                True,
-                False,
-            ),
-            (
-                "DP-04",
-                "Apparel is folded or hung to standard, with full size runs on the floor.",
-                "",
-                4,
-                False,
-                False,
-                False,
-            ),
-            ("DP-05", "Mannequins wear the current collection.", "", 3, False, True, False),
-            (
-                "DP-06",
-                "No counterfeit or unauthorised parallel-import product is on sale.",
-                "Any suspect product: photograph the label and the box, and fail the item.",
-                10,
-                True,
-                False,
-                True,
-            ),
-        ],
-    ),
-    (
-        "Stock",
-        [
-            (
-                "ST-01",
-                "The stockroom is organised by category and size, with labelled shelves.",
-                "",
-                4,
-                False,
-                False,
-                False,
-            ),
-            (
-                "ST-02",
-                "Core sizes of the top 20 SKUs are in stock.",
-                "Use the top-20 list for the store's format.",
-                6,
-                False,
-                False,
-                False,
-            ),
-            (
-                "ST-03",
-                "Damaged and returned goods are kept apart and recorded.",
-                "",
-                3,
-                False,
-                False,
-                False,
-            ),
-            (
-                "ST-04",
-                "The last stock count was within 2% of the system.",
-                "N/A when no count has been done since opening.",
-                5,
-                False,
-                True,
-                False,
-            ),
-            (
-                "ST-05",
-                "Deliveries are received and put away within 48 hours.",
-                "",
-                3,
-                False,
-                False,
-                False,
-            ),
-        ],
-    ),
-    (
-        "Staff and service",
-        [
-            (
-                "SS-01",
-                "Staff wear the current uniform and a name badge.",
-                "",
-                4,
-                False,
-                False,
-                False,
-            ),
-            (
-                "SS-02",
-                "Customers are greeted within 30 seconds of entering.",
-                "Observe for 10 minutes before introducing yourself.",
-                5,
-                False,
-                False,
-                False,
-            ),
-            (
-                "SS-03",
-                "Staff can explain the key features of this season's lead products.",
-                "Ask two staff members about two products each.",
-                5,
-                False,
-                False,
-                False,
-            ),
-            (
-                "SS-04",
-                "Every sale goes through the till, with a receipt issued.",
-                "Watch three sales. Any sale outside the till fails the item and the audit.",
-                8,
-                True,
-                False,
-                False,
-            ),
-            (
-                "SS-05",
-                "Customer complaints are logged and answered within 48 hours.",
-                "",
-                3,
-                False,
-                False,
-                False,
-            ),
-        ],
-    ),
-    (
-        "Cleanliness and safety",
-        [
-            (
-                "CS-01",
-                "Sales floor, fitting rooms and counters are clean.",
-                "",
-                5,
-                False,
-                False,
-                False,
-            ),
-            (
-                "CS-02",
-                "Fire extinguishers are in place and inspected within 12 months.",
-                "Check the inspection tag on each extinguisher.",
-                10,
-                True,
-                False,
-                True,
-            ),
-            (
-                "CS-03",
-                "Emergency exits are unlocked and unobstructed.",
-                "Walk every exit route to the door.",
-                10,
-                True,
-                False,
-                True,
-            ),
-            (
-                "CS-04",
-                "No trip hazards: cables taped, boxes away, wet floors signed.",
-                "",
-                4,
-                False,
-                False,
-                False,
-            ),
-            ("CS-05", "The first-aid kit is complete.", "", 2, False, False, False),
-        ],
-    ),
-    (
-        "Promotion execution",
-        [
-            (
-                "PE-01",
-                "Current promotion materials are installed as per the kit.",
-                "Compare with the promotion kit's installation photos.",
-                5,
-                False,
-                True,
-                True,
-            ),
-            (
-                "PE-02",
-                "Promotion prices are applied at the till.",
-                "Ring up one promoted product (then void it).",
-                6,
-                False,
-                True,
-                False,
-            ),
-            ("PE-03", "Expired promotion materials have been removed.", "", 3, False, False, False),
-        ],
-    ),
-]
-# Added in version 2 (promotion execution was the weakest section in version 1).
-NEW_IN_V2 = (
-    "PE-04",
-    "Staff are briefed on the current promotion and can explain it.",
-    "Ask one staff member what the promotion is and how long it runs.",
-    3,
-    False,
-    True,
-    False,
-)
 
 FAIL_NOTES = {
     "en": [
@@ -383,7 +111,8 @@ def _standard(admin: User) -> StandardVersion:
         section = standards.add_section(version, title=title, actor=admin)
         for row in items:
             standards.add_item(section, _item_values(row), actor=admin)
-    standards.publish(version, notes="First edition.", actor=admin)
+    published = _at(services.today() - timedelta(days=400), 9)
+    standards.publish(version, notes="First edition.", actor=admin, now=published)
     return version
 
 
@@ -405,7 +134,10 @@ def _publish_v2(v1: StandardVersion, admin: User) -> StandardVersion:
     promotion = draft.sections[-1]
     standards.add_item(promotion, _item_values(NEW_IN_V2), actor=admin)
     standards.publish(
-        draft, notes="Adds PE-04: staff briefed on the current promotion.", actor=admin
+        draft,
+        notes="Adds PE-04: staff briefed on the current promotion.",
+        actor=admin,
+        now=_at(services.today() - timedelta(days=200), 9),
     )
     return draft
 
@@ -434,7 +166,7 @@ def _at(day: date, hour: int) -> datetime:
 def _completed(rng, standard: Standard, store: Store, day: date, quality: float, *, close: bool):
     """A finished visit on `day`; with `close`, the dealer's answers and verifications too."""
     auditor = _auditor(store)
-    audit = services.schedule_audit(
+    audit = scheduling.schedule_audit(
         store=store,
         standard=standard,
         scheduled_for=day,
@@ -553,21 +285,21 @@ def _open_work(
     n01 = network.dealers["N01"].stores
     s02 = network.dealers["S02"].stores
     e02 = network.dealers["E02"].stores
-    services.schedule_audit(
+    scheduling.schedule_audit(
         store=n01[2],
         standard=standard,
         scheduled_for=today + timedelta(days=5),
         announced=True,
         actor=north,
     )
-    services.schedule_audit(
+    scheduling.schedule_audit(
         store=s02[2],
         standard=standard,
         scheduled_for=today + timedelta(days=9),
         announced=False,
         actor=south,
     )
-    overdue = services.schedule_audit(
+    overdue = scheduling.schedule_audit(
         store=e02[1],
         standard=standard,
         scheduled_for=today - timedelta(days=3),
@@ -575,7 +307,7 @@ def _open_work(
         actor=south,
         on=today - timedelta(days=20),
     )
-    in_progress = services.schedule_audit(
+    in_progress = scheduling.schedule_audit(
         store=network.dealers["N02"].stores[1],
         standard=standard,
         scheduled_for=today,
@@ -587,7 +319,7 @@ def _open_work(
         services.save_answer(in_progress, answer, result=AnswerResult.PASS, note="", actor=north)
     with_failures = next((a for a in recent if a.actions), None)
     if with_failures is not None:
-        services.schedule_follow_up(
+        scheduling.schedule_follow_up(
             with_failures,
             scheduled_for=today + timedelta(days=14),
             announced=True,

@@ -7,6 +7,7 @@ raises `StandardError` (or `StandardFrozen`) with a message for the form.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -160,7 +161,9 @@ def discard_draft(version: StandardVersion, *, actor: User) -> Standard | None:
     return standard
 
 
-def publish(version: StandardVersion, *, notes: str, actor: User) -> None:
+def publish(
+    version: StandardVersion, *, notes: str, actor: User, now: datetime | None = None
+) -> None:
     """Freeze the draft: from now on audits can use it and nothing can change it."""
     _require_draft(version)
     problems = publish_problems(version)
@@ -168,7 +171,7 @@ def publish(version: StandardVersion, *, notes: str, actor: User) -> None:
         raise StandardError(problems[0])
     version.status = VersionStatus.PUBLISHED
     version.notes = notes
-    version.published_at = utcnow()
+    version.published_at = now or utcnow()
     version.published_by_id = actor.id
     db.session.flush()
     activity.record("standard.publish", version, actor=actor, details={"items": len(version.items)})

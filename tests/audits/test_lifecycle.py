@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from portal.audits import corrective, services
+from portal.audits import corrective, scheduling, services
 from portal.audits.corrective import ActionError
 from portal.audits.services import AuditError, AuditIncomplete
 from portal.extensions import db
@@ -54,7 +54,7 @@ def test_scheduling_refuses_past_dates_retired_standards_and_closed_stores(world
 
 
 def test_the_same_schedule_token_twice_makes_one_audit(world):
-    first = services.schedule_audit(
+    first = scheduling.schedule_audit(
         store=world.store,
         standard=world.standard,
         scheduled_for=services.today(),
@@ -62,7 +62,7 @@ def test_the_same_schedule_token_twice_makes_one_audit(world):
         actor=world.supervisor,
         token="t" * 32,
     )
-    second = services.schedule_audit(
+    second = scheduling.schedule_audit(
         store=world.store,
         standard=world.standard,
         scheduled_for=services.today(),
@@ -199,7 +199,7 @@ def test_a_follow_up_checks_only_the_failed_items_on_the_same_version(world):
     original = _complete(world, all_pass(world.version, **{"A-01": "fail", "B-01": "fail"}))
     draft = standards.start_draft(world.standard, actor=world.admin)
     standards.publish(draft, notes="", actor=world.admin)
-    follow_up = services.schedule_follow_up(
+    follow_up = scheduling.schedule_follow_up(
         original, scheduled_for=services.today(), announced=False, actor=world.supervisor
     )
     assert follow_up.kind == AuditKind.FOLLOW_UP
@@ -214,7 +214,7 @@ def test_a_follow_up_checks_only_the_failed_items_on_the_same_version(world):
 def test_a_clean_audit_cannot_be_followed_up(world):
     clean = _complete(world, all_pass(world.version))
     with pytest.raises(AuditError):
-        services.schedule_follow_up(
+        scheduling.schedule_follow_up(
             clean, scheduled_for=services.today(), announced=True, actor=world.supervisor
         )
 
@@ -245,7 +245,7 @@ def test_completion_notifies_the_dealer_and_logs_every_step(world):
 
 def test_cancelling_and_rescheduling_only_before_the_visit(world):
     audit = make_audit(world.store, world.standard, world.supervisor)
-    services.reschedule(
+    scheduling.reschedule(
         audit,
         scheduled_for=services.today() + timedelta(days=3),
         announced=False,
@@ -254,9 +254,9 @@ def test_cancelling_and_rescheduling_only_before_the_visit(world):
     assert audit.announced is False
     services.start(audit, actor=world.supervisor)
     with pytest.raises(AuditError):
-        services.cancel(audit, reason="", actor=world.supervisor)
+        scheduling.cancel(audit, reason="", actor=world.supervisor)
     other = make_audit(world.other_store, world.standard, world.supervisor)
-    services.cancel(other, reason="Store closed for renovation", actor=world.supervisor)
+    scheduling.cancel(other, reason="Store closed for renovation", actor=world.supervisor)
     assert other.status == AuditStatus.CANCELLED
 
 

@@ -16,6 +16,15 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(autouse=True)
+def patient_expectations():
+    """A loaded CI machine (two workers, Chromium, argon2, photo re-encoding) can be slow:
+    wait longer than Playwright's default 5 s before calling an expectation failed."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "has_touch": True, "is_mobile": True}

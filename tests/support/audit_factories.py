@@ -12,7 +12,7 @@ from typing import Any
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from portal.audits import corrective, services
+from portal.audits import corrective, scheduling, services
 from portal.extensions import db
 from portal.models import (
     AnswerResult,
@@ -101,7 +101,7 @@ def make_audit(
     complete: bool = False,
 ) -> Audit:
     """Schedule an audit; with `answers` ({code: "pass"|"fail"|"na"}) start and answer it."""
-    audit = services.schedule_audit(
+    audit = scheduling.schedule_audit(
         store=store,
         standard=standard,
         scheduled_for=scheduled_for or services.today(),
