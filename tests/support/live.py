@@ -41,9 +41,8 @@ def serve_in_thread(app: Flask) -> Iterator[str]:
 
 
 @contextmanager
-def gunicorn(
-    database_url: str, instance: Path, *, workers: int = 3, extra_env: dict[str, str] | None = None
-) -> Iterator[str]:
+def gunicorn(database_url: str, instance: Path, *, workers: int = 3,
+             extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `gunicorn app:app` on 127.0.0.1 against `database_url`; yields the base URL.
 
     The database must already be migrated (and seeded as the test needs).
@@ -60,20 +59,8 @@ def gunicorn(
         **(extra_env or {}),
     }
     command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--threads",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--timeout",
-        "60",
-        "--graceful-timeout",
-        "5",
-        "app:app",
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "2",
+        "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "5", "app:app",
     ]
     log = open(instance / "gunicorn.log", "w+b")  # noqa: SIM115  (closed in finally)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
