@@ -18,6 +18,7 @@ from portal.access import staff_only
 from portal.audits import forms, report, services
 from portal.audits.services import AuditError, AuditIncomplete
 from portal.extensions import db
+from portal.forms import ButtonForm
 from portal.models import AnswerResult, Attachment, Audit, AuditAnswer, AuditStatus
 
 bp = Blueprint("conduct", __name__, url_prefix="/audits")
@@ -64,7 +65,7 @@ def _photo_json(audit: Audit, photos: list[Attachment]) -> list[dict[str, Any]]:
 @staff_only
 def start(audit_id: int):
     audit = _conductable(audit_id)
-    if not forms.CancelForm().validate_on_submit():  # CSRF only
+    if not ButtonForm().validate_on_submit():
         abort(400)
     if audit.status == AuditStatus.SCHEDULED:
         try:
@@ -158,7 +159,7 @@ def _answer_json(audit: Audit, answer: AuditAnswer) -> dict[str, Any]:
 @staff_only
 def remove_photo(audit_id: int, attachment_id: int):
     audit = _conductable(audit_id)
-    if not forms.CancelForm().validate_on_submit():  # CSRF only
+    if not ButtonForm().validate_on_submit():
         abort(400)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:

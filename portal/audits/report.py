@@ -36,7 +36,9 @@ def sections_of(audit: Audit) -> list[tuple[StandardSection, list[AuditAnswer]]]
 
 
 def trend_chart(audit: Audit) -> Any:
-    points = metrics.score_trend(lambda column: column == audit.dealer_id, audit.store_id)
+    points = metrics.score_trend(
+        lambda column: column == audit.dealer_id, audit.store_id, until=audit.completed_at
+    )
     if len(points) < 2:
         return None
     return charts.line_chart(

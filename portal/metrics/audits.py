@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 
 from portal.extensions import db
 from portal.models import (
@@ -284,7 +284,9 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def score_trend(scope: Scope, store_id: int, *, limit: int = 24) -> list[tuple[date, Decimal]]:
+def score_trend(
+    scope: Scope, store_id: int, *, until: datetime | None = None, limit: int = 24
+) -> list[tuple[date, Decimal]]:
     """The store's completed audit scores in scope, oldest first (the last `limit`)."""
     rows = db.session.execute(
         select(Audit.completed_at, Audit.score)
@@ -292,6 +294,7 @@ def score_trend(scope: Scope, store_id: int, *, limit: int = 24) -> list[tuple[d
             scope(Audit.dealer_id),
             Audit.store_id == store_id,
             Audit.status == AuditStatus.COMPLETED,
+            Audit.completed_at <= until if until is not None else true(),
         )
         .order_by(Audit.completed_at.desc(), Audit.id.desc())
         .limit(limit)

@@ -202,3 +202,16 @@ def test_edit_continues_the_existing_draft_instead_of_making_another(app, world)
     assert first.headers["Location"] == second.headers["Location"]
     drafts = [v for v in world.standard.versions if v.status == VersionStatus.DRAFT]
     assert len(drafts) == 1
+
+
+def test_up_and_down_buttons_reorder_a_draft_without_javascript(app, world):
+    draft = make_standard(publish=False, actor=world.admin)
+    first, second = draft.sections
+    admin = signed_in(app, world.admin)
+    a02 = first.items[1].id
+    moved = admin.post(f"/standards/items/{a02}/move", data={"direction": "up"})
+    assert moved.status_code == 302
+    assert moved.headers["Location"].endswith(f"#item-{a02}")
+    admin.post(f"/standards/sections/{second.id}/move", data={"direction": "up"})
+    db.session.expire_all()
+    assert [item.code for item in draft.items] == ["B-01", "B-02", "A-02", "A-01"]
