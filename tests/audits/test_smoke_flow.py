@@ -1,5 +1,8 @@
 """End-to-end over HTTP: schedule, start, answer, complete, respond, verify."""
 
+from sqlalchemy import select
+
+from portal.extensions import db
 from portal.models import ActionStatus, Audit, AuditStatus, CorrectiveAction
 from tests.conftest import client_for
 from tests.support.audit_factories import photo_upload
@@ -21,7 +24,7 @@ def test_supervisor_runs_an_audit_and_dealer_closes_the_loop(app, world):
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    audit = Audit.query.one()
+    audit = db.session.scalars(select(Audit)).one()
     assert supervisor.get(f"/audits/{audit.id}").status_code == 200
     assert supervisor.get("/audits/").status_code == 200
     assert supervisor.post(f"/audits/{audit.id}/start").status_code == 302
@@ -51,7 +54,9 @@ def test_supervisor_runs_an_audit_and_dealer_closes_the_loop(app, world):
 
     dealer = client_for(app, world.dealer_user.email, PASSWORD)
     assert dealer.get("/actions/").status_code == 200
-    action = CorrectiveAction.query.filter_by(critical=True).one()
+    action = db.session.scalars(
+        select(CorrectiveAction).where(CorrectiveAction.critical.is_(True))
+    ).one()
     assert dealer.get(f"/actions/{action.id}").status_code == 200
     response = dealer.post(
         f"/actions/{action.id}/respond",
