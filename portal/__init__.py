@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprints as admin_blueprints
     from portal.attachments.views import bp as attachments_bp
+    from portal.audits.views import blueprints as audit_blueprints
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.health import bp as health_bp
@@ -63,9 +64,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.notices.views import bp as notices_bp
     from portal.plans.views import bp as plans_bp
     from portal.reports.views import bp as reports_bp
+    from portal.standards.views import blueprints as standards_blueprints
 
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
     blueprints += [*network_blueprints, *admin_blueprints, plans_bp, reports_bp, notices_bp]
+    blueprints += [*standards_blueprints, *audit_blueprints]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -87,6 +87,23 @@ class Defaults:
     # Bootstrap-Flask serves Bootstrap from the package itself
     BOOTSTRAP_SERVE_LOCAL = True
 
+    # Audits (issue 4). Grade bands: (lowest percentage, grade, counts as passed), best
+    # first; the last band should start at 0. A failed critical item fails the audit
+    # whatever its percentage: it gets the best band that does not pass.
+    AUDIT_GRADE_BANDS = [[90, "A", True], [80, "B", True], [70, "C", True], [0, "D", False]]
+    AUDIT_ACTION_DUE_DAYS = 14  # days a dealer has to fix a failed item
+    AUDIT_ACTION_DUE_DAYS_CRITICAL = 3  # ... a failed critical item
+    AUDIT_DUE_WINDOW_DAYS = 14  # "due" lists show audits scheduled within this many days
+    AUDIT_STALE_AFTER_DAYS = 90  # stores without a completed audit for longer are listed
+    AUDIT_MAX_PHOTOS_PER_ANSWER = 6  # photos per answer or per corrective-action response
+    STANDARD_IMPORT_MAX_BYTES = 512 * 1024  # a standard's JSON file
+
+    # PDF rendering (S15): each render runs in a child process with these limits.
+    PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed
+    PDF_CPU_SECONDS = 60  # RLIMIT_CPU of the child
+    PDF_MEMORY_MB = 1536  # RLIMIT_AS of the child (address space, not resident memory)
+    PDF_IMAGE_MAX_EDGE = 1400  # photos are scaled down to this many pixels before embedding
+
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     """Fill app.config from defaults, instance/config.py, PORTAL_* env vars, then overrides."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
@@ -11,9 +12,11 @@ from sqlalchemy import func, select
 from portal import access
 from portal.access import public, signed_in
 from portal.extensions import db
+from portal.metrics import audits as audit_metrics
 from portal.metrics import notices as notice_metrics
 from portal.metrics import plans as plan_metrics
 from portal.models import ActivityEntry, Dealer, DealerStatus, ProductLine, Region, Store, User
+from portal.models.base import utcnow
 
 bp = Blueprint("dashboard", __name__)
 
@@ -90,7 +93,20 @@ def _supervisor_home():
         store_count=store_count,
         statuses=DealerStatus,
         overdue_notices=notice_metrics.overdue_notices(current_user),
+        audit_card=_audit_card(),
     )
+
+
+def _audit_card() -> dict[str, int]:
+    """Audits and corrective actions needing attention (issue 7 redoes dashboards)."""
+    scope = partial(access.dealer_scope, current_user)
+    today = utcnow().date()
+    card = audit_metrics.open_action_counts(scope, today=today)
+    if not current_user.is_dealer:
+        window = int(current_app.config["AUDIT_DUE_WINDOW_DAYS"])
+        due = audit_metrics.due_counts(scope, today=today, window_days=window)
+        card.update({"audits_overdue": due["overdue"], "audits_due": due["due"]})
+    return card
 
 
 def _dealer_home():
@@ -106,4 +122,6 @@ def _dealer_home():
         due_day=current_app.config["PLAN_DUE_DAY"],
         due_days=current_app.config["REPORT_DUE_DAYS"],
     )
-    return render_template("dashboard/dealer.html", dealer=dealer, stores=stores, due=due)
+    return render_template(
+        "dashboard/dealer.html", dealer=dealer, stores=stores, due=due, audit_card=_audit_card()
+    )

@@ -5,6 +5,7 @@ Each area adds its part as a module here; `seed_demo` runs them in dependency or
 
 from __future__ import annotations
 
+from portal.demo.audits import seed_audits
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
 from portal.demo.notices import seed_notices
 from portal.demo.plans import seed_plans
@@ -16,5 +17,6 @@ def seed_demo() -> DemoNetwork:
     """Load the whole demo network into an empty database (flushes; the caller commits)."""
     demo = seed_network()
     seed_plans(demo)
+    seed_audits(demo)
     seed_notices(demo)
     return demo

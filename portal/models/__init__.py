@@ -2,6 +2,18 @@
 
 from portal.models.activity import ActivityEntry
 from portal.models.attachments import Attachment
+from portal.models.audits import (
+    ActionStatus,
+    ActionStep,
+    AnswerResult,
+    Audit,
+    AuditAnswer,
+    AuditKind,
+    AuditStatus,
+    CorrectiveAction,
+    FrozenAuditError,
+    StepKind,
+)
 from portal.models.network import (
     Dealer,
     DealerKind,
@@ -37,18 +49,36 @@ from portal.models.reports import (
     StoreReport,
     StoreReportLine,
 )
+from portal.models.standards import (
+    FrozenVersionError,
+    Standard,
+    StandardItem,
+    StandardSection,
+    StandardVersion,
+    VersionStatus,
+)
 from portal.models.users import Role, SignInFailure, User, UserSession, supervisor_regions
 
 __all__ = [
+    "ActionStatus",
+    "ActionStep",
     "ActivityEntry",
+    "AnswerResult",
     "Attachment",
     "Audience",
+    "Audit",
+    "AuditAnswer",
+    "AuditKind",
+    "AuditStatus",
     "CompetitorActivity",
     "CompetitorActivityKind",
+    "CorrectiveAction",
     "Dealer",
     "DealerKind",
     "DealerStatus",
     "ExecutionStatus",
+    "FrozenAuditError",
+    "FrozenVersionError",
     "Notice",
     "NoticeExecution",
     "NoticeFile",
@@ -69,6 +99,11 @@ __all__ = [
     "SalesPlan",
     "SalesPlanLine",
     "SignInFailure",
+    "Standard",
+    "StandardItem",
+    "StandardSection",
+    "StandardVersion",
+    "StepKind",
     "Store",
     "StoreFormat",
     "StoreReport",
@@ -76,6 +111,7 @@ __all__ = [
     "StoreStatus",
     "User",
     "UserSession",
+    "VersionStatus",
     "notice_dealers",
     "notice_regions",
     "notice_stores",

@@ -1,0 +1,1 @@
+"""Store audits against standards, and the corrective actions that close each finding."""

@@ -1,0 +1,79 @@
+"""What an audit's pages and PDF show: its answers by section, photos, actions, trend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal import charts, pdf, storage
+from portal.audits import corrective, services
+from portal.extensions import db
+from portal.metrics import audits as metrics
+from portal.models import ActionStep, Audit, AuditAnswer, CorrectiveAction, StandardSection
+
+
+def sections_of(audit: Audit) -> list[tuple[StandardSection, list[AuditAnswer]]]:
+    """The audit's answers grouped by the sections of its version, in the standard's order.
+
+    A follow-up audit only has answers for some items: empty sections are left out.
+    """
+    by_item = {answer.item_id: answer for answer in audit.answers}
+    sections = db.session.scalars(
+        select(StandardSection)
+        .where(StandardSection.version_id == audit.standard_version_id)
+        .options(selectinload(StandardSection.items))
+        .order_by(StandardSection.position, StandardSection.id)
+    ).all()
+    grouped = []
+    for section in sections:
+        answers = [by_item[item.id] for item in section.items if item.id in by_item]
+        if answers:
+            grouped.append((section, answers))
+    return grouped
+
+
+def trend_chart(audit: Audit) -> Any:
+    points = metrics.score_trend(
+        lambda column: column == audit.dealer_id, audit.store_id, until=audit.completed_at
+    )
+    if len(points) < 2:
+        return None
+    return charts.line_chart(
+        [day.isoformat() for day, _score in points],
+        [charts.Series(_("Score"), [score for _day, score in points])],
+        title=_("Audit scores of %(store)s", store=str(audit.store)),
+        y_min=0,
+        y_max=100,
+    )
+
+
+def render(audit: Audit) -> bytes:
+    """The single-audit PDF: answers, photos, score, actions. The caller checked access."""
+    sections = sections_of(audit)
+    photos = services.photos_of(audit.answers)
+    actions = db.session.scalars(
+        select(CorrectiveAction)
+        .where(CorrectiveAction.audit_id == audit.id)
+        .options(
+            joinedload(CorrectiveAction.item),
+            selectinload(CorrectiveAction.steps).joinedload(ActionStep.actor),
+        )
+        .order_by(CorrectiveAction.id)
+    ).all()
+    evidence = corrective.evidence_of(step for action in actions for step in action.steps)
+    images = [a for group in (*photos.values(), *evidence.values()) for a in group if a.is_image]
+    attachments = {a.id: (a.content_type, storage.load(a)) for a in images}
+    context = {
+        "audit": audit,
+        "sections": sections,
+        "photos": photos,
+        "previous": services.previous_answers(audit),
+        "actions": actions,
+        "evidence": evidence,
+        "chart": trend_chart(audit),
+        "today": services.today(),
+    }
+    return pdf.render_pdf("pdf/audit_report.html", context, attachments=attachments)

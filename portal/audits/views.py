@@ -1,0 +1,8 @@
+"""The audits area's blueprints, registered together by create_app()."""
+
+from portal.audits.action_pages import bp as actions_bp
+from portal.audits.conduct import bp as conduct_bp
+from portal.audits.planning import bp as audits_bp
+from portal.audits.results import bp as results_bp
+
+blueprints = (audits_bp, conduct_bp, results_bp, actions_bp)

@@ -1,0 +1,200 @@
+"""PDF documents: the only way into WeasyPrint, deny-by-default (check S15).
+
+`render_pdf("pdf/x.html", context, attachments={id: (content_type, bytes)})` renders a
+trusted Jinja template from templates/pdf/ (user text autoescaped) and turns it into a
+PDF in a child process:
+
+- The URL fetcher serves only `attachment:<id>` URLs from the given dict: photos the
+  caller already authorised for this document. `file:`, `http(s):`, `data:` and anything
+  else are refused, whatever the HTML asks for (`<img>`, `<link>`, `@import`,
+  `<a rel=attachment>`, SVG `<image>`, `@font-face`).
+- Photos are decoded and re-encoded by Pillow (scaled down) before they reach WeasyPrint,
+  so only plain raster pixels are embedded.
+- Each render runs in a fresh Python process with RLIMIT_AS (memory) and RLIMIT_CPU set,
+  and is killed after a wall-clock timeout: a hostile or huge document cannot take the
+  worker down with it. WeasyPrint's warnings (e.g. a missing glyph) are passed back and
+  logged on the "weasyprint" logger in the calling process.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from PIL import Image, ImageOps
+
+ATTACHMENT_SCHEME = "attachment:"
+RASTER_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+ROOT = Path(__file__).resolve().parents[1]
+CHILD = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from portal.pdf import _child_main; _child_main()"
+)
+logger = logging.getLogger("weasyprint")
+
+
+class PdfError(RuntimeError):
+    """The document could not be rendered (the message is for logs, not for users)."""
+
+
+class PdfTimeout(PdfError):
+    """The render took longer than allowed and was stopped."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_seconds: float = 90
+    cpu_seconds: int = 60
+    memory_mb: int = 1536
+    image_max_edge: int = 1400
+
+    @classmethod
+    def from_config(cls) -> Limits:
+        config = current_app.config
+        return cls(
+            timeout_seconds=float(config["PDF_TIMEOUT_SECONDS"]),
+            cpu_seconds=int(config["PDF_CPU_SECONDS"]),
+            memory_mb=int(config["PDF_MEMORY_MB"]),
+            image_max_edge=int(config["PDF_IMAGE_MAX_EDGE"]),
+        )
+
+
+def attachment_url(attachment_id: int | str) -> str:
+    """The URL a PDF template uses for an authorised attachment's image."""
+    return f"{ATTACHMENT_SCHEME}{attachment_id}"
+
+
+def render_pdf(
+    template_name: str,
+    context: Mapping[str, Any],
+    *,
+    attachments: Mapping[int, tuple[str, bytes]] | None = None,
+    limits: Limits | None = None,
+) -> bytes:
+    """Render templates/pdf/<name> with `context`; images only from `attachments`."""
+    if not template_name.startswith("pdf/") or ".." in template_name:
+        raise ValueError("PDF templates live in templates/pdf/")
+    html = render_template(template_name, attachment_url=attachment_url, **context)
+    return render_html(html, attachments=attachments or {}, limits=limits or Limits.from_config())
+
+
+def render_html(
+    html: str,
+    *,
+    attachments: Mapping[int | str, tuple[str, bytes]],
+    limits: Limits | None = None,
+) -> bytes:
+    """Turn HTML into a PDF in a limited child process (see the module docstring)."""
+    limits = limits or Limits()
+    resources = {
+        attachment_url(key): _image_resource(content_type, data, limits.image_max_edge)
+        for key, (content_type, data) in attachments.items()
+    }
+    payload = json.dumps(
+        {
+            "html": html,
+            "resources": resources,
+            "cpu_seconds": limits.cpu_seconds,
+            "memory_mb": limits.memory_mb,
+        }
+    ).encode()
+    try:
+        completed = subprocess.run(  # noqa: S603  (our own interpreter and fixed code)
+            [sys.executable, "-I", "-c", CHILD, str(ROOT)],
+            input=payload,
+            capture_output=True,
+            timeout=limits.timeout_seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise PdfTimeout(f"PDF render stopped after {limits.timeout_seconds} s") from None
+    try:
+        result = json.loads(completed.stdout)
+    except ValueError:
+        tail = completed.stderr.decode(errors="replace")[-2000:]
+        raise PdfError(f"PDF renderer failed (exit {completed.returncode}): {tail}") from None
+    for message in result.get("warnings", []):
+        logger.warning("%s", message)
+    if "error" in result:
+        raise PdfError(result["error"])
+    return base64.b64decode(result["pdf"])
+
+
+def _image_resource(content_type: str, data: bytes, max_edge: int) -> dict[str, str]:
+    """Decode and re-encode a photo (scaled down): only raster pixels reach WeasyPrint."""
+    if content_type not in RASTER_TYPES:
+        raise ValueError(f"only raster photos can go into a PDF, not {content_type}")
+    with Image.open(io.BytesIO(data)) as image:
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((max_edge, max_edge))
+        output = io.BytesIO()
+        if image.mode in ("RGBA", "LA", "P"):
+            image.save(output, "PNG", optimize=True)
+            kind = "image/png"
+        else:
+            image.convert("RGB").save(output, "JPEG", quality=80, optimize=True)
+            kind = "image/jpeg"
+    return {"type": kind, "data": base64.b64encode(output.getvalue()).decode()}
+
+
+# The child process (runs `_child_main` with limits already in place).
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage()[:500])
+
+
+def _make_fetcher(resources: dict[str, dict[str, str]]):
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class DenyByDefaultFetcher(URLFetcher):
+        """Serves the document's own attachments; refuses every other URL."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            resource = resources.get(url)
+            if resource is None:
+                raise ValueError(f"URL refused by the PDF renderer: {url[:100]}")
+            return URLFetcherResponse(
+                url, base64.b64decode(resource["data"]), {"Content-Type": resource["type"]}
+            )
+
+    return DenyByDefaultFetcher(timeout=1, allowed_protocols=(), allow_redirects=False)
+
+
+def _child_main() -> None:
+    import resource
+
+    request = json.loads(sys.stdin.buffer.read())
+    memory = int(request["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = int(request["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    collector = _Collector()
+    logging.getLogger("weasyprint").addHandler(collector)
+    try:
+        import weasyprint
+
+        document = weasyprint.HTML(
+            string=request["html"], base_url=None, url_fetcher=_make_fetcher(request["resources"])
+        )
+        pdf = document.write_pdf()
+        output = {"pdf": base64.b64encode(pdf).decode(), "warnings": collector.messages}
+    except MemoryError:
+        output = {"error": "out of memory", "warnings": collector.messages}
+    except Exception as error:  # report any failure to the parent, which raises PdfError
+        output = {"error": f"{type(error).__name__}: {error}", "warnings": collector.messages}
+    sys.stdout.write(json.dumps(output))
+    sys.stdout.flush()

@@ -1,0 +1,1 @@
+"""Audit standards: admins build versioned templates of sections and weighted items."""
