@@ -19,9 +19,9 @@ def _msgid(message) -> str:
 
 @pytest.fixture(scope="module")
 def source_messages() -> set[str]:
-    method_map = [("portal/**.py", "python"), ("portal/templates/**.html", "jinja2")]
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
-    found = extract_from_dir(str(ROOT), method_map, keywords=keywords)
+    found = extract_from_dir(str(ROOT / "portal"), method_map, keywords=keywords)
     return {_msgid(message) for _file, _line, message, _comments, _context in found}
 
 
