@@ -12,18 +12,17 @@ from sqlalchemy.orm import contains_eager
 
 from portal import access, activity, listing, periods
 from portal.access import admin_only, signed_in, staff_only
-from portal.csvio import CsvRejected, csv_response
+from portal.csvio import csv_response
 from portal.extensions import db
 from portal.forms import ButtonForm
 from portal.metrics import plans as plan_metrics
 from portal.models import Dealer, DealerKind, DealerStatus, Region, Store, User
 from portal.network import csv_import, services
-from portal.network.editing import save_form, toggle_active
+from portal.network.editing import import_page, save_form, toggle_active
 from portal.network.forms import (
     DealerContactForm,
     DealerEditForm,
     DealerForm,
-    ImportForm,
     MoveDealerForm,
 )
 
@@ -119,33 +118,12 @@ def export():
 @bp.route("/import", methods=["GET", "POST"])
 @admin_only
 def import_csv():
-    form = ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        try:
-            result = csv_import.import_dealers(form.file.data)
-        except CsvRejected as rejected:
-            db.session.rollback()
-            errors = rejected.errors
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Import done: %(created)d created, %(updated)d updated.",
-                    created=result.created,
-                    updated=result.updated,
-                ),
-                "success",
-            )
-            return redirect(url_for("dealers.index"))
-    return render_template(
-        "network/import.html",
-        form=form,
-        errors=errors,
+    return import_page(
+        csv_import.import_dealers,
         columns=csv_import.DEALER_COLUMNS,
         title=_("Import dealers"),
-        back=url_for("dealers.index"),
-    ), (422 if errors else 200)
+        back="dealers.index",
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

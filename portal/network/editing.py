@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from portal.csvio import CsvRejected
 from portal.extensions import db
 from portal.forms import ButtonForm, VersionedForm
 from portal.network import services
+from portal.network.forms import ImportForm
 
 
 def save_form(
@@ -46,3 +48,33 @@ def toggle_active(record: Any) -> None:
     services.set_active(record, request.form.get("active") == "1")
     db.session.commit()
     flash(_("Reactivated.") if record.active else _("Deactivated."), "success")
+
+
+def import_page(importer: Callable[[Any], Any], *, columns: tuple[str, ...], title: str, back: str):
+    """The CSV import page: upload, all-or-nothing import, per-row errors (422) or success."""
+    form = ImportForm()
+    errors = []
+    if form.validate_on_submit():
+        try:
+            result = importer(form.file.data)
+        except CsvRejected as rejected:
+            db.session.rollback()
+            errors = rejected.errors
+        else:
+            db.session.commit()
+            message = _(
+                "Import done: %(created)d created, %(updated)d updated.",
+                created=result.created,
+                updated=result.updated,
+            )
+            flash(message, "success")
+            return redirect(url_for(back))
+    page = render_template(
+        "network/import.html",
+        form=form,
+        errors=errors,
+        columns=columns,
+        title=title,
+        back=url_for(back),
+    )
+    return page, (422 if errors else 200)

@@ -9,13 +9,13 @@ from sqlalchemy.orm import contains_eager
 
 from portal import access, activity, listing
 from portal.access import admin_only, signed_in
-from portal.csvio import CsvRejected, csv_response
+from portal.csvio import csv_response
 from portal.extensions import db
 from portal.forms import ButtonForm
 from portal.models import Dealer, Store, StoreFormat, StoreStatus
 from portal.network import csv_import, services
-from portal.network.editing import save_form, toggle_active
-from portal.network.forms import ImportForm, StoreForm
+from portal.network.editing import import_page, save_form, toggle_active
+from portal.network.forms import StoreForm
 
 bp = Blueprint("stores", __name__, url_prefix="/stores")
 
@@ -92,33 +92,12 @@ def export():
 @bp.route("/import", methods=["GET", "POST"])
 @admin_only
 def import_csv():
-    form = ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        try:
-            result = csv_import.import_stores(form.file.data)
-        except CsvRejected as rejected:
-            db.session.rollback()
-            errors = rejected.errors
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Import done: %(created)d created, %(updated)d updated.",
-                    created=result.created,
-                    updated=result.updated,
-                ),
-                "success",
-            )
-            return redirect(url_for("stores.index"))
-    return render_template(
-        "network/import.html",
-        form=form,
-        errors=errors,
+    return import_page(
+        csv_import.import_stores,
         columns=csv_import.STORE_COLUMNS,
         title=_("Import stores"),
-        back=url_for("stores.index"),
-    ), (422 if errors else 200)
+        back="stores.index",
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
