@@ -4,9 +4,9 @@ Security suites walk these instead of hand-written URL lists, so endpoints that 
 add later are covered automatically. Two small registries let an area teach the walk about
 its URL arguments:
 
-- `ID_TABLES["<arg>_id"] = "<table>"` when the table of an integer argument cannot be
-  guessed (`dealer_id` → `dealers`, `line_id` → `product_lines`, `plan_id` → `sales_plans`
-  are guessed);
+- `ID_TABLES["<arg>"] = "<table>"` when the table of an integer argument cannot be
+  guessed (`dealer_id` → `dealers`, `plan_id` → `sales_plans` are guessed), or
+  `"<table>.<column>"` when the argument is not an id (a notice's version `number`);
 - `SAMPLE_VALUES["<arg>"] = "<value>"` for string arguments that must match a pattern
   (a period such as `2024-05`).
 """
@@ -27,7 +27,12 @@ from portal.access import AccessRule, is_static_endpoint
 from portal.extensions import db
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-ID_TABLES: dict[str, str] = {"line_id": "product_lines", "session_id": "user_sessions"}
+ID_TABLES: dict[str, str] = {
+    "line_id": "product_lines",
+    "session_id": "user_sessions",
+    "version_id": "standard_versions",
+    "number": "notice_versions.number",
+}
 SAMPLE_VALUES: dict[str, str] = {"period": "2024-05"}
 MAX_URLS_PER_RULE = 120
 
@@ -97,7 +102,7 @@ def table_for(argument: str) -> Table:
     """The table an integer URL argument names (`dealer_id` → dealers)."""
     tables = db.metadata.tables
     if argument in ID_TABLES:
-        return tables[ID_TABLES[argument]]
+        return tables[ID_TABLES[argument].partition(".")[0]]
     stem = argument.removesuffix("_id")
     candidates = [f"{stem}s", f"{stem}es", f"{stem[:-1]}ies" if stem.endswith("y") else ""]
     for name in candidates:
@@ -112,8 +117,10 @@ def table_for(argument: str) -> Table:
 
 
 def existing_ids(argument: str) -> list[int]:
+    """The values the argument can take: the table's ids, or its named column's values."""
     table = table_for(argument)
-    return list(db.session.scalars(select(table.c.id).order_by(table.c.id)))
+    column = table.c[ID_TABLES.get(argument, "").partition(".")[2] or "id"]
+    return list(db.session.scalars(select(column).distinct().order_by(column)))
 
 
 def first_ids(route: Route) -> dict[str, int]:
