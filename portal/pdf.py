@@ -80,10 +80,25 @@ def render_pdf(
     limits: Limits | None = None,
 ) -> bytes:
     """Render templates/pdf/<name> with `context`; images only from `attachments`."""
+    html = prepare_html(template_name, context)
+    return render_html(html, attachments=attachments or {}, limits=limits or Limits.from_config())
+
+
+def prepare_html(template_name: str, context: Mapping[str, Any]) -> str:
+    """The HTML of a trusted template in templates/pdf/ (user text autoescaped).
+
+    Split from `render_pdf` so a caller can build documents in the request's thread and
+    render them elsewhere (e.g. several at once), still through `render_html` below.
+    """
     if not template_name.startswith("pdf/") or ".." in template_name:
         raise ValueError("PDF templates live in templates/pdf/")
-    html = render_template(template_name, attachment_url=attachment_url, **context)
-    return render_html(html, attachments=attachments or {}, limits=limits or Limits.from_config())
+    return render_template(template_name, attachment_url=attachment_url, **context)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes
+    pages: int
 
 
 def render_html(
@@ -93,6 +108,16 @@ def render_html(
     limits: Limits | None = None,
 ) -> bytes:
     """Turn HTML into a PDF in a limited child process (see the module docstring)."""
+    return render_document(html, attachments=attachments, limits=limits).data
+
+
+def render_document(
+    html: str,
+    *,
+    attachments: Mapping[int | str, tuple[str, bytes]],
+    limits: Limits | None = None,
+) -> Rendered:
+    """Like `render_html`, also telling how many pages the document has."""
     limits = limits or Limits()
     resources = {
         attachment_url(key): _image_resource(content_type, data, limits.image_max_edge)
@@ -125,7 +150,7 @@ def render_html(
         logger.warning("%s", message)
     if "error" in result:
         raise PdfError(result["error"])
-    return base64.b64decode(result["pdf"])
+    return Rendered(base64.b64decode(result["pdf"]), int(result.get("pages", 0)))
 
 
 def _image_resource(content_type: str, data: bytes, max_edge: int) -> dict[str, str]:
@@ -190,8 +215,13 @@ def _child_main() -> None:
         document = weasyprint.HTML(
             string=request["html"], base_url=None, url_fetcher=_make_fetcher(request["resources"])
         )
-        pdf = document.write_pdf()
-        output = {"pdf": base64.b64encode(pdf).decode(), "warnings": collector.messages}
+        rendered = document.render()
+        pdf = rendered.write_pdf()
+        output = {
+            "pdf": base64.b64encode(pdf).decode(),
+            "pages": len(rendered.pages),
+            "warnings": collector.messages,
+        }
     except MemoryError:
         output = {"error": "out of memory", "warnings": collector.messages}
     except Exception as error:  # report any failure to the parent, which raises PdfError
