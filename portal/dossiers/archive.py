@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 
@@ -165,7 +166,7 @@ def document_id_for(dealer: Dealer, when: datetime) -> str:
     return f"DF-{dealer.code}-{when:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def prepare(dealer: Dealer, *, issuer: User, on: date | None = None) -> Pending:
+def prepare(dealer: Dealer, *, issuer: User | None, on: date | None = None) -> Pending:
     """Fingerprint the dealer's data; build the HTML unless an identical file exists."""
     on = on or services.today()
     locale = current_locale()
@@ -176,7 +177,11 @@ def prepare(dealer: Dealer, *, issuer: User, on: date | None = None) -> Pending:
     issued_at = utcnow()
     document_id = document_id_for(dealer, issued_at)
     context = services.dossier(dealer, on=on).as_context()
-    context["issue"] = {"document_id": document_id, "issued_at": issued_at, "issuer": issuer}
+    context["issue"] = {
+        "document_id": document_id,
+        "issued_at": issued_at,
+        "issuer": issuer.name if issuer is not None else _("the command line"),
+    }
     context["page_label"] = services.page_label_css()
     html = pdf.prepare_html(TEMPLATE, context)
     return Pending(dealer.id, print_, locale, document_id, issued_at, html)
@@ -187,15 +192,16 @@ def render(pending: Pending, limits: pdf.Limits) -> pdf.Rendered:
     return pdf.render_document(pending.html, attachments={}, limits=limits)
 
 
-def store(pending: Pending, rendered: pdf.Rendered, *, issuer: User) -> DealerFile:
+def store(pending: Pending, rendered: pdf.Rendered, *, issuer: User | None) -> DealerFile:
     """Keep the issued bytes and their hash; add the DealerFile row (flushed)."""
-    assert pending.issued_at is not None
+    if pending.issued_at is None:
+        raise ValueError("a reused file is not stored again")
     key = f"{pending.issued_at:%Y/%m}/{secrets.token_hex(16)}.pdf"
     storage.backend().save(key, rendered.data)
     dealer_file = DealerFile(
         document_id=pending.document_id,
         dealer_id=pending.dealer_id,
-        issued_by_id=issuer.id,
+        issued_by_id=issuer.id if issuer is not None else None,
         issued_at=pending.issued_at,
         fingerprint=pending.fingerprint,
         sha256=hashlib.sha256(rendered.data).hexdigest(),
@@ -209,7 +215,9 @@ def store(pending: Pending, rendered: pdf.Rendered, *, issuer: User) -> DealerFi
     return dealer_file
 
 
-def issue(dealer: Dealer, *, issuer: User, on: date | None = None) -> tuple[DealerFile, bool]:
+def issue(
+    dealer: Dealer, *, issuer: User | None, on: date | None = None
+) -> tuple[DealerFile, bool]:
     """Issue the dealer's file (or reuse an identical one): (file, reused). Flushes."""
     pending = prepare(dealer, issuer=issuer, on=on)
     if pending.reused is not None:
