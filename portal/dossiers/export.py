@@ -15,7 +15,7 @@ import logging
 import secrets
 import threading
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 
 from flask import Flask, current_app, g
 from flask_babel import force_locale
@@ -54,13 +54,17 @@ def _dealer_ids(region_id: int) -> list[int]:
     )
 
 
-def start(job: ExportJob) -> None:
-    """Run the (committed) job in the background, or right now when configured so."""
+def start(job_id: int) -> None:
+    """Run a committed job in the background, or right now when configured so (tests).
+
+    Takes the id, not the row: touching a committed row would open a new transaction in
+    the caller's session, and on SQLite the job's own writes would wait for it.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("DOSSIER_EXPORT_SYNC"):
-        run(app, job.id)
+        run(app, job_id)
         return
-    threading.Thread(target=run, args=(app, job.id), daemon=True, name=f"export-{job.id}").start()
+    threading.Thread(target=run, args=(app, job_id), daemon=True, name=f"export-{job_id}").start()
 
 
 def run(app: Flask, job_id: int) -> None:
@@ -95,20 +99,27 @@ def _build(job: ExportJob) -> None:
     limits = pdf.Limits.from_config()
     workers = int(current_app.config.get("DOSSIER_EXPORT_WORKERS", 2))
     files: list[DealerFile] = []
+    running: dict[Future[pdf.Rendered], archive.Pending] = {}
+
+    def collect(finished) -> None:
+        for future in finished:
+            dealer_file = archive.store(running.pop(future), future.result(), issuer=issuer)
+            activity.record("dealer_file.issue", dealer_file, actor=issuer)
+            files.append(dealer_file)
+            _advance(job)
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        running: dict[Future[pdf.Rendered], archive.Pending] = {}
         for dealer_id in dealer_ids:
             pending = archive.prepare(db.session.get(Dealer, dealer_id), issuer=issuer)
+            db.session.commit()  # end the read: SQLite writers must not wait for renders
             if pending.reused is not None:
                 files.append(pending.reused)
                 _advance(job)
             else:
                 running[pool.submit(archive.render, pending, limits)] = pending
-        for future in as_completed(running):
-            dealer_file = archive.store(running[future], future.result(), issuer=issuer)
-            activity.record("dealer_file.issue", dealer_file, actor=issuer)
-            files.append(dealer_file)
-            _advance(job)
+            while len(running) >= 2 * workers:  # keep the pool fed, store as renders finish
+                collect(wait(running, return_when=FIRST_COMPLETED).done)
+        collect(as_completed(list(running)))
     _finish(job, files)
 
 

@@ -104,9 +104,10 @@ def exports():
         job = export.create_job(
             region=region, requested_by=current_user, locale=archive.current_locale()
         )
+        job_id = job.id
         db.session.commit()
-        export.start(job)
-        return redirect(url_for("dossiers.export_detail", job_id=job.id))
+        export.start(job_id)
+        return redirect(url_for("dossiers.export_detail", job_id=job_id))
     jobs = db.session.scalars(
         select(ExportJob)
         .where(ExportJob.region_id.in_([region.id for region in regions]))
