@@ -107,6 +107,7 @@ class Rendered:
     data: bytes
     pages: int
     peak_kb: int = 0  # the rendering process's peak resident memory
+    cpu_seconds: float = 0.0  # CPU time the rendering process used
 
 
 def render_html(
@@ -145,7 +146,10 @@ def render_document(
     if "error" in result:
         raise PdfError(result["error"])
     return Rendered(
-        base64.b64decode(result["pdf"]), int(result.get("pages", 0)), int(result.get("peak_kb", 0))
+        base64.b64decode(result["pdf"]),
+        int(result.get("pages", 0)),
+        int(result.get("peak_kb", 0)),
+        float(result.get("cpu_seconds", 0.0)),
     )
 
 
@@ -363,10 +367,12 @@ def _render_request(request: dict[str, Any]) -> dict[str, Any]:
         )
         rendered = document.render()
         pdf = rendered.write_pdf()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         return {
             "pdf": base64.b64encode(pdf).decode(),
             "pages": len(rendered.pages),
-            "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "peak_kb": usage.ru_maxrss,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "warnings": collector.messages,
         }
     except MemoryError:
