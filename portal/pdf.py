@@ -204,7 +204,10 @@ def _run_child(payload: bytes, timeout: float) -> dict[str, Any]:
     if os.environ.get("PORTAL_PDF_NO_ZYGOTE") or not hasattr(socket, "send_fds"):
         return _run_subprocess(payload, timeout)
     deadline = time.monotonic() + timeout
-    connection = _ZYGOTE.connect()
+    try:
+        connection = _ZYGOTE.connect()
+    except OSError as error:
+        raise PdfError(f"PDF renderer unavailable: {type(error).__name__}") from None
     pid = 0
     try:
         connection.settimeout(timeout)

@@ -135,3 +135,13 @@ def test_the_command_line_issues_a_file(app, world, tmp_path):
     assert "北京恒泰商贸有限公司" in text_of(output.read_bytes())
     missing = app.test_cli_runner().invoke(args=["dossier", "NOPE", "--output", str(output)])
     assert missing.exit_code != 0
+
+
+def test_a_missing_glyph_would_be_caught(app, world, caplog):
+    """The glyph check above can fail: a character no installed font has is reported."""
+    world.dealer_x.name = "Dealer \U0001f9ff"
+    db.session.commit()
+    supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        issue(supervisor, world.dealer_x)
+    assert [r for r in caplog.records if "glyph" in r.getMessage()]
