@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.audits.views import blueprints as audit_blueprints
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.dossiers.views import bp as dossiers_bp
     from portal.health import bp as health_bp
     from portal.inbox.views import bp as inbox_bp
     from portal.network.views import blueprints as network_blueprints
@@ -68,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
 
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
     blueprints += [*network_blueprints, *admin_blueprints, plans_bp, reports_bp, notices_bp]
-    blueprints += [*standards_blueprints, *audit_blueprints]
+    blueprints += [*standards_blueprints, *audit_blueprints, dossiers_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -12,6 +12,7 @@ from portal.extensions import db
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(dossier)
 
 
 def database_is_empty() -> bool:
@@ -77,3 +78,40 @@ def seed_demo() -> None:
     click.echo(f"Demo network loaded. Every account's password is {DEMO_PASSWORD!r}:")
     for email, description in demo.accounts():
         click.echo(f"  {email:34} {description}")
+
+
+@click.command("dossier")
+@click.argument("dealer_code")
+@click.option(
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write the PDF.",
+)
+@click.option("--issuer", "issuer_email", default=None, help="Email of the issuing user.")
+def dossier(dealer_code: str, output: str, issuer_email: str | None) -> None:
+    """Issue a dealer's file (archived like one issued in the portal) and write it out."""
+    from portal import activity
+    from portal.dossiers import archive
+    from portal.models import Dealer, User
+
+    dealer = db.session.scalar(select(Dealer).where(Dealer.code == dealer_code.upper()))
+    if dealer is None:
+        raise click.ClickException(f"No dealer with code {dealer_code!r}.")
+    issuer = None
+    if issuer_email:
+        issuer = db.session.scalar(select(User).where(User.email == issuer_email.lower()))
+        if issuer is None or not (issuer.is_admin or issuer.is_supervisor):
+            raise click.ClickException(f"{issuer_email!r} is not an admin or supervisor.")
+    dealer_file, reused = archive.issue(dealer, issuer=issuer)
+    action = "dealer_file.reuse" if reused else "dealer_file.issue"
+    activity.record(action, dealer_file, actor=issuer, details={"via": "cli"})
+    db.session.commit()
+    with open(output, "wb") as handle:
+        handle.write(archive.load(dealer_file))
+    how = "reused (nothing changed)" if reused else "issued"
+    click.echo(
+        f"{dealer_file.document_id} {how}: {dealer_file.pages} pages, sha256 "
+        f"{dealer_file.sha256} -> {output}"
+    )

@@ -14,6 +14,7 @@ from portal.models.audits import (
     FrozenAuditError,
     StepKind,
 )
+from portal.models.dossiers import DealerFile, ExportJob, ExportStatus
 from portal.models.network import (
     Dealer,
     DealerKind,
@@ -74,9 +75,12 @@ __all__ = [
     "CompetitorActivityKind",
     "CorrectiveAction",
     "Dealer",
+    "DealerFile",
     "DealerKind",
     "DealerStatus",
     "ExecutionStatus",
+    "ExportJob",
+    "ExportStatus",
     "FrozenAuditError",
     "FrozenVersionError",
     "Notice",

@@ -12,7 +12,9 @@ from sqlalchemy.orm import contains_eager
 
 from portal import access, activity, listing, periods
 from portal.access import admin_only, signed_in, staff_only
+from portal.access.dossiers import can_issue_dealer_file
 from portal.csvio import csv_response
+from portal.dossiers.archive import issued_files
 from portal.extensions import db
 from portal.forms import ButtonForm
 from portal.metrics import plans as plan_metrics
@@ -168,6 +170,8 @@ def detail(dealer_id: int):
             periods.of(date.today()),
             ytd_through=periods.shift(periods.of(date.today()), -1),
         ),
+        dealer_files=issued_files(dealer.id),
+        can_issue_file=can_issue_dealer_file(current_user, dealer),
     )
 
 

@@ -32,6 +32,8 @@ ID_TABLES: dict[str, str] = {
     "session_id": "user_sessions",
     "version_id": "standard_versions",
     "number": "notice_versions.number",
+    "file_id": "dealer_files",
+    "job_id": "dossier_exports",
 }
 SAMPLE_VALUES: dict[str, str] = {"period": "2024-05"}
 MAX_URLS_PER_RULE = 120

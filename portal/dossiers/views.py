@@ -1,0 +1,152 @@
+"""Dealer file pages: issue, download as issued, and region exports with progress."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal import access, activity
+from portal.access import signed_in, staff_only
+from portal.access.dossiers import (
+    can_issue_dealer_file,
+    get_dealer_file_or_404,
+    get_export_or_404,
+    get_exportable_region_or_404,
+)
+from portal.dossiers import archive, export
+from portal.extensions import db
+from portal.forms import ButtonForm
+from portal.models import ExportJob
+from portal.pdf import PdfError
+
+bp = Blueprint("dossiers", __name__, url_prefix="/dealer-files")
+
+
+def download_response(data: bytes, name: str, mimetype: str) -> Response:
+    """Bytes as a download that the browser never sniffs or renders in place."""
+    response = Response(data, mimetype=mimetype)
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/dealers/<int:dealer_id>/issue", methods=["POST"])
+@staff_only
+def issue(dealer_id: int):
+    dealer = access.get_dealer_or_404(current_user, dealer_id)
+    if not can_issue_dealer_file(current_user, dealer):
+        abort(404)
+    try:
+        dealer_file, reused = archive.issue(dealer, issuer=current_user)
+    except PdfError:
+        db.session.rollback()
+        flash(_("The dealer file could not be produced. Please try again later."), "danger")
+        return redirect(url_for("dealers.detail", dealer_id=dealer.id))
+    activity.record(
+        "dealer_file.reuse" if reused else "dealer_file.issue",
+        dealer_file,
+        details={"dealer": dealer.code, "sha256": dealer_file.sha256},
+    )
+    db.session.commit()
+    if reused:
+        flash(
+            _(
+                "Nothing has changed since %(id)s was issued: that file is handed out again.",
+                id=dealer_file.document_id,
+            ),
+            "info",
+        )
+    else:
+        flash(_("Dealer file %(id)s issued.", id=dealer_file.document_id), "success")
+    return redirect(url_for("dealers.detail", dealer_id=dealer.id, _anchor="dealer-files"))
+
+
+@bp.route("/<int:file_id>/download")
+@signed_in
+def download(file_id: int):
+    dealer_file = get_dealer_file_or_404(current_user, file_id)
+    data = archive.load(dealer_file)
+    activity.record("dealer_file.download", dealer_file)
+    db.session.commit()
+    return download_response(data, dealer_file.filename, "application/pdf")
+
+
+@bp.route("/exports", methods=["GET", "POST"])
+@staff_only
+def exports():
+    regions = db.session.scalars(access.visible_regions(current_user)).all()
+    form = ButtonForm()
+    if request.method == "POST":  # the CSRF token is checked for every POST by CSRFProtect
+        region_id = request.form.get("region", type=int)
+        if region_id is None:
+            abort(404)
+        region = get_exportable_region_or_404(current_user, region_id)
+        job = export.create_job(
+            region=region, requested_by=current_user, locale=archive.current_locale()
+        )
+        job_id = job.id
+        db.session.commit()
+        export.start(job_id)
+        return redirect(url_for("dossiers.export_detail", job_id=job_id))
+    jobs = db.session.scalars(
+        select(ExportJob)
+        .where(ExportJob.region_id.in_([region.id for region in regions]))
+        .options(joinedload(ExportJob.region), joinedload(ExportJob.requested_by))
+        .order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+        .limit(20)
+    ).all()
+    return render_template("dossiers/exports.html", regions=regions, jobs=jobs, form=form)
+
+
+@bp.route("/exports/<int:job_id>")
+@staff_only
+def export_detail(job_id: int):
+    job = get_export_or_404(current_user, job_id)
+    return render_template("dossiers/export.html", job=job)
+
+
+@bp.route("/exports/<int:job_id>/status.json")
+@staff_only
+def export_status(job_id: int):
+    job = get_export_or_404(current_user, job_id)
+    return jsonify(
+        status=job.status.value,
+        label=job.status.label,
+        done=job.done,
+        total=job.total,
+        percent=job.percent,
+        finished=job.finished,
+        download=url_for("dossiers.export_download", job_id=job.id) if job.storage_key else None,
+    )
+
+
+@bp.route("/exports/<int:job_id>/download")
+@staff_only
+def export_download(job_id: int):
+    job = get_export_or_404(current_user, job_id)
+    if job.storage_key is None:
+        abort(404)
+    data = export.load(job)
+    activity.record("dossier_export.download", job, label=str(job.region))
+    db.session.commit()
+    return download_response(data, export.filename(job), "application/zip")
