@@ -12,6 +12,7 @@ from portal.extensions import db
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_large)
 
 
 def database_is_empty() -> bool:
@@ -77,3 +78,31 @@ def seed_demo() -> None:
     click.echo(f"Demo network loaded. Every account's password is {DEMO_PASSWORD!r}:")
     for email, description in demo.accounts():
         click.echo(f"  {email:34} {description}")
+
+
+@click.command("seed-large")
+@click.option("--dealers", default=2000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--audits",
+    default=None,
+    type=click.IntRange(0, 10_000_000),
+    help="Completed audits (default: 10 per dealer, 20,000 for 2,000 dealers).",
+)
+@click.option("--force", is_flag=True, help="Add the network even if the database has data.")
+def seed_large(dealers: int, audits: int | None, force: bool) -> None:
+    """Load a large generated network (for scale tests and benchmarks), in bulk."""
+    from portal.demo.large import is_empty
+    from portal.demo.large import seed_large as load
+
+    if not force and not is_empty():
+        raise click.ClickException(
+            "The database already has data; use --force to add the large network anyway."
+        )
+    network = load(dealers, audits=audits)
+    db.session.commit()
+    for table, count in sorted(network.counts.items()):
+        click.echo(f"  {table:24} {count:>10,}")
+    click.echo(f"Large network loaded in {network.seconds:.1f} s.")
+    click.echo(f"Every account's password is {network.password!r}; for example:")
+    for email in (network.admin_email, network.supervisor_email, network.dealer_email):
+        click.echo(f"  {email}")
