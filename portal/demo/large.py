@@ -198,7 +198,8 @@ def _network(writer: _Writer, ids: _Ids, rng: random.Random, dealers: int, now: 
     for number in range(dealers):
         dealer_id = first_dealer + number
         region = ids.regions[number % REGION_COUNT]
-        roll = rng.random()
+        # The first dealer of each region is active: the sample accounts see a working network.
+        roll = 0.0 if number < REGION_COUNT else rng.random()
         status = ("active" if roll < 0.90 else "suspended" if roll < 0.94
                   else "prospect" if roll < 0.97 else "terminated")  # fmt: skip
         kind = KINDS[number % 3]
