@@ -70,6 +70,8 @@ class SalesPlan(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("dealer_id", "period", name="uq_sales_plans_dealer_id_period"),
         Index("ix_sales_plans_period_status", "period", "status"),
+        # The review queue: submitted plans, oldest submission first.
+        Index("ix_sales_plans_status_submitted_at", "status", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +108,8 @@ class SalesPlanLine(db.Model):
     __tablename__ = "sales_plan_lines"
     __table_args__ = (
         UniqueConstraint("plan_id", "store_id", "product_line_id", name="uq_sales_plan_lines_cell"),
+        # Plan-vs-actual totals sum a plan's lines from this index alone.
+        Index("ix_sales_plan_lines_plan_figures", "plan_id", "revenue_minor", "units"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

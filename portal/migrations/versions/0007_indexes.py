@@ -1,0 +1,38 @@
+"""indexes for the pages' queries on a large network (issue 7, scale)
+
+Revision ID: 0007
+Revises: 0005
+
+Written on the scale-data branch beside other work: down_revision is "0005" for now and
+the lead re-chains it after merging (it may follow 0006 then). It only adds indexes.
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0007'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+INDEXES = [
+    ('sales_plans', 'ix_sales_plans_status_submitted_at', ['status', 'submitted_at']),
+    ('sales_plan_lines', 'ix_sales_plan_lines_plan_figures', ['plan_id', 'revenue_minor', 'units']),
+    ('store_reports', 'ix_store_reports_status_submitted_at', ['status', 'submitted_at']),
+    ('store_reports', 'ix_store_reports_dealer_period_status', ['dealer_id', 'period', 'status']),
+    ('store_report_lines', 'ix_store_report_lines_report_figures', ['report_id', 'revenue_minor', 'units']),
+    ('audits', 'ix_audits_status_store_completed', ['status', 'store_id', 'completed_at']),
+    ('audits', 'ix_audits_status_scheduled_for', ['status', 'scheduled_for']),
+]
+
+
+def upgrade():
+    for table, name, columns in INDEXES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(name, columns, unique=False)
+
+
+def downgrade():
+    for table, name, _columns in reversed(INDEXES):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(name)
