@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from tests.support.databases import TEST_SECRET  # noqa: E402
 from tests.support.live import gunicorn  # noqa: E402
 
-PASSWORD = "portal-large"  # noqa: S105  (the generated network's documented password)
+PASSWORD = "portal-large"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 DATABASE = "portal_bench_pages"
 TIMEOUT = 60
@@ -65,7 +65,7 @@ PAGES = [
 
 
 def run(command: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout

@@ -377,9 +377,12 @@ def _plans_and_reports(writer: _Writer, ids: _Ids, rng: random.Random, today: da
         target.append((counters[key], parent, action, before, after, actor, min(at, cutoff), ""))
         counters[key] += 1
 
-    for dealer_id, region, status, _kind in ids.dealers:
+    for index, (dealer_id, region, status, _kind) in enumerate(ids.dealers):
         if status == "prospect":
             continue
+        # Each region's first dealer always has work waiting: this month's plan and last
+        # month's reports are submitted (so every supervisor's queues have something).
+        showcase = index < REGION_COUNT
         form = 0.85 + 0.3 * rng.random()
         dealer_user = ids.dealer_users[dealer_id]
         supervisor = ids.supervisors[region][0]
@@ -387,6 +390,8 @@ def _plans_and_reports(writer: _Writer, ids: _Ids, rng: random.Random, today: da
         for period in plan_periods:
             offset = _months_between(current, period)
             fate = _plan_fate(rng.random(), offset)
+            if showcase and offset == 0:
+                fate = "submitted"
             if fate is None or (status == "terminated" and offset > -6):
                 continue
             due = _at(periods.plan_due_date(period, config["PLAN_DUE_DAY"]), 17)
@@ -420,6 +425,8 @@ def _plans_and_reports(writer: _Writer, ids: _Ids, rng: random.Random, today: da
             due = _at(periods.report_due_date(period, config["REPORT_DUE_DAYS"]), 17)
             for store_id, store_format, store_active in stores:
                 fate = _report_fate(rng.random(), offset)
+                if showcase and offset == -1:
+                    fate = "submitted"
                 if fate is None or (not store_active and offset > -6):
                     continue
                 submitted = due - timedelta(days=rng.randint(-3, 8), hours=rng.randint(0, 8))
@@ -656,8 +663,11 @@ def _notices(writer: _Writer, ids: _Ids, rng: random.Random, today: date) -> Non
                         published, published, 1))  # fmt: skip
         versions.append((version_id, notice_id, 1, title, body, day, None, None, None, None,
                          due, "", published, ids.admin, 0, None))  # fmt: skip
-        for dealer_id, _region, status, _kind in ids.dealers:
-            if status != "active" or rng.random() < 0.15:
+        for index, (dealer_id, _region, status, _kind) in enumerate(ids.dealers):
+            skipped = rng.random() < 0.15
+            if index < REGION_COUNT:  # each region's first dealer: the last three are new
+                skipped = number >= NOTICES - 3
+            if status != "active" or skipped:
                 continue
             user = ids.dealer_users[dealer_id]
             read = _at(day + timedelta(days=rng.randint(0, 5)), 10)

@@ -73,6 +73,7 @@ def measure(schema, directory: Path, dealers: int) -> dict[tuple[str, str], int]
         store = db.session.scalar(
             db.select(Store).where(Store.dealer_id == dealer.id).order_by(Store.code).limit(1)
         )
+        ids = {"dealer": dealer.id, "store": store.id}
         clients = {
             role: signed_in_client(
                 app, db.session.scalar(db.select(User).where(User.email == email))
@@ -89,7 +90,7 @@ def measure(schema, directory: Path, dealers: int) -> dict[tuple[str, str], int]
     event.listen(engine, "before_cursor_execute", count)
     try:
         for role, label, path in CASES:
-            url = path.format(dealer=dealer.id, store=store.id)
+            url = path.format(**ids)
             client = clients[role]
             client.get(url)  # warm up: first-request work is not the page's
             statements.clear()
@@ -113,7 +114,9 @@ def counts(schema, tmp_path_factory) -> dict[int, dict[tuple[str, str], int]]:
 @pytest.mark.parametrize(("role", "label", "path"), CASES, ids=[f"{r}-{p}" for r, _l, p in CASES])
 def test_statement_count_does_not_grow_with_the_network(counts, role, label, path):
     small, large = counts[SMALL][(role, label)], counts[LARGE][(role, label)]
-    assert large == small, f"{role} {label}: {small} statements with {SMALL} dealers, {large} with {LARGE}"
+    assert large == small, (
+        f"{role} {label}: {small} statements with {SMALL} dealers, {large} with {LARGE}"
+    )
 
 
 def test_counts_are_reported(counts, capsys):
@@ -121,5 +124,6 @@ def test_counts_are_reported(counts, capsys):
     with capsys.disabled():
         print()
         for role, label, _path in CASES:
-            print(f"  {role:10} {label:24} {counts[SMALL][(role, label)]:3} {counts[LARGE][(role, label)]:3}")
+            small, large = counts[SMALL][(role, label)], counts[LARGE][(role, label)]
+            print(f"  {role:10} {label:24} {small:3} {large:3}")
     assert counts[SMALL]

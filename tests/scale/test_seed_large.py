@@ -72,10 +72,9 @@ def test_a_tiny_network_has_the_expected_proportions(app):
     assert count(Audit, Audit.status == AuditStatus.COMPLETED) == 90
     assert count(Audit, Audit.status == AuditStatus.SCHEDULED) > 0
     audit = db.session.scalar(select(Audit).where(Audit.status == AuditStatus.COMPLETED).limit(1))
-    assert audit.score is not None and audit.grade
-    assert count(AuditAnswer, AuditAnswer.audit_id == audit.id) == len(
-        audit.standard_version.items
-    )
+    assert audit.score is not None
+    assert audit.grade
+    assert count(AuditAnswer, AuditAnswer.audit_id == audit.id) == len(audit.standard_version.items)
     failed = count(AuditAnswer, AuditAnswer.result == AnswerResult.FAIL)
     assert 0 < count(CorrectiveAction) == failed
     assert count(CorrectiveAction, CorrectiveAction.status != ActionStatus.VERIFIED) > 0
