@@ -159,10 +159,13 @@ class _Writer:
             db.session.execute(text(definition))
 
     def analyze(self) -> None:
-        """PostgreSQL: fresh planner statistics for the tables just filled."""
+        """Fresh planner statistics for the tables just filled (SQLite: sampled, ~1 s)."""
         if self.dialect == "postgresql":
             for table in sorted(self.tables):
                 db.session.execute(text(f"ANALYZE {table}"))
+        else:
+            db.session.execute(text("PRAGMA analysis_limit=1000"))
+            db.session.execute(text("ANALYZE"))
 
     def reset_sequences(self) -> None:
         """PostgreSQL: move each id sequence past the ids chosen here."""

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -70,8 +70,14 @@ class SalesPlan(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("dealer_id", "period", name="uq_sales_plans_dealer_id_period"),
         Index("ix_sales_plans_period_status", "period", "status"),
-        # The review queue: submitted plans, oldest submission first.
-        Index("ix_sales_plans_status_submitted_at", "status", "submitted_at"),
+        # The review queue: submitted plans, oldest submission first. Partial, so that it
+        # is never mistaken for a way into the other statuses (approved: most of the table).
+        Index(
+            "ix_sales_plans_submitted",
+            "submitted_at",
+            sqlite_where=text("status = 'submitted'"),
+            postgresql_where=text("status = 'submitted'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -90,8 +90,13 @@ class StoreReport(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("store_id", "period", name="uq_store_reports_store_id_period"),
         Index("ix_store_reports_period_status", "period", "status"),
-        # The review queue: submitted reports, oldest submission first.
-        Index("ix_store_reports_status_submitted_at", "status", "submitted_at"),
+        # The review queue: submitted reports, oldest submission first (partial: see plans).
+        Index(
+            "ix_store_reports_submitted",
+            "submitted_at",
+            sqlite_where=text("status = 'submitted'"),
+            postgresql_where=text("status = 'submitted'"),
+        ),
         # A dealer's reports over a span of months (plan against actual).
         Index("ix_store_reports_dealer_period_status", "dealer_id", "period", "status"),
     )
