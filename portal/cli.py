@@ -13,6 +13,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(dossier)
+    app.cli.add_command(seed_large)
 
 
 def database_is_empty() -> bool:
@@ -115,3 +116,31 @@ def dossier(dealer_code: str, output: str, issuer_email: str | None) -> None:
         f"{dealer_file.document_id} {how}: {dealer_file.pages} pages, sha256 "
         f"{dealer_file.sha256} -> {output}"
     )
+
+
+@click.command("seed-large")
+@click.option("--dealers", default=2000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--audits",
+    default=None,
+    type=click.IntRange(0, 10_000_000),
+    help="Completed audits (default: 10 per dealer, 20,000 for 2,000 dealers).",
+)
+@click.option("--force", is_flag=True, help="Add the network even if the database has data.")
+def seed_large(dealers: int, audits: int | None, force: bool) -> None:
+    """Load a large generated network (for scale tests and benchmarks), in bulk."""
+    from portal.demo.large import is_empty
+    from portal.demo.large import seed_large as load
+
+    if not force and not is_empty():
+        raise click.ClickException(
+            "The database already has data; use --force to add the large network anyway."
+        )
+    network = load(dealers, audits=audits)
+    db.session.commit()
+    for table, count in sorted(network.counts.items()):
+        click.echo(f"  {table:24} {count:>10,}")
+    click.echo(f"Large network loaded in {network.seconds:.1f} s.")
+    click.echo(f"Every account's password is {network.password!r}; for example:")
+    for email in (network.admin_email, network.supervisor_email, network.dealer_email):
+        click.echo(f"  {email}")

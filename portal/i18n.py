@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_decimal, to_user_timezone
 from flask_login import current_user
@@ -37,8 +39,13 @@ def number(value: int | float | Decimal | None, digits: int = 0) -> str:
     """Thousands separators in the user's locale; a dash for nothing."""
     if value is None:
         return "–"  # noqa: RUF001  (an en dash for "no value")
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern)
+    return format_decimal(value, format=_number_pattern(digits))
+
+
+@lru_cache(maxsize=8)
+def _number_pattern(digits: int) -> NumberPattern:
+    """Parsed once: parsing the pattern was most of the cost of each figure on a page."""
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
 
 
 def money(minor: int | None, digits: int = 2) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, or_
 
 from portal.extensions import db
@@ -87,4 +88,24 @@ def paginate(query: Select[Any], params: ListParams, per_page: int | None = None
         per_page=per_page or current_app.config["PAGE_SIZE"],
         error_out=False,
         count=True,
+    )
+
+
+class ListPagination(Pagination):
+    """A page of a list already in memory (rows sorted on figures computed in Python)."""
+
+    def _query_items(self) -> list[Any]:
+        rows = self._query_args["rows"]
+        return rows[self._query_offset : self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
+def paginate_list(rows: Sequence[Any], params: ListParams, per_page: int | None = None):
+    return ListPagination(
+        page=params.page,
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+        error_out=False,
+        rows=list(rows),
     )

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
@@ -101,6 +101,12 @@ class Audit(TimestampMixin, VersionedMixin, db.Model):
     """One visit scoring one store against one standard version."""
 
     __tablename__ = "audits"
+    __table_args__ = (
+        # Stores without a recent completed audit: the latest completion per store.
+        Index("ix_audits_status_store_completed", "status", "store_id", "completed_at"),
+        # The planner's overdue and due lists: open audits by date.
+        Index("ix_audits_status_scheduled_for", "status", "scheduled_for"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)

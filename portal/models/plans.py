@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -70,6 +70,14 @@ class SalesPlan(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("dealer_id", "period", name="uq_sales_plans_dealer_id_period"),
         Index("ix_sales_plans_period_status", "period", "status"),
+        # The review queue: submitted plans, oldest submission first. Partial, so that it
+        # is never mistaken for a way into the other statuses (approved: most of the table).
+        Index(
+            "ix_sales_plans_submitted",
+            "submitted_at",
+            sqlite_where=text("status = 'submitted'"),
+            postgresql_where=text("status = 'submitted'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +114,8 @@ class SalesPlanLine(db.Model):
     __tablename__ = "sales_plan_lines"
     __table_args__ = (
         UniqueConstraint("plan_id", "store_id", "product_line_id", name="uq_sales_plan_lines_cell"),
+        # Plan-vs-actual totals sum a plan's lines from this index alone.
+        Index("ix_sales_plan_lines_plan_figures", "plan_id", "revenue_minor", "units"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -90,6 +90,15 @@ class StoreReport(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("store_id", "period", name="uq_store_reports_store_id_period"),
         Index("ix_store_reports_period_status", "period", "status"),
+        # The review queue: submitted reports, oldest submission first (partial: see plans).
+        Index(
+            "ix_store_reports_submitted",
+            "submitted_at",
+            sqlite_where=text("status = 'submitted'"),
+            postgresql_where=text("status = 'submitted'"),
+        ),
+        # A dealer's reports over a span of months (plan against actual).
+        Index("ix_store_reports_dealer_period_status", "dealer_id", "period", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +144,8 @@ class StoreReportLine(db.Model):
     __tablename__ = "store_report_lines"
     __table_args__ = (
         UniqueConstraint("report_id", "product_line_id", name="uq_store_report_lines_cell"),
+        # Plan-vs-actual totals sum a report's lines from this index alone.
+        Index("ix_store_report_lines_report_figures", "report_id", "revenue_minor", "units"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import access, activity, charts, listing, periods
 from portal.access import signed_in, staff_only
@@ -20,7 +20,7 @@ from portal.csvio import csv_response
 from portal.database import write_intent
 from portal.extensions import db
 from portal.metrics import plans as metrics
-from portal.models import Dealer, DealerStatus, ProductLine, Store
+from portal.models import Dealer, DealerStatus, ProductLine, Region, Store
 from portal.money import to_decimal
 from portal.plans.blueprint import bp
 
@@ -57,15 +57,17 @@ def _selected_period() -> str:
         return default
 
 
-def _region_rows(period: str, params: listing.ListParams) -> list[DealerRow]:
-    query = (
-        access.visible_dealers(current_user)
-        .where(Dealer.active.is_(True), Dealer.status != DealerStatus.PROSPECT)
-        .options(joinedload(Dealer.region))
+def _dealers_query(params: listing.ListParams):
+    query = access.visible_dealers(current_user).where(
+        Dealer.active.is_(True), Dealer.status != DealerStatus.PROSPECT
     )
     if params.filters.get("region", "").isdigit():
         query = query.where(Dealer.region_id == int(params.filters["region"]))
-    dealers = db.session.scalars(query).all()
+    return query
+
+
+def _rows_for(dealers: list[Dealer], period: str) -> list[DealerRow]:
+    """Each dealer's figures: a fixed number of grouped queries, whatever the count."""
     ids = [dealer.id for dealer in dealers]
     if not ids:
         return []
@@ -75,7 +77,7 @@ def _region_rows(period: str, params: listing.ListParams) -> list[DealerRow]:
     ytd = metrics.plan_vs_actual(("dealer_id",), first=ytd_first, last=ytd_last, dealers=ids)
     plans = metrics.plan_states(ids, period, due_day=config["PLAN_DUE_DAY"], today=today)
     reports = metrics.report_counts(ids, period, due_days=config["REPORT_DUE_DAYS"], today=today)
-    rows = [
+    return [
         DealerRow(
             dealer=dealer,
             month=month.get((dealer.id,), metrics.EMPTY),
@@ -85,7 +87,31 @@ def _region_rows(period: str, params: listing.ListParams) -> list[DealerRow]:
         )
         for dealer in dealers
     ]
-    return _sorted(rows, params)
+
+
+def _region_rows(period: str, params: listing.ListParams) -> list[DealerRow]:
+    """Every dealer's row, sorted (the CSV export, and sorting on a figure)."""
+    query = _dealers_query(params).options(joinedload(Dealer.region))
+    return _sorted(_rows_for(list(db.session.scalars(query)), period), params)
+
+
+# Sorts the database can do before paginating: only the page's figures are computed then.
+SQL_SORTS = {"dealer": (Dealer.code,), "region": (Region.name, Dealer.code)}
+
+
+def _page_of_rows(period: str, params: listing.ListParams):
+    if params.sort not in SQL_SORTS:
+        return listing.paginate_list(_region_rows(period, params), params)
+    columns = SQL_SORTS[params.sort]
+    query = (
+        _dealers_query(params)
+        .join(Dealer.region)
+        .options(contains_eager(Dealer.region))
+        .order_by(*(c.desc() if params.descending else c.asc() for c in columns), Dealer.id)
+    )
+    page = listing.paginate(query, params)
+    page.items = _rows_for(page.items, period)
+    return page
 
 
 def _sorted(rows: list[DealerRow], params: listing.ListParams) -> list[DealerRow]:
@@ -113,19 +139,19 @@ def _sorted(rows: list[DealerRow], params: listing.ListParams) -> list[DealerRow
 def performance():
     params = listing.read_params(SORTABLE, "dealer", ("region", "period"))
     period = _selected_period()
-    rows = _region_rows(period, params)
-    ids = [row.dealer.id for row in rows]
+    page = _page_of_rows(period, params)
+    # Totals over every dealer listed (all pages), as the dealers' ids in a subquery.
+    everyone = _dealers_query(params).with_only_columns(Dealer.id)
     ytd_first, ytd_last = metrics.year_to_date(period)
     return render_template(
         "plans/performance.html",
-        rows=rows,
+        rows=page.items,
+        page=page,
         params=params,
         period=period,
         ytd_first=ytd_first,
-        month_total=metrics.total(first=period, last=period, dealers=ids) if ids else metrics.EMPTY,
-        ytd_total=metrics.total(first=ytd_first, last=ytd_last, dealers=ids)
-        if ids
-        else metrics.EMPTY,
+        month_total=metrics.total(first=period, last=period, dealers=everyone),
+        ytd_total=metrics.total(first=ytd_first, last=ytd_last, dealers=everyone),
         regions=db.session.scalars(access.visible_regions(current_user)).all(),
         periods=list(reversed(periods.span(periods.shift(period, -24), periods.shift(period, 12)))),
     )

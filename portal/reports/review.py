@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from portal import access
+from portal import access, listing
 from portal.access import staff_only
 from portal.extensions import db
 from portal.metrics import plans as metrics
@@ -22,7 +22,8 @@ from portal.reports.forms import ReviewForm
 @bp.route("/review")
 @staff_only
 def review_queue():
-    reports = db.session.scalars(
+    params = listing.read_params(("submitted",), "submitted")
+    page = listing.paginate(
         access.visible_reports(current_user)
         .join(StoreReport.store)
         .join(StoreReport.dealer)
@@ -31,14 +32,17 @@ def review_queue():
             contains_eager(StoreReport.store),
             contains_eager(StoreReport.dealer).joinedload(Dealer.region),
         )
-        .order_by(StoreReport.submitted_at, StoreReport.id)
-        .limit(500)
-    ).all()
+        .order_by(StoreReport.submitted_at, StoreReport.id),
+        params,
+    )
+    reports = page.items
     totals = _report_totals([report.id for report in reports])
     due_days = current_app.config["REPORT_DUE_DAYS"]
     return render_template(
         "reports/review.html",
         reports=reports,
+        page=page,
+        params=params,
         totals=totals,
         timeliness={
             report.id: metrics.timeliness(

@@ -1,0 +1,215 @@
+"""Page times on a large network, served by gunicorn on 127.0.0.1, on SQLite and PostgreSQL.
+
+For each database: seed a temporary database with `flask seed-large` (timed), start
+gunicorn, sign in through the real form as an administrator, a supervisor and a dealer
+user, request each page N times one after another and print p50 and p95 of the time
+each response took (measured at the client, on loopback), with /healthz beside them as
+the floor of the same run. Target (issue 7): p95 under 200 ms for every page listed.
+
+    python bench/pages.py                       # 2,000 dealers, both databases
+    python bench/pages.py --dealers 300 --requests 10 --databases sqlite
+    python bench/pages.py --sqlite-file /tmp/big.sqlite3   # reuse a seeded file
+
+PostgreSQL: PORTAL_BENCH_POSTGRES (default postgresql+psycopg://postgres@127.0.0.1:5432);
+a database named portal_bench_pages is created and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from tests.support.databases import TEST_SECRET  # noqa: E402
+from tests.support.live import gunicorn  # noqa: E402
+
+PASSWORD = "portal-large"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+DATABASE = "portal_bench_pages"
+TIMEOUT = 60
+
+# (role, label, path); {dealer} is the supervisor's (and dealer user's) first dealer.
+PAGES = [
+    ("admin", "home (admin)", "/home"),
+    ("supervisor", "home (supervisor)", "/home"),
+    ("dealer", "home (dealer)", "/home"),
+    ("admin", "dealer list (admin)", "/dealers/"),
+    ("supervisor", "dealer list (supervisor)", "/dealers/"),
+    ("admin", "dealer page (admin)", "/dealers/{dealer}"),
+    ("dealer", "dealer page (dealer)", "/dealers/{dealer}"),
+    ("admin", "plan review queue (admin)", "/plans/review"),
+    ("supervisor", "plan review queue (supervisor)", "/plans/review"),
+    ("supervisor", "report review queue (supervisor)", "/reports/review"),
+    ("admin", "plan vs actual (admin)", "/plans/performance"),
+    ("supervisor", "plan vs actual (supervisor)", "/plans/performance"),
+    ("admin", "store list (admin)", "/stores/"),
+    ("admin", "audits list (admin)", "/audits/"),
+    ("admin", "actions list (admin)", "/actions/"),
+    ("admin", "notices list (admin)", "/notices/"),
+    (None, "/healthz", "/healthz"),
+]
+
+
+def run(command: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def app_env(url: str, instance: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_SECRET_KEY": TEST_SECRET,
+        "PORTAL_INSTANCE_PATH": str(instance),
+    }
+
+
+def seed(url: str, instance: Path, dealers: int) -> float:
+    env = app_env(url, instance)
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    run([*flask, "db", "upgrade"], env)
+    started = time.perf_counter()
+    output = run([*flask, "seed-large", "--dealers", str(dealers)], env)
+    elapsed = time.perf_counter() - started
+    print(output.rstrip())
+    return elapsed
+
+
+def accounts(url: str) -> tuple[dict[str, str], int]:
+    """The first admin, supervisor and dealer user made by the generator, and the dealer."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+
+            def first(role: str) -> tuple[str, int | None]:
+                return conn.execute(
+                    text(
+                        "SELECT email, dealer_id FROM users WHERE role = :role "
+                        "AND email LIKE '%@large.example' ORDER BY id LIMIT 1"
+                    ),
+                    {"role": role},
+                ).one()
+
+            admin, supervisor, dealer = first("admin"), first("supervisor"), first("dealer")
+    finally:
+        engine.dispose()
+    return {"admin": admin[0], "supervisor": supervisor[0], "dealer": dealer[0]}, dealer[1]
+
+
+def sign_in(base: str, email: str) -> requests.Session:
+    session = requests.Session()
+    form = session.get(f"{base}/sign-in", timeout=TIMEOUT)
+    token = TOKEN.search(form.text)
+    data = {"email": email, "password": PASSWORD, "csrf_token": token.group(1) if token else ""}
+    response = session.post(f"{base}/sign-in", data=data, timeout=TIMEOUT, allow_redirects=False)
+    if response.status_code != 302:
+        raise SystemExit(f"sign-in failed for {email}: {response.status_code}")
+    return session
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def measure(url: str, instance: Path, requests_per_page: int) -> list[tuple[str, float, float]]:
+    people, dealer_id = accounts(url)
+    rows = []
+    with gunicorn(url, instance, workers=2) as base:
+        sessions = {role: sign_in(base, email) for role, email in people.items()}
+        sessions[None] = requests.Session()
+        for role, label, path in PAGES:
+            session = sessions[role]
+            target = base + path.format(dealer=dealer_id)
+            first = session.get(target, timeout=TIMEOUT)  # warm the worker's caches
+            if first.status_code != 200:
+                raise SystemExit(f"{label}: HTTP {first.status_code}")
+            times = []
+            for _ in range(requests_per_page):
+                started = time.perf_counter()
+                response = session.get(target, timeout=TIMEOUT)
+                times.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+            rows.append((label, statistics.median(times), percentile(times, 0.95)))
+    return rows
+
+
+def report(name: str, seconds: float | None, rows: list[tuple[str, float, float]]) -> None:
+    print()
+    seeded = f", seeded in {seconds:.0f} s" if seconds is not None else ""
+    print(f"== {name}{seeded}")
+    print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8}  target p95 < 200 ms")
+    for label, p50, p95 in rows:
+        verdict = "" if label == "/healthz" else ("ok" if p95 < 200 else "MISSED")
+        print(f"{label:40} {p50:8.1f} {p95:8.1f}  {verdict}")
+
+
+def postgres_server() -> str:
+    return os.environ.get("PORTAL_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+def admin_dsn() -> str:
+    base = make_url(postgres_server() + "/postgres").set(drivername="postgresql")
+    return base.render_as_string(hide_password=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dealers", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=30, help="requests per page")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--sqlite-file", help="an already seeded SQLite file to use as is")
+    parser.add_argument("--postgres-url", help="an already seeded PostgreSQL database to use")
+    args = parser.parse_args()
+    chosen = [name.strip() for name in args.databases.split(",") if name.strip()]
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as scratch:
+        directory = Path(scratch)
+        if "sqlite" in chosen:
+            instance = directory / "sqlite"
+            instance.mkdir()
+            seconds = None
+            if args.sqlite_file:
+                url = f"sqlite:///{Path(args.sqlite_file).resolve()}"
+            else:
+                url = f"sqlite:///{instance / 'bench.sqlite3'}"
+                seconds = seed(url, instance, args.dealers)
+            report("SQLite", seconds, measure(url, instance, args.requests))
+        if "postgresql" in chosen:
+            instance = directory / "postgresql"
+            instance.mkdir()
+            seconds = None
+            if args.postgres_url:
+                url = args.postgres_url
+            else:
+                with psycopg.connect(admin_dsn(), autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+                    conn.execute(f'CREATE DATABASE "{DATABASE}"')
+                url = f"{postgres_server()}/{DATABASE}"
+                seconds = seed(url, instance, args.dealers)
+            try:
+                report("PostgreSQL", seconds, measure(url, instance, args.requests))
+            finally:
+                if not args.postgres_url:
+                    with psycopg.connect(admin_dsn(), autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
