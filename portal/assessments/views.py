@@ -268,6 +268,7 @@ def _render_edit(
         conflicts=conflicts,
         preview=preview,
         chooser=chooser,
+        result=services.result_of(assessment) if assessment is not None else None,
     ), status
 
 
