@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprints as admin_blueprints
+    from portal.assessments.views import bp as assessments_bp
     from portal.attachments.views import bp as attachments_bp
     from portal.audits.views import blueprints as audit_blueprints
     from portal.auth.views import bp as auth_bp
@@ -69,7 +70,7 @@ def register_blueprints(app: Flask) -> None:
 
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
     blueprints += [*network_blueprints, *admin_blueprints, plans_bp, reports_bp, notices_bp]
-    blueprints += [*standards_blueprints, *audit_blueprints, dossiers_bp]
+    blueprints += [*standards_blueprints, *audit_blueprints, assessments_bp, dossiers_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

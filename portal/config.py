@@ -13,6 +13,11 @@ from flask import Flask
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
+    """Mark a string for translation without translating it (pages translate it when shown)."""
+    return message
+
+
 class ConfigError(RuntimeError):
     """Raised when the portal cannot start with the configuration it was given."""
 
@@ -97,6 +102,31 @@ class Defaults:
     AUDIT_STALE_AFTER_DAYS = 90  # stores without a completed audit for longer are listed
     AUDIT_MAX_PHOTOS_PER_ANSWER = 6  # photos per answer or per corrective-action response
     STANDARD_IMPORT_MAX_BYTES = 512 * 1024  # a standard's JSON file
+
+    # Dealer assessments (issue 6). A period is this many months (a divisor of 12: 3 makes
+    # quarters, "2026-Q3"). Criteria are rated 1-5 by the supervisor; a rating counts as
+    # rating x 20 points. Weights are relative within their group; `metrics_share` is the
+    # percentage of the score that comes from the computed metrics, the rest from criteria.
+    # Grade bands: (lowest score, grade), best first; the last band should start at 0.
+    ASSESSMENT_PERIOD_MONTHS = 3
+    ASSESSMENT_PERIODS_BACK = 8  # how many past periods may still be assessed
+    ASSESSMENT_CRITERIA = [
+        {"key": "market_development", "label": N_("Market development"), "weight": 40},
+        {"key": "team_service", "label": N_("Team and service"), "weight": 30},
+        {"key": "cooperation", "label": N_("Cooperation"), "weight": 30},
+    ]
+    ASSESSMENT_WEIGHTS = {
+        "metrics_share": 60,
+        "metrics": {
+            "attainment": 30,
+            "timeliness": 15,
+            "audit_score": 25,
+            "actions_on_time": 10,
+            "acknowledgement": 10,
+            "execution": 10,
+        },
+    }
+    ASSESSMENT_GRADE_BANDS = [[85, "A"], [70, "B"], [55, "C"], [0, "D"]]
 
     # PDF rendering (S15): each render runs in a child process with these limits.
     PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed

@@ -5,6 +5,7 @@ Each area adds its part as a module here; `seed_demo` runs them in dependency or
 
 from __future__ import annotations
 
+from portal.demo.assessments import seed_assessments
 from portal.demo.audits import seed_audits
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
 from portal.demo.notices import seed_notices
@@ -19,4 +20,5 @@ def seed_demo() -> DemoNetwork:
     seed_plans(demo)
     seed_audits(demo)
     seed_notices(demo)
+    seed_assessments(demo)
     return demo

@@ -1,6 +1,13 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from portal.models.activity import ActivityEntry
+from portal.models.assessments import (
+    Assessment,
+    AssessmentMetric,
+    AssessmentRating,
+    AssessmentStatus,
+    FrozenAssessmentError,
+)
 from portal.models.attachments import Attachment
 from portal.models.audits import (
     ActionStatus,
@@ -65,6 +72,10 @@ __all__ = [
     "ActionStep",
     "ActivityEntry",
     "AnswerResult",
+    "Assessment",
+    "AssessmentMetric",
+    "AssessmentRating",
+    "AssessmentStatus",
     "Attachment",
     "Audience",
     "Audit",
@@ -81,6 +92,7 @@ __all__ = [
     "ExecutionStatus",
     "ExportJob",
     "ExportStatus",
+    "FrozenAssessmentError",
     "FrozenAuditError",
     "FrozenVersionError",
     "Notice",
