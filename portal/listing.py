@@ -88,3 +88,61 @@ def paginate(query: Select[Any], params: ListParams, per_page: int | None = None
         error_out=False,
         count=True,
     )
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list already in memory, shaped like `db.paginate`'s result for templates."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(
+        self,
+        *,
+        left_edge: int = 2,
+        left_current: int = 2,
+        right_current: int = 4,
+        right_edge: int = 2,
+    ):
+        """Page numbers to link, with None where a run of pages is left out."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            near_current = self.page - left_current <= number <= self.page + right_current
+            if number <= left_edge or near_current or number > self.pages - right_edge:
+                if last and number - last > 1:
+                    yield None
+                yield number
+                last = number
+
+
+def paginate_list(items: Sequence[Any], params: ListParams, per_page: int | None = None):
+    """Paginate rows computed in memory (e.g. aggregates over every dealer in scope)."""
+    size = per_page or current_app.config["PAGE_SIZE"]
+    total = len(items)
+    pages = max(1, -(-total // size))
+    page = min(params.page, pages)
+    start = (page - 1) * size
+    return ListPage(list(items[start : start + size]), page, size, total)
