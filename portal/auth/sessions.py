@@ -114,6 +114,9 @@ def _touch(record: UserSession) -> None:
             connection.execute(
                 update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now)
             )
+        # End the request's read snapshot: on SQLite a deferred transaction begun before that
+        # write could not write later (an export's activity entry) and would fail at once.
+        db.session.commit()
         set_committed_value(record, "last_seen_at", now)
     else:
         record.last_seen_at = now  # committed with the request's own write

@@ -1,0 +1,411 @@
+"""Dealer scorecards: how a dealer performed over a window, component by component.
+
+One scorecard per dealer, each component a percentage (0-100) with a sentence saying how it
+was computed, or None when the dealer had nothing to measure in the window:
+
+- attainment: actual revenue against approved targets (capped at 100 for scoring);
+- timeliness: plans and store reports submitted by their due dates, among those due;
+- audit_score: average score of the audits completed in the window (plus a trend);
+- actions_on_time: corrective actions answered by their original due date, among those due;
+- acknowledgement: notices acknowledged, among those whose acknowledgement fell due;
+- execution: promotion executions reported done, among the targeted stores whose deadline
+  fell in the window.
+
+Assessments freeze these figures; home pages rank dealers by a health score built on them.
+Every function is batched: a constant number of queries whatever the number of dealers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+
+from portal import periods
+from portal.access.notices import READABLE, is_targeted_store, reaches
+from portal.extensions import db
+from portal.metrics import plans as plan_metrics
+from portal.metrics import timeliness
+from portal.models import (
+    ActionStep,
+    Audit,
+    AuditStatus,
+    CorrectiveAction,
+    Dealer,
+    ExecutionStatus,
+    Notice,
+    NoticeExecution,
+    NoticeKind,
+    NoticeReceipt,
+    SalesPlan,
+    StepKind,
+    Store,
+    StoreReport,
+    StoreStatus,
+)
+from portal.models.base import utcnow
+
+DealerIds = Collection[int] | Select[Any]
+ONE_DP = Decimal("0.1")
+HUNDRED = Decimal(100)
+
+LABELS = {
+    "attainment": _l("Plan attainment"),
+    "timeliness": _l("Plans and reports on time"),
+    "audit_score": _l("Average audit score"),
+    "actions_on_time": _l("Corrective actions on time"),
+    "acknowledgement": _l("Notices acknowledged"),
+    "execution": _l("Promotions executed"),
+}
+KEYS = tuple(LABELS)
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str
+    label: str
+    value: Decimal | None  # 0-100, None when there was nothing to measure
+    detail: str
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    dealer_id: int
+    components: dict[str, Component] = field(default_factory=dict)
+    audit_trend: Decimal | None = None  # last 3 audits' average minus the 3 before
+
+
+def period_window(quarter_end: date, months: int = 3) -> tuple[date, date]:
+    """The `months` calendar months ending with the month of `quarter_end`, as dates."""
+    last = periods.of(quarter_end)
+    first = periods.shift(last, -(months - 1))
+    return periods.first_day(first), periods.last_day(last)
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100 * part) / whole).quantize(ONE_DP, ROUND_HALF_UP)
+
+
+def scorecards(
+    dealer_ids: DealerIds, *, first: date, last: date, today: date | None = None
+) -> dict[int, Scorecard]:
+    """Scorecards of the given dealers over the dates first..last (inclusive).
+
+    Things that fall due after `today` are not counted yet.
+    """
+    today = today or utcnow().date()
+    cutoff = min(last, today)
+    parts: dict[str, dict[int, Component]] = {
+        "attainment": _attainment(dealer_ids, first, last),
+        "timeliness": _timeliness(dealer_ids, first, cutoff),
+        "audit_score": _audit_scores(dealer_ids, first, last),
+        "actions_on_time": _actions(dealer_ids, first, cutoff),
+        "acknowledgement": _acknowledgements(dealer_ids, first, cutoff),
+        "execution": _executions(dealer_ids, first, cutoff),
+    }
+    trends = _audit_trends(dealer_ids, last)
+    ids = dealer_ids if not isinstance(dealer_ids, Select) else db.session.scalars(dealer_ids)
+    cards = {}
+    for dealer_id in ids:
+        components = {
+            key: parts[key].get(dealer_id) or Component(key, str(LABELS[key]), None, _("No data"))
+            for key in KEYS
+        }
+        cards[dealer_id] = Scorecard(dealer_id, components, trends.get(dealer_id))
+    return cards
+
+
+def _in(column: ColumnElement[int], dealer_ids: DealerIds) -> ColumnElement[bool]:
+    if isinstance(dealer_ids, Select):
+        return column.in_(dealer_ids.scalar_subquery())
+    return column.in_(list(dealer_ids))
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _end(day: date) -> datetime:
+    """The first instant after `day` (UTC)."""
+    return _start(day + timedelta(days=1))
+
+
+def _component(key: str, part: int, whole: int, detail: str) -> Component:
+    return Component(key, str(LABELS[key]), percent(part, whole), detail)
+
+
+def _attainment(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Component]:
+    dealers = dealer_ids if isinstance(dealer_ids, Select) else list(dealer_ids)
+    rows = plan_metrics.plan_vs_actual(
+        ("dealer_id",), first=periods.of(first), last=periods.of(last), dealers=dealers
+    )
+    result = {}
+    for (dealer_id,), figures in rows.items():
+        if figures.attainment_bp is None:
+            continue
+        actual = (Decimal(figures.attainment_bp) / 100).quantize(ONE_DP)
+        value = min(actual, HUNDRED)
+        detail = _("%(percent)s%% of the revenue target", percent=actual)
+        result[dealer_id] = Component("attainment", str(LABELS["attainment"]), value, detail)
+    return result
+
+
+def _due_periods(due_of, first: date, cutoff: date) -> dict[str, date]:
+    """The periods whose due date (by `due_of`) falls within first..cutoff."""
+    candidates = periods.span(
+        periods.shift(periods.of(first), -2), periods.shift(periods.of(cutoff), 1)
+    )
+    found = {period: due_of(period) for period in candidates}
+    return {period: due for period, due in found.items() if first <= due <= cutoff}
+
+
+def _on_time(period_column, submitted_column, due: dict[str, date]) -> ColumnElement[Any]:
+    return case(
+        (
+            or_(
+                *(
+                    and_(period_column == period, submitted_column < _end(day))
+                    for period, day in due.items()
+                )
+            ),
+            1,
+        ),
+        else_=0,
+    )
+
+
+def _reporting_store() -> tuple[ColumnElement[bool], ...]:
+    """Stores that owe a report (as in metrics.timeliness.expected_stores)."""
+    return (Store.active.is_(True), Store.status == StoreStatus.OPEN)
+
+
+def _timeliness(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
+    config = current_app.config
+    plan_due = _due_periods(lambda p: timeliness.plan_due(p, config["PLAN_DUE_DAY"]), first, cutoff)
+    report_due = _due_periods(
+        lambda p: timeliness.report_due(p, config["REPORT_DUE_DAYS"]), first, cutoff
+    )
+    on_time: dict[int, int] = {}
+    expected: dict[int, int] = {}
+    if plan_due:
+        dealers = db.session.execute(
+            select(Dealer.id).where(_in(Dealer.id, dealer_ids), Dealer.active.is_(True))
+        ).scalars()
+        for dealer_id in dealers:
+            expected[dealer_id] = len(plan_due)
+        rows = db.session.execute(
+            select(
+                SalesPlan.dealer_id,
+                func.sum(_on_time(SalesPlan.period, SalesPlan.first_submitted_at, plan_due)),
+            )
+            .where(_in(SalesPlan.dealer_id, dealer_ids), SalesPlan.period.in_(list(plan_due)))
+            .group_by(SalesPlan.dealer_id)
+        ).all()
+        for dealer_id, count in rows:
+            on_time[dealer_id] = on_time.get(dealer_id, 0) + int(count or 0)
+    if report_due:
+        stores = db.session.execute(
+            select(Store.dealer_id, func.count(Store.id))
+            .where(_in(Store.dealer_id, dealer_ids), *_reporting_store())
+            .group_by(Store.dealer_id)
+        ).all()
+        for dealer_id, count in stores:
+            expected[dealer_id] = expected.get(dealer_id, 0) + count * len(report_due)
+        rows = db.session.execute(
+            select(
+                StoreReport.dealer_id,
+                func.sum(_on_time(StoreReport.period, StoreReport.first_submitted_at, report_due)),
+            )
+            .join(Store, Store.id == StoreReport.store_id)
+            .where(
+                _in(StoreReport.dealer_id, dealer_ids),
+                StoreReport.period.in_(list(report_due)),
+                *_reporting_store(),
+            )
+            .group_by(StoreReport.dealer_id)
+        ).all()
+        for dealer_id, count in rows:
+            on_time[dealer_id] = on_time.get(dealer_id, 0) + int(count or 0)
+    return {
+        dealer_id: _component(
+            "timeliness",
+            on_time.get(dealer_id, 0),
+            whole,
+            _(
+                "%(on_time)s of %(due)s plans and reports on time",
+                on_time=on_time.get(dealer_id, 0),
+                due=whole,
+            ),
+        )
+        for dealer_id, whole in expected.items()
+        if whole
+    }
+
+
+def _audit_scores(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Component]:
+    rows = db.session.execute(
+        select(Audit.dealer_id, func.count(Audit.id), func.avg(Audit.score))
+        .where(
+            _in(Audit.dealer_id, dealer_ids),
+            Audit.status == AuditStatus.COMPLETED,
+            Audit.score.is_not(None),
+            Audit.completed_at >= _start(first),
+            Audit.completed_at < _end(last),
+        )
+        .group_by(Audit.dealer_id)
+    ).all()
+    result = {}
+    for dealer_id, count, average in rows:
+        value = Decimal(str(average)).quantize(ONE_DP, ROUND_HALF_UP)
+        detail = _("Average of %(count)s audits", count=count)
+        result[dealer_id] = Component("audit_score", str(LABELS["audit_score"]), value, detail)
+    return result
+
+
+def _audit_trends(dealer_ids: DealerIds, last: date) -> dict[int, Decimal]:
+    rank = (
+        func.row_number()
+        .over(partition_by=Audit.dealer_id, order_by=(Audit.completed_at.desc(), Audit.id.desc()))
+        .label("rank")
+    )
+    recent = (
+        select(Audit.dealer_id, Audit.score, rank)
+        .where(
+            _in(Audit.dealer_id, dealer_ids),
+            Audit.status == AuditStatus.COMPLETED,
+            Audit.score.is_not(None),
+            Audit.completed_at < _end(last),
+        )
+        .subquery()
+    )
+    newer = case((recent.c.rank <= 3, recent.c.score))
+    older = case((recent.c.rank > 3, recent.c.score))
+    rows = db.session.execute(
+        select(recent.c.dealer_id, func.avg(newer), func.avg(older), func.count(older))
+        .where(recent.c.rank <= 6)
+        .group_by(recent.c.dealer_id)
+    ).all()
+    return {
+        dealer_id: (Decimal(str(new)) - Decimal(str(old))).quantize(ONE_DP, ROUND_HALF_UP)
+        for dealer_id, new, old, older_count in rows
+        if older_count and new is not None and old is not None
+    }
+
+
+def _actions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
+    first_response = (
+        select(ActionStep.action_id, func.min(ActionStep.at).label("at"))
+        .where(ActionStep.kind == StepKind.RESPONDED)
+        .group_by(ActionStep.action_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(CorrectiveAction.dealer_id, CorrectiveAction.original_due_on, first_response.c.at)
+        .outerjoin(first_response, first_response.c.action_id == CorrectiveAction.id)
+        .where(
+            _in(CorrectiveAction.dealer_id, dealer_ids),
+            CorrectiveAction.original_due_on >= first,
+            CorrectiveAction.original_due_on <= cutoff,
+        )
+    ).all()
+    counts: dict[int, list[int]] = {}
+    for dealer_id, due, responded_at in rows:
+        tally = counts.setdefault(dealer_id, [0, 0])
+        tally[1] += 1
+        if responded_at is not None and _aware(responded_at) < _end(due):
+            tally[0] += 1
+    return {
+        dealer_id: _component(
+            "actions_on_time",
+            part,
+            whole,
+            _("%(part)s of %(whole)s answered by the due date", part=part, whole=whole),
+        )
+        for dealer_id, (part, whole) in counts.items()
+    }
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _acknowledgements(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
+    rows = db.session.execute(
+        select(Dealer.id, func.count(Notice.id), func.count(NoticeReceipt.acknowledged_at))
+        .select_from(Notice)
+        .join(Dealer, reaches())
+        .outerjoin(
+            NoticeReceipt,
+            and_(
+                NoticeReceipt.notice_id == Notice.id,
+                NoticeReceipt.dealer_id == Dealer.id,
+                NoticeReceipt.version_number == Notice.current_version,
+            ),
+        )
+        .where(
+            _in(Dealer.id, dealer_ids),
+            Notice.status.in_(READABLE),
+            Notice.acknowledge_due_on >= first,
+            Notice.acknowledge_due_on <= cutoff,
+        )
+        .group_by(Dealer.id)
+    ).all()
+    return {
+        dealer_id: _component(
+            "acknowledgement",
+            part,
+            whole,
+            _("%(part)s of %(whole)s notices acknowledged", part=part, whole=whole),
+        )
+        for dealer_id, whole, part in rows
+        if whole
+    }
+
+
+def _executions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
+    rows = db.session.execute(
+        select(
+            Store.dealer_id,
+            func.count(Store.id),
+            func.count(case((NoticeExecution.status == ExecutionStatus.DONE, 1))),
+        )
+        .select_from(Notice)
+        .join(Dealer, reaches())
+        .join(Store, Store.dealer_id == Dealer.id)
+        .outerjoin(
+            NoticeExecution,
+            and_(
+                NoticeExecution.notice_id == Notice.id,
+                NoticeExecution.store_id == Store.id,
+                NoticeExecution.version_number == Notice.current_version,
+            ),
+        )
+        .where(
+            _in(Dealer.id, dealer_ids),
+            Notice.status.in_(READABLE),
+            Notice.kind == NoticeKind.PROMOTION,
+            Notice.execution_deadline >= first,
+            Notice.execution_deadline <= cutoff,
+            is_targeted_store(),
+        )
+        .group_by(Store.dealer_id)
+    ).all()
+    return {
+        dealer_id: _component(
+            "execution",
+            part,
+            whole,
+            _("%(part)s of %(whole)s store executions done", part=part, whole=whole),
+        )
+        for dealer_id, whole, part in rows
+        if whole
+    }
