@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal import access, charts, listing, periods
+from portal.dashboard import visits
 from portal.extensions import db
 from portal.metrics import home
 from portal.metrics import notices as notice_metrics
@@ -66,8 +67,6 @@ def gather(user: User, today: date | None = None) -> StaffHome:
         user=user,
     )
     region_rows = home.region_lines(regions, lines)
-    from portal.dashboard.visits import healths_for
-
     return StaffHome(
         when=when,
         regions=regions,
@@ -75,7 +74,7 @@ def gather(user: User, today: date | None = None) -> StaffHome:
         region_rows=region_rows,
         total=home.network_total(region_rows),
         due=home.due_summary(lines, when, home.review_waiting(scope)),
-        healths=healths_for(lines, when),
+        healths=visits.healths_for(lines, when, home.dealers_in_scope(scope)),
     )
 
 

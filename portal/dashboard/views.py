@@ -78,6 +78,7 @@ def _staff_home():
         "ranked": ranked,
         "visit_stores": visits.stores_to_visit([h.dealer_id for h in ranked]),
         "weights": current_app.config["HEALTH_WEIGHTS"],
+        "health_window": visits.health_window(data.when),
         "component_labels": {p.key: p.label for h in ranked for p in h.parts},
         "penalties": current_app.config["HEALTH_PENALTIES"],
         "due": data.due,

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 
 from portal import periods
 from portal.extensions import db
+from portal.metrics import dealers as dealer_metrics
 from portal.metrics import health as health_metrics
 from portal.metrics.home import DealerLine, Periods
 from portal.models import Audit, AuditStatus, Store
 
 
-def healths_for(lines: Sequence[DealerLine], when: Periods) -> dict[int, health_metrics.Health]:
-    """Every dealer's health (scorecards in a fixed number of queries, then pure Python)."""
+def healths_for(
+    lines: Sequence[DealerLine], when: Periods, dealer_ids: Select[Any]
+) -> dict[int, health_metrics.Health]:
+    """Every dealer's health: scorecards of `dealer_ids` (a sub-select, so a fixed number of
+    queries however many dealers), then pure Python."""
     if not lines:
         return {}
-    from portal.metrics import dealers as dealer_metrics
-
     config = current_app.config
-    first, last = dealer_metrics.period_window(
-        periods.last_day(when.month), int(config["HEALTH_MONTHS"])
-    )
-    cards = dealer_metrics.scorecards([line.id for line in lines], first=first, last=last)
+    first, last = health_window(when)
+    cards = dealer_metrics.scorecards(dealer_ids, first=first, last=last, today=when.today)
     weights = config["HEALTH_WEIGHTS"]
     penalties = config["HEALTH_PENALTIES"]
     result = {}
@@ -41,6 +43,13 @@ def healths_for(lines: Sequence[DealerLine], when: Periods) -> dict[int, health_
             today=when.today,
         )
     return result
+
+
+def health_window(when: Periods) -> tuple[date, date]:
+    """The scorecard window: the last HEALTH_MONTHS complete months (to last month's end, so
+    a month whose actuals are not due yet does not count as unmet targets)."""
+    months = int(current_app.config["HEALTH_MONTHS"])
+    return dealer_metrics.period_window(periods.last_day(when.month), months)
 
 
 def needing_visit(
