@@ -16,6 +16,7 @@ from portal.dashboard import visits
 from portal.extensions import db
 from portal.metrics import home
 from portal.metrics import notices as notice_metrics
+from portal.metrics import regions as regions_metrics
 from portal.models import Region, User
 
 SORTABLE = {
@@ -43,8 +44,8 @@ class StaffHome:
     when: home.Periods
     regions: list[Region]
     lines: list[home.DealerLine]
-    region_rows: list[home.RegionLine]
-    total: home.RegionLine
+    region_rows: list[regions_metrics.RegionLine]
+    total: regions_metrics.RegionLine
     due: Any
     healths: dict[int, Any]
 
@@ -66,13 +67,13 @@ def gather(user: User, today: date | None = None) -> StaffHome:
         window_days=int(config["AUDIT_DUE_WINDOW_DAYS"]),
         user=user,
     )
-    region_rows = home.region_lines(regions, lines)
+    region_rows = regions_metrics.region_lines(regions, lines)
     return StaffHome(
         when=when,
         regions=regions,
         lines=lines,
         region_rows=region_rows,
-        total=home.network_total(region_rows),
+        total=regions_metrics.network_total(region_rows),
         due=home.due_summary(lines, when, home.review_waiting(scope)),
         healths=visits.healths_for(lines, when, home.dealers_in_scope(scope)),
     )
