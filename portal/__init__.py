@@ -66,11 +66,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.notices.views import bp as notices_bp
     from portal.plans.views import bp as plans_bp
     from portal.reports.views import bp as reports_bp
+    from portal.search.views import bp as search_bp
     from portal.standards.views import blueprints as standards_blueprints
 
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
     blueprints += [*network_blueprints, *admin_blueprints, plans_bp, reports_bp, notices_bp]
     blueprints += [*standards_blueprints, *audit_blueprints, assessments_bp, dossiers_bp]
+    blueprints += [search_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -127,6 +127,25 @@ class Defaults:
         },
     }
     ASSESSMENT_GRADE_BANDS = [[85, "A"], [70, "B"], [55, "C"], [0, "D"]]
+    # Home pages: the dealer health score that ranks "dealers needing a visit". Weights per
+    # scorecard component (re-spread over the components a dealer has data for), then
+    # penalty points (see portal/metrics/health.py). HEALTH_MONTHS: the scorecard window.
+    HEALTH_WEIGHTS = {
+        "attainment": 30,
+        "timeliness": 15,
+        "audit_score": 25,
+        "actions_on_time": 10,
+        "acknowledgement": 10,
+        "execution": 10,
+    }
+    HEALTH_PENALTIES = {
+        "overdue_action": 2,
+        "overdue_actions_max": 10,
+        "stale_audit": 10,
+        "stale_after_days": 90,
+    }
+    HEALTH_MONTHS = 3
+    HOME_VISIT_LIST_SIZE = 10
 
     # PDF rendering (S15): each render runs in a child process with these limits.
     PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed

@@ -1,24 +1,42 @@
-"""Each role's home page: who you are and where to go."""
+"""Each role's home page, where the day's work starts, and the CSV exports of its tables."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from functools import partial
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
 
-from portal import access
-from portal.access import public, signed_in
+from portal import access, activity, charts, listing, periods
+from portal.access import audits as audit_access
+from portal.access import public, signed_in, staff_only
+from portal.csvio import csv_response
+from portal.dashboard import staff, visits
+from portal.database import write_intent
 from portal.extensions import db
 from portal.metrics import audits as audit_metrics
 from portal.metrics import notices as notice_metrics
 from portal.metrics import plans as plan_metrics
-from portal.models import ActivityEntry, Dealer, DealerStatus, ProductLine, Region, Store, User
-from portal.models.base import utcnow
+from portal.models import (
+    ActivityEntry,
+    Audit,
+    AuditStatus,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    ProductLine,
+    Store,
+    User,
+)
+from portal.money import to_decimal
 
 bp = Blueprint("dashboard", __name__)
+LATEST_AUDITS = 5
 
 
 @bp.route("/")
@@ -34,94 +52,252 @@ def index():
 def home():
     if current_user.is_dealer:
         return _dealer_home()
-    if current_user.is_supervisor:
-        return _supervisor_home()
-    return _admin_home()
+    return _staff_home()
 
 
 def _count(model, *conditions) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
 
 
-def _admin_home():
-    counts = {
-        "regions": _count(Region, Region.active.is_(True)),
-        "dealers": _count(Dealer, Dealer.active.is_(True)),
-        "stores": _count(Store, Store.active.is_(True)),
-        "product_lines": _count(ProductLine, ProductLine.active.is_(True)),
-        "users": _count(User, User.active.is_(True)),
-    }
-    recent = db.session.scalars(
-        select(ActivityEntry).order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc()).limit(10)
-    ).all()
-    return render_template("dashboard/admin.html", counts=counts, recent=recent)
+def _table_params() -> listing.ListParams:
+    return listing.read_params(tuple(staff.SORTABLE), "dealer", staff.FILTERS)
 
 
-def _supervisor_home():
-    regions = db.session.scalars(access.visible_regions(current_user)).all()
-    rows = db.session.execute(
-        select(Dealer.region_id, Dealer.status, func.count())
-        .where(access.dealer_scope(current_user, Dealer.id), Dealer.active.is_(True))
-        .group_by(Dealer.region_id, Dealer.status)
-    ).all()
-    by_region: dict[int, dict[str, int]] = {region.id: {} for region in regions}
-    for region_id, status, count in rows:
-        by_region.setdefault(region_id, {})[DealerStatus(status).value] = count
-    store_count = db.session.scalar(
-        select(func.count()).select_from(
-            access.visible_stores(current_user).where(Store.active.is_(True)).subquery()
-        )
-    )
-    active_dealers = db.session.scalars(
-        select(Dealer.id).where(
-            access.dealer_scope(current_user, Dealer.id),
-            Dealer.active.is_(True),
-            Dealer.status == DealerStatus.ACTIVE,
-        )
-    ).all()
-    due = plan_metrics.supervisor_due_now(
-        active_dealers,
-        date.today(),
-        due_day=current_app.config["PLAN_DUE_DAY"],
-        due_days=current_app.config["REPORT_DUE_DAYS"],
-    )
-    return render_template(
-        "dashboard/supervisor.html",
-        due=due,
-        regions=regions,
-        by_region=by_region,
-        store_count=store_count,
-        statuses=DealerStatus,
-        overdue_notices=notice_metrics.overdue_notices(current_user),
-        audit_card=_audit_card(),
-    )
-
-
-def _audit_card() -> dict[str, int]:
-    """Audits and corrective actions needing attention (issue 7 redoes dashboards)."""
+def _staff_home():
+    data = staff.gather(current_user)
+    params = _table_params()
+    rows = staff.table(data, params)
+    ranked = visits.needing_visit(data.healths)
     scope = partial(access.dealer_scope, current_user)
-    today = utcnow().date()
+    today = data.when.today
+    context = {
+        "data": data,
+        "params": params,
+        "page": listing.paginate_list(rows, params),
+        "lines_by_id": {line.id: line for line in data.lines},
+        "ranked": ranked,
+        "visit_stores": visits.stores_to_visit([h.dealer_id for h in ranked]),
+        "weights": current_app.config["HEALTH_WEIGHTS"],
+        "health_window": visits.health_window(data.when),
+        "component_labels": {p.key: p.label for h in ranked for p in h.parts},
+        "penalties": current_app.config["HEALTH_PENALTIES"],
+        "due": data.due,
+        "audit_card": _staff_audit_card(data, scope, today),
+        "score_chart": staff.score_chart(current_user, data),
+        "overdue_notices": notice_metrics.overdue_notices(current_user),
+    }
+    if current_user.is_admin:
+        counts = {
+            "regions": len(data.regions),
+            "dealers": data.total.dealers,
+            "stores": data.total.stores,
+            "product_lines": _count(ProductLine, ProductLine.active.is_(True)),
+            "users": _count(User, User.active.is_(True)),
+        }
+        newest_first = (ActivityEntry.at.desc(), ActivityEntry.id.desc())
+        recent = db.session.scalars(select(ActivityEntry).order_by(*newest_first).limit(5)).all()
+        return render_template("dashboard/admin.html", counts=counts, recent=recent, **context)
+    return render_template("dashboard/supervisor.html", **context)
+
+
+def _staff_audit_card(data: staff.StaffHome, scope, today: date) -> dict[str, int]:
     card = audit_metrics.open_action_counts(scope, today=today)
-    if not current_user.is_dealer:
-        window = int(current_app.config["AUDIT_DUE_WINDOW_DAYS"])
-        due = audit_metrics.due_counts(scope, today=today, window_days=window)
-        card.update({"audits_overdue": due["overdue"], "audits_due": due["due"]})
+    card.update({"audits_overdue": data.total.audits.overdue, "audits_due": data.total.audits.due})
     return card
 
 
 def _dealer_home():
     dealer = current_user.dealer
-    stores = db.session.scalars(
-        select(Store)
-        .where(Store.dealer_id == current_user.dealer_id, Store.active.is_(True))
-        .order_by(Store.code)
+    config = current_app.config
+    today = date.today()
+    scope = partial(access.dealer_scope, current_user)
+    current = periods.of(today)
+    last_month = periods.shift(current, -1)
+    ytd_first, ytd_last = plan_metrics.year_to_date(last_month)
+    overview = plan_metrics.dealer_overview(dealer.id, current, ytd_through=last_month)
+    latest = db.session.scalars(
+        audit_access.visible_audits(current_user)
+        .where(Audit.status == AuditStatus.COMPLETED)
+        .options(joinedload(Audit.store))
+        .order_by(Audit.completed_at.desc(), Audit.id.desc())
+        .limit(LATEST_AUDITS)
     ).all()
-    due = plan_metrics.dealer_due_now(
-        dealer.id,
-        date.today(),
-        due_day=current_app.config["PLAN_DUE_DAY"],
-        due_days=current_app.config["REPORT_DUE_DAYS"],
-    )
     return render_template(
-        "dashboard/dealer.html", dealer=dealer, stores=stores, due=due, audit_card=_audit_card()
+        "dashboard/dealer.html",
+        dealer=dealer,
+        stores=db.session.scalars(
+            select(Store)
+            .where(Store.dealer_id == dealer.id, Store.active.is_(True))
+            .order_by(Store.code)
+        ).all(),
+        due=plan_metrics.dealer_due_now(
+            dealer.id, today, due_day=config["PLAN_DUE_DAY"], due_days=config["REPORT_DUE_DAYS"]
+        ),
+        audit_card=audit_metrics.open_action_counts(scope, today=today),
+        upcoming=audit_metrics.due_counts(
+            lambda column: and_(audit_access.audit_scope(current_user), scope(column)),
+            today=today,
+            window_days=int(config["AUDIT_DUE_WINDOW_DAYS"]),
+        ),
+        inbox=notice_metrics.inbox_counts(current_user, today),
+        executions=_executions_due(today),
+        current=current,
+        last_month=last_month,
+        ytd_first=ytd_first,
+        month=dict(overview.months).get(last_month, plan_metrics.EMPTY),
+        this_month=dict(overview.months).get(current, plan_metrics.EMPTY),
+        ytd=plan_metrics.total(first=ytd_first, last=ytd_last, dealers=[dealer.id]),
+        overview=overview,
+        latest=latest,
+        trend=_dealer_trend(latest),
     )
+
+
+def _executions_due(today: date) -> dict[str, int]:
+    """Promotion executions the dealer's stores still owe (current versions in effect)."""
+    which = and_(
+        Notice.status == NoticeStatus.PUBLISHED,
+        Notice.kind == NoticeKind.PROMOTION,
+        notice_metrics.in_effect(today),
+    )
+    progress = notice_metrics.progress_by_notice(current_user, which, today).values()
+    return {
+        "pending": sum(p.stores - p.executed - p.not_possible for p in progress),
+        "overdue": sum(p.executions_overdue for p in progress),
+    }
+
+
+def _dealer_trend(latest: list[Audit]):
+    """The dealer's recent completed audit scores, oldest first, as a line chart."""
+    points = [(a.completed_at.date().isoformat(), a.score) for a in reversed(latest)]
+    if len(points) < 2:
+        return None
+    return charts.line_chart(
+        [label for label, _score in points],
+        [charts.Series(_("Audit score"), [score for _label, score in points])],
+        title=_("Your audit scores"),
+        y_min=0,
+        y_max=100,
+    )
+
+
+# Exports of the home pages' tables
+
+
+def _percent(basis_points: int | None) -> Decimal | None:
+    return None if basis_points is None else (Decimal(basis_points) / 100).quantize(Decimal("0.01"))
+
+
+def _logged_csv(name: str, filename: str, header, rows) -> object:
+    rows = list(rows)
+    db.session.commit()  # end the read transaction; the log entry gets a write one
+    with write_intent():
+        activity.record("home.export", details={"export": name})
+        db.session.commit()
+    return csv_response(filename, header, rows)
+
+
+@bp.route("/home/dealers.csv")
+@staff_only
+def dealers_export():
+    data = staff.gather(current_user)
+    params = _table_params()
+    names = data.region_names
+    keys = list(current_app.config["HEALTH_WEIGHTS"])
+    header = [
+        "dealer_code", "dealer_name", "region", "status", "stores", "month",
+        "month_target_revenue", "month_actual_revenue", "month_attainment_percent",
+        "ytd_target_revenue", "ytd_actual_revenue", "ytd_attainment_percent",
+        "plan_period", "plan_timeliness", "report_period", "reports_expected",
+        "reports_submitted", "reports_late", "reports_missing", "audits_overdue", "audits_due",
+        "audit_average", "last_audit", "actions_open", "actions_overdue", "notices",
+        "acknowledged", "health", *(f"health_{key}" for key in keys), "health_penalty",
+    ]  # fmt: skip
+    rows = []
+    for line in staff.table(data, params):
+        health = data.healths.get(line.id)
+        parts = {p.key: p.value for p in health.parts} if health else {}
+        rows.append(
+            [
+                line.code, line.name, names.get(line.region_id, ""), line.status,
+                line.stores, data.when.month, to_decimal(line.month.target_revenue),
+                to_decimal(line.month.actual_revenue), _percent(line.month.attainment_bp),
+                to_decimal(line.ytd.target_revenue), to_decimal(line.ytd.actual_revenue),
+                _percent(line.ytd.attainment_bp), data.when.plan_period, line.plan.timeliness,
+                data.when.report_period, line.reports.expected, line.reports.submitted,
+                line.reports.late, line.reports.missing, line.audits.overdue, line.audits.due,
+                line.audits.average,
+                line.audits.last_completed.date() if line.audits.last_completed else None,
+                line.open_actions, line.overdue_actions, line.notices, line.acknowledged,
+                health.score if health else None, *(parts.get(key) for key in keys),
+                health.penalty_points if health else None,
+            ]
+        )  # fmt: skip
+    return _logged_csv("dealers", f"home-dealers-{data.when.month}.csv", header, rows)
+
+
+@bp.route("/home/regions.csv")
+@staff_only
+def regions_export():
+    data = staff.gather(current_user)
+    header = [
+        "region_code", "region", "dealers", "stores", "month", "month_attainment_percent",
+        "ytd_attainment_percent", "plans_missing", "reports_late", "reports_missing",
+        "audits_overdue", "audits_due", "audit_average", "actions_open", "actions_overdue",
+        "acknowledgement_rate_percent",
+    ]  # fmt: skip
+    rows = [
+        [
+            row.region.code, row.region.name, row.dealers, row.stores, data.when.month,
+            _percent(row.month.attainment_bp), _percent(row.ytd.attainment_bp),
+            row.plans_missing, row.reports.late, row.reports.missing, row.audits.overdue,
+            row.audits.due, row.audits.average, row.open_actions, row.overdue_actions,
+            row.acknowledgement_rate,
+        ]
+        for row in data.region_rows
+    ]  # fmt: skip
+    return _logged_csv("regions", f"home-regions-{data.when.month}.csv", header, rows)
+
+
+@bp.route("/home/visits.csv")
+@staff_only
+def visits_export():
+    data = staff.gather(current_user)
+    lines = {line.id: line for line in data.lines}
+    names = data.region_names
+    header = ["rank", "dealer_code", "dealer_name", "region", "health", "component", "weight",
+              "value", "points", "detail"]  # fmt: skip
+    rows = []
+    for number, health in enumerate(visits.needing_visit(data.healths, limit=None), start=1):
+        line = lines[health.dealer_id]
+        lead = [number, line.code, line.name, names.get(line.region_id, ""), health.score]
+        rows += [[*lead, p.key, p.weight, p.value, p.points, p.detail] for p in health.parts]
+        rows += [[*lead, p.key, "", "", -p.points, p.detail] for p in health.penalties]
+    return _logged_csv("visits", f"home-visits-{data.when.month}.csv", header, rows)
+
+
+@bp.route("/home/audits.csv")
+@signed_in
+def audits_export():
+    """Completed audits in scope, newest first (the dealer's "latest audit results")."""
+    audits = db.session.scalars(
+        audit_access.visible_audits(current_user)
+        .where(Audit.status == AuditStatus.COMPLETED)
+        .options(joinedload(Audit.store), joinedload(Audit.dealer))
+        .order_by(Audit.completed_at.desc(), Audit.id.desc())
+        .limit(1000)
+    ).all()
+    header = ["completed", "dealer_code", "store_code", "store_name", "score", "grade", "passed"]
+    rows = [
+        [
+            a.completed_at.date() if a.completed_at else None,
+            a.dealer.code,
+            a.store.code,
+            a.store.name,
+            a.score,
+            a.grade,
+            "yes" if a.passed else "no",
+        ]
+        for a in audits
+    ]
+    return _logged_csv("audits", "audits.csv", header, rows)

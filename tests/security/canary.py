@@ -50,6 +50,15 @@ _seeders: dict[str, MarkerSeeder] = {}
 # GET endpoints the sweep must not visit (none yet; an area adds one with a reason).
 SKIPPED_ENDPOINTS: set[str] = set()
 MAX_PAGES_PER_USER = 700
+# GET endpoints whose content depends on the query string: the sweep visits them with these
+# arguments too. Every marker starts with CANARY, so this search matches every dealer's
+# records, and only those in the user's scope may come back.
+QUERY_SAMPLES: dict[str, list[str]] = {
+    "search.index": [
+        "q=CANARY",
+        *(f"q=CANARY&kind={kind}" for kind in ("dealers", "stores", "plans", "audits")),
+    ],
+}
 
 
 def marker_seeder(name: str) -> Callable[[MarkerSeeder], MarkerSeeder]:
@@ -163,7 +172,10 @@ def sweep_urls(app: Flask, role: Role | None = None) -> list[str]:
             continue
         if role is not None and not route.is_public and not route.allows_role(role):
             continue
-        urls.extend(routes.enumerate_paths(route))
+        paths = list(routes.enumerate_paths(route))
+        urls.extend(paths)
+        for sample in QUERY_SAMPLES.get(route.endpoint, []):
+            urls.extend(f"{path}?{sample}" for path in paths)
     return urls
 
 

@@ -41,8 +41,33 @@ def test_staff_sweep_includes_exports(app, demo):
     assert {page.url.split("?")[0] for page in exports} >= {
         "/dealers/export.csv",
         "/stores/export.csv",
+        "/home/dealers.csv",
+        "/home/regions.csv",
+        "/home/visits.csv",
+        "/home/audits.csv",
     }
     assert all(page.status == 200 for page in exports)
+
+
+@pytest.mark.parametrize("email", ["north.supervisor@demo.example", "n02@demo.example"])
+def test_sweep_searches_for_every_marker_and_finds_only_those_in_scope(app, demo, email):
+    markers = seed_markers()
+    user = demo.users[email]
+
+    result = sweep(app, user, DEMO_PASSWORD, markers)
+
+    searches = [page for page in result.pages if page.url.startswith("/search?q=CANARY")]
+    assert len(searches) >= 5
+    assert all(page.status == 200 for page in searches)
+    found = {
+        dealer_id
+        for dealer_id, marker in markers.items()
+        if any(marker in page.text for page in searches)
+    }
+    assert found == visible_dealer_ids(user)  # not vacuous, and no leak (checked by sweep too)
+    homes = [page for page in result.pages if page.url.split("?")[0] == "/home"]
+    assert homes
+    assert all(page.status == 200 for page in homes)
 
 
 def test_sweep_reports_a_page_that_shows_another_dealers_data(app, demo):

@@ -1,0 +1,187 @@
+"""A dealer's health: one explainable score from its scorecard, to rank who needs a visit.
+
+The score is the weighted average of the scorecard's components that have data (each on
+0-100, attainment capped at 100), the weights re-spread over those components, minus
+penalties for overdue corrective actions and for a long time without a completed audit.
+Every part is kept with its weight and points, so a page can show how the score was made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
+HUNDRED = Decimal(100)
+TENTH = Decimal("0.1")
+
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "attainment": 30,
+    "timeliness": 15,
+    "audit_score": 25,
+    "actions_on_time": 10,
+    "acknowledgement": 10,
+    "execution": 10,
+}
+DEFAULT_PENALTIES: dict[str, int] = {
+    "overdue_action": 2,  # points per corrective action past its due date ...
+    "overdue_actions_max": 10,  # ... up to this many points
+    "stale_audit": 10,  # points when the last completed audit is older than the limit (or none)
+    "stale_after_days": 90,
+}
+PENALTY_LABELS = {
+    "overdue_actions": _l("Overdue corrective actions"),
+    "stale_audit": _l("No recent audit"),
+}
+
+
+class ComponentLike(Protocol):
+    key: str
+    label: str
+    value: Decimal | None
+    detail: str
+
+
+class ScorecardLike(Protocol):
+    dealer_id: int
+    components: Mapping[str, ComponentLike]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One component's share of the score."""
+
+    key: str
+    label: str
+    value: Decimal | None  # 0-100 as used (capped), None when the dealer has no data
+    weight: int  # as configured
+    share: Decimal  # the weight's share among components with data, 0-1
+    points: Decimal  # value x share
+    detail: str
+
+
+@dataclass(frozen=True)
+class Penalty:
+    key: str
+    label: str
+    points: Decimal
+    detail: str
+
+
+@dataclass(frozen=True)
+class Health:
+    dealer_id: int
+    score: Decimal | None  # 0-100; None when no component has data
+    parts: tuple[Part, ...]
+    penalties: tuple[Penalty, ...]
+
+    def part(self, key: str) -> Part | None:
+        return next((p for p in self.parts if p.key == key), None)
+
+    @property
+    def penalty_points(self) -> Decimal:
+        return sum((p.points for p in self.penalties), Decimal(0))
+
+
+def _tenth(value: Decimal) -> Decimal:
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def health(
+    scorecard: ScorecardLike,
+    *,
+    weights: Mapping[str, int] | None = None,
+    penalties: Mapping[str, int] | None = None,
+    overdue_actions: int = 0,
+    last_audit: datetime | date | None = None,
+    today: date | None = None,
+) -> Health:
+    """The dealer's health score and how it was made (a pure function of its arguments)."""
+    weights = DEFAULT_WEIGHTS if weights is None else weights
+    rules = {**DEFAULT_PENALTIES, **(penalties or {})}
+    known = {
+        key: component
+        for key, component in scorecard.components.items()
+        if key in weights and weights[key] > 0
+    }
+    with_data = sum(weights[k] for k, c in known.items() if c.value is not None)
+    parts = []
+    for key, weight in weights.items():
+        component = known.get(key)
+        if component is None:
+            continue
+        value = None if component.value is None else min(max(component.value, Decimal(0)), HUNDRED)
+        share = Decimal(weight) / with_data if value is not None and with_data else Decimal(0)
+        parts.append(
+            Part(
+                key=key,
+                label=str(component.label),
+                value=value,
+                weight=weight,
+                share=share,
+                points=_tenth(value * share) if value is not None else Decimal(0),
+                detail=component.detail,
+            )
+        )
+    taken = _penalties(rules, overdue_actions, last_audit, today or date.today())
+    if not with_data:
+        return Health(scorecard.dealer_id, None, tuple(parts), taken)
+    # The sum of the points shown, so a reader can add the table up to the score.
+    base = sum((p.points for p in parts), Decimal(0))
+    score = max(Decimal(0), base - sum((p.points for p in taken), Decimal(0)))
+    return Health(scorecard.dealer_id, min(score, HUNDRED), tuple(parts), taken)
+
+
+def _penalties(
+    rules: Mapping[str, int], overdue: int, last_audit: datetime | date | None, today: date
+) -> tuple[Penalty, ...]:
+    taken = []
+    if overdue > 0 and rules["overdue_action"] > 0:
+        points = min(overdue * rules["overdue_action"], rules["overdue_actions_max"])
+        taken.append(
+            Penalty(
+                "overdue_actions",
+                str(PENALTY_LABELS["overdue_actions"]),
+                Decimal(points),
+                ngettext("%(num)s action overdue", "%(num)s actions overdue", overdue),
+            )
+        )
+    if rules["stale_audit"] > 0:
+        days = _days_since(last_audit, today)
+        if days is None or days > rules["stale_after_days"]:
+            detail = (
+                gettext("Never audited")
+                if days is None
+                else ngettext("Last audit %(num)s day ago", "Last audit %(num)s days ago", days)
+            )
+            taken.append(
+                Penalty(
+                    "stale_audit",
+                    str(PENALTY_LABELS["stale_audit"]),
+                    Decimal(rules["stale_audit"]),
+                    detail,
+                )
+            )
+    return tuple(taken)
+
+
+def _days_since(when: datetime | date | None, today: date) -> int | None:
+    if when is None:
+        return None
+    if isinstance(when, datetime):
+        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).date()
+    return max((today - when).days, 0)
+
+
+def rank(healths: Iterable[Health], *, limit: int | None = None) -> list[Health]:
+    """Lowest health first; dealers without any data come after those with a score."""
+    ordered = sorted(
+        healths,
+        key=lambda h: (h.score is None, h.score if h.score is not None else 0, h.dealer_id),
+    )
+    return ordered[:limit] if limit is not None else ordered

@@ -1,0 +1,119 @@
+"""Regions side by side: each region's totals are the sums of its dealers' home lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from portal.metrics import plans as plan_metrics
+from portal.metrics.home import AuditTally, DealerLine, ReportTally, percent
+from portal.models import Region
+
+
+@dataclass
+class RegionLine:
+    """A region's totals (sums of its dealers' lines)."""
+
+    region: Region
+    dealers: int = 0
+    stores: int = 0
+    month: plan_metrics.Figures = plan_metrics.EMPTY
+    ytd: plan_metrics.Figures = plan_metrics.EMPTY
+    plans_missing: int = 0
+    reports: ReportTally = field(default_factory=ReportTally)
+    audits: AuditTally = field(default_factory=AuditTally)
+    open_actions: int = 0
+    overdue_actions: int = 0
+    notices: int = 0
+    acknowledged: int = 0
+
+    @property
+    def acknowledgement_rate(self) -> Decimal | None:
+        return percent(self.acknowledged, self.notices)
+
+
+def _add_figures(a: plan_metrics.Figures, b: plan_metrics.Figures) -> plan_metrics.Figures:
+    target = a.target_revenue + b.target_revenue
+    actual = a.actual_revenue + b.actual_revenue
+    target_units = a.target_units + b.target_units
+    actual_units = a.actual_units + b.actual_units
+    return plan_metrics.Figures(
+        target_revenue=target,
+        actual_revenue=actual,
+        target_units=target_units,
+        actual_units=actual_units,
+        target_lines=a.target_lines + b.target_lines,
+        actual_lines=a.actual_lines + b.actual_lines,
+        variance_revenue=actual - target,
+        variance_units=actual_units - target_units,
+        attainment_bp=_basis_points(actual, target),
+        units_attainment_bp=_basis_points(actual_units, target_units),
+    )
+
+
+def _basis_points(actual: int, target: int) -> int | None:
+    # The same rounding as plan_vs_actual's SQL: half up, in integers.
+    return (actual * 20000 + target) // (target * 2) if target > 0 else None
+
+
+def _add_reports(a: ReportTally, b: ReportTally) -> ReportTally:
+    return ReportTally(
+        a.expected + b.expected,
+        a.on_time + b.on_time,
+        a.late + b.late,
+        a.missing + b.missing,
+        a.open + b.open,
+    )
+
+
+def _add_audits(a: AuditTally, b: AuditTally) -> AuditTally:
+    latest = [x for x in (a.last_completed, b.last_completed) if x is not None]
+    return AuditTally(
+        a.completed + b.completed,
+        a.score_sum + b.score_sum,
+        max(latest) if latest else None,
+        a.overdue + b.overdue,
+        a.due + b.due,
+    )
+
+
+def region_lines(regions: list[Region], lines: list[DealerLine]) -> list[RegionLine]:
+    """Each region's totals, in the order given (regions without dealers included)."""
+    by_id = {region.id: RegionLine(region) for region in regions}
+    for line in lines:
+        total = by_id.get(line.region_id)
+        if total is None:
+            continue
+        total.dealers += 1
+        total.stores += line.stores
+        total.month = _add_figures(total.month, line.month)
+        total.ytd = _add_figures(total.ytd, line.ytd)
+        total.plans_missing += int(line.plan_missing)
+        total.reports = _add_reports(total.reports, line.reports)
+        total.audits = _add_audits(total.audits, line.audits)
+        total.open_actions += line.open_actions
+        total.overdue_actions += line.overdue_actions
+        total.notices += line.notices
+        total.acknowledged += line.acknowledged
+    return list(by_id.values())
+
+
+def network_total(regions: list[RegionLine]) -> RegionLine:
+    """All regions together (the region field is left empty)."""
+    total = RegionLine(region=Region(name=""))
+    for line in regions:
+        total = replace(
+            total,
+            dealers=total.dealers + line.dealers,
+            stores=total.stores + line.stores,
+            month=_add_figures(total.month, line.month),
+            ytd=_add_figures(total.ytd, line.ytd),
+            plans_missing=total.plans_missing + line.plans_missing,
+            reports=_add_reports(total.reports, line.reports),
+            audits=_add_audits(total.audits, line.audits),
+            open_actions=total.open_actions + line.open_actions,
+            overdue_actions=total.overdue_actions + line.overdue_actions,
+            notices=total.notices + line.notices,
+            acknowledged=total.acknowledged + line.acknowledged,
+        )
+    return total

@@ -1,0 +1,1 @@
+"""Global search: dealers, stores, plans and audits, within what the user may see."""

@@ -1,0 +1,140 @@
+"""Each role's home page shows its day's work and its figures, and nothing outside its scope."""
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import ActivityEntry
+from tests.support.clients import signed_in_client
+from tests.support.plans import this_month
+
+PERCENT = "\u00a0%"
+
+
+def page_of(app, user, url="/home") -> str:
+    response = signed_in_client(app, user).get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def section(page: str, testid: str) -> str:
+    start = page.index(f'data-testid="{testid}"')
+    return page[start : page.index("</section>", start)]
+
+
+def rows_of(response) -> list[dict[str, str]]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_dealer_home_shows_what_is_due_attainment_and_latest_audits(app, home_world):
+    page = page_of(app, home_world.user_x)
+
+    due = section(page, "due-now")
+    assert f"Sales plan for {this_month(1)}" in due
+    assert "Store reports for " + home_world.month in due
+    assert f"80.0{PERCENT}" in section(page, "attainment-card")
+    todo = section(page, "dealer-todo")
+    assert re.search(r"Corrective actions to answer</a>: <span class=\"num\">1</span>", todo)
+    assert "1 overdue" in todo
+    audits = section(page, "latest-audits")
+    assert home_world.stores_x[0].code in audits
+    assert home_world.stores_y[0].code not in audits
+    assert "Dealer Y" not in page
+
+
+def test_supervisor_home_shows_their_dealers_figures_only(app, home_world):
+    page = page_of(app, home_world.supervisor_a)
+
+    table = section(page, "dealer-table")
+    assert f'data-dealer="{home_world.dealer_x.code}"' in table
+    assert f"80.0{PERCENT}" in table
+    assert home_world.dealer_y.code not in page
+    assert "Dealer Y" not in page
+    cards = section(page, "audit-card")
+    assert re.search(r'data-testid="actions-overdue">1<', cards)
+    assert re.search(r'data-testid="actions-open">1<', cards)
+    assert 'data-testid="region-comparison"' not in page  # one region: nothing to compare
+
+
+def test_supervisor_sees_dealers_needing_a_visit_with_components_and_a_schedule_link(
+    app, home_world
+):
+    page = page_of(app, home_world.supervisor_a)
+
+    visits = section(page, "needing-visit")
+    assert f'data-dealer="{home_world.dealer_x.code}"' in visits
+    assert "Plan attainment" in visits
+    assert "Plan attainment 30," in visits  # the weights are shown
+    assert "Overdue corrective actions" in visits  # the penalty, explained
+    store = home_world.stores_x[1]  # never audited: the one to visit
+    assert f"/audits/schedule?store={store.id}" in visits
+
+
+def test_admin_home_compares_regions_side_by_side(app, home_world):
+    page = page_of(app, home_world.admin)
+
+    regions = section(page, "region-comparison")
+    assert regions.count('data-testid="region-column"') == 2
+    assert home_world.region_a.name in regions
+    assert home_world.region_b.name in regions
+    attainment = regions[regions.index('data-testid="row-attainment"') :]
+    attainment = attainment[: attainment.index("</tr>")]
+    assert f"80.0{PERCENT}" in attainment
+    assert f"120.0{PERCENT}" in attainment
+    assert f"100.0{PERCENT}" in attainment  # the total: 20,000 of 20,000
+    assert "Dealer Y" in section(page, "dealer-table")
+
+
+def test_the_dealer_table_is_paginated_and_sorted(app, home_world):
+    app.config["PAGE_SIZE"] = 1
+    client = signed_in_client(app, home_world.admin)
+
+    first = client.get("/home?sort=ytd").get_data(as_text=True)
+    second = client.get("/home?sort=ytd&page=2").get_data(as_text=True)
+
+    table_1, table_2 = section(first, "dealer-table"), section(second, "dealer-table")
+    assert f'data-dealer="{home_world.dealer_x.code}"' in table_1  # 80 % before 120 %
+    assert f'data-dealer="{home_world.dealer_y.code}"' in table_2
+    assert "2 results" in table_1
+
+
+def test_dealer_table_export_is_scoped_and_logged(app, home_world):
+    client = signed_in_client(app, home_world.supervisor_a)
+
+    rows = rows_of(client.get("/home/dealers.csv"))
+
+    assert [row["dealer_code"] for row in rows] == [home_world.dealer_x.code]
+    assert rows[0]["month_attainment_percent"] == "80.00"
+    assert rows[0]["actions_overdue"] == "1"
+    assert rows[0]["health"]
+    entry = db.session.scalars(select(ActivityEntry).order_by(ActivityEntry.id.desc())).first()
+    assert entry.action == "home.export"
+
+
+def test_region_and_visit_exports_follow_scope(app, home_world):
+    admin = signed_in_client(app, home_world.admin)
+    supervisor = signed_in_client(app, home_world.supervisor_b)
+
+    regions = rows_of(admin.get("/home/regions.csv"))
+    visits = rows_of(supervisor.get("/home/visits.csv"))
+
+    assert {row["region"] for row in regions} == {"Region A", "Region B"}
+    assert {row["dealer_code"] for row in visits} == {home_world.dealer_y.code}
+    assert {"attainment", "audit_score"} <= {row["component"] for row in visits}
+
+
+def test_audit_export_gives_a_dealer_its_own_audits_only(app, home_world):
+    rows = rows_of(signed_in_client(app, home_world.user_x).get("/home/audits.csv"))
+
+    assert [row["store_code"] for row in rows] == [home_world.stores_x[0].code]
+
+
+@pytest.mark.parametrize("url", ["/home/dealers.csv", "/home/regions.csv", "/home/visits.csv"])
+def test_dealers_cannot_export_staff_tables(app, home_world, url):
+    assert signed_in_client(app, home_world.user_x).get(url).status_code == 403
