@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, has_app_context
+from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
 
 from portal import create_app
@@ -15,6 +16,11 @@ from portal.extensions import db
 from portal.models import User
 from tests.support import databases
 from tests.support.factories import PASSWORD
+
+# Property tests judge correctness, not speed: on a busy CI machine slow example generation
+# or a slow example must not fail them.
+settings.register_profile("portal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("portal")
 
 
 @pytest.fixture(scope="session")
