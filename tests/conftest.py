@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, has_app_context
-from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from portal import create_app
 from portal.extensions import db
