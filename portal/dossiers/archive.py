@@ -31,6 +31,7 @@ from portal.access.notices import reaches
 from portal.dossiers import services
 from portal.extensions import db
 from portal.models import (
+    Assessment,
     Audit,
     CorrectiveAction,
     Dealer,
@@ -46,7 +47,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 
-LAYOUT = "dossier-1"  # bump when the template changes what a file shows
+LAYOUT = "dossier-2"  # bump when the template changes what a file shows
 TEMPLATE = "pdf/dealer_file.html"
 
 
@@ -90,6 +91,7 @@ SOURCES: list[Source] = [
     Source("plans", by_dealer(SalesPlan, SalesPlan.dealer_id, SalesPlan.updated_at)),
     Source("reports", by_dealer(StoreReport, StoreReport.dealer_id, StoreReport.updated_at)),
     Source("audits", by_dealer(Audit, Audit.dealer_id, Audit.updated_at)),
+    Source("assessments", by_dealer(Assessment, Assessment.dealer_id, Assessment.updated_at)),
     Source(
         "actions",
         by_dealer(CorrectiveAction, CorrectiveAction.dealer_id, CorrectiveAction.updated_at),

@@ -63,12 +63,13 @@ def register_context_hook(hook: ContextHook) -> ContextHook:
 
 
 def latest_assessment(dealer: Dealer) -> dict[str, Any]:
-    """Hook point for assessments: return {"latest_assessment": obj} once they exist.
+    """The dealer's latest final assessment with its scoring (weights and shares shown)."""
+    from portal.assessments import services as assessments
 
-    The template's optional section reads `score`, `grade`, `period` (or `label`),
-    `assessed_by`, `assessed_at` and `comments` from it when present.
-    """
-    return {}
+    found = assessments.latest_final_assessment(dealer.id)
+    if found is None:
+        return {}
+    return {"latest_assessment": found, "assessment_result": assessments.result_of(found)}
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,37 @@ def test_a_missing_glyph_would_be_caught(app, world, caplog):
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         issue(supervisor, world.dealer_x)
     assert [r for r in caplog.records if "glyph" in r.getMessage()]
+
+
+def test_the_file_shows_the_latest_final_assessment_and_a_new_one_issues_a_new_file(app, world):
+    from portal.assessments import services as assessments
+    from portal.assessments.cycles import containing
+    from portal.models.base import utcnow
+
+    supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
+    before = issue(supervisor, world.dealer_x)
+    config = assessments.settings()
+    today = utcnow().date()
+    assessment = assessments.start_assessment(
+        dealer=world.dealer_x,
+        cycle=containing(today, config.months).shift(-1),
+        ratings={c.key: assessments.RatingInput(4, f"Remark on {c.key}") for c in config.criteria},
+        comment="Strong quarter, keep the window displays fresh",
+        actor=world.supervisor_a,
+        config=config,
+        today=today,
+    )
+    assessments.finalise_assessment(
+        assessment, actor=world.supervisor_a, config=config, today=today
+    )
+    db.session.commit()
+
+    after = issue(supervisor, world.dealer_x)
+
+    assert after.id != before.id  # the assessment is part of the file's data
+    text = text_of(supervisor.get(f"/dealer-files/{after.id}/download").data)
+    assert "Latest assessment" in text
+    assert assessment.period in text
+    assert "Strong quarter, keep the window displays fresh" in text
+    assert f"Remark on {config.criteria[0].key}" in text
+    assert "Share of score" in text
