@@ -140,7 +140,8 @@ class _Writer:
                 "FROM pg_index i WHERE i.indrelid::regclass::text = ANY(:t) "
                 "AND NOT i.indisunique AND NOT i.indisprimary"
             )
-            self.indexes = list(db.session.execute(text(query), {"t": list(tables)}).tuples())
+            rows = db.session.execute(text(query), {"t": list(tables)}).all()
+            self.indexes = [(name, definition) for name, definition in rows]
             db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
         else:
             found = db.session.execute(
