@@ -352,11 +352,22 @@ def _serve_one(connection: socket.socket) -> None:
         os._exit(0)
 
 
+def _address_space() -> int:
+    """This process's address space in bytes (what RLIMIT_AS limits), 0 if unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _render_request(request: dict[str, Any]) -> dict[str, Any]:
     """Set this process's limits, then render (runs only in a child process)."""
     import resource
 
     memory = int(request["memory_mb"]) * 1024 * 1024
+    if _address_space() > memory:  # a forked child starts with the zygote's memory
+        return {"error": "out of memory", "warnings": []}
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = int(request["cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
