@@ -28,7 +28,7 @@ from tests.support.snapshots import difference, snapshot
 
 TOKEN = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_PAGE_TITLE = b"Form expired"
-ALLOWED_GET_ACTIONS = re.compile(r"\.(export|download)$")  # logged reads of data
+ALLOWED_GET_ACTIONS = re.compile(r"\.(export|download|report_pdf)$")  # logged reads of data
 
 
 @pytest.fixture
