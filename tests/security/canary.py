@@ -166,17 +166,21 @@ def sweep_urls(app: Flask, role: Role | None = None) -> list[str]:
     Given a role, rules whose declared access rule refuses that role are left out: the
     before-request check answers them before any view runs (S6 proves they refuse).
     """
-    urls: list[str] = []
+    plain: list[str] = []
+    with_ids: list[str] = []
     for route in routes.routes(app):
         if not route.reads or route.endpoint in SKIPPED_ENDPOINTS:
             continue
         if role is not None and not route.is_public and not route.allows_role(role):
             continue
         paths = list(routes.enumerate_paths(route))
+        urls = with_ids if route.int_arguments else plain
         urls.extend(paths)
         for sample in QUERY_SAMPLES.get(route.endpoint, []):
             urls.extend(f"{path}?{sample}" for path in paths)
-    return urls
+    # Rules without ids first (lists, exports, searches: few, and each covers many dealers),
+    # so the page budget never leaves one of them out; then every id of every other rule.
+    return plain + with_ids
 
 
 @dataclass
