@@ -17,7 +17,7 @@ Every function is batched: a constant number of queries whatever the number of d
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -114,12 +114,12 @@ def scorecards(
     }
     trends = _audit_trends(dealer_ids, last)
     ids = dealer_ids if not isinstance(dealer_ids, Select) else db.session.scalars(dealer_ids)
+    # Translations are looked up once per call, not once per dealer (admins rank thousands).
+    no_data = _("No data")
+    empty = {key: Component(key, str(LABELS[key]), None, no_data) for key in KEYS}
     cards = {}
     for dealer_id in ids:
-        components = {
-            key: parts[key].get(dealer_id) or Component(key, str(LABELS[key]), None, _("No data"))
-            for key in KEYS
-        }
+        components = {key: parts[key].get(dealer_id) or empty[key] for key in KEYS}
         cards[dealer_id] = Scorecard(dealer_id, components, trends.get(dealer_id))
     return cards
 
@@ -139,8 +139,19 @@ def _end(day: date) -> datetime:
     return _start(day + timedelta(days=1))
 
 
-def _component(key: str, part: int, whole: int, detail: str) -> Component:
-    return Component(key, str(LABELS[key]), percent(part, whole), detail)
+def _components(
+    key: str, counts: Iterable[tuple[int, int, int]], template: str
+) -> dict[int, Component]:
+    """{dealer id: component} from (dealer id, part, whole) rows; `template` is translated
+    already and takes `part` and `whole`."""
+    label = str(LABELS[key])
+    return {
+        dealer_id: Component(
+            key, label, percent(part, whole), template % {"part": part, "whole": whole}
+        )
+        for dealer_id, part, whole in counts
+        if whole
+    }
 
 
 def _attainment(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Component]:
@@ -148,14 +159,14 @@ def _attainment(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Com
     rows = plan_metrics.plan_vs_actual(
         ("dealer_id",), first=periods.of(first), last=periods.of(last), dealers=dealers
     )
+    label, template = str(LABELS["attainment"]), _("%(percent)s%% of the revenue target")
     result = {}
     for (dealer_id,), figures in rows.items():
         if figures.attainment_bp is None:
             continue
         actual = (Decimal(figures.attainment_bp) / 100).quantize(ONE_DP)
-        value = min(actual, HUNDRED)
-        detail = _("%(percent)s%% of the revenue target", percent=actual)
-        result[dealer_id] = Component("attainment", str(LABELS["attainment"]), value, detail)
+        detail = template % {"percent": actual}
+        result[dealer_id] = Component("attainment", label, min(actual, HUNDRED), detail)
     return result
 
 
@@ -235,20 +246,11 @@ def _timeliness(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, C
         ).all()
         for dealer_id, count in rows:
             on_time[dealer_id] = on_time.get(dealer_id, 0) + int(count or 0)
-    return {
-        dealer_id: _component(
-            "timeliness",
-            on_time.get(dealer_id, 0),
-            whole,
-            _(
-                "%(on_time)s of %(due)s plans and reports on time",
-                on_time=on_time.get(dealer_id, 0),
-                due=whole,
-            ),
-        )
-        for dealer_id, whole in expected.items()
-        if whole
-    }
+    return _components(
+        "timeliness",
+        ((dealer_id, on_time.get(dealer_id, 0), whole) for dealer_id, whole in expected.items()),
+        _("%(part)s of %(whole)s plans and reports on time"),
+    )
 
 
 def _audit_scores(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Component]:
@@ -263,11 +265,12 @@ def _audit_scores(dealer_ids: DealerIds, first: date, last: date) -> dict[int, C
         )
         .group_by(Audit.dealer_id)
     ).all()
+    label, template = str(LABELS["audit_score"]), _("Average of %(count)s audits")
     result = {}
     for dealer_id, count, average in rows:
         value = Decimal(str(average)).quantize(ONE_DP, ROUND_HALF_UP)
-        detail = _("Average of %(count)s audits", count=count)
-        result[dealer_id] = Component("audit_score", str(LABELS["audit_score"]), value, detail)
+        detail = template % {"count": count}
+        result[dealer_id] = Component("audit_score", label, value, detail)
     return result
 
 
@@ -323,15 +326,11 @@ def _actions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Comp
         tally[1] += 1
         if responded_at is not None and _aware(responded_at) < _end(due):
             tally[0] += 1
-    return {
-        dealer_id: _component(
-            "actions_on_time",
-            part,
-            whole,
-            _("%(part)s of %(whole)s answered by the due date", part=part, whole=whole),
-        )
-        for dealer_id, (part, whole) in counts.items()
-    }
+    return _components(
+        "actions_on_time",
+        ((dealer_id, part, whole) for dealer_id, (part, whole) in counts.items()),
+        _("%(part)s of %(whole)s answered by the due date"),
+    )
 
 
 def _aware(value: datetime) -> datetime:
@@ -359,16 +358,11 @@ def _acknowledgements(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[
         )
         .group_by(Dealer.id)
     ).all()
-    return {
-        dealer_id: _component(
-            "acknowledgement",
-            part,
-            whole,
-            _("%(part)s of %(whole)s notices acknowledged", part=part, whole=whole),
-        )
-        for dealer_id, whole, part in rows
-        if whole
-    }
+    return _components(
+        "acknowledgement",
+        ((dealer_id, part, whole) for dealer_id, whole, part in rows),
+        _("%(part)s of %(whole)s notices acknowledged"),
+    )
 
 
 def _executions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
@@ -399,13 +393,8 @@ def _executions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, C
         )
         .group_by(Store.dealer_id)
     ).all()
-    return {
-        dealer_id: _component(
-            "execution",
-            part,
-            whole,
-            _("%(part)s of %(whole)s store executions done", part=part, whole=whole),
-        )
-        for dealer_id, whole, part in rows
-        if whole
-    }
+    return _components(
+        "execution",
+        ((dealer_id, part, whole) for dealer_id, whole, part in rows),
+        _("%(part)s of %(whole)s store executions done"),
+    )

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 HUNDRED = Decimal(100)
 TENTH = Decimal("0.1")
@@ -146,23 +146,26 @@ def _penalties(
         taken.append(
             Penalty(
                 "overdue_actions",
-                str(PENALTY_LABELS["overdue_actions"]),
+                PENALTY_LABELS["overdue_actions"],
                 Decimal(points),
-                ngettext("%(num)s action overdue", "%(num)s actions overdue", overdue),
+                lazy_ngettext("%(num)s action overdue", "%(num)s actions overdue", overdue),
             )
         )
     if rules["stale_audit"] > 0:
         days = _days_since(last_audit, today)
         if days is None or days > rules["stale_after_days"]:
+            # Lazy texts: only the few dealers a page lists ever get them translated.
             detail = (
-                gettext("Never audited")
+                _l("Never audited")
                 if days is None
-                else ngettext("Last audit %(num)s day ago", "Last audit %(num)s days ago", days)
+                else lazy_ngettext(
+                    "Last audit %(num)s day ago", "Last audit %(num)s days ago", days
+                )
             )
             taken.append(
                 Penalty(
                     "stale_audit",
-                    str(PENALTY_LABELS["stale_audit"]),
+                    PENALTY_LABELS["stale_audit"],
                     Decimal(rules["stale_audit"]),
                     detail,
                 )
