@@ -20,7 +20,7 @@ class LiveMarkupFinder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        if tag in DANGEROUS_TAGS:
+        if tag in DANGEROUS_TAGS and not _is_chart(tag, values):
             self.problems.append(f"<{tag}>")
         if tag == "script" and not values.get("src", "").startswith("/"):
             self.problems.append("inline <script>")
@@ -37,6 +37,11 @@ class LiveMarkupFinder(HTMLParser):
                 self.problems.append(f"{name}={value!r} on <{tag}>")
 
     handle_startendtag = handle_starttag
+
+
+def _is_chart(tag: str, values: dict[str, str]) -> bool:
+    """The server-side charts of portal/charts.py (their text is escaped where built)."""
+    return tag == "svg" and values.get("class") == "chart" and values.get("role") == "img"
 
 
 def live_markup(html: str) -> list[str]:

@@ -66,6 +66,9 @@ def test_checker_finds_live_markup():
     assert live_markup("<script>alert(1)</script>")
     assert live_markup('<p style="x">')
     assert not live_markup('<a href="/notices/1">ok</a><script src="/static/js/x.js"></script>')
+    assert live_markup("<svg><circle/></svg>")
+    assert live_markup('<svg class="chart" role="img" onload="alert(1)"></svg>')
+    assert not live_markup('<svg class="chart" role="img"><title>Plan</title></svg>')
 
 
 @pytest.mark.parametrize("payload", CORPUS)
