@@ -134,10 +134,16 @@ def rebuild_all(connection: Connection | None = None) -> int:
 # Keeping it exact on every flush
 
 
-def _values(obj: Any, *names: str) -> list[tuple[Any, ...]]:
-    """The object's current values of `names`, and its values before unflushed changes."""
+def _values(obj: Any, *names: str, load: bool = False) -> list[tuple[Any, ...]]:
+    """The object's current values of `names`, and its values before unflushed changes.
+
+    `load` reads expired attributes from the database (before the flush only: the rows of
+    deleted objects are still there then)."""
     state = inspect(obj)
-    current = tuple(state.dict.get(name) for name in names)
+    if load and state.persistent:
+        current = tuple(getattr(obj, name) for name in names)
+    else:
+        current = tuple(state.dict.get(name) for name in names)
     found = [current]
     histories = [state.attrs[name].history for name in names]
     if any(h.deleted for h in histories):
@@ -155,28 +161,49 @@ def _related(obj: Any, relation: str) -> list[Any]:
     return [parent for parent in (*history.added, *history.unchanged, *history.deleted) if parent]
 
 
-def _collect(session: Session) -> tuple[set[Key], set[int], set[int]]:
+def _collect(session: Session, *, load: bool) -> tuple[set[Key], set[int], set[int]]:
     keys: set[Key] = set()
     plan_ids: set[int] = set()
     report_ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, SalesPlan | StoreReport):
-            keys.update(_values(obj, "dealer_id", "period"))
+            keys.update(_values(obj, "dealer_id", "period", load=load))
         elif isinstance(obj, SalesPlanLine | StoreReportLine):
             parent_key, relation = (
                 ("plan_id", "plan") if isinstance(obj, SalesPlanLine) else ("report_id", "report")
             )
             ids = plan_ids if isinstance(obj, SalesPlanLine) else report_ids
-            ids.update(value for (value,) in _values(obj, parent_key) if value is not None)
+            found = _values(obj, parent_key, load=load)
+            ids.update(value for (value,) in found if value is not None)
             for parent in _related(obj, relation):
-                keys.update(_values(parent, "dealer_id", "period"))
+                keys.update(_values(parent, "dealer_id", "period", load=load))
     return keys, plan_ids, report_ids
+
+
+def _keep_old_value(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    return value
+
+
+# Changing a key loads its old value first (even when expired), so that the old key's row
+# is refreshed as well: a report moved to another period leaves nothing behind.
+for _attribute in (
+    SalesPlan.dealer_id,
+    SalesPlan.period,
+    StoreReport.dealer_id,
+    StoreReport.period,
+    SalesPlanLine.plan_id,
+    SalesPlanLine.plan,
+    StoreReportLine.report_id,
+    StoreReportLine.report,
+):
+    event.listen(_attribute, "set", _keep_old_value, active_history=True, retval=True)
 
 
 @event.listens_for(Session, "before_flush")
 def _remember_keys(session: Session, _context: Any, _instances: Any) -> None:
     """Before the flush: the keys as they were (old dealers and periods included)."""
-    keys, plan_ids, report_ids = _collect(session)
+    with session.no_autoflush:
+        keys, plan_ids, report_ids = _collect(session, load=True)
     if not (keys or plan_ids or report_ids):
         return
     pending = session.info.setdefault(_PENDING, [set(), set(), set()])
@@ -192,7 +219,7 @@ def _refresh_keys(session: Session, _context: Any) -> None:
     if pending is None:
         return
     keys, plan_ids, report_ids = pending
-    more, more_plans, more_reports = _collect(session)
+    more, more_plans, more_reports = _collect(session, load=False)
     keys |= more
     plan_ids |= more_plans
     report_ids |= more_reports
