@@ -37,6 +37,7 @@ def register_extensions(app: Flask) -> None:
     from portal.database import configure_engine
     from portal.extensions import babel, csrf, db, login_manager, migrate
     from portal.i18n import select_locale
+    from portal.metrics import rollup  # noqa: F401  (keeps plan_actual_totals exact)
     from portal.storage import init_storage
 
     db.init_app(app)

@@ -14,6 +14,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(dossier)
     app.cli.add_command(seed_large)
+    app.cli.add_command(rebuild_totals)
 
 
 def database_is_empty() -> bool:
@@ -144,3 +145,13 @@ def seed_large(dealers: int, audits: int | None, force: bool) -> None:
     click.echo(f"Every account's password is {network.password!r}; for example:")
     for email in (network.admin_email, network.supervisor_email, network.dealer_email):
         click.echo(f"  {email}")
+
+
+@click.command("rebuild-totals")
+def rebuild_totals() -> None:
+    """Recompute the plan-against-actual rollup (plan_actual_totals) from every line."""
+    from portal.metrics import rollup
+
+    rows = rollup.rebuild_all()
+    db.session.commit()
+    click.echo(f"plan_actual_totals rebuilt: {rows:,} dealer-periods.")

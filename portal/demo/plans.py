@@ -22,6 +22,7 @@ from portal import notifications, periods, storage
 from portal.access.plans import REPORT_OWNER_TYPE
 from portal.demo.network import DemoNetwork
 from portal.extensions import db
+from portal.metrics import rollup
 from portal.models import (
     CompetitorActivity,
     CompetitorActivityKind,
@@ -154,6 +155,7 @@ def seed_plans(demo: DemoNetwork, today: date | None = None) -> None:
             _month(context, dealer, period, offset, form, index)
     db.session.flush()
     _insert_children(context)
+    rollup.rebuild_all()  # the lines went in with Core inserts, past the flush events
     _photos(context, demo)
     _notifications(context)
 

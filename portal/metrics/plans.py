@@ -47,6 +47,7 @@ from portal.metrics.timeliness import (  # one import for pages that show both
     timeliness,
 )
 from portal.models import (
+    PlanActualTotal,
     PlanStatus,
     ReportStatus,
     SalesPlan,
@@ -274,9 +275,13 @@ def total(
 ) -> Figures:
     """One set of figures over everything the filters select.
 
-    Two plain sums (targets, then actuals) instead of one over the union of both: each
-    can then be read from indexes alone, which matters over a network's year to date.
+    Without a store or product line filter the sums come from the per-dealer-per-period
+    rollup (`plan_actual_totals`, kept exact by portal.metrics.rollup): a network's year
+    to date is then a few thousand rows, not a million lines. Otherwise two plain sums
+    over the lines (targets, then actuals), each readable from indexes alone.
     """
+    if store_id is None and product_line_id is None:
+        return _total_from_rollup(first=first, last=last, dealers=dealers)
     targets = (
         select(
             func.sum(SalesPlanLine.revenue_minor),
@@ -309,6 +314,28 @@ def total(
         actuals = actuals.where(StoreReportLine.product_line_id == product_line_id)
     t_revenue, t_units, t_lines = (int(v or 0) for v in db.session.execute(targets).one())
     a_revenue, a_units, a_lines = (int(v or 0) for v in db.session.execute(actuals).one())
+    return _figures(t_revenue, a_revenue, t_units, a_units, t_lines, a_lines)
+
+
+def _total_from_rollup(*, first: str, last: str, dealers: DealerFilter) -> Figures:
+    columns = ("t_revenue", "a_revenue", "t_units", "a_units", "t_lines", "a_lines")
+    query = select(
+        *(cast(func.sum(getattr(PlanActualTotal, name)), BigInteger) for name in columns)
+    )
+    query = _restrict(
+        query,
+        PlanActualTotal.dealer_id,
+        PlanActualTotal.period,
+        dealers=dealers,
+        first=first,
+        last=last,
+    )
+    return _figures(*(int(v or 0) for v in db.session.execute(query).one()))
+
+
+def _figures(
+    t_revenue: int, a_revenue: int, t_units: int, a_units: int, t_lines: int, a_lines: int
+) -> Figures:
     if not t_lines and not a_lines:
         return EMPTY
     return Figures(

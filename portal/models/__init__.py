@@ -47,7 +47,14 @@ from portal.models.notices import (
     notice_stores,
 )
 from portal.models.notifications import Notification
-from portal.models.plans import PlanAction, PlanStatus, PlanTransition, SalesPlan, SalesPlanLine
+from portal.models.plans import (
+    PlanAction,
+    PlanActualTotal,
+    PlanStatus,
+    PlanTransition,
+    SalesPlan,
+    SalesPlanLine,
+)
 from portal.models.reports import (
     CompetitorActivity,
     CompetitorActivityKind,
@@ -104,6 +111,7 @@ __all__ = [
     "NoticeVersion",
     "Notification",
     "PlanAction",
+    "PlanActualTotal",
     "PlanStatus",
     "PlanTransition",
     "ProductLine",

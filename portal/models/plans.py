@@ -150,3 +150,27 @@ class PlanTransition(db.Model):
 
     plan: Mapped[SalesPlan] = relationship(back_populates="transitions")
     actor: Mapped[User | None] = relationship()
+
+
+class PlanActualTotal(db.Model):
+    """Plan against actual summed per dealer and period (a rollup of the plan and report
+    lines, kept exact in the writing transaction by portal.metrics.rollup).
+
+    Same rules as `portal.metrics.plans.plan_vs_actual`: targets from approved plans,
+    actuals from submitted and reviewed reports; `*_lines` count the lines summed. A key
+    with no such line at all has no row.
+    """
+
+    __tablename__ = "plan_actual_totals"
+    __table_args__ = (Index("ix_plan_actual_totals_period", "period"),)
+
+    dealer_id: Mapped[int] = mapped_column(
+        ForeignKey("dealers.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    t_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    a_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    t_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    a_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    t_lines: Mapped[int] = mapped_column(BigInteger, default=0)
+    a_lines: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,238 @@
+"""The plan-against-actual rollup: `plan_actual_totals`, one row per dealer and period.
+
+Totals over a whole network (the admin's plan-vs-actual page) would otherwise sum about a
+million plan and report lines per request. The rollup holds the same sums as
+`portal.metrics.plans.plan_vs_actual(("dealer_id", "period"), ...)` and is kept exact in
+the writing transaction:
+
+- ORM writes: after each flush, the (dealer, period) keys touched by a sales plan, a plan
+  line, a store report or a report line (before and after the change: a plan or report
+  whose dealer or period changed refreshes both) are recomputed from the base tables.
+- Core writes that bypass the ORM call `refresh(connection, keys)` or `rebuild_all()`
+  themselves (the demo seeds, the large seed, the migration backfill).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    and_,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from portal.metrics.plans import ACTUAL_STATUSES, TARGET_STATUSES
+from portal.models import (
+    PlanActualTotal,
+    SalesPlan,
+    SalesPlanLine,
+    StoreReport,
+    StoreReportLine,
+)
+
+Key = tuple[int, str]
+COLUMNS = ("t_revenue", "a_revenue", "t_units", "a_units", "t_lines", "a_lines")
+CHUNK = 400  # keys per statement (two parameters each; well under SQLite's limits)
+_PENDING = "plan_actual_totals.pending"
+
+
+def _matching(dealer_column, period_column, keys: list[Key] | None):
+    if keys is None:
+        return None
+    dealers = sorted({dealer for dealer, _period in keys})
+    months = sorted({period for _dealer, period in keys})
+    pairs = or_(*(and_(dealer_column == d, period_column == p) for d, p in keys))
+    # The IN lists let either database use its (dealer_id, period) indexes; the pairs
+    # then keep exactly the keys asked for.
+    return and_(dealer_column.in_(dealers), period_column.in_(months), pairs)
+
+
+def source(keys: list[Key] | None = None) -> Select[Any]:
+    """(dealer_id, period, sums…) computed from the base lines, for `keys` or for all."""
+    zero = literal(0, BigInteger)
+    one = literal(1, BigInteger)
+    targets = (
+        select(
+            SalesPlan.dealer_id.label("dealer_id"),
+            SalesPlan.period.label("period"),
+            SalesPlanLine.revenue_minor.label("t_revenue"),
+            zero.label("a_revenue"),
+            SalesPlanLine.units.label("t_units"),
+            zero.label("a_units"),
+            one.label("t_lines"),
+            zero.label("a_lines"),
+        )
+        .join(SalesPlan, SalesPlan.id == SalesPlanLine.plan_id)
+        .where(SalesPlan.status.in_(TARGET_STATUSES))
+    )
+    actuals = (
+        select(
+            StoreReport.dealer_id,
+            StoreReport.period,
+            zero,
+            StoreReportLine.revenue_minor,
+            zero,
+            StoreReportLine.units,
+            zero,
+            one,
+        )
+        .join(StoreReport, StoreReport.id == StoreReportLine.report_id)
+        .where(StoreReport.status.in_(ACTUAL_STATUSES))
+    )
+    plan_filter = _matching(SalesPlan.dealer_id, SalesPlan.period, keys)
+    report_filter = _matching(StoreReport.dealer_id, StoreReport.period, keys)
+    if plan_filter is not None:
+        targets = targets.where(plan_filter)
+        actuals = actuals.where(report_filter)
+    lines = union_all(targets, actuals).subquery("plan_actual_lines")
+    return select(
+        lines.c.dealer_id,
+        lines.c.period,
+        *(cast(func.sum(lines.c[name]), BigInteger).label(name) for name in COLUMNS),
+    ).group_by(lines.c.dealer_id, lines.c.period)
+
+
+def _insert_from(query: Select[Any]):
+    return insert(PlanActualTotal).from_select(["dealer_id", "period", *COLUMNS], query)
+
+
+def refresh(connection: Connection, keys: Iterable[Key]) -> None:
+    """Recompute the rollup rows of `keys` from the base tables (on `connection`)."""
+    wanted = sorted({(int(d), str(p)) for d, p in keys if d is not None and p is not None})
+    table = PlanActualTotal.__table__
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        connection.execute(delete(table).where(_matching(table.c.dealer_id, table.c.period, chunk)))
+        connection.execute(_insert_from(source(chunk)))
+
+
+def rebuild_all(connection: Connection | None = None) -> int:
+    """Recompute the whole rollup (after bulk writes that bypass the ORM). Returns rows."""
+    if connection is None:
+        from portal.extensions import db
+
+        connection = db.session.connection()
+    connection.execute(delete(PlanActualTotal.__table__))
+    connection.execute(_insert_from(source()))
+    return int(connection.scalar(select(func.count()).select_from(PlanActualTotal)) or 0)
+
+
+# Keeping it exact on every flush
+
+
+def _values(obj: Any, *names: str, load: bool = False) -> list[tuple[Any, ...]]:
+    """The object's current values of `names`, and its values before unflushed changes.
+
+    `load` reads expired attributes from the database (before the flush only: the rows of
+    deleted objects are still there then)."""
+    state = inspect(obj)
+    if load and state.persistent:
+        current = tuple(getattr(obj, name) for name in names)
+    else:
+        current = tuple(state.dict.get(name) for name in names)
+    found = [current]
+    histories = [state.attrs[name].history for name in names]
+    if any(h.deleted for h in histories):
+        old = tuple(
+            (h.deleted[0] if h.deleted else value)
+            for h, value in zip(histories, current, strict=True)
+        )
+        found.append(old)
+    return found
+
+
+def _related(obj: Any, relation: str) -> list[Any]:
+    """The parent object now and before (for lines moved or removed from a collection)."""
+    history = inspect(obj).attrs[relation].history
+    return [parent for parent in (*history.added, *history.unchanged, *history.deleted) if parent]
+
+
+def _collect(session: Session, *, load: bool) -> tuple[set[Key], set[int], set[int]]:
+    keys: set[Key] = set()
+    plan_ids: set[int] = set()
+    report_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, SalesPlan | StoreReport):
+            keys.update(_values(obj, "dealer_id", "period", load=load))
+        elif isinstance(obj, SalesPlanLine | StoreReportLine):
+            parent_key, relation = (
+                ("plan_id", "plan") if isinstance(obj, SalesPlanLine) else ("report_id", "report")
+            )
+            ids = plan_ids if isinstance(obj, SalesPlanLine) else report_ids
+            found = _values(obj, parent_key, load=load)
+            ids.update(value for (value,) in found if value is not None)
+            for parent in _related(obj, relation):
+                keys.update(_values(parent, "dealer_id", "period", load=load))
+    return keys, plan_ids, report_ids
+
+
+def _keep_old_value(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    return value
+
+
+# Changing a key loads its old value first (even when expired), so that the old key's row
+# is refreshed as well: a report moved to another period leaves nothing behind.
+for _attribute in (
+    SalesPlan.dealer_id,
+    SalesPlan.period,
+    StoreReport.dealer_id,
+    StoreReport.period,
+    SalesPlanLine.plan_id,
+    SalesPlanLine.plan,
+    StoreReportLine.report_id,
+    StoreReportLine.report,
+):
+    event.listen(_attribute, "set", _keep_old_value, active_history=True, retval=True)
+
+
+@event.listens_for(Session, "before_flush")
+def _remember_keys(session: Session, _context: Any, _instances: Any) -> None:
+    """Before the flush: the keys as they were (old dealers and periods included)."""
+    with session.no_autoflush:
+        keys, plan_ids, report_ids = _collect(session, load=True)
+    if not (keys or plan_ids or report_ids):
+        return
+    pending = session.info.setdefault(_PENDING, [set(), set(), set()])
+    pending[0].update(keys)
+    pending[1].update(plan_ids)
+    pending[2].update(report_ids)
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_keys(session: Session, _context: Any) -> None:
+    """After the flush: new objects now have their keys; recompute every key touched."""
+    pending = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    keys, plan_ids, report_ids = pending
+    more, more_plans, more_reports = _collect(session, load=False)
+    keys |= more
+    plan_ids |= more_plans
+    report_ids |= more_reports
+    connection = session.connection()
+    for model, ids in ((SalesPlan, plan_ids), (StoreReport, report_ids)):
+        ids = sorted(ids)
+        for start in range(0, len(ids), CHUNK):
+            keys.update(
+                (row.dealer_id, row.period)
+                for row in connection.execute(
+                    select(model.dealer_id, model.period).where(
+                        model.id.in_(ids[start : start + CHUNK])
+                    )
+                )
+            )
+    refresh(connection, keys)
