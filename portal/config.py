@@ -149,6 +149,9 @@ class Defaults:
 
     # PDF rendering (S15): each render runs in a child process with these limits.
     PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed
+    # A region export with no file done for this long lost its worker (a restart): shown
+    # as interrupted so it can be started again. Well above PDF_TIMEOUT_SECONDS.
+    DOSSIER_EXPORT_STALLED_MINUTES = 10
     PDF_CPU_SECONDS = 60  # RLIMIT_CPU of the child
     PDF_MEMORY_MB = 1536  # RLIMIT_AS of the child (address space, not resident memory)
     PDF_IMAGE_MAX_EDGE = 1400  # photos are scaled down to this many pixels before embedding

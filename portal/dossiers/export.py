@@ -16,6 +16,7 @@ import secrets
 import threading
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, g
 from flask_babel import force_locale
@@ -90,8 +91,25 @@ def run(app: Flask, job_id: int) -> None:
             db.session.remove()
 
 
+def stalled(job: ExportJob, now: datetime | None = None) -> bool:
+    """True when an unfinished job stopped moving: its worker died (a restart, a crash).
+
+    Read-only: pages show such a job as interrupted; the user starts a new export.
+    """
+    if job.finished:
+        return False
+    last = job.progress_at or job.created_at
+    limit = timedelta(minutes=current_app.config["DOSSIER_EXPORT_STALLED_MINUTES"])
+    return (now or utcnow()) - _aware(last) > limit
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _build(job: ExportJob) -> None:
     job.status, job.started_at = ExportStatus.RUNNING, utcnow()
+    job.progress_at = job.started_at
     dealer_ids = _dealer_ids(job.region_id)
     job.total, job.done = len(dealer_ids), 0
     db.session.commit()
@@ -125,6 +143,7 @@ def _build(job: ExportJob) -> None:
 
 def _advance(job: ExportJob) -> None:
     job.done += 1
+    job.progress_at = utcnow()
     db.session.commit()
 
 

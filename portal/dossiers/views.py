@@ -122,20 +122,21 @@ def exports():
 @staff_only
 def export_detail(job_id: int):
     job = get_export_or_404(current_user, job_id)
-    return render_template("dossiers/export.html", job=job)
+    return render_template("dossiers/export.html", job=job, stalled=export.stalled(job))
 
 
 @bp.route("/exports/<int:job_id>/status.json")
 @staff_only
 def export_status(job_id: int):
     job = get_export_or_404(current_user, job_id)
+    stalled = export.stalled(job)
     return jsonify(
-        status=job.status.value,
-        label=job.status.label,
+        status="failed" if stalled else job.status.value,
+        label=_("Interrupted") if stalled else job.status.label,
         done=job.done,
         total=job.total,
         percent=job.percent,
-        finished=job.finished,
+        finished=job.finished or stalled,
         download=url_for("dossiers.export_download", job_id=job.id) if job.storage_key else None,
     )
 

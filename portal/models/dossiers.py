@@ -85,6 +85,9 @@ class ExportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last sign of life of the worker (start, each file done): a job that stops moving for
+    # longer than DOSSIER_EXPORT_STALLED_MINUTES was lost with its server process.
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     region: Mapped[Region] = relationship()
     requested_by: Mapped[User] = relationship()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from portal.dossiers import export
 from portal.extensions import db
 from portal.models import DealerFile, ExportJob, ExportStatus
+from portal.models.base import utcnow
 from tests.audits.test_pdf import text_of
 from tests.conftest import client_for
 from tests.dossiers.conftest import CANARY_Y
@@ -102,3 +104,36 @@ def test_the_background_job_runs_from_its_row(app, world):
     job = db.session.get(ExportJob, job_id)
     assert job.status == ExportStatus.DONE
     assert job.done == job.total == 1
+
+
+def test_a_job_that_stopped_moving_shows_as_interrupted_without_writing(app, world):
+    """A worker lost with its server (a restart) leaves a running job behind: after
+    DOSSIER_EXPORT_STALLED_MINUTES without progress the pages say so and stop polling."""
+    job = export.create_job(region=world.region_a, requested_by=world.supervisor_a, locale="en")
+    job.status, job.total, job.done = ExportStatus.RUNNING, 3, 1
+    job.progress_at = utcnow() - timedelta(minutes=app.config["DOSSIER_EXPORT_STALLED_MINUTES"] + 1)
+    db.session.commit()
+    supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
+
+    status = supervisor.get(f"/dealer-files/exports/{job.id}/status.json").get_json()
+    page = supervisor.get(f"/dealer-files/exports/{job.id}").get_data(as_text=True)
+
+    assert status["finished"] is True
+    assert status["status"] == "failed"
+    assert status["label"] == "Interrupted"
+    assert "stopped making progress" in page
+    assert 'data-finished="1"' in page
+    db.session.refresh(job)
+    assert job.status == ExportStatus.RUNNING  # reading never writes
+
+
+def test_a_running_job_that_moves_is_not_interrupted(app, world):
+    job = export.create_job(region=world.region_a, requested_by=world.supervisor_a, locale="en")
+    job.status, job.progress_at = ExportStatus.RUNNING, utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    assert not export.stalled(job)
+    supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
+    status = supervisor.get(f"/dealer-files/exports/{job.id}/status.json").get_json()
+    assert status["finished"] is False
+    assert status["status"] == "running"

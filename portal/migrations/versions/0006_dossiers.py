@@ -56,6 +56,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=True),
     sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('progress_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_dossier_exports_region_id_regions')),
     sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_dossier_exports_requested_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dossier_exports'))
