@@ -218,14 +218,35 @@ def plan_vs_actual(
     dealers: DealerFilter = None,
     store_id: int | None = None,
     product_line_id: int | None = None,
+    from_lines: bool = False,
 ) -> dict[tuple[Any, ...], Figures]:
-    """Figures per group (keys in `group_by` order) for the periods first..last."""
+    """Figures per group (keys in `group_by` order) for the periods first..last.
+
+    Grouped by dealer and/or period only, without a store or product line filter, the sums
+    come from the per-dealer-per-period rollup (as in `total`); `from_lines=True` forces
+    the plan and report lines themselves (the rollup's own tests compare the two).
+    """
     unknown = set(group_by) - set(DIMENSIONS)
     if unknown:
         raise ValueError(f"cannot group by {sorted(unknown)}")
-    lines = _lines(
-        dealers=dealers, first=first, last=last, store_id=store_id, product_line_id=product_line_id
-    )
+    unfiltered = store_id is None and product_line_id is None
+    if unfiltered and set(group_by) <= {"dealer_id", "period"} and not from_lines:
+        lines = _restrict(
+            select(PlanActualTotal),
+            PlanActualTotal.dealer_id,
+            PlanActualTotal.period,
+            dealers=dealers,
+            first=first,
+            last=last,
+        ).subquery("plan_actual_totals")
+    else:
+        lines = _lines(
+            dealers=dealers,
+            first=first,
+            last=last,
+            store_id=store_id,
+            product_line_id=product_line_id,
+        )
     keys = [lines.c[name] for name in group_by]
     sums = {
         name: cast(func.sum(lines.c[name]), BigInteger)

@@ -37,7 +37,7 @@ WINDOW = ("2000-01", "2100-12")
 
 def base_rows() -> dict[tuple[int, str], tuple[int, ...]]:
     """What the rollup should hold: plan_vs_actual over the lines, per dealer and period."""
-    found = metrics.plan_vs_actual(("dealer_id", "period"), **EVERYTHING)
+    found = metrics.plan_vs_actual(("dealer_id", "period"), **EVERYTHING, from_lines=True)
     return {
         key: (
             f.target_revenue,
@@ -71,7 +71,7 @@ def assert_exact() -> None:
 
 def _total_from_lines(dealers) -> metrics.Figures:
     """`total()` the old way: with a filter that selects everything, it sums the lines."""
-    found = metrics.plan_vs_actual((), **EVERYTHING, dealers=dealers)
+    found = metrics.plan_vs_actual((), **EVERYTHING, dealers=dealers, from_lines=True)
     return found.get((), metrics.EMPTY)
 
 
