@@ -302,7 +302,7 @@ def total(
     over the lines (targets, then actuals), each readable from indexes alone.
     """
     if store_id is None and product_line_id is None:
-        return _total_from_rollup(first=first, last=last, dealers=dealers)
+        return plan_vs_actual((), first=first, last=last, dealers=dealers).get((), EMPTY)
     targets = (
         select(
             func.sum(SalesPlanLine.revenue_minor),
@@ -336,22 +336,6 @@ def total(
     t_revenue, t_units, t_lines = (int(v or 0) for v in db.session.execute(targets).one())
     a_revenue, a_units, a_lines = (int(v or 0) for v in db.session.execute(actuals).one())
     return _figures(t_revenue, a_revenue, t_units, a_units, t_lines, a_lines)
-
-
-def _total_from_rollup(*, first: str, last: str, dealers: DealerFilter) -> Figures:
-    columns = ("t_revenue", "a_revenue", "t_units", "a_units", "t_lines", "a_lines")
-    query = select(
-        *(cast(func.sum(getattr(PlanActualTotal, name)), BigInteger) for name in columns)
-    )
-    query = _restrict(
-        query,
-        PlanActualTotal.dealer_id,
-        PlanActualTotal.period,
-        dealers=dealers,
-        first=first,
-        last=last,
-    )
-    return _figures(*(int(v or 0) for v in db.session.execute(query).one()))
 
 
 def _figures(
