@@ -31,7 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
-    from portal import models  # noqa: F401  (the whole schema, for Alembic)
+    # The whole schema (for Alembic), and the hooks that bump the data version on commit.
+    from portal import cache, models  # noqa: F401
     from portal.auth.sessions import load_user_from_session
     from portal.auth.views import unauthorized
     from portal.database import configure_engine

@@ -31,6 +31,10 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/portal.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # PostgreSQL's JIT compiles queries whose estimated cost is high. The audience joins of
+    # notices are estimated far above what they cost (40 ms), and compiling them took 300 ms
+    # on every home page; short interactive queries gain nothing from it.
+    POSTGRES_JIT = False
 
     # Requests and uploads (S14)
     MAX_CONTENT_LENGTH = 48 * 1024 * 1024  # a whole request, e.g. a report with photos
@@ -146,6 +150,11 @@ class Defaults:
     }
     HEALTH_MONTHS = 3
     HOME_VISIT_LIST_SIZE = 10
+    # The staff home pages' figures, cached per process while the network's data version is
+    # unchanged (portal/cache.py); the time limit bounds staleness from changes made outside
+    # the portal. 0 turns the cache off.
+    FIGURES_CACHE_SECONDS = 600
+    FIGURES_CACHE_ENTRIES = 128
 
     # PDF rendering (S15): each render runs in a child process with these limits.
     PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed

@@ -1,4 +1,5 @@
-"""Engine settings: SQLite pragmas and transaction mode (check R5)."""
+"""Engine settings: SQLite pragmas and transaction mode (check R5), PostgreSQL session
+settings."""
 
 from __future__ import annotations
 
@@ -45,6 +46,18 @@ def configure_engine(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    elif engine.dialect.name == "postgresql" and not app.config["POSTGRES_JIT"]:
+        _turn_off_jit(engine)
+
+
+def _turn_off_jit(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.autocommit = autocommit
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

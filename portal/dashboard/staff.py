@@ -1,4 +1,9 @@
-"""What the supervisor's and the admin's home pages show, gathered in a fixed number of queries."""
+"""What the supervisor's and the admin's home pages show, gathered in a fixed number of queries.
+
+The figures are computed for every dealer in scope (the table sorts and the visit list ranks
+all of them), then kept in `portal.cache` until the network's data changes: a large network
+costs its computation once per change, not once per page view.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,18 @@ from functools import partial
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy import select
 
-from portal import access, charts, listing, periods
+from portal import access, cache, charts, listing, periods
 from portal.dashboard import visits
 from portal.extensions import db
 from portal.metrics import home
 from portal.metrics import notices as notice_metrics
 from portal.metrics import regions as regions_metrics
-from portal.models import Region, User
+from portal.models import Notice, User
 
 SORTABLE = {
     "dealer": lambda line, _health: (line.code,),
@@ -42,12 +49,14 @@ class StaffHome:
     """Everything the staff home pages and their exports need."""
 
     when: home.Periods
-    regions: list[Region]
+    regions: list[regions_metrics.RegionRef]
     lines: list[home.DealerLine]
     region_rows: list[regions_metrics.RegionLine]
     total: regions_metrics.RegionLine
     due: Any
     healths: dict[int, Any]
+    scores: tuple[list[str], dict[int, list[Any]]]  # monthly average audit score by region
+    overdue: list[tuple[int, notice_metrics.Progress]]  # notice ids, most overdue first
 
     @property
     def region_names(self) -> dict[int, str]:
@@ -55,10 +64,19 @@ class StaffHome:
 
 
 def gather(user: User, today: date | None = None) -> StaffHome:
-    config = current_app.config
+    """The home figures for `user`: from the cache while nothing has changed since."""
     when = home.Periods.of(today or date.today())
+    key = ("staff-home", user.id, str(get_locale()), when.today)
+    return cache.remember(key, partial(_compute, user, when))
+
+
+def _compute(user: User, when: home.Periods) -> StaffHome:
+    config = current_app.config
     scope = partial(access.dealer_scope, user)
-    regions = list(db.session.scalars(access.visible_regions(user)))
+    regions = [
+        regions_metrics.RegionRef.of(region)
+        for region in db.session.scalars(access.visible_regions(user))
+    ]
     lines = home.dealer_lines(
         scope,
         when,
@@ -76,6 +94,11 @@ def gather(user: User, today: date | None = None) -> StaffHome:
         total=regions_metrics.network_total(region_rows),
         due=home.due_summary(lines, when, home.review_waiting(scope)),
         healths=visits.healths_for(lines, when, home.dealers_in_scope(scope)),
+        scores=home.monthly_scores(scope, last=periods.of(when.today)),
+        overdue=[
+            (notice.id, progress)
+            for notice, progress in notice_metrics.overdue_notices(user, when.today)
+        ],
     )
 
 
@@ -91,11 +114,9 @@ def table(data: StaffHome, params: listing.ListParams) -> list[home.DealerLine]:
     )
 
 
-def score_chart(user: User, data: StaffHome) -> Markup:
+def score_chart(data: StaffHome) -> Markup:
     """Average audit score per month, one line per region."""
-    labels, series = home.monthly_scores(
-        partial(access.dealer_scope, user), last=periods.of(data.when.today)
-    )
+    labels, series = data.scores
     lines = [
         charts.Series(region.name, series[region.id])
         for region in data.regions
@@ -108,5 +129,11 @@ def score_chart(user: User, data: StaffHome) -> Markup:
     )
 
 
-def overdue_notices(user: User):
-    return notice_metrics.overdue_notices(user)
+def overdue_notices(data: StaffHome, limit: int) -> list[tuple[Notice, Any]]:
+    """The most overdue notices with their progress (loaded afresh: the cache holds ids)."""
+    wanted = data.overdue[:limit]
+    if not wanted:
+        return []
+    ids = [notice_id for notice_id, _progress in wanted]
+    notices = {n.id: n for n in db.session.scalars(select(Notice).where(Notice.id.in_(ids)))}
+    return [(notices[i], progress) for i, progress in wanted if i in notices]

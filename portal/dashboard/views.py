@@ -37,6 +37,7 @@ from portal.money import to_decimal
 
 bp = Blueprint("dashboard", __name__)
 LATEST_AUDITS = 5
+OVERDUE_NOTICES = 10
 
 
 @bp.route("/")
@@ -83,8 +84,9 @@ def _staff_home():
         "penalties": current_app.config["HEALTH_PENALTIES"],
         "due": data.due,
         "audit_card": _staff_audit_card(data, scope, today),
-        "score_chart": staff.score_chart(current_user, data),
-        "overdue_notices": notice_metrics.overdue_notices(current_user),
+        "score_chart": staff.score_chart(data),
+        "overdue_notices": staff.overdue_notices(data, limit=OVERDUE_NOTICES),
+        "more_overdue_notices": len(data.overdue) > OVERDUE_NOTICES,
     }
     if current_user.is_admin:
         counts = {

@@ -25,7 +25,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from portal import periods
+from portal import cache, periods
 from portal.audits import scoring
 from portal.auth.passwords import hash_password
 from portal.demo.network import PRODUCT_LINES
@@ -241,6 +241,7 @@ def seed_large(
     # The plans and reports went in past the ORM and its flush events: sum them once.
     writer.counts["plan_actual_totals"] = rollup.rebuild_all()
     writer.tables.add("plan_actual_totals")
+    cache.mark_changed(db.session)  # and past the hooks that mark the data as changed
     writer.analyze()
     db.session.flush()
     result.counts = dict(writer.counts)

@@ -10,11 +10,27 @@ from portal.metrics.home import AuditTally, DealerLine, ReportTally, percent
 from portal.models import Region
 
 
+@dataclass(frozen=True)
+class RegionRef:
+    """A region as the home pages name it: plain data, safe to keep beyond a request."""
+
+    id: int
+    code: str
+    name: str
+
+    @classmethod
+    def of(cls, region: Region) -> RegionRef:
+        return cls(region.id, region.code, region.name)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 @dataclass
 class RegionLine:
     """A region's totals (sums of its dealers' lines)."""
 
-    region: Region
+    region: RegionRef
     dealers: int = 0
     stores: int = 0
     month: plan_metrics.Figures = plan_metrics.EMPTY
@@ -77,7 +93,7 @@ def _add_audits(a: AuditTally, b: AuditTally) -> AuditTally:
     )
 
 
-def region_lines(regions: list[Region], lines: list[DealerLine]) -> list[RegionLine]:
+def region_lines(regions: list[RegionRef], lines: list[DealerLine]) -> list[RegionLine]:
     """Each region's totals, in the order given (regions without dealers included)."""
     by_id = {region.id: RegionLine(region) for region in regions}
     for line in lines:
@@ -100,7 +116,7 @@ def region_lines(regions: list[Region], lines: list[DealerLine]) -> list[RegionL
 
 def network_total(regions: list[RegionLine]) -> RegionLine:
     """All regions together (the region field is left empty)."""
-    total = RegionLine(region=Region(name=""))
+    total = RegionLine(region=RegionRef(0, "", ""))
     for line in regions:
         total = replace(
             total,

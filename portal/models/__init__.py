@@ -73,6 +73,7 @@ from portal.models.standards import (
     VersionStatus,
 )
 from portal.models.users import Role, SignInFailure, User, UserSession, supervisor_regions
+from portal.models.versions import DataVersion
 
 __all__ = [
     "ActionStatus",
@@ -92,6 +93,7 @@ __all__ = [
     "CompetitorActivity",
     "CompetitorActivityKind",
     "CorrectiveAction",
+    "DataVersion",
     "Dealer",
     "DealerFile",
     "DealerKind",

@@ -19,6 +19,13 @@ from tests.support.factories import (
 from tests.support.plans import make_plan, make_report, this_month
 
 
+@pytest.fixture
+def app_config() -> dict:
+    """Count the queries that compute the figures, not a cache hit (tests/dashboard/
+    test_cache.py covers the cache)."""
+    return {"FIGURES_CACHE_SECONDS": 0}
+
+
 @contextmanager
 def counting():
     statements: list[str] = []
