@@ -66,7 +66,7 @@ class StaffHome:
 def gather(user: User, today: date | None = None) -> StaffHome:
     """The home figures for `user`: from the cache while nothing has changed since."""
     when = home.Periods.of(today or date.today())
-    key = ("staff-home", user.id, str(get_locale()), when.today)
+    key = ("staff-home", access.scope_key(user), str(get_locale()), when.today)
     return cache.remember(key, partial(_compute, user, when))
 
 

@@ -8,10 +8,11 @@ from sqlalchemy import select, text, update
 
 from portal import activity, cache
 from portal.extensions import db
-from portal.models import Dealer, DealerStatus, ReportStatus, User
+from portal.models import Dealer, DealerStatus, ReportStatus, Role, User
 from portal.models.base import utcnow
 from tests.dashboard.test_home_pages import page_of, section
 from tests.support.clients import signed_in_client
+from tests.support.factories import make_user
 from tests.support.plans import make_report
 
 PERCENT = "\u00a0%"
@@ -151,3 +152,18 @@ def test_a_suspended_dealer_leaves_the_cached_due_card(app, home_world):
     db.session.commit()
     page = page_of(app, home_world.admin)
     assert f'data-dealer="{home_world.dealer_y.code}"' not in section(page, "dealer-table")
+
+
+def test_figures_are_shared_by_scope_and_never_across_scopes(app, home_world):
+    """Supervisors of the same regions share one entry; another region's supervisor gets
+    their own figures, with none of the first region's dealers."""
+    colleague = make_user(Role.SUPERVISOR, regions=[home_world.region_a])
+    db.session.commit()
+    first = page_of(app, home_world.supervisor_a)
+    assert f'data-dealer="{home_world.dealer_x.code}"' in section(first, "dealer-table")
+    page_of(app, colleague)
+    assert len(app.extensions[cache.EXTENSION]) == 1
+    other = page_of(app, home_world.supervisor_b)
+    assert home_world.dealer_x.code not in other
+    assert "Dealer X" not in other
+    assert len(app.extensions[cache.EXTENSION]) == 2
