@@ -147,22 +147,24 @@ def _restrict(
     return query.where(dealer_column.in_(list(dealers)))
 
 
-def _lines(
-    *,
-    dealers: DealerFilter,
-    first: str,
-    last: str,
-    store_id: int | None,
-    product_line_id: int | None,
-):
-    """Plan and report lines as one relation: (keys…, target and actual columns)."""
+def line_selects(*, detail: bool = True) -> tuple[Select[Any], Select[Any]]:
+    """The plan lines that set targets and the report lines that count as actuals, as two
+    selects with the same columns, for the caller to filter and UNION ALL: dealer_id,
+    (store_id, product_line_id when `detail`,) period, then t_revenue, a_revenue, t_units,
+    a_units, t_lines, a_lines. `portal.metrics.rollup` sums the same relation."""
     zero = literal(0, BigInteger)
     one = literal(1, BigInteger)
-    targets = (
-        select(
-            SalesPlan.dealer_id.label("dealer_id"),
+    plan_keys = [SalesPlan.dealer_id.label("dealer_id")]
+    report_keys: list[Any] = [StoreReport.dealer_id]
+    if detail:
+        plan_keys += [
             SalesPlanLine.store_id.label("store_id"),
             SalesPlanLine.product_line_id.label("product_line_id"),
+        ]
+        report_keys += [StoreReport.store_id, StoreReportLine.product_line_id]
+    targets = (
+        select(
+            *plan_keys,
             SalesPlan.period.label("period"),
             SalesPlanLine.revenue_minor.label("t_revenue"),
             zero.label("a_revenue"),
@@ -174,14 +176,9 @@ def _lines(
         .join(SalesPlan, SalesPlan.id == SalesPlanLine.plan_id)
         .where(SalesPlan.status.in_(TARGET_STATUSES))
     )
-    targets = _restrict(
-        targets, SalesPlan.dealer_id, SalesPlan.period, dealers=dealers, first=first, last=last
-    )
     actuals = (
         select(
-            StoreReport.dealer_id,
-            StoreReport.store_id,
-            StoreReportLine.product_line_id,
+            *report_keys,
             StoreReport.period,
             zero,
             StoreReportLine.revenue_minor,
@@ -192,6 +189,22 @@ def _lines(
         )
         .join(StoreReport, StoreReport.id == StoreReportLine.report_id)
         .where(StoreReport.status.in_(ACTUAL_STATUSES))
+    )
+    return targets, actuals
+
+
+def _lines(
+    *,
+    dealers: DealerFilter,
+    first: str,
+    last: str,
+    store_id: int | None,
+    product_line_id: int | None,
+):
+    """Plan and report lines as one relation: (keys…, target and actual columns)."""
+    targets, actuals = line_selects()
+    targets = _restrict(
+        targets, SalesPlan.dealer_id, SalesPlan.period, dealers=dealers, first=first, last=last
     )
     actuals = _restrict(
         actuals, StoreReport.dealer_id, StoreReport.period, dealers=dealers, first=first, last=last

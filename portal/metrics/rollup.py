@@ -28,14 +28,13 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
-    literal,
     or_,
     select,
     union_all,
 )
 from sqlalchemy.orm import Session
 
-from portal.metrics.plans import ACTUAL_STATUSES, TARGET_STATUSES
+from portal.metrics.plans import line_selects
 from portal.models import (
     PlanActualTotal,
     SalesPlan,
@@ -63,36 +62,7 @@ def _matching(dealer_column, period_column, keys: list[Key] | None):
 
 def source(keys: list[Key] | None = None) -> Select[Any]:
     """(dealer_id, period, sums…) computed from the base lines, for `keys` or for all."""
-    zero = literal(0, BigInteger)
-    one = literal(1, BigInteger)
-    targets = (
-        select(
-            SalesPlan.dealer_id.label("dealer_id"),
-            SalesPlan.period.label("period"),
-            SalesPlanLine.revenue_minor.label("t_revenue"),
-            zero.label("a_revenue"),
-            SalesPlanLine.units.label("t_units"),
-            zero.label("a_units"),
-            one.label("t_lines"),
-            zero.label("a_lines"),
-        )
-        .join(SalesPlan, SalesPlan.id == SalesPlanLine.plan_id)
-        .where(SalesPlan.status.in_(TARGET_STATUSES))
-    )
-    actuals = (
-        select(
-            StoreReport.dealer_id,
-            StoreReport.period,
-            zero,
-            StoreReportLine.revenue_minor,
-            zero,
-            StoreReportLine.units,
-            zero,
-            one,
-        )
-        .join(StoreReport, StoreReport.id == StoreReportLine.report_id)
-        .where(StoreReport.status.in_(ACTUAL_STATUSES))
-    )
+    targets, actuals = line_selects(detail=False)
     plan_filter = _matching(SalesPlan.dealer_id, SalesPlan.period, keys)
     report_filter = _matching(StoreReport.dealer_id, StoreReport.period, keys)
     if plan_filter is not None:
