@@ -54,28 +54,33 @@ IGNORED_USER_COLUMNS = frozenset(
 
 
 class FiguresCache:
-    """A small LRU of computed values with a time limit, safe across threads."""
+    """A small LRU of computed values, one per key with the data version it was computed
+    at, each with a time limit; safe across threads. A value computed at a newer version
+    replaces the older one, so a busy network never piles up stale copies."""
 
     def __init__(self, *, seconds: float, entries: int) -> None:
         self.seconds = seconds
         self.entries = entries
-        self._values: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._values: OrderedDict[Hashable, tuple[int, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> tuple[bool, Any]:
+    def get(self, key: Hashable, version: int) -> tuple[bool, Any]:
         with self._lock:
             found = self._values.get(key)
-            if found is None:
+            if found is None or found[0] != version:
                 return False, None
-            if found[0] <= time.monotonic():
+            if found[1] <= time.monotonic():
                 del self._values[key]
                 return False, None
             self._values.move_to_end(key)
-            return True, found[1]
+            return True, found[2]
 
-    def put(self, key: Hashable, value: Any) -> None:
+    def put(self, key: Hashable, version: int, value: Any) -> None:
         with self._lock:
-            self._values[key] = (time.monotonic() + self.seconds, value)
+            found = self._values.get(key)
+            if found is not None and found[0] > version:
+                return  # a request that started later has filed newer figures already
+            self._values[key] = (version, time.monotonic() + self.seconds, value)
             self._values.move_to_end(key)
             while len(self._values) > self.entries:
                 self._values.popitem(last=False)
@@ -119,12 +124,12 @@ def remember(key: Hashable, compute: Callable[[], T]) -> T:
     if float(current_app.config["FIGURES_CACHE_SECONDS"]) <= 0:
         return compute()
     cache = figures_cache()
-    full_key = (key, network_version())
-    found, value = cache.get(full_key)
+    version = network_version()
+    found, value = cache.get(key, version)
     if found:
         return value
     value = compute()
-    cache.put(full_key, value)
+    cache.put(key, version, value)
     return value
 
 

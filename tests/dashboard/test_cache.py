@@ -100,15 +100,26 @@ def test_entries_expire_and_the_oldest_are_evicted(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
     figures = cache.FiguresCache(seconds=60, entries=2)
-    figures.put("a", 1)
-    figures.put("b", 2)
-    assert figures.get("a") == (True, 1)  # "a" is now the most recently used
-    figures.put("c", 3)
-    assert figures.get("b") == (False, None)
-    assert figures.get("a") == (True, 1)
+    figures.put("a", 1, "a1")
+    figures.put("b", 1, "b1")
+    assert figures.get("a", 1) == (True, "a1")  # "a" is now the most recently used
+    figures.put("c", 1, "c1")
+    assert figures.get("b", 1) == (False, None)
+    assert figures.get("a", 1) == (True, "a1")
     clock[0] += 61
-    assert figures.get("a") == (False, None)
+    assert figures.get("a", 1) == (False, None)
     assert len(figures) == 1
+
+
+def test_a_newer_version_replaces_the_older_one():
+    figures = cache.FiguresCache(seconds=60, entries=10)
+    figures.put("a", 1, "old")
+    figures.put("a", 2, "new")
+    assert len(figures) == 1
+    assert figures.get("a", 1) == (False, None)
+    assert figures.get("a", 2) == (True, "new")
+    figures.put("a", 1, "late")  # computed by a request that began before the change
+    assert figures.get("a", 2) == (True, "new")
 
 
 @pytest.mark.parametrize("app_config", [{"FIGURES_CACHE_SECONDS": 0}])
