@@ -9,8 +9,8 @@ computes afresh. Entries also expire after FIGURES_CACHE_SECONDS, which bounds h
 figure can get when data is changed outside the portal (by hand in SQL, say).
 
 What does not count as a change: sign-in bookkeeping, sessions, the activity log,
-notifications, export job progress and the derived rollup (`IGNORED_TABLES`,
-`IGNORED_USER_COLUMNS`). A GET request never writes, so it never bumps the version.
+notifications, issued dealer files and export jobs, stored files and the derived rollup
+(`IGNORED_TABLES`, `IGNORED_USER_COLUMNS`). A GET request never writes, so it never bumps the version.
 
 Each Flask app has its own cache (`app.extensions`), so two apps in one process (tests)
 never share figures.
@@ -43,8 +43,9 @@ IGNORED_TABLES = frozenset(
         "activity_entries",
         "notifications",
         "plan_actual_totals",  # derived from plans and reports, which bump themselves
+        "dealer_files",  # issued PDFs and region export jobs: not in any cached figure
         "dossier_exports",
-        "dossier_export_items",
+        "attachments",  # files; what they belong to bumps the version itself
     }
 )
 # A user's own bookkeeping; role, activity, dealer and regions do change scopes.

@@ -52,6 +52,12 @@ def test_bookkeeping_writes_do_not_count(app, home_world):
     assert version() == before
 
 
+def test_the_ignored_tables_and_columns_exist(app):
+    """A misspelt name would make the cache ignore nothing, or the wrong thing."""
+    assert cache.IGNORED_TABLES <= set(db.metadata.tables)
+    assert cache.IGNORED_USER_COLUMNS <= set(db.metadata.tables["users"].columns.keys())
+
+
 def test_changing_a_users_scope_counts(app, home_world):
     before = version()
     supervisor = db.session.get(User, home_world.supervisor_a.id)
