@@ -196,6 +196,7 @@ def preview(dealer: Dealer, cycle: cycles.Cycle, *, config: Settings, today: dat
             label=card.components[key].label,
             value=card.components[key].value,
             detail=card.components[key].detail,
+            facts=card.components[key].facts,
             weight=config.metric_weights[key],
         )
         for key in dealer_metrics.KEYS
@@ -335,6 +336,7 @@ def refresh_metrics(assessment: Assessment, *, config: Settings, today: date) ->
         metric.label = component.label[:200]
         metric.value = component.value
         metric.detail = component.detail[:300]
+        metric.facts = component.facts
     assessment.audit_trend = card.audit_trend
     assessment.metrics_computed_at = utcnow()
 

@@ -24,8 +24,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
 from portal import periods
@@ -33,6 +31,7 @@ from portal.access.notices import READABLE, is_targeted_store, reaches
 from portal.extensions import db
 from portal.metrics import plans as plan_metrics
 from portal.metrics import timeliness
+from portal.metrics.wording import DETAILS, KEYS, LABELS, NO_DATA
 from portal.models import (
     ActionStep,
     Audit,
@@ -56,23 +55,14 @@ DealerIds = Collection[int] | Select[Any]
 ONE_DP = Decimal("0.1")
 HUNDRED = Decimal(100)
 
-LABELS = {
-    "attainment": _l("Plan attainment"),
-    "timeliness": _l("Plans and reports on time"),
-    "audit_score": _l("Average audit score"),
-    "actions_on_time": _l("Corrective actions on time"),
-    "acknowledgement": _l("Notices acknowledged"),
-    "execution": _l("Promotions executed"),
-}
-KEYS = tuple(LABELS)
-
 
 @dataclass(frozen=True)
 class Component:
     key: str
     label: str
     value: Decimal | None  # 0-100, None when there was nothing to measure
-    detail: str
+    detail: str  # how it was computed, in the language it was computed in
+    facts: dict[str, Any] = field(default_factory=dict)  # the detail's numbers ({}: no data)
 
 
 @dataclass(frozen=True)
@@ -115,7 +105,7 @@ def scorecards(
     trends = _audit_trends(dealer_ids, last)
     ids = dealer_ids if not isinstance(dealer_ids, Select) else db.session.scalars(dealer_ids)
     # Translations are looked up once per call, not once per dealer (admins rank thousands).
-    no_data = _("No data")
+    no_data = str(NO_DATA)
     empty = {key: Component(key, str(LABELS[key]), None, no_data) for key in KEYS}
     cards = {}
     for dealer_id in ids:
@@ -139,19 +129,15 @@ def _end(day: date) -> datetime:
     return _start(day + timedelta(days=1))
 
 
-def _components(
-    key: str, counts: Iterable[tuple[int, int, int]], template: str
-) -> dict[int, Component]:
-    """{dealer id: component} from (dealer id, part, whole) rows; `template` is translated
-    already and takes `part` and `whole`."""
-    label = str(LABELS[key])
-    return {
-        dealer_id: Component(
-            key, label, percent(part, whole), template % {"part": part, "whole": whole}
-        )
-        for dealer_id, part, whole in counts
-        if whole
-    }
+def _components(key: str, counts: Iterable[tuple[int, int, int]]) -> dict[int, Component]:
+    """{dealer id: component} from (dealer id, part, whole) rows."""
+    label, template = str(LABELS[key]), str(DETAILS[key])
+    result = {}
+    for dealer_id, part, whole in counts:
+        if whole:
+            facts = {"part": part, "whole": whole}
+            result[dealer_id] = Component(key, label, percent(part, whole), template % facts, facts)
+    return result
 
 
 def _attainment(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Component]:
@@ -159,14 +145,16 @@ def _attainment(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Com
     rows = plan_metrics.plan_vs_actual(
         ("dealer_id",), first=periods.of(first), last=periods.of(last), dealers=dealers
     )
-    label, template = str(LABELS["attainment"]), _("%(percent)s%% of the revenue target")
+    label, template = str(LABELS["attainment"]), str(DETAILS["attainment"])
     result = {}
     for (dealer_id,), figures in rows.items():
         if figures.attainment_bp is None:
             continue
         actual = (Decimal(figures.attainment_bp) / 100).quantize(ONE_DP)
-        detail = template % {"percent": actual}
-        result[dealer_id] = Component("attainment", label, min(actual, HUNDRED), detail)
+        facts = {"percent": str(actual)}
+        result[dealer_id] = Component(
+            "attainment", label, min(actual, HUNDRED), template % facts, facts
+        )
     return result
 
 
@@ -249,7 +237,6 @@ def _timeliness(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, C
     return _components(
         "timeliness",
         ((dealer_id, on_time.get(dealer_id, 0), whole) for dealer_id, whole in expected.items()),
-        _("%(part)s of %(whole)s plans and reports on time"),
     )
 
 
@@ -265,12 +252,12 @@ def _audit_scores(dealer_ids: DealerIds, first: date, last: date) -> dict[int, C
         )
         .group_by(Audit.dealer_id)
     ).all()
-    label, template = str(LABELS["audit_score"]), _("Average of %(count)s audits")
+    label, template = str(LABELS["audit_score"]), str(DETAILS["audit_score"])
     result = {}
     for dealer_id, count, average in rows:
         value = Decimal(str(average)).quantize(ONE_DP, ROUND_HALF_UP)
-        detail = template % {"count": count}
-        result[dealer_id] = Component("audit_score", label, value, detail)
+        facts = {"count": count}
+        result[dealer_id] = Component("audit_score", label, value, template % facts, facts)
     return result
 
 
@@ -329,7 +316,6 @@ def _actions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Comp
     return _components(
         "actions_on_time",
         ((dealer_id, part, whole) for dealer_id, (part, whole) in counts.items()),
-        _("%(part)s of %(whole)s answered by the due date"),
     )
 
 
@@ -361,7 +347,6 @@ def _acknowledgements(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[
     return _components(
         "acknowledgement",
         ((dealer_id, part, whole) for dealer_id, whole, part in rows),
-        _("%(part)s of %(whole)s notices acknowledged"),
     )
 
 
@@ -396,5 +381,4 @@ def _executions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, C
     return _components(
         "execution",
         ((dealer_id, part, whole) for dealer_id, whole, part in rows),
-        _("%(part)s of %(whole)s store executions done"),
     )

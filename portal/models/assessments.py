@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Date,
     ForeignKey,
     Index,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
+from portal.metrics import wording
 from portal.models.base import (
     LabelledEnum,
     TimestampMixin,
@@ -123,10 +125,23 @@ class AssessmentMetric(db.Model):
     key: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(200))  # as computed (already translated)
     value: Mapped[Decimal | None] = mapped_column(SCORE)  # 0-100; None: no data
-    detail: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[str] = mapped_column(String(300), default="")  # as computed, too
+    # The numbers the detail was made of ({}: no data), so that it reads in the reader's
+    # language; None on metrics saved before migration 0011 (the stored text is shown).
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     weight: Mapped[Decimal] = mapped_column(WEIGHT)
 
     assessment: Mapped[Assessment] = relationship(back_populates="metrics")
+
+    @property
+    def shown_label(self) -> str:
+        """The metric's name in the reader's language."""
+        return wording.label(self.key, fallback=self.label)
+
+    @property
+    def shown_detail(self) -> str:
+        """How the metric was computed, in the reader's language."""
+        return wording.describe(self.key, self.facts, fallback=self.detail)
 
 
 class AssessmentRating(db.Model):

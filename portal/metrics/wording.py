@@ -1,0 +1,49 @@
+"""How the dealer scorecard's components are named and explained, in the reader's language.
+
+A component keeps the numbers its sentence is made of (its "facts"), not the sentence: a
+frozen assessment saved by a supervisor reading Chinese reads in English to head office.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "attainment": _l("Plan attainment"),
+    "timeliness": _l("Plans and reports on time"),
+    "audit_score": _l("Average audit score"),
+    "actions_on_time": _l("Corrective actions on time"),
+    "acknowledgement": _l("Notices acknowledged"),
+    "execution": _l("Promotions executed"),
+}
+KEYS = tuple(LABELS)
+DETAILS = {
+    "attainment": _l("%(percent)s%% of the revenue target"),
+    "timeliness": _l("%(part)s of %(whole)s plans and reports on time"),
+    "audit_score": _l("Average of %(count)s audits"),
+    "actions_on_time": _l("%(part)s of %(whole)s answered by the due date"),
+    "acknowledgement": _l("%(part)s of %(whole)s notices acknowledged"),
+    "execution": _l("%(part)s of %(whole)s store executions done"),
+}
+NO_DATA = _l("No data")
+
+
+def label(key: str, fallback: str = "") -> str:
+    """The component's name in the current language (`fallback` for an unknown key)."""
+    found = LABELS.get(key)
+    return str(found) if found is not None else fallback
+
+
+def describe(key: str, facts: Mapping[str, Any] | None, fallback: str = "") -> str:
+    """The component's sentence in the current language, from its facts ({}: no data).
+
+    `facts` None means the sentence was stored as text only (`fallback`).
+    """
+    if facts is None or key not in DETAILS:
+        return fallback
+    if not facts:
+        return str(NO_DATA)
+    return str(DETAILS[key]) % facts
