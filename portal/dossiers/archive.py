@@ -47,7 +47,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 
-LAYOUT = "dossier-2"  # bump when the template changes what a file shows
+LAYOUT = "dossier-3"  # bump when the template changes what a file shows
 TEMPLATE = "pdf/dealer_file.html"
 
 
