@@ -216,7 +216,14 @@ def _note_statements(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _bump_on_commit(session: Session) -> None:
-    """Bump last, just before COMMIT, so the row lock is held for the commit alone."""
+    """Bump last, just before COMMIT, so the row lock is held for the commit alone.
+
+    Releasing a savepoint fires this too: the mark is then kept for the real COMMIT (a
+    bump there would hold the lock from the savepoint on, and could deadlock with a writer
+    waiting for a row this transaction changes next).
+    """
+    if session.in_nested_transaction():
+        return
     session.flush()
     if session.info.pop(_CHANGED, False):
         bump(session)

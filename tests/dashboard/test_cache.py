@@ -4,7 +4,7 @@ change, whichever way the change was written; never stale because of a rollback.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 
 from portal import activity, cache
 from portal.extensions import db
@@ -40,6 +40,29 @@ def test_a_rolled_back_change_does_not_bump_and_leaves_no_mark(app, home_world):
     db.session.rollback()
     db.session.commit()  # nothing left to commit: the mark went with the rollback
     assert version() == before
+
+
+def test_savepoints_leave_the_bump_to_the_real_commit(app, home_world):
+    """Releasing a savepoint does not bump (nor lock the version row); a savepoint rolled
+    back inside another one does not lose the mark of the changes made before it."""
+    before = version()
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        with db.session.begin_nested():
+            home_world.dealer_x.name = "In a savepoint"
+        bumped_early = [s for s in statements if "data_versions" in s]
+        home_world.dealer_y.name = "Before the savepoints"
+        db.session.flush()
+        outer = db.session.begin_nested()
+        db.session.begin_nested().commit()
+        outer.rollback()
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert bumped_early == []
+    assert version() == before + 1
 
 
 def test_bookkeeping_writes_do_not_count(app, home_world):
