@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models import ActionStatus, AuditStatus, CorrectiveAction
 from tests.support.audit_factories import make_audit, make_world
+from tests.support.browser import sign_out
 from tests.support.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -44,16 +45,6 @@ def answer(page, code: str, result: str) -> None:
     card = item(page, code)
     card.locator(f"[data-testid=choose-{result}]").click()
     expect(card.locator("[data-testid=save-state]")).to_have_text("Saved")
-
-
-def sign_out(page) -> None:
-    """Submit the menu's sign-out form, so the server ends the session (no cookie race).
-
-    The form is submitted directly: opening the collapsed phone menu first only adds a
-    race with Bootstrap's animation, and the menu itself is not what this test is about.
-    """
-    page.locator("[data-testid=sign-out]").evaluate("button => button.form.requestSubmit()")
-    page.wait_for_url("**/sign-in**")
 
 
 def test_supervisor_audits_on_a_phone_and_the_dealer_closes_the_loop(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import DealerFile, ExportJob
 from tests.dossiers.conftest import seed_figures
+from tests.support.browser import sign_out
 from tests.support.factories import PASSWORD
 from tests.support.plans import make_world
 
@@ -99,10 +100,10 @@ def test_a_region_export_survives_a_reload(app, world, page, live_server, sign_i
 def test_a_dealer_sees_and_downloads_only_its_own_files(app, world, page, live_server, sign_in):
     sign_in(world.supervisor_a, PASSWORD)
     own = issue_file(page, live_server, world.dealer_x)
-    page.context.clear_cookies()
+    sign_out(page)
     sign_in(world.supervisor_b, PASSWORD)
     other = issue_file(page, live_server, world.dealer_y)
-    page.context.clear_cookies()
+    sign_out(page)
 
     sign_in(world.user_x, PASSWORD)
     page.goto(f"{live_server}/dealers/{world.dealer_x}")

@@ -10,15 +10,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from portal.models.base import utcnow
+from tests.support.browser import sign_out
 
 pytestmark = pytest.mark.browser
-
-
-def sign_out(page) -> None:
-    """Through the menu, so the server ends the session (no stale cookie can revive it)."""
-    page.get_by_test_id("user-menu").click()
-    page.get_by_test_id("sign-out").click()
-    expect(page.locator("input[name=email]")).to_be_visible()
 
 
 @pytest.fixture
