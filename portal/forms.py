@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
@@ -31,15 +32,18 @@ class VersionedForm(FlaskForm):
         self.version.data = record.version
         self.version.raw_data = [str(record.version)]  # what the hidden input renders
 
-    def conflicts(self, record: Any) -> list[tuple[str, Any, Any]]:
-        """(label, your value, current value) for each field that now differs from the record."""
+    def conflicts(self, record: Any) -> list[tuple[str, str, str]]:
+        """(label, your value, current value) for each field that now differs from the record,
+        worded as the reader would see them."""
         rows = []
         for field in self:
             if field.name in ("version", "csrf_token") or not hasattr(record, field.name):
                 continue
             current = getattr(record, field.name)
             if _comparable(current) != _comparable(field.data):
-                rows.append((str(field.label.text), field.data, current))
+                rows.append(
+                    (str(field.label.text), shown(field, field.data), shown(field, current))
+                )
         return rows
 
 
@@ -47,3 +51,17 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     return "" if value is None else value
+
+
+def shown(field: Any, value: Any) -> str:
+    """A field's value as a reader sees it: the label of a choice, Yes or No, or the text."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    key = _comparable(value)
+    for choice in getattr(field, "choices", None) or ():
+        if isinstance(choice, tuple | list) and len(choice) >= 2 and _comparable(choice[0]) == key:
+            return str(choice[1])
+    label = getattr(value, "label", None)
+    return str(label) if label is not None else str(value)

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.forms import VersionedForm
 from portal.models import Role
+from portal.models.activity import OUTCOMES
 
 
 def _strip(value: str | None) -> str | None:
@@ -58,13 +59,7 @@ class ActivityFilterForm(FlaskForm):
     object_type = StringField(_l("Object type"), [Optional(), Length(max=40)])
     outcome = SelectField(
         _l("Outcome"),
-        choices=[
-            ("", _l("Any")),
-            ("success", _l("Success")),
-            ("failure", _l("Failure")),
-            ("throttled", _l("Throttled")),
-            ("denied", _l("Denied")),
-        ],
+        choices=[("", _l("Any")), *OUTCOMES.items()],
         validators=[Optional()],
     )
     since = DateField(_l("From"), [Optional()])

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
+
+OUTCOMES = {
+    "success": _l("Success"),
+    "failure": _l("Failure"),
+    "throttled": _l("Throttled"),
+    "denied": _l("Denied"),
+}
 
 
 class ActivityEntry(db.Model):
@@ -32,3 +40,9 @@ class ActivityEntry(db.Model):
     request_id: Mapped[str] = mapped_column(String(40), default="")
     ip_address: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome in the reader's language."""
+        found = OUTCOMES.get(self.outcome)
+        return str(found) if found is not None else self.outcome

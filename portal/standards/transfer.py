@@ -28,7 +28,6 @@ from portal.standards import services
 
 FORMAT = "dealer-portal-standard"
 FORMAT_VERSION = 1
-CODE_PATTERN = "A-Z, a-z, 0-9, - and _"
 LIMITS = {"sections": 50, "items": 300}
 
 
@@ -92,7 +91,7 @@ class _Checker:
         if value and not (valid and value[0].isalnum()):
             self.fail(
                 where,
-                _("Use %(allowed)s only, starting with a letter or digit.", allowed=CODE_PATTERN),
+                _("Use letters, digits, - and _ only, starting with a letter or digit."),
             )
         return value.upper()
 

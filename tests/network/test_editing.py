@@ -7,9 +7,11 @@ import re
 
 import pytest
 from sqlalchemy import select
+from wtforms import BooleanField, Form
 
 from portal.extensions import db
-from portal.models import Dealer
+from portal.forms import shown
+from portal.models import Dealer, StoreStatus
 from tests.support.clients import signed_in_client
 from tests.support.world import World, build_world, dealer_form, store_form, user_form
 
@@ -239,3 +241,34 @@ def test_dealer_users_see_no_history_and_no_edit_buttons(app, world):
     assert "Dealer Xray" in page
     assert "History" not in page
     assert f"/dealers/{world.dealer_x.id}/edit" not in page
+
+
+def test_the_conflict_table_shows_choices_by_their_labels(admin, world):
+    """Status codes and language codes read as the form shows them, not as stored."""
+    store = world.store_x
+    mine = store_form(store, status="closed", name="My edit")
+    store.status = StoreStatus.PLANNED
+    db.session.commit()
+    page = admin.post(f"/stores/{store.id}/edit", data=mine).get_data(as_text=True)
+    table = page[page.index('data-testid="conflict"') :]
+    table = table[: table.index("</table>")]
+    assert "<td>Closed</td>" in table
+    assert "<td>Planned</td>" in table
+    assert "<td>closed</td>" not in table
+
+    target = world.target
+    stale = user_form(target, locale="zh_Hans")
+    target.name = "Someone else"
+    db.session.commit()
+    page = admin.post(f"/admin/users/{target.id}/edit", data=stale).get_data(as_text=True)
+    assert "<td>简体中文</td>" in page
+    assert "<td>English</td>" in page
+
+
+def test_yes_and_no_are_worded_in_the_readers_language(app):
+    class Flag(Form):
+        critical = BooleanField("Critical")
+
+    field = Flag().critical
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert (shown(field, True), shown(field, False), shown(field, None)) == ("是", "否", "—")
