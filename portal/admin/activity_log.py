@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
@@ -36,7 +36,7 @@ def index():
             query = query.where(ActivityEntry.outcome == form.outcome.data)
         if form.since.data:
             query = query.where(ActivityEntry.at >= datetime.combine(form.since.data, time(), UTC))
-        if form.until.data:
+        if form.until.data and form.until.data < date.max:  # else: no end at all
             end = datetime.combine(form.until.data + timedelta(days=1), time(), UTC)
             query = query.where(ActivityEntry.at < end)
     query = query.order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())

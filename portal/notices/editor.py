@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from portal.access import dealer_scope, region_ids_of, staff_only, visible_dealers
 from portal.access import notices as notice_access
@@ -128,7 +129,9 @@ def edit(notice_id: int):
 
 
 def _save(form: NoticeForm, notice: Notice) -> bool:
-    files = form.files.data or []
+    # Uploads only: the form was built from the notice, whose own `files` (its stored
+    # attachments) fill the field when nothing new was chosen.
+    files = [f for f in form.files.data or [] if isinstance(f, FileStorage)]
     remove = form.remove_file_ids.data or []
     try:
         if notice.is_draft:

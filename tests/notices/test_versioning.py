@@ -289,3 +289,37 @@ def test_files_removed_from_a_draft_are_deleted(app, world):
     db.session.commit()
     assert notice.files == []
     assert db.session.get(Attachment, attachment_id) is None
+
+
+@pytest.mark.parametrize("change", ["typo", "material"])
+def test_a_notice_with_files_can_be_edited_without_new_uploads(app, world, change):
+    """The edit form is built from the notice, whose stored files must not pass for
+    uploads (they did: every edit of a notice with an attachment answered 500)."""
+    notice, _created = services.create_notice(
+        notice_values(), author=world.admin, files=[upload(pdf_bytes(), "rules.pdf")]
+    )
+    services.publish(notice, actor=world.admin)
+    db.session.commit()
+    client = sign_in(app, world.admin)
+    form = edit_form(notice, change=change, title="Returns policy, revised")
+    if change == "material":
+        form["change_note"] = "New title"
+    response = client.post(f"/notices/{notice.id}/edit", data=form)
+    assert response.status_code == 302
+    db.session.refresh(notice)
+    assert notice.title == "Returns policy, revised"
+    assert [f.attachment.filename for f in notice.current_files()] == ["rules.pdf"]
+
+
+def test_a_draft_with_files_can_be_edited_without_new_uploads(app, world):
+    notice, _created = services.create_notice(
+        notice_values(), author=world.admin, files=[upload(pdf_bytes(), "draft.pdf")]
+    )
+    db.session.commit()
+    client = sign_in(app, world.admin)
+    form = edit_form(notice, title="Draft, revised")
+    response = client.post(f"/notices/{notice.id}/edit", data=form)
+    assert response.status_code == 302
+    db.session.refresh(notice)
+    assert notice.title == "Draft, revised"
+    assert len(notice.files) == 1

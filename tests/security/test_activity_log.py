@@ -492,6 +492,8 @@ def log_page(app, client, auth):
         ({"until": "2024-03-06"}, {"dealer.update", "store.create"}),
         ({"since": "2024-03-06", "until": "2024-03-06"}, {"store.create"}),
         ({"action": "%"}, set()),  # wildcards are literal text
+        ({"until": "9999-12-31"}, {"dealer.update", "store.create", "auth.sign_in"}),
+        ({"since": "0001-01-01"}, {"dealer.update", "store.create", "auth.sign_in"}),
     ],
 )
 def test_the_log_page_filters(log_page, params, expected):
