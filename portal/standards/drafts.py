@@ -58,19 +58,27 @@ def edit_section(section_id: int):
     section = _get_section(section_id)
     if not section.version.is_draft:
         return editing.frozen_page(services.StandardFrozen())
-    form = SectionForm(obj=section)
+    version = section.version
+    # Sections have no version column of their own: the draft's version guards them.
+    form = SectionForm(data={"title": section.title, "version": version.version})
+    conflicts = []
     if form.validate_on_submit():
-        ok, result = editing.run(
-            lambda: services.rename_section(section, title=form.title.data, actor=current_user),
-            lambda error: form.title.errors.append(error.message),
-        )
-        if ok:
-            return redirect(editing.version_url(section.version, f"section-{section.id}"))
-        if result is not None:
-            return result
+        # A stale form that asks for the title the section now has overwrites nothing.
+        conflicts = form.conflicts(section) if form.is_stale(version) else []
+        if conflicts:
+            form.adopt_version(version)
+        else:
+            ok, result = editing.run(
+                lambda: services.rename_section(section, title=form.title.data, actor=current_user),
+                lambda error: form.title.errors.append(error.message),
+            )
+            if ok:
+                return redirect(editing.version_url(version, f"section-{section.id}"))
+            if result is not None:
+                return result
     return render_template(
-        "standards/section.html", form=form, version=section.version, section=section
-    )
+        "standards/section.html", form=form, version=version, section=section, conflicts=conflicts
+    ), (409 if conflicts else 200)
 
 
 @bp.route("/sections/<int:section_id>/delete", methods=["POST"])
@@ -151,7 +159,7 @@ def edit_item(item_id: int):
     if form.validate_on_submit():
         if form.is_stale(item):
             conflicts = form.conflicts(item)
-            form.version.data = item.version
+            form.adopt_version(item)
         else:
             target = db.session.get(StandardSection, form.section_id.data)
             ok, result = editing.run(

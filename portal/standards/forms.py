@@ -36,7 +36,9 @@ class RenameStandardForm(VersionedForm):
     name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[_strip])
 
 
-class SectionForm(FlaskForm):
+class SectionForm(VersionedForm):
+    """Posts back the draft's version: sections have none of their own."""
+
     title = StringField(_l("Section title"), [DataRequired(), Length(max=200)], filters=[_strip])
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal import activity
 from portal.extensions import db
@@ -55,6 +56,12 @@ def _require_draft(version: StandardVersion) -> None:
         raise StandardFrozen()
 
 
+def _touch(version: StandardVersion) -> None:
+    """Bump the draft's version: its content lives in other tables, and a page that posts
+    the draft's version (publish, section rename) must see any change as a conflict."""
+    version.updated_at = utcnow()
+
+
 def _pick(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     """Only the named fields: anything else a client posts is ignored (check S5)."""
     return {name: values[name] for name in allowed if name in values}
@@ -88,14 +95,27 @@ def audit_counts(version_ids: list[int]) -> dict[int, int]:
 # Standards
 
 
+def standard_by_code(code: str) -> Standard | None:
+    return db.session.scalar(select(Standard).where(Standard.code == code))
+
+
+def _code_taken(code: str) -> bool:
+    return db.session.scalar(select(Standard.id).where(Standard.code == code)) is not None
+
+
 def create_standard(*, code: str, name: str, actor: User) -> StandardVersion:
     """A new standard with an empty first draft."""
-    if db.session.scalar(select(Standard.id).where(Standard.code == code)) is not None:
+    if _code_taken(code):
         raise StandardError(_l("This code is already used."), "code")
     standard = Standard(code=code, name=name)
     version = StandardVersion(standard=standard, number=1, status=VersionStatus.DRAFT)
-    db.session.add_all([standard, version])
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add_all([standard, version])
+            db.session.flush()
+    except IntegrityError:
+        # Another request took the code between our check and our insert.
+        raise StandardError(_l("This code is already used."), "code") from None
     activity.record("standard.create", standard, actor=actor, details={"code": code, "name": name})
     return version
 
@@ -123,11 +143,20 @@ def start_draft(standard: Standard, *, actor: User) -> StandardVersion:
         return existing
     source = current_version(standard)
     number = max((v.number for v in standard.versions), default=0) + 1
-    draft = StandardVersion(standard=standard, number=number, status=VersionStatus.DRAFT)
-    db.session.add(draft)
-    if source is not None:
-        copy_content(source, draft)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # flushes what is pending first: build the draft inside
+            draft = StandardVersion(standard=standard, number=number, status=VersionStatus.DRAFT)
+            db.session.add(draft)
+            if source is not None:
+                copy_content(source, draft)
+            db.session.flush()
+    except IntegrityError:
+        # Another request started the draft between our check and our insert: use it.
+        db.session.expire(standard, ["versions"])
+        existing = draft_of(standard)
+        if existing is None:
+            raise
+        return existing
     activity.record(
         "standard.draft", draft, actor=actor, details={"from": source.number if source else None}
     )
@@ -198,6 +227,7 @@ def add_section(version: StandardVersion, *, title: str, actor: User) -> Standar
     position = max((s.position for s in version.sections), default=0) + 1
     section = StandardSection(title=title, position=position)
     version.sections.append(section)
+    _touch(version)
     db.session.flush()
     activity.record("standard.add_section", version, actor=actor, details={"title": title})
     return section
@@ -207,6 +237,7 @@ def rename_section(section: StandardSection, *, title: str, actor: User) -> None
     _require_draft(section.version)
     changed = activity.apply_changes(section, {"title": title})
     if changed:
+        _touch(section.version)
         db.session.flush()
         activity.record("standard.edit_section", section.version, actor=actor, details=changed)
 
@@ -215,6 +246,7 @@ def delete_section(section: StandardSection, *, actor: User) -> None:
     version = section.version
     _require_draft(version)
     version.sections.remove(section)
+    _touch(version)
     db.session.flush()
     activity.record(
         "standard.delete_section",
@@ -227,6 +259,7 @@ def delete_section(section: StandardSection, *, actor: User) -> None:
 def move_section(section: StandardSection, direction: int, *, actor: User) -> None:
     _require_draft(section.version)
     if _swap(section.version.sections, section, direction):
+        _touch(section.version)
         db.session.flush()
         activity.record(
             "standard.move_section", section.version, actor=actor, details={"title": section.title}
@@ -269,6 +302,7 @@ def add_item(section: StandardSection, values: Mapping[str, Any], *, actor: User
     position = max((i.position for i in section.items), default=0) + 1
     item = StandardItem(standard_version=version, position=position, **values)
     section.items.append(item)
+    _touch(version)
     db.session.flush()
     activity.record("standard.add_item", version, actor=actor, details={"values": values})
     return item
@@ -295,6 +329,7 @@ def update_item(
         item.section.items.remove(item)
         section.items.append(item)
     if changed:
+        _touch(version)
         db.session.flush()
         activity.record(
             "standard.edit_item", version, actor=actor, details={"code": item.code, **changed}
@@ -306,6 +341,7 @@ def delete_item(item: StandardItem, *, actor: User) -> None:
     section = item.section
     _require_draft(section.version)
     section.items.remove(item)
+    _touch(section.version)
     db.session.flush()
     activity.record(
         "standard.delete_item", section.version, actor=actor, details={"code": item.code}
@@ -315,6 +351,7 @@ def delete_item(item: StandardItem, *, actor: User) -> None:
 def move_item(item: StandardItem, direction: int, *, actor: User) -> None:
     _require_draft(item.section.version)
     if _swap(item.section.items, item, direction):
+        _touch(item.section.version)
         db.session.flush()
         activity.record(
             "standard.move_item", item.section.version, actor=actor, details={"code": item.code}

@@ -124,7 +124,7 @@ def rename(standard_id: int):
     if form.validate_on_submit():
         if form.is_stale(standard):
             conflicts = form.conflicts(standard)
-            form.version.data = standard.version
+            form.adopt_version(standard)
         else:
             services.rename_standard(standard, name=form.name.data, actor=current_user)
             db.session.commit()
@@ -161,17 +161,26 @@ def set_active(standard_id: int):
 @staff_only
 def version(version_id: int):
     version = access.get_standard_version_or_404(current_user, version_id)
+    return _version_page(version)
+
+
+def _version_page(version: StandardVersion, stale_publish: PublishForm | None = None) -> str:
+    """The version with its content; `stale_publish` is a refused publish, shown again."""
     db.session.scalars(
         _with_content(select(StandardVersion).where(StandardVersion.id == version.id))
     ).all()
     editable = version.is_draft and access.can_manage_standards(current_user)
+    publish_form = stale_publish
+    if publish_form is None and editable:
+        publish_form = PublishForm(obj=version)
     return render_template(
         "standards/version.html",
         version=version,
         standard=version.standard,
         editable=editable,
         problems=services.publish_problems(version) if editable else [],
-        publish_form=PublishForm(obj=version) if editable else None,
+        publish_form=publish_form,
+        stale=stale_publish is not None,
         history=activity.history_for(version),
         button=ButtonForm(),
     )
@@ -196,11 +205,9 @@ def publish(version_id: int):
     if not form.validate_on_submit():
         abort(400)
     if version.is_draft and form.is_stale(version):
-        flash(
-            _("The draft changed while you were looking at it. Check it and publish again."),
-            "warning",
-        )
-        return redirect(editing.version_url(version))
+        # Show the draft as it is now; publishing again from this page publishes what it shows.
+        form.adopt_version(version)
+        return _version_page(version, form), 409
     ok, result = editing.run(
         lambda: services.publish(version, notes=form.notes.data or "", actor=current_user),
         editing.back_to(version),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import activity
 from portal.extensions import db
@@ -112,7 +112,12 @@ def parse(data: bytes) -> dict[str, Any]:
     check = _Checker()
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        # A few KB of "[[[[…" exhaust the decoder's stack long before the size limit.
+        raise ImportRejected(
+            [ImportProblem("file", _("The file is nested too deeply to be a standard."))]
+        ) from None
+    except ValueError as error:  # bad UTF-8, bad JSON, an integer of thousands of digits
         raise ImportRejected(
             [ImportProblem("file", _("Not a valid UTF-8 JSON file: %(error)s", error=str(error)))]
         ) from None
@@ -211,29 +216,48 @@ def _item(check: _Checker, item: Any, where: str, codes: set[str]) -> dict[str, 
     }
 
 
+def _draft_exists(standard: Standard) -> ImportRejected:
+    return ImportRejected(
+        [
+            ImportProblem(
+                "code",
+                _(
+                    "Standard %(code)s already has a draft. "
+                    "Publish or discard it, then import again.",
+                    code=standard.code,
+                ),
+            )
+        ]
+    )
+
+
+def _new_draft(standard: Standard) -> StandardVersion:
+    """An empty draft numbered after the standard's latest version."""
+    if services.draft_of(standard) is not None:
+        raise _draft_exists(standard)
+    number = max(v.number for v in standard.versions) + 1
+    try:
+        with db.session.begin_nested():  # flushes what is pending first: build the draft inside
+            version = StandardVersion(standard=standard, number=number, status=VersionStatus.DRAFT)
+            db.session.add(version)
+            db.session.flush()
+    except IntegrityError:
+        # Another request started a draft with this number between our check and our insert.
+        raise _draft_exists(standard) from None
+    return version
+
+
 def import_standard(data: bytes, *, actor: User) -> StandardVersion:
     """A new standard (new code) or a new draft version of the standard with that code."""
     clean = parse(data)
-    standard = db.session.scalar(select(Standard).where(Standard.code == clean["code"]))
+    standard = services.standard_by_code(clean["code"])
     if standard is None:
-        version = services.create_standard(code=clean["code"], name=clean["name"], actor=actor)
+        try:
+            version = services.create_standard(code=clean["code"], name=clean["name"], actor=actor)
+        except services.StandardError as error:  # the code was taken meanwhile
+            raise ImportRejected([ImportProblem("code", str(error.message))]) from None
     else:
-        if services.draft_of(standard) is not None:
-            raise ImportRejected(
-                [
-                    ImportProblem(
-                        "code",
-                        _(
-                            "Standard %(code)s already has a draft. "
-                            "Publish or discard it, then import again.",
-                            code=standard.code,
-                        ),
-                    )
-                ]
-            )
-        number = max(v.number for v in standard.versions) + 1
-        version = StandardVersion(standard=standard, number=number, status=VersionStatus.DRAFT)
-        db.session.add(version)
+        version = _new_draft(standard)
     for position, section_values in enumerate(clean["sections"], start=1):
         section = StandardSection(title=section_values["title"], position=position)
         version.sections.append(section)

@@ -96,7 +96,10 @@ def test_every_problem_is_reported_with_its_place_and_nothing_is_saved(app, worl
         (b"\xff\xfe not json", "Not a valid UTF-8 JSON file"),
         (b"[1, 2]", "one JSON object"),
         (b'{"format": "something-else"}', "Not a standard exported by this portal"),
+        (b"[" * 100_000, "The file is nested too deeply to be a standard."),
+        (b'{"format": ' + b"1" * 5000 + b"}", "Not a valid UTF-8 JSON file"),
     ],
+    ids=["not UTF-8", "not an object", "other format", "deeply nested", "huge integer"],
 )
 def test_files_that_are_not_standards_are_refused_clearly(app, world, raw, message):
     response = upload(app, world, None, raw=raw)
@@ -109,3 +112,15 @@ def test_a_huge_file_is_refused(app, world):
     response = upload(app, world, exported(app, world))
     assert response.status_code == 422
     assert "too large" in response.get_data(as_text=True)
+
+
+def test_a_code_taken_by_another_import_meanwhile_is_reported_not_a_crash(app, world, monkeypatch):
+    # Both requests saw the code free; the other one's standard now holds it.
+    document = exported(app, world)
+    monkeypatch.setattr(transfer.services, "standard_by_code", lambda code: None)
+    monkeypatch.setattr(transfer.services, "_code_taken", lambda code: False)
+    before = item_count()
+    response = upload(app, world, document)
+    assert response.status_code == 422
+    assert "This code is already used." in response.get_data(as_text=True)
+    assert item_count() == before
