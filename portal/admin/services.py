@@ -12,6 +12,7 @@ from portal import activity
 from portal.auth import passwords, sessions
 from portal.extensions import db
 from portal.models import Dealer, Region, Role, User
+from portal.network.services import insert_unique
 
 
 class UserError(ValueError):
@@ -44,10 +45,14 @@ def _check_password(password: str, email: str) -> str:
     return passwords.hash_password(password)
 
 
-def create_user(values: Mapping[str, Any], *, must_change_password: bool = True) -> User:
-    email = values["email"].strip().lower()
+def _check_email_free(email: str) -> None:
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise UserError("email", _l("A user with this email already exists."))
+
+
+def create_user(values: Mapping[str, Any], *, must_change_password: bool = True) -> User:
+    email = values["email"].strip().lower()
+    _check_email_free(email)
     role = Role(values["role"])
     dealer, regions = _membership(role, values.get("dealer_id"), values.get("region_ids") or [])
     user = User(
@@ -60,8 +65,7 @@ def create_user(values: Mapping[str, Any], *, must_change_password: bool = True)
         password_hash=_check_password(values["password"], email),
         must_change_password=must_change_password,
     )
-    db.session.add(user)
-    db.session.flush()
+    insert_unique(user, lambda: _check_email_free(email))
     activity.record(
         "user.create",
         user,

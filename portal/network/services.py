@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import activity
 from portal.extensions import db
@@ -54,6 +55,23 @@ def _check_code_free(model: type[T], code: str, current: T | None) -> None:
         raise RegistryError("code", _l("This code is already used."))
 
 
+def insert_unique(record: object, check_free: Callable[[], None]) -> None:
+    """Add and flush `record` in a savepoint; if a unique key is taken, raise as `check_free` does.
+
+    The caller's pre-check gives the message in the common case, but two requests at once (a
+    double submit, check R3) can both pass it: the second INSERT then violates the UNIQUE
+    constraint. The savepoint keeps the transaction usable, and running the check again turns
+    the violation into the same form error. Any other violation is re-raised as it was.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+            db.session.flush()
+    except IntegrityError:
+        check_free()
+        raise
+
+
 def _check_region(region_id: int) -> Region:
     region = db.session.get(Region, region_id)
     if region is None:
@@ -72,8 +90,7 @@ def _check_dealer(dealer_id: int) -> Dealer:
 
 def _create(model: type[T], values: dict[str, Any]) -> T:
     record = model(**values)
-    db.session.add(record)
-    db.session.flush()
+    insert_unique(record, lambda: _check_code_free(model, values["code"], None))
     activity.record(f"{activity.object_type_of(record)}.create", record, details={"values": values})
     return record
 
