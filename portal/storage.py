@@ -6,23 +6,29 @@ images without EXIF, and stores the bytes under a generated key through a backen
 `LocalStorage` on disk under instance/ (the default), or `S3Storage` in an S3-compatible
 bucket (STORAGE_BACKEND = "s3"); any object with the same three methods can replace them
 via `app.extensions["storage"]`.
+
+Bytes follow the database transaction that names them: bytes stored in a transaction that
+rolls back are removed, and bytes discarded in one are removed only once it commits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import secrets
 import unicodedata
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -41,6 +47,8 @@ PDF_FORBIDDEN = (b"/JavaScript", b"/JS ", b"/JS(", b"/Launch", b"/EmbeddedFile",
 
 IMAGES = frozenset({"image/jpeg", "image/png", "image/webp"})
 IMAGES_AND_PDF = IMAGES | {"application/pdf"}
+
+logger = logging.getLogger(__name__)
 
 
 class UploadRejected(ValueError):
@@ -257,7 +265,9 @@ def save_upload(
     cleaned = clean(read_limited(upload), allowed)
     now = utcnow()
     key = f"{now:%Y/%m}/{secrets.token_hex(16)}.{EXTENSIONS[cleaned.content_type]}"
-    backend().save(key, cleaned.data)
+    store = backend()
+    _pending(db.session()).stored.append((store, key))  # first: a failed save leaves nothing
+    store.save(key, cleaned.data)
     attachment = Attachment(
         storage_key=key,
         owner_type=owner_type,
@@ -281,6 +291,81 @@ def load(attachment: Attachment) -> bytes:
 
 
 def discard(attachment: Attachment) -> None:
-    """Remove an attachment's row and bytes (for replaced drafts, never for frozen records)."""
-    backend().delete(attachment.storage_key)
+    """Remove an attachment's row, and its bytes once the transaction commits (for replaced
+    drafts, never for frozen records)."""
+    _pending(db.session()).discarded.append((backend(), attachment.storage_key))
     db.session.delete(attachment)
+
+
+# Bytes live outside the database, so a rollback cannot restore or remove them by itself.
+# Each transaction (savepoints included) queues its byte changes in `session.info`: a
+# savepoint released hands its queue to its parent, one rolled back settles it at once, and
+# only the outermost COMMIT carries out the discards.
+
+_PENDING = "storage.pending"
+Stored = tuple[StorageBackend, str]
+
+
+@dataclass
+class _Pending:
+    """Byte changes of one transaction, settled when it ends."""
+
+    stored: list[Stored] = field(default_factory=list)
+    discarded: list[Stored] = field(default_factory=list)
+
+
+def _pending(session: Session) -> _Pending:
+    """The queue of the innermost transaction in progress (begun now if there is none)."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        transaction = session.begin()
+    queues: dict[SessionTransaction, _Pending] = session.info.setdefault(_PENDING, {})
+    return queues.setdefault(transaction, _Pending())
+
+
+def _boundary(transaction: SessionTransaction) -> SessionTransaction:
+    """The savepoint or outermost transaction that `transaction` commits or rolls back with."""
+    while not transaction.nested and transaction.parent is not None:
+        transaction = transaction.parent
+    return transaction
+
+
+def _delete_quietly(entries: list[Stored]) -> None:
+    """Delete bytes nothing refers to any more; a failure leaves an orphan, not an error."""
+    for store, key in entries:
+        try:
+            store.delete(key)
+        except Exception:
+            logger.exception("could not delete stored file %s", key)
+
+
+@event.listens_for(Session, "after_commit")
+def _settle_commit(session: Session) -> None:
+    queues = session.info.get(_PENDING)
+    if not queues:
+        return
+    # Still the committing transaction: it is closed only after this event.
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        return
+    pending = queues.pop(transaction, None)
+    if pending is None:
+        return
+    if transaction.nested and transaction.parent is not None:
+        parent = queues.setdefault(_boundary(transaction.parent), _Pending())
+        parent.stored.extend(pending.stored)
+        parent.discarded.extend(pending.discarded)
+    else:
+        _delete_quietly(pending.discarded)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _settle_rollback(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction ending with its queue still there did not commit: its new bytes go,
+    its discards are forgotten (their rows are back)."""
+    queues = session.info.get(_PENDING)
+    if not queues:
+        return
+    pending = queues.pop(transaction, None)
+    if pending is not None:
+        _delete_quietly(pending.stored)
