@@ -14,13 +14,14 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config → extensions → blueprints → errors → CLI."""
+    """Build the app: config → extensions → URL converters → blueprints → errors → CLI."""
     overrides = test_config or {}
     instance_path = overrides.get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_errors(app)
@@ -52,6 +53,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     login_manager.request_loader(load_user_from_session)
     init_storage(app)
+
+
+def register_converters(app: Flask) -> None:
+    """Bound `<int:...>` to the id columns' range; rules pick converters when added."""
+    from portal.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

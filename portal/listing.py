@@ -11,6 +11,10 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, or_
 
 from portal.extensions import db
+from portal.ids import to_id
+
+# Far past the end of any list, and small enough that the OFFSET stays in the databases' range.
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,10 @@ class ListParams:
     descending: bool = False
     page: int = 1
     filters: dict[str, str] = field(default_factory=dict)
+
+    def id_filter(self, name: str) -> int | None:
+        """The filter as an id; None when absent or not a valid id (then it filters nothing)."""
+        return to_id(self.filters.get(name))
 
     def url_args(self, **overrides: Any) -> dict[str, Any]:
         """Query-string arguments for a link that keeps the current search, sort and filters."""
@@ -47,15 +55,20 @@ def read_params(
     sort = raw_sort.lstrip("-")
     if sort not in sortable:
         sort, descending = default_sort.lstrip("-"), default_sort.startswith("-")
-    page = request.args.get("page", 1, type=int) or 1
     filters = {name: request.args.get(name, "").strip()[:100] for name in filter_names}
     return ListParams(
         q=request.args.get("q", "").strip()[:100],
         sort=sort,
         descending=descending,
-        page=max(page, 1),
+        page=page_arg(),
         filters={k: v for k, v in filters.items() if v},
     )
+
+
+def page_arg() -> int:
+    """The `page` argument: 1 when absent or invalid, at most MAX_PAGE (a page past the end)."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
 
 
 def like_pattern(text: str) -> str:

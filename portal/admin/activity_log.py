@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.access import admin_only
 from portal.admin.forms import ActivityFilterForm
 from portal.extensions import db
-from portal.listing import like_pattern
+from portal.listing import like_pattern, page_arg
 from portal.models import ActivityEntry
 
 bp = Blueprint("activity", __name__, url_prefix="/admin/activity")
@@ -41,7 +41,7 @@ def index():
             query = query.where(ActivityEntry.at < end)
     query = query.order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
     page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
+        query, page=page_arg(), per_page=50, error_out=False
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/activity/index.html", form=form, page=page, args=args)

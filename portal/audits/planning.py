@@ -28,6 +28,7 @@ from portal.access import roles, signed_in, staff_only
 from portal.audits import forms, report, scheduling, services
 from portal.audits.services import AuditError
 from portal.extensions import db
+from portal.ids import to_id
 from portal.metrics import audits as metrics
 from portal.models import (
     ActionStatus,
@@ -68,10 +69,10 @@ def _list_query(params: listing.ListParams):
         query = query.where(Audit.status.in_(OPEN))
     elif filters.get("status") in AuditStatus.__members__.values():
         query = query.where(Audit.status == filters["status"])
-    if filters.get("region", "").isdigit():
-        query = query.where(Dealer.region_id == int(filters["region"]))
-    if filters.get("store", "").isdigit():
-        query = query.where(Audit.store_id == int(filters["store"]))
+    if (region_id := params.id_filter("region")) is not None:
+        query = query.where(Dealer.region_id == region_id)
+    if (store_id := params.id_filter("store")) is not None:
+        query = query.where(Audit.store_id == store_id)
     query = query.options(
         contains_eager(Audit.store), contains_eager(Audit.standard), joinedload(Audit.dealer)
     )
@@ -144,8 +145,8 @@ def schedule():
     if request.method == "GET":
         form.token.data = forms.new_token()
         form.scheduled_for.data = services.today()
-        if request.args.get("store", "").isdigit():
-            form.store_id.data = int(request.args["store"])
+        if (store_id := to_id(request.args.get("store"))) is not None:
+            form.store_id.data = store_id
     if form.validate_on_submit():
         store = access.get_store_or_404(current_user, form.store_id.data)
         standard = db.session.get(Standard, form.standard_id.data) or abort(404)

@@ -16,6 +16,7 @@ from portal.access import audits as audit_access
 from portal.access import signed_in, staff_only
 from portal.audits import services
 from portal.extensions import db
+from portal.ids import to_id
 from portal.metrics import audits as metrics
 from portal.models import ActionStatus, Audit, AuditStatus, CorrectiveAction
 
@@ -75,7 +76,7 @@ def _action_counts(audit_ids: list[int]) -> dict[int, tuple[int, int]]:
 @staff_only
 def findings():
     regions = db.session.scalars(access.visible_regions(current_user)).all()
-    region_id = request.args.get("region", type=int)
+    region_id = to_id(request.args.get("region"))
     region = next((r for r in regions if r.id == region_id), None)
     days = request.args.get("days", type=int)
     days = days if days in PERIODS else PERIODS[-1]

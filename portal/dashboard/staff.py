@@ -105,9 +105,9 @@ def _compute(user: User, when: home.Periods) -> StaffHome:
 def table(data: StaffHome, params: listing.ListParams) -> list[home.DealerLine]:
     """The dealer table's rows: filtered by region and sorted as asked (all pages)."""
     lines = data.lines
-    region = params.filters.get("region", "")
-    if region.isdigit():
-        lines = [line for line in lines if line.region_id == int(region)]
+    region_id = params.id_filter("region")
+    if region_id is not None:
+        lines = [line for line in lines if line.region_id == region_id]
     key = SORTABLE[params.sort]
     return sorted(
         lines, key=lambda line: key(line, data.healths.get(line.id)), reverse=params.descending

@@ -31,6 +31,7 @@ from portal.access.dossiers import (
 from portal.dossiers import archive, export
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.ids import to_id
 from portal.models import ExportJob
 from portal.pdf import PdfError
 
@@ -97,7 +98,7 @@ def exports():
     regions = db.session.scalars(access.visible_regions(current_user)).all()
     form = ButtonForm()
     if request.method == "POST":  # the CSRF token is checked for every POST by CSRFProtect
-        region_id = request.form.get("region", type=int)
+        region_id = to_id(request.form.get("region"))
         if region_id is None:
             abort(404)
         region = get_exportable_region_or_404(current_user, region_id)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import notifications
+from portal import listing, notifications
 from portal.access import signed_in
 from portal.extensions import db
 from portal.forms import ButtonForm
@@ -34,9 +34,7 @@ def index():
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=30, error_out=False
-    )
+    page = db.paginate(query, page=listing.page_arg(), per_page=30, error_out=False)
     return render_template(
         "inbox/index.html", page=page, render=notifications.render, button=ButtonForm()
     )

@@ -17,6 +17,7 @@ from portal.csvio import csv_response
 from portal.dossiers.archive import issued_files
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.ids import to_id
 from portal.metrics import plans as plan_metrics
 from portal.models import Dealer, DealerKind, DealerStatus, Region, Store, User
 from portal.network import csv_import, services
@@ -45,8 +46,8 @@ def _scoped_query(params: listing.ListParams):
     query = access.visible_dealers(current_user).join(Dealer.region)
     query = listing.search(query, [Dealer.code, Dealer.name, Dealer.city], params.q)
     filters = params.filters
-    if filters.get("region", "").isdigit():
-        query = query.where(Dealer.region_id == int(filters["region"]))
+    if (region_id := params.id_filter("region")) is not None:
+        query = query.where(Dealer.region_id == region_id)
     if filters.get("kind") in DealerKind.__members__.values():
         query = query.where(Dealer.kind == filters["kind"])
     if filters.get("status") in DealerStatus.__members__.values():
@@ -133,8 +134,8 @@ def import_csv():
 def create():
     form = DealerForm()
     form.region_id.choices = services.region_choices()
-    if request.method == "GET" and request.args.get("region", "").isdigit():
-        form.region_id.data = int(request.args["region"])
+    if request.method == "GET" and (region_id := to_id(request.args.get("region"))) is not None:
+        form.region_id.data = region_id
     dealer, _conflicts = save_form(form, None, services.create_dealer, services.update_dealer)
     if dealer is not None:
         flash(_("Dealer %(code)s created.", code=dealer.code), "success")

@@ -12,6 +12,7 @@ from portal.access import admin_only, signed_in
 from portal.csvio import csv_response
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.ids import to_id
 from portal.models import Dealer, Store, StoreFormat, StoreStatus
 from portal.network import csv_import, services
 from portal.network.editing import import_page, save_form, toggle_active
@@ -34,10 +35,10 @@ def _scoped_query(params: listing.ListParams):
     query = access.visible_stores(current_user).join(Store.dealer)
     query = listing.search(query, [Store.code, Store.name, Store.city], params.q)
     filters = params.filters
-    if filters.get("dealer", "").isdigit():
-        query = query.where(Store.dealer_id == int(filters["dealer"]))
-    if filters.get("region", "").isdigit():
-        query = query.where(Dealer.region_id == int(filters["region"]))
+    if (dealer_id := params.id_filter("dealer")) is not None:
+        query = query.where(Store.dealer_id == dealer_id)
+    if (region_id := params.id_filter("region")) is not None:
+        query = query.where(Dealer.region_id == region_id)
     if filters.get("format") in StoreFormat.__members__.values():
         query = query.where(Store.format == filters["format"])
     if filters.get("status") in StoreStatus.__members__.values():
@@ -105,8 +106,8 @@ def import_csv():
 def create():
     form = StoreForm()
     form.dealer_id.choices = services.dealer_choices()
-    if request.method == "GET" and request.args.get("dealer", "").isdigit():
-        form.dealer_id.data = int(request.args["dealer"])
+    if request.method == "GET" and (dealer_id := to_id(request.args.get("dealer"))) is not None:
+        form.dealer_id.data = dealer_id
     store, _conflicts = save_form(form, None, services.create_store, services.update_store)
     if store is not None:
         flash(_("Store %(code)s created.", code=store.code), "success")

@@ -77,9 +77,7 @@ def _dealer_inbox():
         .where(metrics.inbox_condition(box, today))
         .order_by(Notice.published_at.desc(), Notice.id.desc())
     )
-    page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=25, error_out=False
-    )
+    page = db.paginate(query, page=listing.page_arg(), per_page=25, error_out=False)
     receipts = _receipts_of(current_user.dealer_id, page.items)
     return render_template(
         "notices/inbox.html",

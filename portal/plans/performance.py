@@ -19,6 +19,7 @@ from portal.access import signed_in, staff_only
 from portal.csvio import csv_response
 from portal.database import write_intent
 from portal.extensions import db
+from portal.ids import to_id
 from portal.metrics import plans as metrics
 from portal.models import Dealer, DealerStatus, ProductLine, Region, Store
 from portal.money import to_decimal
@@ -61,8 +62,8 @@ def _dealers_query(params: listing.ListParams):
     query = access.visible_dealers(current_user).where(
         Dealer.active.is_(True), Dealer.status != DealerStatus.PROSPECT
     )
-    if params.filters.get("region", "").isdigit():
-        query = query.where(Dealer.region_id == int(params.filters["region"]))
+    if (region_id := params.id_filter("region")) is not None:
+        query = query.where(Dealer.region_id == region_id)
     return query
 
 
@@ -253,7 +254,7 @@ def dealer_performance(dealer_id: int):
 @signed_in
 def sources():
     """The plan lines and report lines behind one figure."""
-    dealer_id = request.args.get("dealer", type=int)
+    dealer_id = to_id(request.args.get("dealer"))
     if dealer_id is None:
         abort(404)
     dealer = access.get_dealer_or_404(current_user, dealer_id)
@@ -262,8 +263,8 @@ def sources():
         last = periods.parse(request.args.get("last") or first)
     except periods.PeriodError:
         abort(404)
-    store_id = request.args.get("store", type=int)
-    line_id = request.args.get("product_line", type=int)
+    store_id = to_id(request.args.get("store"))
+    line_id = to_id(request.args.get("product_line"))
     store = db.session.get(Store, store_id) if store_id else None
     if store_id and (store is None or not access.can_view_store(current_user, store)):
         abort(404)

@@ -14,6 +14,7 @@ from portal.access import roles, signed_in
 from portal.extensions import db
 from portal.forms import ButtonForm, VersionedForm
 from portal.i18n import money, number
+from portal.ids import to_id
 from portal.metrics import plans as metrics
 from portal.models import (
     Attachment,
@@ -57,12 +58,12 @@ def index():
         query = query.where(StoreReport.period == filters["period"])
     if filters.get("status") in ReportStatus.__members__.values():
         query = query.where(StoreReport.status == filters["status"])
-    if filters.get("region", "").isdigit():
-        query = query.where(Dealer.region_id == int(filters["region"]))
-    if filters.get("dealer", "").isdigit():
-        query = query.where(StoreReport.dealer_id == int(filters["dealer"]))
-    if filters.get("store", "").isdigit():
-        query = query.where(StoreReport.store_id == int(filters["store"]))
+    if (region_id := params.id_filter("region")) is not None:
+        query = query.where(Dealer.region_id == region_id)
+    if (dealer_id := params.id_filter("dealer")) is not None:
+        query = query.where(StoreReport.dealer_id == dealer_id)
+    if (store_id := params.id_filter("store")) is not None:
+        query = query.where(StoreReport.store_id == store_id)
     query = listing.order(query, params, SORTABLE, StoreReport.id).options(
         contains_eager(StoreReport.store), contains_eager(StoreReport.dealer)
     )
@@ -154,7 +155,7 @@ def new():
     form = _new_form(lines, stores, window)
     if request.method == "GET":
         form.period.data = request.args.get("period") or periods.shift(periods.of(today()), -1)
-        store_id = request.args.get("store", type=int)
+        store_id = to_id(request.args.get("store"))
         if store_id is not None:
             form.store_id.data = store_id
             existing = services.find_report(store_id, form.period.data)
