@@ -40,8 +40,6 @@ def index():
             end = datetime.combine(form.until.data + timedelta(days=1), time(), UTC)
             query = query.where(ActivityEntry.at < end)
     query = query.order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
-    page = db.paginate(
-        query, page=page_arg(), per_page=50, error_out=False
-    )
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/activity/index.html", form=form, page=page, args=args)

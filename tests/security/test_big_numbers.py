@@ -95,9 +95,7 @@ def test_pages_ignore_oversized_numbers_in_the_query_string(app, world, role):
     pages = [
         route
         for route in routes.routes(app)
-        if route.reads
-        and not route.int_arguments
-        and route.allows_role(role)
+        if route.reads and not route.int_arguments and route.allows_role(role)
     ]
     for route, value in itertools.product(pages, (HUGE, JUST_TOO_BIG, ODD_DIGITS)):
         path = route.path()
