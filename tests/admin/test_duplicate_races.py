@@ -9,21 +9,9 @@ from sqlalchemy import func, select
 from portal.admin import services
 from portal.extensions import db
 from portal.models import ActivityEntry, Role, User
-from tests.support.clients import signed_in_client
 from tests.support.factories import make_user
-from tests.support.world import World, build_world
 
 TAKEN = "taken@example.com"
-
-
-@pytest.fixture
-def world(app) -> World:
-    return build_world()
-
-
-@pytest.fixture
-def admin(app, world):
-    return signed_in_client(app, world.people["admin"])
 
 
 def check_passes_once(monkeypatch) -> None:

@@ -9,19 +9,8 @@ from portal.auth.passwords import verify_password
 from portal.extensions import db
 from portal.models import Role, User
 from tests.conftest import client_for
-from tests.support.clients import signed_in_client
 from tests.support.factories import PASSWORD, make_user
-from tests.support.world import World, build_world, user_form
-
-
-@pytest.fixture
-def world(app) -> World:
-    return build_world()
-
-
-@pytest.fixture
-def admin(app, world):
-    return signed_in_client(app, world.people["admin"])
+from tests.support.world import user_form
 
 
 def _new_user(**changes) -> dict:

@@ -15,22 +15,11 @@ from portal.models import ActivityEntry, Dealer, ProductLine, Region, Store
 from portal.network import services
 from tests.audits.test_double_submit import signed_in_session, ten_at_once
 from tests.network.test_csv_import import DEALER_HEADER, report
-from tests.support.clients import signed_in_client
 from tests.support.factories import make_dealer, make_product_line, make_region, make_store
 from tests.support.live import serve_in_thread
-from tests.support.world import World, build_world, dealer_form, store_form
+from tests.support.world import World, dealer_form, store_form
 
 TAKEN = "RACE-1"
-
-
-@pytest.fixture
-def world(app) -> World:
-    return build_world()
-
-
-@pytest.fixture
-def admin(app, world):
-    return signed_in_client(app, world.people["admin"])
 
 
 def check_passes_once(monkeypatch, before: Callable[[], Any] = lambda: None) -> None:

@@ -13,17 +13,7 @@ from portal.extensions import db
 from portal.forms import shown
 from portal.models import Dealer, StoreStatus
 from tests.support.clients import signed_in_client
-from tests.support.world import World, build_world, dealer_form, store_form, user_form
-
-
-@pytest.fixture
-def world(app) -> World:
-    return build_world()
-
-
-@pytest.fixture
-def admin(app, world):
-    return signed_in_client(app, world.people["admin"])
+from tests.support.world import World, dealer_form, store_form, user_form
 
 
 def _edit_cases(w: World):

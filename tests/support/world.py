@@ -11,8 +11,11 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from portal.extensions import db
 from portal.models import Dealer, ProductLine, Region, Role, Store, User
+from tests.support.clients import signed_in_client
 from tests.support.factories import (
     make_dealer,
     make_product_line,
@@ -114,3 +117,17 @@ def user_form(user: User, **changes: Any) -> dict[str, Any]:
 
 def csv_upload(text: str, filename: str = "upload.csv") -> dict[str, Any]:
     return {"file": (io.BytesIO(text.encode("utf-8")), filename)}
+
+
+# Fixtures for the suites built on this world (imported by their conftest.py).
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def admin(app, world: World):
+    """A client signed in as the world's administrator."""
+    return signed_in_client(app, world.people["admin"])
