@@ -1,28 +1,12 @@
 """List pages run a fixed number of queries however many assessments there are."""
 
-from contextlib import contextmanager
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from portal.assessments import services
 from portal.extensions import db
 from tests.assessments.conftest import last_quarter
 from tests.support.factories import make_dealer
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.support.queries import counting
 
 
 def assess(world, dealers, periods: int) -> None:

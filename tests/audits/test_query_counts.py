@@ -1,27 +1,10 @@
 """Pages run a fixed number of queries however many items, audits or actions there are."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from portal.extensions import db
 from tests.conftest import client_for
 from tests.support.audit_factories import all_pass, make_audit, make_standard
 from tests.support.factories import PASSWORD, make_store
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.support.queries import counting
 
 
 def big_items(count: int) -> list[dict]:

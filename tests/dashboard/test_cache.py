@@ -4,7 +4,7 @@ change, whichever way the change was written; never stale because of a rollback.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from portal import activity, cache
 from portal.extensions import db
@@ -15,6 +15,7 @@ from tests.support.clients import signed_in_client
 from tests.support.factories import make_user
 from tests.support.pages import without_tokens
 from tests.support.plans import make_report
+from tests.support.queries import counting
 
 PERCENT = "\u00a0%"
 
@@ -47,10 +48,7 @@ def test_savepoints_leave_the_bump_to_the_real_commit(app, home_world):
     """Releasing a savepoint does not bump (nor lock the version row); a savepoint rolled
     back inside another one does not lose the mark of the changes made before it."""
     before = version()
-    statements = []
-    listen = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with counting() as statements:
         with db.session.begin_nested():
             home_world.dealer_x.name = "In a savepoint"
         bumped_early = [s for s in statements if "data_versions" in s]
@@ -60,8 +58,6 @@ def test_savepoints_leave_the_bump_to_the_real_commit(app, home_world):
         db.session.begin_nested().commit()
         outer.rollback()
         db.session.commit()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
     assert bumped_early == []
     assert version() == before + 1
 

@@ -1,9 +1,6 @@
 """Home pages and search run a fixed number of queries however large the network is."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import PlanStatus, ReportStatus, Role
@@ -17,6 +14,7 @@ from tests.support.factories import (
     make_user,
 )
 from tests.support.plans import make_plan, make_report, this_month
+from tests.support.queries import counting
 
 
 @pytest.fixture
@@ -24,20 +22,6 @@ def app_config() -> dict:
     """Count the queries that compute the figures, not a cache hit (tests/dashboard/
     test_cache.py covers the cache)."""
     return {"FIGURES_CACHE_SECONDS": 0}
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def grow(region, supervisor, version, line, dealers: int) -> None:
