@@ -71,6 +71,16 @@ def page_arg() -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
+def where_ids(
+    query: Select[Any], params: ListParams, columns: dict[str, ColumnElement[int]]
+) -> Select[Any]:
+    """Narrow `query` by each id filter that holds a valid id ({filter name: column})."""
+    for name, column in columns.items():
+        if (value := params.id_filter(name)) is not None:
+            query = query.where(column == value)
+    return query
+
+
 def like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

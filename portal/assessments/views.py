@@ -51,8 +51,7 @@ def index():
         query = query.where(Assessment.status == filters["status"])
     if filters.get("grade"):
         query = query.where(Assessment.grade == filters["grade"][:8])
-    if (region_id := params.id_filter("region")) is not None:
-        query = query.where(Dealer.region_id == region_id)
+    query = listing.where_ids(query, params, {"region": Dealer.region_id})
     query = listing.order(query, params, SORTABLE, Assessment.id).options(
         contains_eager(Assessment.dealer), joinedload(Assessment.assessor)
     )

@@ -66,12 +66,15 @@ def _list_query(params: listing.ListParams, today):
         query = query.where(CorrectiveAction.status == ActionStatus.RESPONDED)
     elif state == "verified":
         query = query.where(CorrectiveAction.status == ActionStatus.VERIFIED)
-    if (region_id := params.id_filter("region")) is not None:
-        query = query.where(Dealer.region_id == region_id)
-    if (store_id := params.id_filter("store")) is not None:
-        query = query.where(CorrectiveAction.store_id == store_id)
-    if (audit_id := params.id_filter("audit")) is not None:
-        query = query.where(CorrectiveAction.audit_id == audit_id)
+    query = listing.where_ids(
+        query,
+        params,
+        {
+            "region": Dealer.region_id,
+            "store": CorrectiveAction.store_id,
+            "audit": CorrectiveAction.audit_id,
+        },
+    )
     query = query.options(
         contains_eager(CorrectiveAction.store),
         contains_eager(CorrectiveAction.item),

@@ -69,10 +69,7 @@ def _list_query(params: listing.ListParams):
         query = query.where(Audit.status.in_(OPEN))
     elif filters.get("status") in AuditStatus.__members__.values():
         query = query.where(Audit.status == filters["status"])
-    if (region_id := params.id_filter("region")) is not None:
-        query = query.where(Dealer.region_id == region_id)
-    if (store_id := params.id_filter("store")) is not None:
-        query = query.where(Audit.store_id == store_id)
+    query = listing.where_ids(query, params, {"region": Dealer.region_id, "store": Audit.store_id})
     query = query.options(
         contains_eager(Audit.store), contains_eager(Audit.standard), joinedload(Audit.dealer)
     )

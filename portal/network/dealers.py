@@ -46,8 +46,7 @@ def _scoped_query(params: listing.ListParams):
     query = access.visible_dealers(current_user).join(Dealer.region)
     query = listing.search(query, [Dealer.code, Dealer.name, Dealer.city], params.q)
     filters = params.filters
-    if (region_id := params.id_filter("region")) is not None:
-        query = query.where(Dealer.region_id == region_id)
+    query = listing.where_ids(query, params, {"region": Dealer.region_id})
     if filters.get("kind") in DealerKind.__members__.values():
         query = query.where(Dealer.kind == filters["kind"])
     if filters.get("status") in DealerStatus.__members__.values():

@@ -35,10 +35,9 @@ def _scoped_query(params: listing.ListParams):
     query = access.visible_stores(current_user).join(Store.dealer)
     query = listing.search(query, [Store.code, Store.name, Store.city], params.q)
     filters = params.filters
-    if (dealer_id := params.id_filter("dealer")) is not None:
-        query = query.where(Store.dealer_id == dealer_id)
-    if (region_id := params.id_filter("region")) is not None:
-        query = query.where(Dealer.region_id == region_id)
+    query = listing.where_ids(
+        query, params, {"dealer": Store.dealer_id, "region": Dealer.region_id}
+    )
     if filters.get("format") in StoreFormat.__members__.values():
         query = query.where(Store.format == filters["format"])
     if filters.get("status") in StoreStatus.__members__.values():

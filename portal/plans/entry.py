@@ -50,10 +50,9 @@ def index():
         query = query.where(SalesPlan.period == filters["period"])
     if filters.get("status") in PlanStatus.__members__.values():
         query = query.where(SalesPlan.status == filters["status"])
-    if (region_id := params.id_filter("region")) is not None:
-        query = query.where(Dealer.region_id == region_id)
-    if (dealer_id := params.id_filter("dealer")) is not None:
-        query = query.where(SalesPlan.dealer_id == dealer_id)
+    query = listing.where_ids(
+        query, params, {"region": Dealer.region_id, "dealer": SalesPlan.dealer_id}
+    )
     query = listing.order(query, params, SORTABLE, SalesPlan.id).options(
         contains_eager(SalesPlan.dealer)
     )

@@ -62,8 +62,7 @@ def _dealers_query(params: listing.ListParams):
     query = access.visible_dealers(current_user).where(
         Dealer.active.is_(True), Dealer.status != DealerStatus.PROSPECT
     )
-    if (region_id := params.id_filter("region")) is not None:
-        query = query.where(Dealer.region_id == region_id)
+    query = listing.where_ids(query, params, {"region": Dealer.region_id})
     return query
 
 

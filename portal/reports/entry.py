@@ -58,12 +58,15 @@ def index():
         query = query.where(StoreReport.period == filters["period"])
     if filters.get("status") in ReportStatus.__members__.values():
         query = query.where(StoreReport.status == filters["status"])
-    if (region_id := params.id_filter("region")) is not None:
-        query = query.where(Dealer.region_id == region_id)
-    if (dealer_id := params.id_filter("dealer")) is not None:
-        query = query.where(StoreReport.dealer_id == dealer_id)
-    if (store_id := params.id_filter("store")) is not None:
-        query = query.where(StoreReport.store_id == store_id)
+    query = listing.where_ids(
+        query,
+        params,
+        {
+            "region": Dealer.region_id,
+            "dealer": StoreReport.dealer_id,
+            "store": StoreReport.store_id,
+        },
+    )
     query = listing.order(query, params, SORTABLE, StoreReport.id).options(
         contains_eager(StoreReport.store), contains_eager(StoreReport.dealer)
     )

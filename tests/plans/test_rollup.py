@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.engine import make_url
 
-from portal import create_app
 from portal.extensions import db
 from portal.metrics import plans as metrics
 from portal.metrics import rollup
@@ -412,14 +410,8 @@ def test_the_demo_seed_leaves_the_rollup_exact(demo):
 
 @pytest.fixture
 def empty_app(tmp_path: Path):
-    url = databases.fresh_database("rollup", tmp_path)
-    app = create_app(databases.test_config(url, tmp_path))
-    with app.app_context():
+    with databases.empty_app("rollup", tmp_path) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    if databases.is_postgres():
-        databases.drop_postgres_database(make_url(url).database)
 
 
 def test_the_migration_backfills_the_same_rows(empty_app):

@@ -14,23 +14,15 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import Column, Integer, Table, inspect
-from sqlalchemy.engine import make_url
 
-from portal import create_app
 from portal.extensions import db
 from tests.support import databases
 
 
 @pytest.fixture
 def empty_app(tmp_path: Path) -> Iterator[Flask]:
-    url = databases.fresh_database("migrations", tmp_path)
-    app = create_app(databases.test_config(url, tmp_path))
-    with app.app_context():
+    with databases.empty_app("migrations", tmp_path) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    if databases.is_postgres():
-        databases.drop_postgres_database(make_url(url).database)
 
 
 def _tables() -> set[str]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -124,3 +126,16 @@ class PostgresSchema:
         plain = make_url(self.url).set(drivername="postgresql")
         with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as conn:
             conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@contextmanager
+def empty_app(name: str, directory: Path) -> Iterator:
+    """An app on a database of its own with no schema yet (dropped afterwards), in context."""
+    url = fresh_database(name, directory)
+    app = create_app(test_config(url, directory))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if is_postgres():
+        drop_postgres_database(make_url(url).database)
