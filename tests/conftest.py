@@ -14,13 +14,22 @@ from hypothesis import HealthCheck, settings
 from portal import create_app
 from portal.extensions import db
 from portal.models import User
-from tests.support import databases
+from tests.support import clock, databases
 from tests.support.factories import PASSWORD
 
 # Property tests judge correctness, not speed: on a busy CI machine slow example generation
 # or a slow example must not fail them.
 settings.register_profile("portal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("portal")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test runs on the test clock (tests/support/clock.py), in every xdist worker."""
+    clock.start()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"test clock: {clock.test_today().isoformat()} (PORTAL_TEST_TODAY)"
 
 
 @pytest.fixture(scope="session")

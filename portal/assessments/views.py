@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import access, listing
+from portal import access, clock, listing
 from portal.access import assessments as assessment_access
 from portal.access import signed_in, staff_only
 from portal.assessments import cycles, services
@@ -21,7 +19,6 @@ from portal.assessments.forms import (
 )
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Dealer
-from portal.models.base import utcnow
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -32,10 +29,6 @@ SORTABLE = {
     "score": Assessment.score,
 }
 FILTERS = ("period", "status", "grade", "region")
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 @bp.route("/")
@@ -90,10 +83,10 @@ def _assessable_dealer_or_404(dealer_id: int) -> Dealer:
 def new(dealer_id: int):
     dealer = _assessable_dealer_or_404(dealer_id)
     config = services.settings()
-    choices = services.assessable_cycles(today(), config)
+    choices = services.assessable_cycles(clock.today(), config)
     chooser = PeriodChoiceForm(request.args, meta={"csrf": False})
     chooser.period.choices = [(cycle.label, cycle.label) for cycle in choices]
-    text = request.values.get("period") or services.default_cycle(today(), config).label
+    text = request.values.get("period") or services.default_cycle(clock.today(), config).label
     try:
         cycle = cycles.parse(text, config.months)
     except cycles.CycleError:
@@ -110,7 +103,7 @@ def new(dealer_id: int):
     form = assessment_form(criteria)
     if request.method == "GET":
         form.period.data = cycle.label
-        preview = services.preview(dealer, cycle, config=config, today=today())
+        preview = services.preview(dealer, cycle, config=config, today=clock.today())
         return _render_edit(form, None, dealer, cycle.label, preview=preview, chooser=chooser)
     if not form.validate_on_submit():
         return _render_edit(form, None, dealer, cycle.label, status=422)
@@ -122,11 +115,11 @@ def new(dealer_id: int):
             comment=form.comment.data or "",
             actor=current_user,
             config=config,
-            today=today(),
+            today=clock.today(),
         )
         if request.form.get("action") == "finalise":
             services.finalise_assessment(
-                assessment, actor=current_user, config=config, today=today()
+                assessment, actor=current_user, config=config, today=clock.today()
             )
     except services.AssessmentExists as exists:
         return _resent_or_conflict(exists.assessment, form)
@@ -190,11 +183,11 @@ def edit(assessment_id: int):
             comment=comment,
             actor=current_user,
             config=config,
-            today=today(),
+            today=clock.today(),
         )
         if request.form.get("action") == "finalise":
             services.finalise_assessment(
-                assessment, actor=current_user, config=config, today=today()
+                assessment, actor=current_user, config=config, today=clock.today()
             )
     except services.AssessmentError as error:
         db.session.rollback()
@@ -225,7 +218,7 @@ def finalise(assessment_id: int):
     else:
         try:
             services.finalise_assessment(
-                assessment, actor=current_user, config=services.settings(), today=today()
+                assessment, actor=current_user, config=services.settings(), today=clock.today()
             )
         except services.AssessmentError as error:
             db.session.rollback()

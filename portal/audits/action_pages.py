@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import access, activity, listing
+from portal import access, activity, clock, listing
 from portal.access import audits as audit_access
 from portal.access import roles, signed_in, staff_only
 from portal.audits import corrective, forms, services
@@ -89,7 +89,7 @@ def index():
     params = listing.read_params(SORTABLE, "due", FILTERS)
     if "state" not in params.filters:
         params.filters["state"] = "open"
-    today = services.today()
+    today = clock.today()
     page = listing.paginate(_list_query(params, today), params)
     regions = (
         []
@@ -141,7 +141,7 @@ def detail(action_id: int):
         steps=steps,
         evidence=corrective.evidence_of(steps),
         finding_photos=services.photos_of([action.answer])[action.answer_id],
-        today=services.today(),
+        today=clock.today(),
         can_respond=audit_access.can_respond_action(current_user, action),
         can_verify=audit_access.can_verify_action(current_user, action),
         respond_form=respond_form,
@@ -205,7 +205,7 @@ def _render_with_errors(action: CorrectiveAction, **forms_in_error):
         "steps": steps,
         "evidence": corrective.evidence_of(steps),
         "finding_photos": services.photos_of([action.answer])[action.answer_id],
-        "today": services.today(),
+        "today": clock.today(),
         "can_respond": audit_access.can_respond_action(current_user, action),
         "can_verify": audit_access.can_verify_action(current_user, action),
         "respond_form": forms.RespondForm(formdata=None),

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import access, activity, listing
+from portal import access, activity, clock, listing
 from portal.access import audits as audit_access
 from portal.access import roles, signed_in, staff_only
 from portal.audits import forms, report, scheduling, services
@@ -81,7 +81,7 @@ def _list_query(params: listing.ListParams):
 def index():
     params = listing.read_params(SORTABLE, "-date", FILTERS)
     page = listing.paginate(_list_query(params), params)
-    today = services.today()
+    today = clock.today()
     context = {"page": page, "params": params, "today": today, "statuses": AuditStatus}
     if current_user.is_dealer:
         return render_template("audits/index.html", **context)
@@ -141,7 +141,7 @@ def schedule():
     form.standard_id.choices = _standard_choices()
     if request.method == "GET":
         form.token.data = forms.new_token()
-        form.scheduled_for.data = services.today()
+        form.scheduled_for.data = clock.today()
         if (store_id := to_id(request.args.get("store"))) is not None:
             form.store_id.data = store_id
     if form.validate_on_submit():
@@ -194,7 +194,7 @@ def detail(audit_id: int):
         photos=photos,
         previous=previous,
         actions=actions if show_answers else [],
-        today=services.today(),
+        today=clock.today(),
         history=[] if current_user.is_dealer else _lifecycle_history(audit),
         can_plan=audit_access.can_plan_audit(current_user, audit),
         can_conduct=audit_access.can_conduct_audit(current_user, audit),
@@ -270,7 +270,7 @@ def follow_up(audit_id: int):
     form = forms.FollowUpForm()
     if request.method == "GET":
         form.token.data = forms.new_token()
-        form.scheduled_for.data = services.today()
+        form.scheduled_for.data = clock.today()
     if form.validate_on_submit():
         try:
             audit = scheduling.schedule_follow_up(

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import charts, pdf, storage
+from portal import charts, clock, pdf, storage
 from portal.audits import corrective, services
 from portal.extensions import db
 from portal.metrics import audits as metrics
@@ -74,6 +74,6 @@ def render(audit: Audit) -> bytes:
         "actions": actions,
         "evidence": evidence,
         "chart": trend_chart(audit),
-        "today": services.today(),
+        "today": clock.today(),
     }
     return pdf.render_pdf("pdf/audit_report.html", context, attachments=attachments)

@@ -11,10 +11,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from portal import access, charts
+from portal import access, charts, clock
 from portal.access import audits as audit_access
 from portal.access import signed_in, staff_only
-from portal.audits import services
 from portal.extensions import db
 from portal.ids import to_id
 from portal.metrics import audits as metrics
@@ -52,7 +51,7 @@ def store(store_id: int):
         audits=audits,
         counts=counts,
         chart=chart,
-        today=services.today(),
+        today=clock.today(),
     )
 
 
@@ -80,7 +79,7 @@ def findings():
     region = next((r for r in regions if r.id == region_id), None)
     days = request.args.get("days", type=int)
     days = days if days in PERIODS else PERIODS[-1]
-    today = services.today()
+    today = clock.today()
     since = today - timedelta(days=days)
     scope = partial(access.dealer_scope, current_user)
     region_filter = region.id if region else None

@@ -11,13 +11,12 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import activity, notifications
+from portal import activity, clock, notifications
 from portal.audits.services import (
     AuditError,
     current_version_of,
     failed_item_ids,
     link_to_audit,
-    today,
 )
 from portal.extensions import db
 from portal.models import Audit, AuditKind, AuditStatus, Standard, Store, User
@@ -34,7 +33,7 @@ def existing_audit(token: str | None) -> Audit | None:
 
 
 def _check_date(scheduled_for: date, on: date | None) -> None:
-    if scheduled_for < (on or today()):
+    if scheduled_for < (on or clock.today()):
         raise AuditError(_l("Choose today or a later date."), "scheduled_for")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
@@ -71,10 +71,6 @@ class AuditIncomplete(AuditError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(_l("The audit cannot be completed yet."))
         self.problems = problems
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 def grade_bands():

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from portal import access, cache, charts, listing, periods
+from portal import access, cache, charts, clock, listing, periods
 from portal.dashboard import visits
 from portal.extensions import db
 from portal.metrics import home
@@ -65,7 +65,7 @@ class StaffHome:
 
 def gather(user: User, today: date | None = None) -> StaffHome:
     """The home figures for `user`: from the cache while nothing has changed since."""
-    when = home.Periods.of(today or date.today())
+    when = home.Periods.of(today or clock.today())
     key = ("staff-home", access.scope_key(user), str(get_locale()), when.today)
     return cache.remember(key, partial(_compute, user, when))
 

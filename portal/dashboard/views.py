@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
-from portal import access, activity, charts, listing, periods
+from portal import access, activity, charts, clock, listing, periods
 from portal.access import audits as audit_access
 from portal.access import public, signed_in, staff_only
 from portal.csvio import csv_response
@@ -111,7 +111,7 @@ def _staff_audit_card(data: staff.StaffHome, scope, today: date) -> dict[str, in
 def _dealer_home():
     dealer = current_user.dealer
     config = current_app.config
-    today = date.today()
+    today = clock.today()
     scope = partial(access.dealer_scope, current_user)
     current = periods.of(today)
     last_month = periods.shift(current, -1)

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import update
 
+from portal import clock
 from portal.assessments import services
 from portal.demo.network import DemoNetwork
 from portal.extensions import db
 from portal.models import Assessment, Dealer, DealerStatus, Role, User
-from portal.models.base import utcnow
 
 COMMENTS = {
     "market_development": [
@@ -51,7 +51,7 @@ def seed_assessments(network: DemoNetwork) -> DemoAssessments:
     """Final assessments for the two periods before last, last period's for half (flushes)."""
     rng = random.Random(20261127)  # noqa: S311  (demo data, not security)
     config = services.settings(current_app.config)
-    today = utcnow().date()
+    today = clock.today()
     last = services.default_cycle(today, config)
     demo = DemoAssessments()
     dealers = [d for d in network.dealers.values() if d.active and d.status == DealerStatus.ACTIVE]

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import update
 from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.audits import corrective, scheduling, services
 from portal.demo.network import DemoNetwork
 from portal.demo.retail_standard import NEW_IN_V2, SECTIONS
@@ -75,7 +76,7 @@ def seed_audits(network: DemoNetwork) -> DemoAudits:
     """The retail standard, a year of completed audits, and today's open work (flushes)."""
     rng = random.Random(20240604)  # noqa: S311  (demo data, not security)
     admin = network.users["admin@demo.example"]
-    today = services.today()
+    today = clock.today()
     v1 = _standard(admin)
     demo = DemoAudits()
     stores = _audited_stores(network)
@@ -111,7 +112,7 @@ def _standard(admin: User) -> StandardVersion:
         section = standards.add_section(version, title=title, actor=admin)
         for row in items:
             standards.add_item(section, _item_values(row), actor=admin)
-    published = _at(services.today() - timedelta(days=400), 9)
+    published = _at(clock.today() - timedelta(days=400), 9)
     standards.publish(version, notes="First edition.", actor=admin, now=published)
     return version
 
@@ -137,7 +138,7 @@ def _publish_v2(v1: StandardVersion, admin: User) -> StandardVersion:
         draft,
         notes="Adds PE-04: staff briefed on the current promotion.",
         actor=admin,
-        now=_at(services.today() - timedelta(days=200), 9),
+        now=_at(clock.today() - timedelta(days=200), 9),
     )
     return draft
 
@@ -263,7 +264,7 @@ def _open_work(
     rng, network: DemoNetwork, standard: Standard, stores: list[Store], demo: DemoAudits
 ) -> None:
     """Today's state: open, overdue and responded actions; audits ahead and under way."""
-    today = services.today()
+    today = clock.today()
     recent = demo.audits[-len(stores) :]
     for index, audit in enumerate(recent):
         dealer_user = _dealer_user(audit.store)

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import time as clock
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import perf_counter
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from portal import cache, periods
+from portal import cache, clock, periods
 from portal.audits import scoring
 from portal.auth.passwords import hash_password
 from portal.demo.network import PRODUCT_LINES
@@ -219,8 +219,8 @@ def seed_large(
     seed: int = 20261127,
 ) -> LargeNetwork:
     """Write the large network (the caller commits). `audits` defaults to 10 per dealer."""
-    started = clock.perf_counter()
-    today = today or date.today()
+    started = perf_counter()
+    today = today or clock.today()
     audits = DEFAULT_AUDITS * dealers // 2000 if audits is None else audits
     rng = random.Random(seed)  # noqa: S311  (repeatable generated data)
     writer = _Writer()
@@ -245,7 +245,7 @@ def seed_large(
     writer.analyze()
     db.session.flush()
     result.counts = dict(writer.counts)
-    result.seconds = clock.perf_counter() - started
+    result.seconds = perf_counter() - started
     return result
 
 

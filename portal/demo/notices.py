@@ -11,10 +11,10 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.demo.network import DemoNetwork
 from portal.extensions import db
 from portal.models import ExecutionStatus, Notice, NoticeReceipt, User
-from portal.models.base import utcnow
 from portal.notices import responses, services
 
 RETURNS_V1 = """\
@@ -113,7 +113,7 @@ def _acknowledge(notice: Notice, user: User, day: date, hour: int, *, read_only=
 
 def seed_notices(demo: DemoNetwork) -> None:
     rng = random.Random(20240505)  # noqa: S311  (deterministic demo data)
-    today = utcnow().date()
+    today = clock.today()
     users = demo.users
     admin = users["admin@demo.example"]
     north = users["north.supervisor@demo.example"]

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import insert
 from werkzeug.datastructures import FileStorage
 
-from portal import notifications, periods, storage
+from portal import clock, notifications, periods, storage
 from portal.access.plans import REPORT_OWNER_TYPE
 from portal.demo.network import DemoNetwork
 from portal.extensions import db
@@ -132,7 +132,7 @@ class _Context:
 
 def seed_plans(demo: DemoNetwork, today: date | None = None) -> None:
     """Plans and reports for the 12 months up to `today` (and next month's plans)."""
-    today = today or date.today()
+    today = today or clock.today()
     config = current_app.config
     context = _Context(
         rng=random.Random(20260301),  # noqa: S311  (repeatable demo data)

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 
-from portal import pdf, storage
+from portal import clock, pdf, storage
 from portal.access.notices import reaches
 from portal.dossiers import services
 from portal.extensions import db
@@ -170,7 +170,7 @@ def document_id_for(dealer: Dealer, when: datetime) -> str:
 
 def prepare(dealer: Dealer, *, issuer: User | None, on: date | None = None) -> Pending:
     """Fingerprint the dealer's data; build the HTML unless an identical file exists."""
-    on = on or services.today()
+    on = on or clock.today()
     locale = current_locale()
     print_ = fingerprint(dealer.id, on=on, locale=locale)
     earlier = reusable(dealer.id, print_)

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
-from portal import charts, periods
+from portal import charts, clock, periods
 from portal.access.notices import is_targeted_store, reaches
 from portal.extensions import db
 from portal.metrics import audits as audit_metrics
@@ -42,7 +42,6 @@ from portal.models import (
     Store,
     StoreReport,
 )
-from portal.models.base import utcnow
 from portal.money import to_decimal
 
 MONTHS = 12
@@ -118,10 +117,6 @@ class Dossier:
         return context
 
 
-def today() -> date:
-    return utcnow().date()
-
-
 def load_dealer(dealer_id: int) -> Dealer | None:
     return db.session.scalar(
         select(Dealer).where(Dealer.id == dealer_id).options(joinedload(Dealer.region))
@@ -130,7 +125,7 @@ def load_dealer(dealer_id: int) -> Dealer | None:
 
 def dossier(dealer: Dealer, *, on: date | None = None) -> Dossier:
     """Everything one dealer's file shows, as of `on` (default today)."""
-    on = on or today()
+    on = on or clock.today()
     current = periods.of(on)
     first = periods.shift(current, -(MONTHS - 1))
     stores = list(

@@ -26,7 +26,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
-from portal import periods
+from portal import clock, periods
 from portal.access.notices import READABLE, is_targeted_store, reaches
 from portal.extensions import db
 from portal.metrics import plans as plan_metrics
@@ -49,7 +49,6 @@ from portal.models import (
     StoreReport,
     StoreStatus,
 )
-from portal.models.base import utcnow
 
 DealerIds = Collection[int] | Select[Any]
 ONE_DP = Decimal("0.1")
@@ -92,7 +91,7 @@ def scorecards(
 
     Things that fall due after `today` are not counted yet.
     """
-    today = today or utcnow().date()
+    today = today or clock.today()
     cutoff = min(last, today)
     parts: dict[str, dict[int, Component]] = {
         "attainment": _attainment(dealer_ids, first, last),

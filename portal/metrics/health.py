@@ -17,6 +17,8 @@ from typing import Protocol
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 
+from portal import clock
+
 HUNDRED = Decimal(100)
 TENTH = Decimal("0.1")
 
@@ -128,7 +130,7 @@ def health(
                 detail=component.detail,
             )
         )
-    taken = _penalties(rules, overdue_actions, last_audit, today or date.today())
+    taken = _penalties(rules, overdue_actions, last_audit, today or clock.today())
     if not with_data:
         return Health(scorecard.dealer_id, None, tuple(parts), taken)
     # The sum of the points shown, so a reader can add the table up to the score.

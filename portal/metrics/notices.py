@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal import clock
 from portal.access import dealer_scope
 from portal.access.notices import is_targeted_store, reaches, visibility_condition
 from portal.extensions import db
@@ -26,11 +27,6 @@ from portal.models import (
     Store,
     User,
 )
-from portal.models.base import utcnow
-
-
-def today_utc() -> date:
-    return utcnow().date()
 
 
 def in_effect(today: date) -> ColumnElement[bool]:
@@ -91,7 +87,7 @@ def progress_by_notice(
     user: User, which: ColumnElement[bool], today: date | None = None
 ) -> dict[int, Progress]:
     """Progress of every notice matching `which`, counting only dealers `user` may see."""
-    today = today or today_utc()
+    today = today or clock.today()
     not_acknowledged = NoticeReceipt.acknowledged_at.is_(None)
     ack_overdue = and_(not_acknowledged, Notice.acknowledge_due_on < today)
     dealer_rows = db.session.execute(
@@ -164,7 +160,7 @@ class StoreLine:
 
 def dealer_lines(notice: Notice, user: User, today: date | None = None) -> list[DealerLine]:
     """Each dealer of the audience with its receipt of the current version."""
-    today = today or today_utc()
+    today = today or clock.today()
     rows = db.session.execute(
         select(Dealer, NoticeReceipt)
         .select_from(Dealer)
@@ -193,7 +189,7 @@ def store_lines(notice: Notice, user: User, today: date | None = None) -> list[S
     """Each store that must carry out the promotion, with its report for the current version."""
     if not notice.is_promotion:
         return []
-    today = today or today_utc()
+    today = today or clock.today()
     rows = db.session.execute(
         select(Store, NoticeExecution)
         .select_from(Store)
@@ -222,7 +218,7 @@ def _days_over(due: date | None, today: date) -> int:
 def overdue_notices(user: User, today: date | None = None) -> list[tuple[Notice, Progress]]:
     """Published notices in effect with overdue acknowledgements or executions in `user`'s
     scope, most overdue first (the supervisor's home page)."""
-    today = today or today_utc()
+    today = today or clock.today()
     which = and_(
         visibility_condition(user), Notice.status == NoticeStatus.PUBLISHED, in_effect(today)
     )
@@ -271,7 +267,7 @@ def inbox_counts(user: User, today: date | None = None) -> dict[str, int]:
     """How many notices are in each of the dealer's boxes."""
     if not user.is_dealer or user.dealer_id is None:
         return dict.fromkeys(INBOX_BOXES, 0)
-    today = today or today_utc()
+    today = today or clock.today()
     columns = [func.count(case((inbox_condition(box, today), 1))) for box in INBOX_BOXES]
     counts = db.session.execute(dealer_notices(user, *columns)).one()
     return dict(zip(INBOX_BOXES, counts, strict=True))
@@ -281,7 +277,7 @@ def to_acknowledge_count(user: User, today: date | None = None) -> int:
     """The navigation badge: notices in effect the user's dealer has not acknowledged yet."""
     if not user.is_dealer or user.dealer_id is None:
         return 0
-    today = today or today_utc()
+    today = today or clock.today()
     query = dealer_notices(user, func.count()).where(inbox_condition("to_acknowledge", today))
     return db.session.scalar(query) or 0
 

@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from portal import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The clock's now (portal/clock.py); column defaults call it on every insert."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from portal import access, activity, listing, periods
+from portal import access, activity, clock, listing, periods
 from portal.access import admin_only, signed_in, staff_only
 from portal.access.dossiers import can_issue_dealer_file
 from portal.csvio import csv_response
@@ -167,8 +165,8 @@ def detail(dealer_id: int):
         can_manage=access.can_manage_registry(current_user),
         performance=plan_metrics.dealer_overview(
             dealer.id,
-            periods.of(date.today()),
-            ytd_through=periods.shift(periods.of(date.today()), -1),
+            periods.of(clock.today()),
+            ytd_through=periods.shift(periods.of(clock.today()), -1),
         ),
         dealer_files=issued_files(dealer.id),
         can_issue_file=can_issue_dealer_file(current_user, dealer),

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.access import dealer_scope, region_ids_of, staff_only, visible_dealers
 from portal.access import notices as notice_access
 from portal.extensions import db
@@ -22,7 +23,6 @@ from portal.models import (
     Store,
     StoreStatus,
 )
-from portal.models.base import utcnow
 from portal.notices import services
 from portal.notices.blueprint import bp
 from portal.notices.forms import NewNoticeForm, NoticeForm, RevisionForm
@@ -80,7 +80,7 @@ def create():
     form = NewNoticeForm()
     _fill_choices(form, None)
     if request.method == "GET":
-        form.effective_from.data = utcnow().date()
+        form.effective_from.data = clock.today()
         form.audience.data = Audience.REGIONS
     if form.validate_on_submit():
         values = {**form.data, "kind": kind}

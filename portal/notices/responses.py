@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from portal import activity, notifications, storage
+from portal import activity, clock, notifications, storage
 from portal.access import notices as notice_access
 from portal.extensions import db
 from portal.models import (
@@ -147,7 +147,7 @@ def report_execution(
     Confirmed execution is final for the version; "not possible" can later become executed.
     Reports after the deadline are accepted and marked late; after the promotion, refused.
     """
-    today = today or utcnow().date()
+    today = today or clock.today()
     _check_open_for_execution(notice, today)
     _check_version(notice, version)
     status = ExecutionStatus(status)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from portal import activity, notifications
+from portal import activity, clock, notifications
 from portal.access import notices as notice_access
 from portal.extensions import db
 from portal.models import (
@@ -141,7 +141,7 @@ def publish(notice: Notice, *, actor: User, today: date | None = None) -> Notice
     """Draft → published as version 1; the audience is told."""
     if not notice.is_draft:
         raise NoticeError("status", _l("This notice is already published."))
-    today = today or utcnow().date()
+    today = today or clock.today()
     rules.check_publishable(notice, today)
     notice.status = NoticeStatus.PUBLISHED
     notice.published_at = utcnow()
@@ -203,7 +203,7 @@ def make_material_change(
     change_note = (change_note or "").strip()
     if not change_note:
         raise NoticeError("change_note", _l("Say what changed: dealers see it with the notice."))
-    today = today or utcnow().date()
+    today = today or clock.today()
     changed = _apply_content(notice, values)
     changed.update(rules.apply_audience(notice, values, actor))
     db.session.flush()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
-from portal import activity
+from portal import activity, clock
 from portal.access import notices as notice_access
 from portal.access import staff_only
 from portal.csvio import csv_response
@@ -26,7 +26,7 @@ def _notice(notice_id: int) -> Notice:
 @staff_only
 def tracking(notice_id: int):
     notice = _notice(notice_id)
-    today = metrics.today_utc()
+    today = clock.today()
     dealers = metrics.dealer_lines(notice, current_user, today)
     stores = metrics.store_lines(notice, current_user, today)
     dealer_laggards = sorted(

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import listing
+from portal import clock, listing
 from portal.access import notices as notice_access
 from portal.access import roles, signed_in
 from portal.extensions import db
@@ -71,7 +71,7 @@ def _dealer_inbox():
     box = request.args.get("box", "to_acknowledge")
     if box not in metrics.INBOX_BOXES:
         box = "to_acknowledge"
-    today = metrics.today_utc()
+    today = clock.today()
     query = (
         metrics.dealer_notices(current_user, Notice)
         .where(metrics.inbox_condition(box, today))
@@ -128,7 +128,7 @@ def detail(notice_id: int):
 
 
 def _render_detail(notice: Notice, *, errors: dict[int, str] | None = None, status: int = 200):
-    today = metrics.today_utc()
+    today = clock.today()
     context = {
         "notice": notice,
         "body_html": render_markdown(notice.body),

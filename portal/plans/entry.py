@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from portal import access, listing, periods
+from portal import access, clock, listing, periods
 from portal.access import roles, signed_in
 from portal.extensions import db
 from portal.i18n import number
@@ -31,12 +29,8 @@ SORTABLE = {
 FILTERS = ("period", "status", "region", "dealer")
 
 
-def today() -> date:
-    return date.today()
-
-
 def _window() -> tuple[str, str]:
-    return services.period_window(today(), current_app.config)
+    return services.period_window(clock.today(), current_app.config)
 
 
 @bp.route("/")
@@ -58,7 +52,7 @@ def index():
     )
     page = listing.paginate(query, params)
     due_day = current_app.config["PLAN_DUE_DAY"]
-    now = today()
+    now = clock.today()
     timeliness = {
         plan.id: metrics.timeliness(
             plan.first_submitted_at, metrics.plan_due(plan.period, due_day), now
@@ -105,7 +99,7 @@ def new():
     window = _window()
     chooser = PeriodChoiceForm(request.args, meta={"csrf": False})
     chooser.period.choices = _period_choices(window)
-    text = request.values.get("period") or periods.shift(periods.of(today()), 1)
+    text = request.values.get("period") or periods.shift(periods.of(clock.today()), 1)
     try:
         period = periods.check_in_window(periods.parse(text), *window)
     except periods.PeriodError as error:
@@ -284,7 +278,7 @@ def detail(plan_id: int):
         actual_period=actual_period,
         actuals={key[0]: figures for key, figures in actuals.items()},
         due=due,
-        timeliness=metrics.timeliness(plan.first_submitted_at, due, today()),
+        timeliness=metrics.timeliness(plan.first_submitted_at, due, clock.today()),
         submit_form=SubmitForm(obj=plan),
         review_form=ReviewForm(obj=plan),
         reopen_form=ReopenForm(obj=plan),

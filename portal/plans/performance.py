@@ -4,7 +4,6 @@ store and product line, where each figure comes from, and the 12-month chart."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from flask import abort, current_app, render_template, request
@@ -14,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import access, activity, charts, listing, periods
+from portal import access, activity, charts, clock, listing, periods
 from portal.access import signed_in, staff_only
 from portal.csvio import csv_response
 from portal.database import write_intent
@@ -51,7 +50,7 @@ class DealerRow:
 
 def _selected_period() -> str:
     """The `period` argument, or last month (the latest month whose actuals are due)."""
-    default = periods.shift(periods.of(date.today()), -1)
+    default = periods.shift(periods.of(clock.today()), -1)
     try:
         return periods.parse(request.args.get("period") or default)
     except periods.PeriodError:
@@ -71,7 +70,7 @@ def _rows_for(dealers: list[Dealer], period: str) -> list[DealerRow]:
     ids = [dealer.id for dealer in dealers]
     if not ids:
         return []
-    config, today = current_app.config, date.today()
+    config, today = current_app.config, clock.today()
     month = metrics.plan_vs_actual(("dealer_id",), first=period, last=period, dealers=ids)
     ytd_first, ytd_last = metrics.year_to_date(period)
     ytd = metrics.plan_vs_actual(("dealer_id",), first=ytd_first, last=ytd_last, dealers=ids)

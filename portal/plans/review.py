@@ -8,14 +8,14 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import contains_eager
 
-from portal import access, listing
+from portal import access, clock, listing
 from portal.access import staff_only
 from portal.extensions import db
 from portal.metrics import plans as metrics
 from portal.models import Dealer, PlanStatus, ReportStatus, SalesPlan, StoreReport
 from portal.plans import services
 from portal.plans.blueprint import bp
-from portal.plans.entry import plan_totals, today
+from portal.plans.entry import plan_totals
 from portal.plans.forms import ReopenForm, ReviewForm
 
 
@@ -46,7 +46,7 @@ def review_queue():
         totals=plan_totals(ids),
         timeliness={
             plan.id: metrics.timeliness(
-                plan.first_submitted_at, metrics.plan_due(plan.period, due_day), today()
+                plan.first_submitted_at, metrics.plan_due(plan.period, due_day), clock.today()
             )
             for plan in plans
         },

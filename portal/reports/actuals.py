@@ -6,13 +6,12 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import access
+from portal import access, clock
 from portal.access import signed_in
 from portal.csvio import CsvRejected
 from portal.extensions import db
 from portal.reports import csv_import, services
 from portal.reports.blueprint import bp
-from portal.reports.entry import today
 from portal.reports.forms import ImportActualsForm
 
 
@@ -28,7 +27,7 @@ def import_actuals():
             result = csv_import.import_actuals(
                 form.file.data,
                 user=current_user,
-                window=services.report_window(today(), current_app.config),
+                window=services.report_window(clock.today(), current_app.config),
                 max_money=current_app.config["MONEY_MAX"],
                 max_count=current_app.config["COUNT_MAX"],
             )

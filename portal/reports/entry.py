@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
 
-from portal import access, listing, periods
+from portal import access, clock, listing, periods
 from portal.access import roles, signed_in
 from portal.extensions import db
 from portal.forms import ButtonForm, VersionedForm
@@ -39,12 +39,8 @@ SORTABLE = {
 FILTERS = ("period", "status", "region", "dealer", "store")
 
 
-def today() -> date:
-    return date.today()
-
-
 def _window() -> tuple[str, str]:
-    return services.report_window(today(), current_app.config)
+    return services.report_window(clock.today(), current_app.config)
 
 
 @bp.route("/")
@@ -72,7 +68,7 @@ def index():
     )
     page = listing.paginate(query, params)
     due_days = current_app.config["REPORT_DUE_DAYS"]
-    now = today()
+    now = clock.today()
     due_now = _due_now(now) if current_user.is_dealer else None
     return render_template(
         "reports/index.html",
@@ -157,7 +153,9 @@ def new():
     lines = services.report_lines()
     form = _new_form(lines, stores, window)
     if request.method == "GET":
-        form.period.data = request.args.get("period") or periods.shift(periods.of(today()), -1)
+        form.period.data = request.args.get("period") or periods.shift(
+            periods.of(clock.today()), -1
+        )
         store_id = to_id(request.args.get("store"))
         if store_id is not None:
             form.store_id.data = store_id
@@ -311,7 +309,7 @@ def detail(report_id: int):
         targets={key[0]: figures for key, figures in plan_targets.items()},
         attachments=services.attachments_of(report),
         due=due,
-        timeliness=metrics.timeliness(report.first_submitted_at, due, today()),
+        timeliness=metrics.timeliness(report.first_submitted_at, due, clock.today()),
         submit_form=VersionedForm(obj=report),
         review_form=ReviewForm(obj=report),
         can_edit=access.can_edit_report(current_user, report),

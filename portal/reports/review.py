@@ -8,14 +8,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from portal import access, listing
+from portal import access, clock, listing
 from portal.access import staff_only
 from portal.extensions import db
 from portal.metrics import plans as metrics
 from portal.models import Dealer, ReportStatus, StoreReport, StoreReportLine
 from portal.reports import services
 from portal.reports.blueprint import bp
-from portal.reports.entry import today
 from portal.reports.forms import ReviewForm
 
 
@@ -46,7 +45,9 @@ def review_queue():
         totals=totals,
         timeliness={
             report.id: metrics.timeliness(
-                report.first_submitted_at, metrics.report_due(report.period, due_days), today()
+                report.first_submitted_at,
+                metrics.report_due(report.period, due_days),
+                clock.today(),
             )
             for report in reports
         },

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.assessments import cycles
-from portal.models.base import utcnow
 from tests.support.clients import signed_in_client
 from tests.support.world import World, build_world
 
@@ -29,7 +29,7 @@ def clients(app, world):
 
 
 def last_quarter(today: date | None = None) -> cycles.Cycle:
-    return cycles.containing(today or utcnow().date(), 3).shift(-1)
+    return cycles.containing(today or clock.today(), 3).shift(-1)
 
 
 def rating_form(ratings: dict[str, int | str], *, comment: str = "", **extra) -> dict:

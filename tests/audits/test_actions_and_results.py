@@ -4,8 +4,9 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
+from portal import clock
 from portal.access import dealer_scope
-from portal.audits import corrective, services
+from portal.audits import corrective
 from portal.extensions import db
 from portal.metrics import audits as metrics
 from portal.models import ActionStatus
@@ -28,7 +29,7 @@ def completed(world, store=None, **fails):
 def test_open_and_overdue_lists_for_dealer_and_supervisor(app, world):
     audit = completed(world, **{"A-01": "fail", "A-02": "fail"})
     late, on_time = sorted(audit.actions, key=lambda a: not a.critical)
-    late.due_on = services.today() - timedelta(days=1)
+    late.due_on = clock.today() - timedelta(days=1)
     other = completed(world, store=world.other_store, **{"A-01": "fail"})
     db.session.commit()
     for who in (world.dealer_user, world.supervisor):
@@ -117,7 +118,7 @@ def test_kpis_respect_scope_and_count_correctly(world):
     completed(world, store=world.far_store)
     corrective.respond(first.actions[0], comment="ok", photos=[], actor=world.dealer_user)
     corrective.verify(first.actions[0], comment="", actor=world.supervisor)
-    today = services.today()
+    today = clock.today()
     supervisor = partial(dealer_scope, world.supervisor)
     summary = metrics.audit_summary(supervisor)
     assert summary.audits == 2
@@ -140,7 +141,7 @@ def test_kpis_respect_scope_and_count_correctly(world):
 
 def test_stores_without_a_recent_audit_are_listed_never_audited_first(app, world):
     completed(world)
-    today = services.today()
+    today = clock.today()
     scope = partial(dealer_scope, world.supervisor)
     stale = [store.code for store, _ in metrics.stores_not_audited(scope, days=90, today=today)]
     assert stale == [world.other_store.code]
@@ -152,12 +153,12 @@ def test_stores_without_a_recent_audit_are_listed_never_audited_first(app, world
 
 def test_the_planner_shows_overdue_and_due_audits(app, world):
     overdue = make_audit(world.store, world.standard, world.supervisor)
-    overdue.scheduled_for = services.today() - timedelta(days=2)
+    overdue.scheduled_for = clock.today() - timedelta(days=2)
     soon = make_audit(
         world.other_store,
         world.standard,
         world.supervisor,
-        scheduled_for=services.today() + timedelta(days=3),
+        scheduled_for=clock.today() + timedelta(days=3),
     )
     db.session.commit()
     page = client_for(app, world.supervisor.email, PASSWORD).get("/audits/").get_data(as_text=True)

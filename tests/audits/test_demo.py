@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal.audits import services
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     ActionStatus,
@@ -35,7 +35,7 @@ def test_the_demo_has_a_retail_standard_with_two_published_versions(demo):
 
 
 def test_the_demo_has_audits_and_actions_in_every_state(demo):
-    today = services.today()
+    today = clock.today()
     statuses = dict(
         db.session.execute(select(Audit.status, func.count()).group_by(Audit.status)).all()
     )

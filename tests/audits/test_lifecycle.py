@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.audits import corrective, scheduling, services
 from portal.audits.corrective import ActionError
 from portal.audits.services import AuditError, AuditIncomplete
@@ -38,7 +39,7 @@ def _complete(world, answers, **kwargs):
 
 
 def test_scheduling_refuses_past_dates_retired_standards_and_closed_stores(world):
-    yesterday = services.today() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     with pytest.raises(AuditError) as error:
         make_audit(world.store, world.standard, world.supervisor, scheduled_for=yesterday)
     assert error.value.field == "scheduled_for"
@@ -57,7 +58,7 @@ def test_the_same_schedule_token_twice_makes_one_audit(world):
     first = scheduling.schedule_audit(
         store=world.store,
         standard=world.standard,
-        scheduled_for=services.today(),
+        scheduled_for=clock.today(),
         announced=True,
         actor=world.supervisor,
         token="t" * 32,
@@ -65,7 +66,7 @@ def test_the_same_schedule_token_twice_makes_one_audit(world):
     second = scheduling.schedule_audit(
         store=world.store,
         standard=world.standard,
-        scheduled_for=services.today(),
+        scheduled_for=clock.today(),
         announced=True,
         actor=world.supervisor,
         token="t" * 32,
@@ -123,7 +124,7 @@ def test_completion_freezes_answers_and_score_and_opens_actions(world, app):
     assert audit.passed is False
     actions = {a.item.code: a for a in audit.actions}
     assert set(actions) == {"A-02", "B-01"}
-    today = services.today()
+    today = clock.today()
     assert actions["A-02"].due_on == today + timedelta(
         days=app.config["AUDIT_ACTION_DUE_DAYS_CRITICAL"]
     )
@@ -200,7 +201,7 @@ def test_a_follow_up_checks_only_the_failed_items_on_the_same_version(world):
     draft = standards.start_draft(world.standard, actor=world.admin)
     standards.publish(draft, notes="", actor=world.admin)
     follow_up = scheduling.schedule_follow_up(
-        original, scheduled_for=services.today(), announced=False, actor=world.supervisor
+        original, scheduled_for=clock.today(), announced=False, actor=world.supervisor
     )
     assert follow_up.kind == AuditKind.FOLLOW_UP
     services.start(follow_up, actor=world.supervisor)
@@ -215,7 +216,7 @@ def test_a_clean_audit_cannot_be_followed_up(world):
     clean = _complete(world, all_pass(world.version))
     with pytest.raises(AuditError):
         scheduling.schedule_follow_up(
-            clean, scheduled_for=services.today(), announced=True, actor=world.supervisor
+            clean, scheduled_for=clock.today(), announced=True, actor=world.supervisor
         )
 
 
@@ -247,7 +248,7 @@ def test_cancelling_and_rescheduling_only_before_the_visit(world):
     audit = make_audit(world.store, world.standard, world.supervisor)
     scheduling.reschedule(
         audit,
-        scheduled_for=services.today() + timedelta(days=3),
+        scheduled_for=clock.today() + timedelta(days=3),
         announced=False,
         actor=world.supervisor,
     )
@@ -279,7 +280,7 @@ def test_the_dealer_responds_and_the_supervisor_verifies(world):
     corrective.verify(action, comment="Checked", actor=world.supervisor)
     assert action.status == ActionStatus.VERIFIED
     assert action.verified_by_id == world.supervisor.id
-    assert not action.is_overdue(services.today() + timedelta(days=365))
+    assert not action.is_overdue(clock.today() + timedelta(days=365))
 
 
 def test_a_reopened_action_goes_back_to_the_dealer_with_a_reason(world):
@@ -287,7 +288,7 @@ def test_a_reopened_action_goes_back_to_the_dealer_with_a_reason(world):
     corrective.respond(action, comment="Done", photos=[photo_upload()], actor=world.dealer_user)
     with pytest.raises(ActionError):
         corrective.reopen(action, comment="  ", due_on=None, actor=world.supervisor)
-    new_due = services.today() + timedelta(days=30)
+    new_due = clock.today() + timedelta(days=30)
     corrective.reopen(action, comment="Two tags missing", due_on=new_due, actor=world.supervisor)
     assert action.status == ActionStatus.REOPENED
     assert action.due_on == new_due

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from portal.models.base import utcnow
+from portal import clock
 from tests.support.browser import sign_out
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ def photo(tmp_path):
 def test_promotion_published_acknowledged_executed_and_changed(
     demo, page, live_server, sign_in, photo
 ):
-    today = utcnow().date()
+    today = clock.today()
     page.on("dialog", lambda dialog: dialog.accept())
 
     # The North supervisor writes a promotion for North and publishes it.

@@ -7,6 +7,7 @@ import logging
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import ActivityEntry, DealerFile
 from tests.audits.test_pdf import text_of
@@ -150,12 +151,11 @@ def test_a_missing_glyph_would_be_caught(app, world, caplog):
 def test_the_file_shows_the_latest_final_assessment_and_a_new_one_issues_a_new_file(app, world):
     from portal.assessments import services as assessments
     from portal.assessments.cycles import containing
-    from portal.models.base import utcnow
 
     supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
     before = issue(supervisor, world.dealer_x)
     config = assessments.settings()
-    today = utcnow().date()
+    today = clock.today()
     assessment = assessments.start_assessment(
         dealer=world.dealer_x,
         cycle=containing(today, config.months).shift(-1),

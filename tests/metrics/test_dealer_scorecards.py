@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import event, select, update
 
-from portal import periods
+from portal import clock, periods
 from portal.extensions import db
 from portal.metrics.dealers import KEYS, period_window, scorecards
 from portal.models import Audit, Dealer, ExecutionStatus, PlanStatus, ReportStatus, Role
@@ -17,7 +17,7 @@ from tests.support.audit_factories import all_pass, make_audit, make_standard, r
 from tests.support.factories import make_dealer, make_region, make_store, make_user
 from tests.support.plans import make_plan, make_report, make_world
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def at(day: date) -> datetime:

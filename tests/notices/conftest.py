@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Dealer, DealerKind, Notice, Region, Role, Store, User
-from portal.models.base import utcnow
 from portal.notices import services
 from tests.conftest import client_for
 from tests.support.factories import PASSWORD, make_dealer, make_region, make_store, make_user
@@ -63,16 +63,12 @@ def world(app) -> World:
     return World(north, south, n1, n2, s1, *stores, **people)
 
 
-def today() -> date:
-    return utcnow().date()
-
-
 def notice_values(kind: str = "policy", **overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "kind": kind,
         "title": "Returns policy",
         "body": "Customers may return **unworn** shoes within 30 days.",
-        "effective_from": today(),
+        "effective_from": clock.today(),
         "effective_to": None,
         "acknowledge_days": 7,
         "audience": "network",
@@ -84,9 +80,9 @@ def notice_values(kind: str = "policy", **overrides: Any) -> dict[str, Any]:
     if kind == "promotion":
         values.update(
             title="Summer running promotion",
-            promotion_start=today(),
-            promotion_end=today() + timedelta(days=30),
-            execution_deadline=today() + timedelta(days=5),
+            promotion_start=clock.today(),
+            promotion_end=clock.today() + timedelta(days=30),
+            execution_deadline=clock.today() + timedelta(days=5),
         )
     values.update(overrides)
     return values

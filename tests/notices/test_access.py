@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     ExecutionStatus,
@@ -24,7 +25,6 @@ from tests.notices.conftest import (
     notice_values,
     pdf_bytes,
     sign_in,
-    today,
     upload,
 )
 
@@ -259,7 +259,7 @@ def test_posting_extra_fields_on_create_changes_nothing_they_name(app, world):
             "submission_token": "t-extra",
             "title": "Extra fields",
             "body": "Text",
-            "effective_from": today().isoformat(),
+            "effective_from": clock.today().isoformat(),
             "acknowledge_days": 7,
             "audience": "regions",
             "region_ids": [world.north.id],
@@ -295,7 +295,7 @@ def test_supervisor_cannot_post_an_audience_outside_their_regions(app, world, ex
         "submission_token": "t-outside",
         "title": "Outside",
         "body": "Text",
-        "effective_from": today().isoformat(),
+        "effective_from": clock.today().isoformat(),
         "acknowledge_days": 7,
     }
     data.update({k: ids.get(v, v) for k, v in extra.items()})

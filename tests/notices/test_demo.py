@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.metrics import notices as metrics
 from portal.models import Notice, NoticeExecution, NoticeKind, NoticeStatus, User
@@ -15,7 +16,7 @@ def test_demo_has_policies_and_a_running_promotion_with_partial_answers(demo):
     assert sum(n.kind == NoticeKind.POLICY for n in published) >= 3
     assert any(n.current_version == 2 for n in published)
     promotion = next(n for n in published if n.kind == NoticeKind.PROMOTION)
-    today = metrics.today_utc()
+    today = clock.today()
     assert promotion.promotion_start <= today <= promotion.promotion_end
     admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
     progress = metrics.progress(promotion, admin)

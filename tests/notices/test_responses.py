@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Attachment,
@@ -23,7 +24,6 @@ from tests.notices.conftest import (
     make_notice,
     notice_values,
     sign_in,
-    today,
     upload,
 )
 
@@ -252,7 +252,7 @@ def test_material_change_asks_stores_to_confirm_again(app, world):
             audience="regions",
             region_ids=[world.north.id],
             body="New display layout.",
-            execution_deadline=today() + timedelta(days=6),
+            execution_deadline=clock.today() + timedelta(days=6),
         ),
         actor=world.sup_north,
         change_note="New layout",

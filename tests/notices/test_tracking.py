@@ -6,11 +6,12 @@ import csv
 import io
 from datetime import timedelta
 
+from portal import clock
 from portal.extensions import db
 from portal.metrics import notices as metrics
 from portal.models import ExecutionStatus, Notice
 from portal.notices import responses
-from tests.notices.conftest import make_notice, sign_in, today
+from tests.notices.conftest import make_notice, sign_in
 
 
 def _backdate(notice: Notice, days: int) -> None:
@@ -138,7 +139,7 @@ def test_expired_and_archived_notices_leave_the_overdue_list(world):
     notice = make_notice(world.sup_north, audience="regions", region_ids=[world.north.id])
     _backdate(notice, 10)
     assert [n for n, _p in metrics.overdue_notices(world.sup_north)] == [notice]
-    notice.effective_to = today() - timedelta(days=1)
+    notice.effective_to = clock.today() - timedelta(days=1)
     db.session.commit()
     assert metrics.overdue_notices(world.sup_north) == []
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import ActivityEntry, Attachment, NoticeReceipt, NoticeStatus, Notification
 from portal.notices import responses, services
@@ -17,7 +18,6 @@ from tests.notices.conftest import (
     notice_values,
     pdf_bytes,
     sign_in,
-    today,
     upload,
 )
 
@@ -57,7 +57,7 @@ def test_supervisor_creates_draft_then_publishes_through_pages(app, world):
             "submission_token": "tok-1",
             "title": "Opening hours",
             "body": "Open **10:00 to 22:00**.",
-            "effective_from": today().isoformat(),
+            "effective_from": clock.today().isoformat(),
             "acknowledge_days": 5,
             "audience": "regions",
             "region_ids": [world.north.id],
@@ -72,7 +72,7 @@ def test_supervisor_creates_draft_then_publishes_through_pages(app, world):
     db.session.refresh(notice)
     assert notice.status == NoticeStatus.PUBLISHED
     assert notice.current_version == 1
-    assert notice.acknowledge_due_on == today() + timedelta(days=5)
+    assert notice.acknowledge_due_on == clock.today() + timedelta(days=5)
     notified = db.session.scalars(select(Notification.user_id)).all()
     assert sorted(notified) == sorted([world.user_n1.id, world.user_n2.id])
 
@@ -83,7 +83,7 @@ def test_double_submitted_new_notice_form_makes_one_notice(app, world):
         "submission_token": "same-token",
         "title": "Once",
         "body": "Only once.",
-        "effective_from": today().isoformat(),
+        "effective_from": clock.today().isoformat(),
         "acknowledge_days": 7,
         "audience": "network",
     }
@@ -97,7 +97,7 @@ def test_concurrent_double_submit_of_new_notice_makes_one_notice(app, world):
         "submission_token": "raced-token",
         "title": "Raced",
         "body": "Only once.",
-        "effective_from": today().isoformat(),
+        "effective_from": clock.today().isoformat(),
         "acknowledge_days": 7,
         "audience": "network",
     }
@@ -144,7 +144,7 @@ def test_typo_fix_keeps_version_and_acknowledgements_and_is_logged(app, world):
 
 def test_typo_fix_refuses_other_changes(world):
     notice = make_notice(world.admin, audience="network")
-    values = notice_values(effective_from=today() + timedelta(days=3))
+    values = notice_values(effective_from=clock.today() + timedelta(days=3))
     with pytest.raises(NoticeError) as refused:
         services.correct_typo(notice, values, actor=world.admin)
     assert refused.value.field == "change"
@@ -231,8 +231,8 @@ def test_publishing_an_expired_notice_is_refused(world):
     notice = make_notice(
         world.admin,
         publish=False,
-        effective_from=today() - timedelta(days=30),
-        effective_to=today() - timedelta(days=1),
+        effective_from=clock.today() - timedelta(days=30),
+        effective_to=clock.today() - timedelta(days=1),
     )
     with pytest.raises(NoticeError):
         services.publish(notice, actor=world.admin)

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Attachment, ExecutionStatus
 from portal.notices import responses, services
 from portal.richtext import render_markdown
-from tests.notices.conftest import jpeg_bytes, make_notice, notice_values, sign_in, today, upload
+from tests.notices.conftest import jpeg_bytes, make_notice, notice_values, sign_in, upload
 from tests.notices.html_checks import live_markup
 
 CORPUS = [
@@ -115,7 +116,7 @@ def _hostile_world(world, payloads: list[str]):
             region_ids=[world.north.id],
             title=joined[:200],
             body=joined + "\n\nchanged",
-            execution_deadline=today() + timedelta(days=4),
+            execution_deadline=clock.today() + timedelta(days=4),
         ),
         actor=world.sup_north,
         change_note=joined[:1000],

@@ -2,19 +2,23 @@
 
 from datetime import date
 
+import pytest
+import time_machine
 from sqlalchemy import func, select
 
+from portal import clock as portal_clock
 from portal import periods
 from portal.extensions import db
 from portal.metrics import plans as metrics
 from portal.models import Attachment, Dealer, PlanStatus, ReportStatus, SalesPlan, StoreReport
 from tests.conftest import client_for
+from tests.support import clock
 
 PASSWORD = "portal-demo"
 
 
 def test_the_demo_has_twelve_months_of_plans_and_reports_in_every_status(demo):
-    current = periods.of(date.today())
+    current = periods.of(portal_clock.today())
     plan_periods = set(db.session.scalars(select(SalesPlan.period).distinct()))
     assert set(periods.span(periods.shift(current, -11), current)) <= plan_periods
     assert set(db.session.scalars(select(SalesPlan.status).distinct())) == set(PlanStatus)
@@ -22,18 +26,39 @@ def test_the_demo_has_twelve_months_of_plans_and_reports_in_every_status(demo):
     assert db.session.scalar(select(func.count()).select_from(Attachment)) >= 1
 
 
-def test_the_demo_flags_late_and_missing_work(demo):
-    today = date.today()
-    dealers = db.session.scalars(select(Dealer.id).where(Dealer.active.is_(True))).all()
-    last = periods.shift(periods.of(today), -1)
-    counts = metrics.report_counts(dealers, last, due_days=10, today=today).values()
-    assert sum(c.missing for c in counts) > 0
-    late = [
-        metrics.plan_states(dealers, periods.shift(last, -offset), due_day=25, today=today)
-        for offset in range(6)
-    ]
-    assert any(state.timeliness == metrics.LATE for states in late for state in states.values())
-    assert metrics.total(first=last, last=last).attainment_bp is not None
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2099, 11, 1),  # last month's reports are not due yet
+        date(2099, 11, 10),  # due today
+        date(2099, 11, 11),
+        date(2099, 11, 15),
+        date(2099, 11, 30),
+        date(2099, 12, 31),
+        date(2100, 1, 1),
+    ],
+    ids=str,
+)
+def test_the_demo_flags_late_and_missing_work_on_any_day(app, day):
+    """Loaded on any day, the demo has missing reports for the latest period already due."""
+    from portal.demo import seed_demo
+
+    with time_machine.travel(clock.at(day), tick=False):
+        seed_demo()
+        db.session.commit()
+        today = portal_clock.today()
+        dealers = db.session.scalars(select(Dealer.id).where(Dealer.active.is_(True))).all()
+        due = periods.shift(periods.of(today), -1)
+        if metrics.report_due(due, 10) >= today:
+            due = periods.shift(due, -1)
+        counts = metrics.report_counts(dealers, due, due_days=10, today=today).values()
+        assert sum(c.missing for c in counts) > 0
+        late = [
+            metrics.plan_states(dealers, periods.shift(due, -offset), due_day=25, today=today)
+            for offset in range(6)
+        ]
+        assert any(s.timeliness == metrics.LATE for states in late for s in states.values())
+        assert metrics.total(first=due, last=due).attainment_bp is not None
 
 
 def test_every_plan_and_report_page_renders_for_each_demo_role(app, demo):
@@ -50,7 +75,7 @@ def test_every_plan_and_report_page_renders_for_each_demo_role(app, demo):
         f"/reports/{report.id}",
         f"/dealers/{dealer.id}",
         f"/plans/performance/dealers/{dealer.id}",
-        f"/plans/sources?dealer={dealer.id}&first={periods.of(date.today())[:4]}-01",
+        f"/plans/sources?dealer={dealer.id}&first={periods.of(portal_clock.today())[:4]}-01",
         "/reports/import",
         "/inbox/",
     ]

@@ -12,6 +12,7 @@ from typing import Any
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.audits import corrective, scheduling, services
 from portal.extensions import db
 from portal.models import (
@@ -104,7 +105,7 @@ def make_audit(
     audit = scheduling.schedule_audit(
         store=store,
         standard=standard,
-        scheduled_for=scheduled_for or services.today(),
+        scheduled_for=scheduled_for or clock.today(),
         announced=announced,
         actor=auditor,
     )

@@ -62,7 +62,7 @@ def gunicorn(
     command = [
         sys.executable,
         "-m",
-        "gunicorn",
+        "tests.support.clocked_gunicorn",
         "--workers",
         str(workers),
         "--threads",

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from portal import periods
+from portal import clock, periods
 from portal.extensions import db
 from portal.models import (
     Dealer,
@@ -32,7 +31,7 @@ from tests.support.factories import (
 
 
 def this_month(offset: int = 0) -> str:
-    return periods.shift(periods.of(date.today()), offset)
+    return periods.shift(periods.of(clock.today()), offset)
 
 
 @dataclass
