@@ -9,11 +9,13 @@ nothing, and out-of-scope records answer 404 like missing ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock as portal_clock
 from portal.audits import corrective, services
 from portal.extensions import db
 from portal.models import (
@@ -29,6 +31,9 @@ from portal.models import (
 from tests.conftest import client_for
 from tests.support.audit_factories import AuditWorld, all_pass, make_audit, photo_upload
 from tests.support.factories import PASSWORD
+
+# A day well after the test clock's today (tests/support/clock.py).
+LATER = (portal_clock.today() + timedelta(days=60)).isoformat()
 
 ROLES = (
     "admin",
@@ -230,7 +235,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "reschedule": (
         "post",
         "/audits/{announced}/reschedule",
-        {"scheduled_for": "2099-12-31", "announced": "y", "version": 1},
+        {"scheduled_for": LATER, "announced": "y", "version": 1},
         {
             "admin": OK,
             "supervisor": OK,
@@ -293,7 +298,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         {
             "store_id": "{store}",
             "standard_id": "{standard}",
-            "scheduled_for": "2099-01-01",
+            "scheduled_for": LATER,
             "token": "d" * 32,
         },
         {
@@ -571,7 +576,7 @@ def test_extra_fields_on_scheduling_change_nothing_they_name(app, world):
         data={
             "store_id": world.store.id,
             "standard_id": world.standard.id,
-            "scheduled_for": "2099-01-01",
+            "scheduled_for": LATER,
             "token": "e" * 32,
             "dealer_id": world.far_dealer.id,
             "status": "completed",
@@ -600,7 +605,7 @@ def test_scheduling_a_store_outside_the_supervisors_regions_is_refused(app, worl
         data={
             "store_id": world.far_store.id,
             "standard_id": world.standard.id,
-            "scheduled_for": "2099-01-01",
+            "scheduled_for": LATER,
             "token": "f" * 32,
         },
     )
@@ -643,7 +648,7 @@ def test_extra_fields_on_a_response_change_nothing_they_name(app, world):
             "comment": "done",
             "token": "g" * 32,
             "status": "verified",
-            "due_on": "2099-01-01",
+            "due_on": LATER,
             "dealer_id": world.other_dealer.id,
             "verified_by_id": world.dealer_user.id,
             "repeat": "",

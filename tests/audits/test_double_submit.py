@@ -1,15 +1,20 @@
 """R3: the same form posted ten times at once makes one record."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import requests
 from sqlalchemy import func, select
 
+from portal import clock as portal_clock
 from portal.extensions import db
 from portal.models import ActionStep, Audit
 from tests.support.audit_factories import all_pass, make_audit, photo_bytes
 from tests.support.factories import PASSWORD
 from tests.support.live import serve_in_thread
+
+# A day well after the test clock's today (tests/support/clock.py).
+LATER = (portal_clock.today() + timedelta(days=60)).isoformat()
 
 
 def signed_in_session(base: str, email: str) -> requests.Session:
@@ -33,7 +38,7 @@ def test_ten_identical_schedule_posts_make_one_audit(app, world):
     data = {
         "store_id": world.store.id,
         "standard_id": world.standard.id,
-        "scheduled_for": "2099-03-01",
+        "scheduled_for": LATER,
         "announced": "y",
         "token": "k" * 32,
     }

@@ -1,12 +1,18 @@
 """End-to-end over HTTP: schedule, start, answer, complete, respond, verify."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from portal import clock as portal_clock
 from portal.extensions import db
 from portal.models import ActionStatus, Audit, AuditStatus, CorrectiveAction
 from tests.conftest import client_for
 from tests.support.audit_factories import photo_upload
 from tests.support.factories import PASSWORD
+
+# A day well after the test clock's today (tests/support/clock.py).
+LATER = (portal_clock.today() + timedelta(days=60)).isoformat()
 
 
 def test_supervisor_runs_an_audit_and_dealer_closes_the_loop(app, world):
@@ -18,7 +24,7 @@ def test_supervisor_runs_an_audit_and_dealer_closes_the_loop(app, world):
         data={
             "store_id": world.store.id,
             "standard_id": world.standard.id,
-            "scheduled_for": "2099-01-01",
+            "scheduled_for": LATER,
             "announced": "y",
             "token": "a" * 32,
         },
