@@ -1,8 +1,12 @@
 """Plan against actual: targets, actuals, variance and attainment, plus timeliness.
 
 Targets come from approved sales plans; actuals from submitted and reviewed store
-reports. Every figure is summed in SQL over integer minor units, so pages, exports,
-dashboards and PDFs that call these functions show the same numbers.
+reports. Attainment compares like with like: a report line's actual counts (is
+"matched") only when the dealer's approved plan for that period has a line for the same
+store and product line. The other report lines are "actual without target"
+(`unmatched_*`): shown apart, never in the variance or the attainment. Every figure is
+summed in SQL over integer minor units, so pages, exports, dashboards and PDFs that call
+these functions show the same numbers.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
+    and_,
     case,
     cast,
     func,
@@ -22,7 +27,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import periods
 from portal.extensions import db
@@ -59,6 +64,19 @@ from portal.models import (
 TARGET_STATUSES = (PlanStatus.APPROVED,)
 ACTUAL_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.REVIEWED)
 DIMENSIONS = ("dealer_id", "store_id", "product_line_id", "period")
+# The sums behind every figure (and the rollup's columns): targets, matched actuals, and
+# actuals without a target ("u" for unmatched), each as revenue, units and a line count.
+SUMS = (
+    "t_revenue",
+    "a_revenue",
+    "t_units",
+    "a_units",
+    "t_lines",
+    "a_lines",
+    "u_revenue",
+    "u_units",
+    "u_lines",
+)
 
 DealerFilter = Iterable[int] | Select[Any] | None
 
@@ -77,6 +95,8 @@ __all__ = [
     "PlanState",
     "ReportCounts",
     "SupervisorDue",
+    "add",
+    "counts_toward_target",
     "dealer_due_now",
     "dealer_overview",
     "expected_stores",
@@ -100,7 +120,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Figures:
-    """Plan against actual for one group of lines (amounts in minor units)."""
+    """Plan against actual for one group of lines (amounts in minor units).
+
+    `actual_*` are the matched actuals (lines with an approved target for their period,
+    store and product line): the variance and the attainment compare only those with the
+    target. `unmatched_*` are the actuals without a target, reported apart.
+    """
 
     target_revenue: int = 0
     actual_revenue: int = 0
@@ -108,10 +133,13 @@ class Figures:
     actual_units: int = 0
     target_lines: int = 0
     actual_lines: int = 0
-    variance_revenue: int = 0
+    variance_revenue: int = 0  # actual - target: negative when short of the target
     variance_units: int = 0
     attainment_bp: int | None = None  # actual / target revenue in basis points (1/100 %)
     units_attainment_bp: int | None = None
+    unmatched_revenue: int = 0
+    unmatched_units: int = 0
+    unmatched_lines: int = 0
 
     @property
     def has_target(self) -> bool:
@@ -120,6 +148,24 @@ class Figures:
     @property
     def has_actual(self) -> bool:
         return self.actual_lines > 0
+
+    @property
+    def has_unmatched(self) -> bool:
+        return self.unmatched_lines > 0
+
+    @property
+    def has_reported(self) -> bool:
+        """Any actual reported at all, with a target or without."""
+        return self.actual_lines + self.unmatched_lines > 0
+
+    @property
+    def reported_revenue(self) -> int:
+        """Every reported actual: matched plus without a target."""
+        return self.actual_revenue + self.unmatched_revenue
+
+    @property
+    def reported_units(self) -> int:
+        return self.actual_units + self.unmatched_units
 
     @property
     def attainment_percent(self) -> float | None:
@@ -150,8 +196,12 @@ def _restrict(
 def line_selects(*, detail: bool = True) -> tuple[Select[Any], Select[Any]]:
     """The plan lines that set targets and the report lines that count as actuals, as two
     selects with the same columns, for the caller to filter and UNION ALL: dealer_id,
-    (store_id, product_line_id when `detail`,) period, then t_revenue, a_revenue, t_units,
-    a_units, t_lines, a_lines. `portal.metrics.rollup` sums the same relation."""
+    (store_id, product_line_id when `detail`,) period, then the `SUMS` columns.
+
+    This is the one definition of matched and unmatched actuals: a submitted or reviewed
+    report line is matched when the approved plan of its dealer and period has a line for
+    its store and product line (at most one: both are unique), else it is unmatched.
+    `portal.metrics.rollup` sums the same relation."""
     zero = literal(0, BigInteger)
     one = literal(1, BigInteger)
     plan_keys = [SalesPlan.dealer_id.label("dealer_id")]
@@ -172,22 +222,53 @@ def line_selects(*, detail: bool = True) -> tuple[Select[Any], Select[Any]]:
             zero.label("a_units"),
             one.label("t_lines"),
             zero.label("a_lines"),
+            zero.label("u_revenue"),
+            zero.label("u_units"),
+            zero.label("u_lines"),
         )
         .join(SalesPlan, SalesPlan.id == SalesPlanLine.plan_id)
         .where(SalesPlan.status.in_(TARGET_STATUSES))
     )
+    target_plan = aliased(SalesPlan, name="target_plan")
+    target_line = aliased(SalesPlanLine, name="target_line")
+    matched = target_line.id.is_not(None)
+
+    def split(column: Any, *, when_matched: bool) -> ColumnElement[Any]:
+        found, other = (column, zero) if when_matched else (zero, column)
+        return case((matched, found), else_=other)
+
     actuals = (
         select(
             *report_keys,
             StoreReport.period,
             zero,
-            StoreReportLine.revenue_minor,
+            split(StoreReportLine.revenue_minor, when_matched=True),
             zero,
-            StoreReportLine.units,
+            split(StoreReportLine.units, when_matched=True),
             zero,
-            one,
+            split(one, when_matched=True),
+            split(StoreReportLine.revenue_minor, when_matched=False),
+            split(StoreReportLine.units, when_matched=False),
+            split(one, when_matched=False),
         )
+        .select_from(StoreReportLine)
         .join(StoreReport, StoreReport.id == StoreReportLine.report_id)
+        .outerjoin(
+            target_plan,
+            and_(
+                target_plan.dealer_id == StoreReport.dealer_id,
+                target_plan.period == StoreReport.period,
+                target_plan.status.in_(TARGET_STATUSES),
+            ),
+        )
+        .outerjoin(
+            target_line,
+            and_(
+                target_line.plan_id == target_plan.id,
+                target_line.store_id == StoreReport.store_id,
+                target_line.product_line_id == StoreReportLine.product_line_id,
+            ),
+        )
         .where(StoreReport.status.in_(ACTUAL_STATUSES))
     )
     return targets, actuals
@@ -216,11 +297,6 @@ def _lines(
         targets = targets.where(SalesPlanLine.product_line_id == product_line_id)
         actuals = actuals.where(StoreReportLine.product_line_id == product_line_id)
     return union_all(targets, actuals).subquery("plan_actual_lines")
-
-
-def _attainment(actual: ColumnElement[int], target: ColumnElement[int]) -> ColumnElement[Any]:
-    # Basis points, rounded half up, in integer arithmetic on both databases.
-    return case((target > 0, (actual * 20000 + target) // (target * 2)), else_=None)
 
 
 def plan_vs_actual(
@@ -261,37 +337,15 @@ def plan_vs_actual(
             product_line_id=product_line_id,
         )
     keys = [lines.c[name] for name in group_by]
-    sums = {
-        name: cast(func.sum(lines.c[name]), BigInteger)
-        for name in ("t_revenue", "a_revenue", "t_units", "a_units", "t_lines", "a_lines")
-    }
-    query = select(
-        *keys,
-        *(column.label(name) for name, column in sums.items()),
-        (sums["a_revenue"] - sums["t_revenue"]).label("variance_revenue"),
-        (sums["a_units"] - sums["t_units"]).label("variance_units"),
-        _attainment(sums["a_revenue"], sums["t_revenue"]).label("attainment_bp"),
-        _attainment(sums["a_units"], sums["t_units"]).label("units_attainment_bp"),
-    )
+    sums = {name: cast(func.sum(lines.c[name]), BigInteger) for name in SUMS}
+    query = select(*keys, *(column.label(name) for name, column in sums.items()))
     if keys:
         query = query.group_by(*keys)
     result: dict[tuple[Any, ...], Figures] = {}
     for row in db.session.execute(query).mappings():
-        if not row["t_lines"] and not row["a_lines"]:
-            continue  # an empty total over no lines at all
-        key = tuple(row[name] for name in group_by)
-        result[key] = Figures(
-            target_revenue=int(row["t_revenue"] or 0),
-            actual_revenue=int(row["a_revenue"] or 0),
-            target_units=int(row["t_units"] or 0),
-            actual_units=int(row["a_units"] or 0),
-            target_lines=int(row["t_lines"] or 0),
-            actual_lines=int(row["a_lines"] or 0),
-            variance_revenue=int(row["variance_revenue"] or 0),
-            variance_units=int(row["variance_units"] or 0),
-            attainment_bp=_int_or_none(row["attainment_bp"]),
-            units_attainment_bp=_int_or_none(row["units_attainment_bp"]),
-        )
+        found = _figures(*(int(row[name] or 0) for name in SUMS))
+        if found is not EMPTY:  # an empty total over no lines at all is left out
+            result[tuple(row[name] for name in group_by)] = found
     return result
 
 
@@ -311,50 +365,31 @@ def total(
 
     Without a store or product line filter the sums come from the per-dealer-per-period
     rollup (`plan_actual_totals`, kept exact by portal.metrics.rollup): a network's year
-    to date is then a few thousand rows, not a million lines. Otherwise two plain sums
-    over the lines (targets, then actuals), each readable from indexes alone.
+    to date is then a few thousand rows, not a million lines. Otherwise from the lines.
     """
-    if store_id is None and product_line_id is None:
-        return plan_vs_actual((), first=first, last=last, dealers=dealers).get((), EMPTY)
-    targets = (
-        select(
-            func.sum(SalesPlanLine.revenue_minor),
-            func.sum(SalesPlanLine.units),
-            func.count(),
-        )
-        .join(SalesPlan, SalesPlan.id == SalesPlanLine.plan_id)
-        .where(SalesPlan.status.in_(TARGET_STATUSES))
-    )
-    targets = _restrict(
-        targets, SalesPlan.dealer_id, SalesPlan.period, dealers=dealers, first=first, last=last
-    )
-    actuals = (
-        select(
-            func.sum(StoreReportLine.revenue_minor),
-            func.sum(StoreReportLine.units),
-            func.count(),
-        )
-        .join(StoreReport, StoreReport.id == StoreReportLine.report_id)
-        .where(StoreReport.status.in_(ACTUAL_STATUSES))
-    )
-    actuals = _restrict(
-        actuals, StoreReport.dealer_id, StoreReport.period, dealers=dealers, first=first, last=last
-    )
-    if store_id is not None:
-        targets = targets.where(SalesPlanLine.store_id == store_id)
-        actuals = actuals.where(StoreReport.store_id == store_id)
-    if product_line_id is not None:
-        targets = targets.where(SalesPlanLine.product_line_id == product_line_id)
-        actuals = actuals.where(StoreReportLine.product_line_id == product_line_id)
-    t_revenue, t_units, t_lines = (int(v or 0) for v in db.session.execute(targets).one())
-    a_revenue, a_units, a_lines = (int(v or 0) for v in db.session.execute(actuals).one())
-    return _figures(t_revenue, a_revenue, t_units, a_units, t_lines, a_lines)
+    return plan_vs_actual(
+        (),
+        first=first,
+        last=last,
+        dealers=dealers,
+        store_id=store_id,
+        product_line_id=product_line_id,
+    ).get((), EMPTY)
 
 
 def _figures(
-    t_revenue: int, a_revenue: int, t_units: int, a_units: int, t_lines: int, a_lines: int
+    t_revenue: int,
+    a_revenue: int,
+    t_units: int,
+    a_units: int,
+    t_lines: int,
+    a_lines: int,
+    u_revenue: int = 0,
+    u_units: int = 0,
+    u_lines: int = 0,
 ) -> Figures:
-    if not t_lines and not a_lines:
+    """Figures from the `SUMS` (in that order); EMPTY when no line at all was summed."""
+    if not t_lines and not a_lines and not u_lines:
         return EMPTY
     return Figures(
         target_revenue=t_revenue,
@@ -367,11 +402,29 @@ def _figures(
         variance_units=a_units - t_units,
         attainment_bp=_attainment_of(a_revenue, t_revenue),
         units_attainment_bp=_attainment_of(a_units, t_units),
+        unmatched_revenue=u_revenue,
+        unmatched_units=u_units,
+        unmatched_lines=u_lines,
+    )
+
+
+def add(a: Figures, b: Figures) -> Figures:
+    """The figures of two disjoint groups together (e.g. a region's dealers)."""
+    return _figures(
+        a.target_revenue + b.target_revenue,
+        a.actual_revenue + b.actual_revenue,
+        a.target_units + b.target_units,
+        a.actual_units + b.actual_units,
+        a.target_lines + b.target_lines,
+        a.actual_lines + b.actual_lines,
+        a.unmatched_revenue + b.unmatched_revenue,
+        a.unmatched_units + b.unmatched_units,
+        a.unmatched_lines + b.unmatched_lines,
     )
 
 
 def _attainment_of(actual: int, target: int) -> int | None:
-    """`_attainment` in Python: basis points, half up, truncated toward zero like SQL."""
+    """Basis points, rounded half up in integers (truncated toward zero when negative)."""
     if target <= 0:
         return None
     numerator, denominator = actual * 20000 + target, target * 2
@@ -453,6 +506,24 @@ def source_report_lines(
     if product_line_id is not None:
         query = query.where(StoreReportLine.product_line_id == product_line_id)
     return list(db.session.scalars(query))
+
+
+def counts_toward_target(
+    report_lines: Sequence[StoreReportLine], plan_lines: Sequence[SalesPlanLine]
+) -> set[int]:
+    """The ids of the report lines that are matched actuals, given the approved plan lines
+    of the same dealer and periods (`source_plan_lines`): the rule of `line_selects`."""
+    targets = {
+        (line.plan.dealer_id, line.plan.period, line.store_id, line.product_line_id)
+        for line in plan_lines
+        if line.plan.status in TARGET_STATUSES
+    }
+    return {
+        line.id
+        for line in report_lines
+        if (line.report.dealer_id, line.report.period, line.report.store_id, line.product_line_id)
+        in targets
+    }
 
 
 def last_actual_period(dealer_id: int, *, before: str) -> str | None:

@@ -44,6 +44,9 @@ def base_rows() -> dict[tuple[int, str], tuple[int, ...]]:
             f.actual_units,
             f.target_lines,
             f.actual_lines,
+            f.unmatched_revenue,
+            f.unmatched_units,
+            f.unmatched_lines,
         )
         for key, f in found.items()
     }
@@ -118,7 +121,7 @@ def test_a_plan_through_its_lifecycle(world):
     plan_services.approve_plan(plan, actor=world.supervisor_a)
     db.session.commit()
     assert_exact()
-    assert rollup_rows()[(world.dealer_x.id, "2026-03")] == (150_001, 0, 16, 0, 2, 0)
+    assert rollup_rows()[(world.dealer_x.id, "2026-03")] == (150_001, 0, 16, 0, 2, 0, 0, 0, 0)
 
     plan_services.reopen_plan(plan, actor=world.supervisor_a, reason="Again")
     plan_services.submit_plan(plan, actor=world.user_x)
@@ -196,7 +199,7 @@ def test_reports_through_their_lifecycle(world):
     report_services.submit_report(report, actor=world.user_x)
     db.session.commit()
     assert_exact()
-    assert rollup_rows()[(world.dealer_x.id, "2026-03")][1] == 90_000
+    assert rollup_rows()[(world.dealer_x.id, "2026-03")][6] == 90_000  # no target: apart
 
     report_services.return_report(report, actor=world.supervisor_a, comment="Check stock")
     db.session.commit()
@@ -208,7 +211,7 @@ def test_reports_through_their_lifecycle(world):
     report_services.review_report(report, actor=world.supervisor_a)
     db.session.commit()
     assert_exact()
-    assert rollup_rows()[(world.dealer_x.id, "2026-03")] == (0, 5, 0, 1, 0, 1)
+    assert rollup_rows()[(world.dealer_x.id, "2026-03")] == (0, 0, 0, 0, 0, 0, 5, 1, 1)  # no target: apart
 
 
 def test_csv_imports_keep_the_rollup_exact(world):
@@ -241,7 +244,8 @@ def test_csv_imports_keep_the_rollup_exact(world):
         report_services.submit_report(report, actor=world.user_x)
     db.session.commit()
     assert_exact()
-    assert rollup_rows()[(world.dealer_x.id, period)] == (10, 1234 + 100 + 700, 1, 11, 1, 3)
+    # Only s1 × FTW has a target: the APP line and s2's line are actuals without one.
+    assert rollup_rows()[(world.dealer_x.id, period)] == (10, 1234, 1, 3, 1, 1, 800, 8, 2)
 
 
 def test_a_rolled_back_change_leaves_the_rollup_as_it_was(world):
