@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.metrics.plans import SUMS, line_selects
+from portal.metrics.figures import SUMS, line_selects
 from portal.models import (
     PlanActualTotal,
     SalesPlan,
