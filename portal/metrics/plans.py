@@ -1,31 +1,33 @@
 """Plan against actual: targets, actuals, variance and attainment, plus timeliness.
 
-Targets come from approved sales plans; actuals from submitted and reviewed store
-reports. Every figure is summed in SQL over integer minor units, so pages, exports,
-dashboards and PDFs that call these functions show the same numbers.
+The figures themselves (which lines count: matched actuals against approved targets,
+actuals without a target apart) are defined once in `portal.metrics.figures`; this module
+adds a dealer's months and year to date, and the lines behind a figure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Select,
-    case,
-    cast,
-    func,
-    literal,
-    select,
-    union_all,
-)
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import periods
 from portal.extensions import db
+from portal.metrics.figures import (
+    ACTUAL_STATUSES,
+    DIMENSIONS,
+    EMPTY,
+    SUMS,
+    TARGET_STATUSES,
+    DealerFilter,
+    Figures,
+    add,
+    line_selects,
+    plan_vs_actual,
+    total,
+)
 from portal.metrics.timeliness import (  # one import for pages that show both
     LATE,
     MISSING,
@@ -47,41 +49,38 @@ from portal.metrics.timeliness import (  # one import for pages that show both
     timeliness,
 )
 from portal.models import (
-    PlanActualTotal,
-    PlanStatus,
-    ReportStatus,
     SalesPlan,
     SalesPlanLine,
     StoreReport,
     StoreReportLine,
 )
 
-TARGET_STATUSES = (PlanStatus.APPROVED,)
-ACTUAL_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.REVIEWED)
-DIMENSIONS = ("dealer_id", "store_id", "product_line_id", "period")
-
-DealerFilter = Iterable[int] | Select[Any] | None
-
 __all__ = [
     "ACTUAL_STATUSES",
+    "DIMENSIONS",
     "EMPTY",
     "LATE",
     "MISSING",
     "NOT_DUE",
     "ON_TIME",
     "OPEN",
+    "SUMS",
     "TARGET_STATUSES",
     "DealerDue",
+    "DealerFilter",
     "DealerOverview",
     "Figures",
     "PlanState",
     "ReportCounts",
     "SupervisorDue",
+    "add",
+    "counts_toward_target",
     "dealer_due_now",
     "dealer_overview",
     "expected_stores",
     "last_actual_period",
     "last_actuals",
+    "line_selects",
     "monthly",
     "plan_due",
     "plan_states",
@@ -96,287 +95,6 @@ __all__ = [
     "total",
     "year_to_date",
 ]
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Plan against actual for one group of lines (amounts in minor units)."""
-
-    target_revenue: int = 0
-    actual_revenue: int = 0
-    target_units: int = 0
-    actual_units: int = 0
-    target_lines: int = 0
-    actual_lines: int = 0
-    variance_revenue: int = 0
-    variance_units: int = 0
-    attainment_bp: int | None = None  # actual / target revenue in basis points (1/100 %)
-    units_attainment_bp: int | None = None
-
-    @property
-    def has_target(self) -> bool:
-        return self.target_lines > 0
-
-    @property
-    def has_actual(self) -> bool:
-        return self.actual_lines > 0
-
-    @property
-    def attainment_percent(self) -> float | None:
-        """For display only: the exact value is `attainment_bp`."""
-        return None if self.attainment_bp is None else self.attainment_bp / 100
-
-
-EMPTY = Figures()
-
-
-def _restrict(
-    query: Select[Any],
-    dealer_column: ColumnElement[int],
-    period_column: ColumnElement[str],
-    *,
-    dealers: DealerFilter,
-    first: str,
-    last: str,
-) -> Select[Any]:
-    query = query.where(period_column >= first, period_column <= last)
-    if dealers is None:
-        return query
-    if isinstance(dealers, Select):
-        return query.where(dealer_column.in_(dealers.scalar_subquery()))
-    return query.where(dealer_column.in_(list(dealers)))
-
-
-def line_selects(*, detail: bool = True) -> tuple[Select[Any], Select[Any]]:
-    """The plan lines that set targets and the report lines that count as actuals, as two
-    selects with the same columns, for the caller to filter and UNION ALL: dealer_id,
-    (store_id, product_line_id when `detail`,) period, then t_revenue, a_revenue, t_units,
-    a_units, t_lines, a_lines. `portal.metrics.rollup` sums the same relation."""
-    zero = literal(0, BigInteger)
-    one = literal(1, BigInteger)
-    plan_keys = [SalesPlan.dealer_id.label("dealer_id")]
-    report_keys: list[Any] = [StoreReport.dealer_id]
-    if detail:
-        plan_keys += [
-            SalesPlanLine.store_id.label("store_id"),
-            SalesPlanLine.product_line_id.label("product_line_id"),
-        ]
-        report_keys += [StoreReport.store_id, StoreReportLine.product_line_id]
-    targets = (
-        select(
-            *plan_keys,
-            SalesPlan.period.label("period"),
-            SalesPlanLine.revenue_minor.label("t_revenue"),
-            zero.label("a_revenue"),
-            SalesPlanLine.units.label("t_units"),
-            zero.label("a_units"),
-            one.label("t_lines"),
-            zero.label("a_lines"),
-        )
-        .join(SalesPlan, SalesPlan.id == SalesPlanLine.plan_id)
-        .where(SalesPlan.status.in_(TARGET_STATUSES))
-    )
-    actuals = (
-        select(
-            *report_keys,
-            StoreReport.period,
-            zero,
-            StoreReportLine.revenue_minor,
-            zero,
-            StoreReportLine.units,
-            zero,
-            one,
-        )
-        .join(StoreReport, StoreReport.id == StoreReportLine.report_id)
-        .where(StoreReport.status.in_(ACTUAL_STATUSES))
-    )
-    return targets, actuals
-
-
-def _lines(
-    *,
-    dealers: DealerFilter,
-    first: str,
-    last: str,
-    store_id: int | None,
-    product_line_id: int | None,
-):
-    """Plan and report lines as one relation: (keys…, target and actual columns)."""
-    targets, actuals = line_selects()
-    targets = _restrict(
-        targets, SalesPlan.dealer_id, SalesPlan.period, dealers=dealers, first=first, last=last
-    )
-    actuals = _restrict(
-        actuals, StoreReport.dealer_id, StoreReport.period, dealers=dealers, first=first, last=last
-    )
-    if store_id is not None:
-        targets = targets.where(SalesPlanLine.store_id == store_id)
-        actuals = actuals.where(StoreReport.store_id == store_id)
-    if product_line_id is not None:
-        targets = targets.where(SalesPlanLine.product_line_id == product_line_id)
-        actuals = actuals.where(StoreReportLine.product_line_id == product_line_id)
-    return union_all(targets, actuals).subquery("plan_actual_lines")
-
-
-def _attainment(actual: ColumnElement[int], target: ColumnElement[int]) -> ColumnElement[Any]:
-    # Basis points, rounded half up, in integer arithmetic on both databases.
-    return case((target > 0, (actual * 20000 + target) // (target * 2)), else_=None)
-
-
-def plan_vs_actual(
-    group_by: Sequence[str],
-    *,
-    first: str,
-    last: str,
-    dealers: DealerFilter = None,
-    store_id: int | None = None,
-    product_line_id: int | None = None,
-    from_lines: bool = False,
-) -> dict[tuple[Any, ...], Figures]:
-    """Figures per group (keys in `group_by` order) for the periods first..last.
-
-    Grouped by dealer and/or period only, without a store or product line filter, the sums
-    come from the per-dealer-per-period rollup (as in `total`); `from_lines=True` forces
-    the plan and report lines themselves (the rollup's own tests compare the two).
-    """
-    unknown = set(group_by) - set(DIMENSIONS)
-    if unknown:
-        raise ValueError(f"cannot group by {sorted(unknown)}")
-    unfiltered = store_id is None and product_line_id is None
-    if unfiltered and set(group_by) <= {"dealer_id", "period"} and not from_lines:
-        lines = _restrict(
-            select(PlanActualTotal),
-            PlanActualTotal.dealer_id,
-            PlanActualTotal.period,
-            dealers=dealers,
-            first=first,
-            last=last,
-        ).subquery("plan_actual_totals")
-    else:
-        lines = _lines(
-            dealers=dealers,
-            first=first,
-            last=last,
-            store_id=store_id,
-            product_line_id=product_line_id,
-        )
-    keys = [lines.c[name] for name in group_by]
-    sums = {
-        name: cast(func.sum(lines.c[name]), BigInteger)
-        for name in ("t_revenue", "a_revenue", "t_units", "a_units", "t_lines", "a_lines")
-    }
-    query = select(
-        *keys,
-        *(column.label(name) for name, column in sums.items()),
-        (sums["a_revenue"] - sums["t_revenue"]).label("variance_revenue"),
-        (sums["a_units"] - sums["t_units"]).label("variance_units"),
-        _attainment(sums["a_revenue"], sums["t_revenue"]).label("attainment_bp"),
-        _attainment(sums["a_units"], sums["t_units"]).label("units_attainment_bp"),
-    )
-    if keys:
-        query = query.group_by(*keys)
-    result: dict[tuple[Any, ...], Figures] = {}
-    for row in db.session.execute(query).mappings():
-        if not row["t_lines"] and not row["a_lines"]:
-            continue  # an empty total over no lines at all
-        key = tuple(row[name] for name in group_by)
-        result[key] = Figures(
-            target_revenue=int(row["t_revenue"] or 0),
-            actual_revenue=int(row["a_revenue"] or 0),
-            target_units=int(row["t_units"] or 0),
-            actual_units=int(row["a_units"] or 0),
-            target_lines=int(row["t_lines"] or 0),
-            actual_lines=int(row["a_lines"] or 0),
-            variance_revenue=int(row["variance_revenue"] or 0),
-            variance_units=int(row["variance_units"] or 0),
-            attainment_bp=_int_or_none(row["attainment_bp"]),
-            units_attainment_bp=_int_or_none(row["units_attainment_bp"]),
-        )
-    return result
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def total(
-    *,
-    first: str,
-    last: str,
-    dealers: DealerFilter = None,
-    store_id: int | None = None,
-    product_line_id: int | None = None,
-) -> Figures:
-    """One set of figures over everything the filters select.
-
-    Without a store or product line filter the sums come from the per-dealer-per-period
-    rollup (`plan_actual_totals`, kept exact by portal.metrics.rollup): a network's year
-    to date is then a few thousand rows, not a million lines. Otherwise two plain sums
-    over the lines (targets, then actuals), each readable from indexes alone.
-    """
-    if store_id is None and product_line_id is None:
-        return plan_vs_actual((), first=first, last=last, dealers=dealers).get((), EMPTY)
-    targets = (
-        select(
-            func.sum(SalesPlanLine.revenue_minor),
-            func.sum(SalesPlanLine.units),
-            func.count(),
-        )
-        .join(SalesPlan, SalesPlan.id == SalesPlanLine.plan_id)
-        .where(SalesPlan.status.in_(TARGET_STATUSES))
-    )
-    targets = _restrict(
-        targets, SalesPlan.dealer_id, SalesPlan.period, dealers=dealers, first=first, last=last
-    )
-    actuals = (
-        select(
-            func.sum(StoreReportLine.revenue_minor),
-            func.sum(StoreReportLine.units),
-            func.count(),
-        )
-        .join(StoreReport, StoreReport.id == StoreReportLine.report_id)
-        .where(StoreReport.status.in_(ACTUAL_STATUSES))
-    )
-    actuals = _restrict(
-        actuals, StoreReport.dealer_id, StoreReport.period, dealers=dealers, first=first, last=last
-    )
-    if store_id is not None:
-        targets = targets.where(SalesPlanLine.store_id == store_id)
-        actuals = actuals.where(StoreReport.store_id == store_id)
-    if product_line_id is not None:
-        targets = targets.where(SalesPlanLine.product_line_id == product_line_id)
-        actuals = actuals.where(StoreReportLine.product_line_id == product_line_id)
-    t_revenue, t_units, t_lines = (int(v or 0) for v in db.session.execute(targets).one())
-    a_revenue, a_units, a_lines = (int(v or 0) for v in db.session.execute(actuals).one())
-    return _figures(t_revenue, a_revenue, t_units, a_units, t_lines, a_lines)
-
-
-def _figures(
-    t_revenue: int, a_revenue: int, t_units: int, a_units: int, t_lines: int, a_lines: int
-) -> Figures:
-    if not t_lines and not a_lines:
-        return EMPTY
-    return Figures(
-        target_revenue=t_revenue,
-        actual_revenue=a_revenue,
-        target_units=t_units,
-        actual_units=a_units,
-        target_lines=t_lines,
-        actual_lines=a_lines,
-        variance_revenue=a_revenue - t_revenue,
-        variance_units=a_units - t_units,
-        attainment_bp=_attainment_of(a_revenue, t_revenue),
-        units_attainment_bp=_attainment_of(a_units, t_units),
-    )
-
-
-def _attainment_of(actual: int, target: int) -> int | None:
-    """`_attainment` in Python: basis points, half up, truncated toward zero like SQL."""
-    if target <= 0:
-        return None
-    numerator, denominator = actual * 20000 + target, target * 2
-    quotient = abs(numerator) // denominator
-    return quotient if numerator >= 0 else -quotient
 
 
 def monthly(dealer_id: int, first: str, last: str) -> list[tuple[str, Figures]]:
@@ -453,6 +171,24 @@ def source_report_lines(
     if product_line_id is not None:
         query = query.where(StoreReportLine.product_line_id == product_line_id)
     return list(db.session.scalars(query))
+
+
+def counts_toward_target(
+    report_lines: Sequence[StoreReportLine], plan_lines: Sequence[SalesPlanLine]
+) -> set[int]:
+    """The ids of the report lines that are matched actuals, given the approved plan lines
+    of the same dealer and periods (`source_plan_lines`): the rule of `line_selects`."""
+    targets = {
+        (line.plan.dealer_id, line.plan.period, line.store_id, line.product_line_id)
+        for line in plan_lines
+        if line.plan.status in TARGET_STATUSES
+    }
+    return {
+        line.id
+        for line in report_lines
+        if (line.report.dealer_id, line.report.period, line.report.store_id, line.product_line_id)
+        in targets
+    }
 
 
 def last_actual_period(dealer_id: int, *, before: str) -> str | None:

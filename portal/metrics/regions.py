@@ -48,30 +48,6 @@ class RegionLine:
         return percent(self.acknowledged, self.notices)
 
 
-def _add_figures(a: plan_metrics.Figures, b: plan_metrics.Figures) -> plan_metrics.Figures:
-    target = a.target_revenue + b.target_revenue
-    actual = a.actual_revenue + b.actual_revenue
-    target_units = a.target_units + b.target_units
-    actual_units = a.actual_units + b.actual_units
-    return plan_metrics.Figures(
-        target_revenue=target,
-        actual_revenue=actual,
-        target_units=target_units,
-        actual_units=actual_units,
-        target_lines=a.target_lines + b.target_lines,
-        actual_lines=a.actual_lines + b.actual_lines,
-        variance_revenue=actual - target,
-        variance_units=actual_units - target_units,
-        attainment_bp=_basis_points(actual, target),
-        units_attainment_bp=_basis_points(actual_units, target_units),
-    )
-
-
-def _basis_points(actual: int, target: int) -> int | None:
-    # The same rounding as plan_vs_actual's SQL: half up, in integers.
-    return (actual * 20000 + target) // (target * 2) if target > 0 else None
-
-
 def _add_reports(a: ReportTally, b: ReportTally) -> ReportTally:
     return ReportTally(
         a.expected + b.expected,
@@ -102,8 +78,8 @@ def region_lines(regions: list[RegionRef], lines: list[DealerLine]) -> list[Regi
             continue
         total.dealers += 1
         total.stores += line.stores
-        total.month = _add_figures(total.month, line.month)
-        total.ytd = _add_figures(total.ytd, line.ytd)
+        total.month = plan_metrics.add(total.month, line.month)
+        total.ytd = plan_metrics.add(total.ytd, line.ytd)
         total.plans_missing += int(line.plan_missing)
         total.reports = _add_reports(total.reports, line.reports)
         total.audits = _add_audits(total.audits, line.audits)
@@ -122,8 +98,8 @@ def network_total(regions: list[RegionLine]) -> RegionLine:
             total,
             dealers=total.dealers + line.dealers,
             stores=total.stores + line.stores,
-            month=_add_figures(total.month, line.month),
-            ytd=_add_figures(total.ytd, line.ytd),
+            month=plan_metrics.add(total.month, line.month),
+            ytd=plan_metrics.add(total.ytd, line.ytd),
             plans_missing=total.plans_missing + line.plans_missing,
             reports=_add_reports(total.reports, line.reports),
             audits=_add_audits(total.audits, line.audits),

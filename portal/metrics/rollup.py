@@ -10,6 +10,16 @@ the writing transaction:
   whose dealer or period changed refreshes both) are recomputed from the base tables.
 - Core writes that bypass the ORM call `refresh(connection, keys)` or `rebuild_all()`
   themselves (the demo seeds, the large seed, the migration backfill).
+
+Concurrency: a refresh is an upsert (INSERT … SELECT … ON CONFLICT DO UPDATE, then a
+DELETE of the keys whose lines are all gone), run while holding a per-key lock until the
+transaction ends. On PostgreSQL (READ COMMITTED) the lock is a transaction-level advisory
+lock on (dealer, period), taken in key order before the sums are read: a second
+transaction refreshing the same key waits for the first to commit, and its statement then
+sees the first one's lines, so two stores reporting for one dealer and month at once
+leave the sum of both (an upsert alone would keep whichever came last; the old
+delete-then-insert failed with a unique violation). SQLite already runs one writer at a
+time (BEGIN IMMEDIATE, portal.database).
 """
 
 from __future__ import annotations
@@ -30,11 +40,14 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
+    text,
+    true,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.metrics.plans import line_selects
+from portal.metrics.figures import SUMS, line_selects
 from portal.models import (
     PlanActualTotal,
     SalesPlan,
@@ -44,7 +57,7 @@ from portal.models import (
 )
 
 Key = tuple[int, str]
-COLUMNS = ("t_revenue", "a_revenue", "t_units", "a_units", "t_lines", "a_lines")
+COLUMNS = SUMS
 CHUNK = 400  # keys per statement (two parameters each; well under SQLite's limits)
 _PENDING = "plan_actual_totals.pending"
 
@@ -80,22 +93,69 @@ def _insert_from(query: Select[Any]):
     return insert(PlanActualTotal).from_select(["dealer_id", "period", *COLUMNS], query)
 
 
+# A namespace for the rollup's advisory locks (one bigint per key: namespace, dealer, month).
+_LOCK_SPACE = 0x5041 << 47  # "PA"
+
+
+def lock_key(dealer_id: int, period: str) -> int:
+    """The advisory lock id of one (dealer, period) key (`YYYY-MM` as YYYYMM, 20 bits)."""
+    year, month = period.split("-")
+    return _LOCK_SPACE | (dealer_id << 20) | (int(year) * 100 + int(month))
+
+
+def _lock(connection: Connection, keys: list[Key]) -> None:
+    """Hold each key's lock until the transaction ends, taken in `keys` order (sorted, so
+    two transactions refreshing several keys cannot wait for each other in a cycle)."""
+    if connection.dialect.name != "postgresql" or not keys:
+        return
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+        {"keys": [lock_key(dealer, period) for dealer, period in keys]},
+    )
+
+
+def _upsert_from(connection: Connection, query: Select[Any]):
+    """INSERT … SELECT … ON CONFLICT (dealer_id, period) DO UPDATE, returning the keys."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    # SQLite wants a WHERE in the SELECT of an upsert (else `ON` may parse as a join's).
+    rows = query.subquery("plan_actual_sums")
+    statement = dialect.insert(PlanActualTotal).from_select(
+        ["dealer_id", "period", *COLUMNS], select(rows).where(true())
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["dealer_id", "period"],
+        set_={name: statement.excluded[name] for name in COLUMNS},
+    ).returning(PlanActualTotal.dealer_id, PlanActualTotal.period)
+
+
 def refresh(connection: Connection, keys: Iterable[Key]) -> None:
-    """Recompute the rollup rows of `keys` from the base tables (on `connection`)."""
+    """Recompute the rollup rows of `keys` from the base tables (on `connection`): lock
+    the keys, upsert the sums of those that still have lines, delete the others' rows."""
     wanted = sorted({(int(d), str(p)) for d, p in keys if d is not None and p is not None})
     table = PlanActualTotal.__table__
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        connection.execute(delete(table).where(_matching(table.c.dealer_id, table.c.period, chunk)))
-        connection.execute(_insert_from(source(chunk)))
+        _lock(connection, chunk)
+        upserted = connection.execute(_upsert_from(connection, source(chunk)))
+        kept = {(int(dealer), str(period)) for dealer, period in upserted}
+        gone = [key for key in chunk if key not in kept]
+        if gone:
+            connection.execute(
+                delete(table).where(_matching(table.c.dealer_id, table.c.period, gone))
+            )
 
 
 def rebuild_all(connection: Connection | None = None) -> int:
-    """Recompute the whole rollup (after bulk writes that bypass the ORM). Returns rows."""
+    """Recompute the whole rollup (after bulk writes that bypass the ORM). Returns rows.
+
+    On PostgreSQL the table is locked against other writers first (refreshes in flight
+    commit before, later ones wait), so the sums read see every committed line."""
     if connection is None:
         from portal.extensions import db
 
         connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE plan_actual_totals IN SHARE ROW EXCLUSIVE MODE"))
     connection.execute(delete(PlanActualTotal.__table__))
     connection.execute(_insert_from(source()))
     return int(connection.scalar(select(func.count()).select_from(PlanActualTotal)) or 0)

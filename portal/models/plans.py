@@ -156,9 +156,10 @@ class PlanActualTotal(db.Model):
     """Plan against actual summed per dealer and period (a rollup of the plan and report
     lines, kept exact in the writing transaction by portal.metrics.rollup).
 
-    Same rules as `portal.metrics.plans.plan_vs_actual`: targets from approved plans,
-    actuals from submitted and reviewed reports; `*_lines` count the lines summed. A key
-    with no such line at all has no row.
+    Same rules as `portal.metrics.plans.plan_vs_actual`: targets (`t_*`) from approved
+    plans; actuals from submitted and reviewed reports, matched (`a_*`: the approved plan
+    has a line for their store and product line) or without a target (`u_*`); `*_lines`
+    count the lines summed. A key with no such line at all has no row.
     """
 
     __tablename__ = "plan_actual_totals"
@@ -174,3 +175,6 @@ class PlanActualTotal(db.Model):
     a_units: Mapped[int] = mapped_column(BigInteger, default=0)
     t_lines: Mapped[int] = mapped_column(BigInteger, default=0)
     a_lines: Mapped[int] = mapped_column(BigInteger, default=0)
+    u_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    u_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    u_lines: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -32,9 +32,11 @@ SORTABLE = (
     "actual",
     "variance",
     "attainment",
+    "unmatched",
     "ytd_target",
     "ytd_actual",
     "ytd_attainment",
+    "ytd_unmatched",
     "reports",
 )
 
@@ -124,9 +126,11 @@ def _sorted(rows: list[DealerRow], params: listing.ListParams) -> list[DealerRow
         "actual": lambda r: (r.month.actual_revenue,),
         "variance": lambda r: (r.month.variance_revenue,),
         "attainment": lambda r: missing_last(r.month.attainment_bp),
+        "unmatched": lambda r: (r.month.unmatched_revenue,),
         "ytd_target": lambda r: (r.ytd.target_revenue,),
         "ytd_actual": lambda r: (r.ytd.actual_revenue,),
         "ytd_attainment": lambda r: missing_last(r.ytd.attainment_bp),
+        "ytd_unmatched": lambda r: (r.ytd.unmatched_revenue,),
         "reports": lambda r: (r.reports.submitted, r.reports.expected),
     }
     ordered = sorted(rows, key=lambda r: r.dealer.code)
@@ -165,8 +169,9 @@ def performance_export():
     header = [
         "period", "dealer_code", "dealer_name", "region", "plan_status", "plan_timeliness",
         "target_revenue", "actual_revenue", "variance_revenue", "attainment_percent",
-        "target_units", "actual_units", "ytd_target_revenue", "ytd_actual_revenue",
-        "ytd_attainment_percent", "reports_expected", "reports_submitted", "reports_late",
+        "target_units", "actual_units", "unmatched_actual_revenue", "unmatched_actual_units",
+        "ytd_target_revenue", "ytd_actual_revenue", "ytd_attainment_percent",
+        "ytd_unmatched_actual_revenue", "reports_expected", "reports_submitted", "reports_late",
         "reports_missing",
     ]  # fmt: skip
     data = [
@@ -183,9 +188,12 @@ def performance_export():
             _percent(row.month.attainment_bp),
             row.month.target_units,
             row.month.actual_units,
+            to_decimal(row.month.unmatched_revenue),
+            row.month.unmatched_units,
             to_decimal(row.ytd.target_revenue),
             to_decimal(row.ytd.actual_revenue),
             _percent(row.ytd.attainment_bp),
+            to_decimal(row.ytd.unmatched_revenue),
             row.reports.expected,
             row.reports.submitted,
             row.reports.late,
@@ -268,6 +276,8 @@ def sources():
         abort(404)
     line = db.session.get(ProductLine, line_id) if line_id else None
     filters = {"store_id": store_id, "product_line_id": line_id}
+    plan_lines = metrics.source_plan_lines(dealer.id, first, last, **filters)
+    report_lines = metrics.source_report_lines(dealer.id, first, last, **filters)
     return render_template(
         "plans/sources.html",
         dealer=dealer,
@@ -276,8 +286,9 @@ def sources():
         store=store,
         product_line=line,
         figures=metrics.total(first=first, last=last, dealers=[dealer.id], **filters),
-        plan_lines=metrics.source_plan_lines(dealer.id, first, last, **filters),
-        report_lines=metrics.source_report_lines(dealer.id, first, last, **filters),
+        plan_lines=plan_lines,
+        report_lines=report_lines,
+        matched=metrics.counts_toward_target(report_lines, plan_lines),
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from portal.extensions import db
 from portal.metrics import plans as metrics
@@ -44,6 +44,9 @@ def base_rows() -> dict[tuple[int, str], tuple[int, ...]]:
             f.actual_units,
             f.target_lines,
             f.actual_lines,
+            f.unmatched_revenue,
+            f.unmatched_units,
+            f.unmatched_lines,
         )
         for key, f in found.items()
     }
@@ -118,7 +121,7 @@ def test_a_plan_through_its_lifecycle(world):
     plan_services.approve_plan(plan, actor=world.supervisor_a)
     db.session.commit()
     assert_exact()
-    assert rollup_rows()[(world.dealer_x.id, "2026-03")] == (150_001, 0, 16, 0, 2, 0)
+    assert rollup_rows()[(world.dealer_x.id, "2026-03")] == (150_001, 0, 16, 0, 2, 0, 0, 0, 0)
 
     plan_services.reopen_plan(plan, actor=world.supervisor_a, reason="Again")
     plan_services.submit_plan(plan, actor=world.user_x)
@@ -196,7 +199,7 @@ def test_reports_through_their_lifecycle(world):
     report_services.submit_report(report, actor=world.user_x)
     db.session.commit()
     assert_exact()
-    assert rollup_rows()[(world.dealer_x.id, "2026-03")][1] == 90_000
+    assert rollup_rows()[(world.dealer_x.id, "2026-03")][6] == 90_000  # no target: apart
 
     report_services.return_report(report, actor=world.supervisor_a, comment="Check stock")
     db.session.commit()
@@ -208,7 +211,8 @@ def test_reports_through_their_lifecycle(world):
     report_services.review_report(report, actor=world.supervisor_a)
     db.session.commit()
     assert_exact()
-    assert rollup_rows()[(world.dealer_x.id, "2026-03")] == (0, 5, 0, 1, 0, 1)
+    # No plan, no target: the actual is apart.
+    assert rollup_rows()[(world.dealer_x.id, "2026-03")] == (0, 0, 0, 0, 0, 0, 5, 1, 1)
 
 
 def test_csv_imports_keep_the_rollup_exact(world):
@@ -241,7 +245,8 @@ def test_csv_imports_keep_the_rollup_exact(world):
         report_services.submit_report(report, actor=world.user_x)
     db.session.commit()
     assert_exact()
-    assert rollup_rows()[(world.dealer_x.id, period)] == (10, 1234 + 100 + 700, 1, 11, 1, 3)
+    # Only s1 and FTW has a target: the APP line and s2's line are actuals without one.
+    assert rollup_rows()[(world.dealer_x.id, period)] == (10, 1234, 1, 3, 1, 1, 800, 8, 2)
 
 
 def test_a_rolled_back_change_leaves_the_rollup_as_it_was(world):
@@ -438,3 +443,14 @@ def test_the_migration_backfills_the_same_rows(empty_app):
     upgrade()  # the backfill: INSERT … SELECT over the lines already there
     assert rollup_rows() == kept
     assert db.session.scalar(select(func.count()).select_from(PlanActualTotal)) == 3
+    assert any(row[6] for row in kept.values())  # some actuals without target
+
+    # 0012 from rows of 0011's meaning (every actual in a_*): recomputed, split in two.
+    db.session.remove()
+    downgrade(revision="0011")
+    query = text("SELECT dealer_id, period, a_revenue FROM plan_actual_totals")
+    old = {(dealer, period): revenue for dealer, period, revenue in db.session.execute(query)}
+    assert old == {key: row[1] + row[6] for key, row in kept.items()}
+    db.session.remove()
+    upgrade()
+    assert rollup_rows() == kept
