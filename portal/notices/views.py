@@ -147,6 +147,7 @@ def _render_detail(notice: Notice, *, errors: dict[int, str] | None = None, stat
     else:
         can_manage = notice_access.can_manage_notice(current_user, notice)
         context.update(
+            chosen=notice_access.chosen_in_scope(current_user, notice),
             progress=metrics.progress(notice, current_user, today),
             can_manage=can_manage,
             history=services.authoring_history(notice) if can_manage else [],

@@ -21,11 +21,8 @@ TABLES = ('notices', 'notice_versions')
 
 
 def upgrade():
-    for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(
-                sa.Column('body_html', sa.Text(), nullable=False, server_default='')
-            )
+    for table in TABLES:  # plain ALTER TABLE: no table copy on SQLite (see downgrade)
+        op.add_column(table, sa.Column('body_html', sa.Text(), nullable=False, server_default=''))
     _backfill()
 
 
@@ -50,6 +47,7 @@ def _backfill():
 
 
 def downgrade():
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy would drop and recreate
+    # `notices`, and the drop cascades to notice_versions while foreign keys are on.
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('body_html')
+        op.drop_column(table, 'body_html')
