@@ -87,7 +87,7 @@ class RichTextError(ValueError):
     """The source was refused or could not be rendered; `message` is for the author."""
 
     def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 

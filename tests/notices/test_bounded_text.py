@@ -172,3 +172,30 @@ def test_the_backfill_renders_stored_bodies_with_the_bounded_renderer(tmp_path: 
                 "<p>Customers may return <strong>unworn</strong> shoes within 30 days.</p>"
             )
             assert html[hostile] == f"<p>{BRACKETS}</p>"  # refused: kept as plain text
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[link](https://ok.example) and [another](mailto:a@ok.example) " * 300,
+        "\\[" * 5000,  # escaped: shown as brackets, never matched
+        "[open\n\n" * 500,  # one unclosed bracket per paragraph
+        "[" * richtext.MAX_BRACKET_DEPTH + "]" * richtext.MAX_BRACKET_DEPTH,
+    ],
+)
+def test_ordinary_shapes_pass_the_bracket_check(source):
+    richtext.check_shape(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        BRACKETS,
+        "[" * (richtext.MAX_BRACKET_DEPTH + 1),
+        "[x][" * 4000,
+        "text [open\n" * 100,  # lines, not paragraphs: still one run of text
+    ],
+)
+def test_blowup_shapes_fail_the_bracket_check(source):
+    with pytest.raises(richtext.RichTextError):
+        richtext.check_shape(source)
