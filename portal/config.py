@@ -157,6 +157,12 @@ class Defaults:
     FIGURES_CACHE_SECONDS = 600
     FIGURES_CACHE_ENTRIES = 128
 
+    # Notice text (S20): Markdown is rendered once when it is saved, in a child process with
+    # these limits (portal/richtext.py); pages show the stored HTML.
+    RICHTEXT_TIMEOUT_SECONDS = 5  # wall clock, then the child is killed
+    RICHTEXT_CPU_SECONDS = 2  # RLIMIT_CPU of the child
+    RICHTEXT_MEMORY_MB = 256  # RLIMIT_AS of the child
+
     # PDF rendering (S15): each render runs in a child process with these limits.
     PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed
     # A region export with no file done for this long lost its worker (a restart): shown

@@ -9,6 +9,7 @@ notice's dealers, so inboxes, tracking pages, exports and attachments all agree.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, se
 from sqlalchemy.orm import aliased
 
 from portal.access.attachments import attachment_rule
-from portal.access.scope import dealer_scope, region_ids_of
+from portal.access.scope import dealer_scope, region_ids_of, visible_regions
 from portal.extensions import db
 from portal.models import (
     Attachment,
@@ -26,6 +27,7 @@ from portal.models import (
     Notice,
     NoticeExecution,
     NoticeStatus,
+    Region,
     Store,
     StoreStatus,
     User,
@@ -176,6 +178,44 @@ def can_author_notices(user: User) -> bool:
 def can_respond(user: User, notice: Notice) -> bool:
     """Dealer users answer published notices addressed to their dealer."""
     return user.is_dealer and notice.is_published and can_view_notice(user, notice)
+
+
+@dataclass(frozen=True)
+class ChosenInScope:
+    """The regions, dealers and stores a notice names, limited to those `user` may see."""
+
+    regions: list[Region]
+    dealers: list[Dealer]
+    stores: list[Store]
+
+
+def chosen_in_scope(user: User, notice: Notice) -> ChosenInScope:
+    """What a notice's audience line may name for `user`: an admin's notice read by a
+    supervisor names only the supervisor's regions, their dealers and their stores."""
+    regions, dealers, stores = list(notice.regions), list(notice.dealers), list(notice.stores)
+    if user.is_admin:
+        return ChosenInScope(regions, dealers, stores)
+    if regions:
+        mine = visible_regions(user).with_only_columns(Region.id).order_by(None)
+        region_ids = _ids(mine.where(Region.id.in_([r.id for r in regions])))
+        regions = [r for r in regions if r.id in region_ids]
+    if dealers:
+        chosen = [d.id for d in dealers]
+        dealer_ids = _ids(
+            select(Dealer.id).where(Dealer.id.in_(chosen), dealer_scope(user, Dealer.id))
+        )
+        dealers = [d for d in dealers if d.id in dealer_ids]
+    if stores:
+        chosen = [s.id for s in stores]
+        store_ids = _ids(
+            select(Store.id).where(Store.id.in_(chosen), dealer_scope(user, Store.dealer_id))
+        )
+        stores = [s for s in stores if s.id in store_ids]
+    return ChosenInScope(regions, dealers, stores)
+
+
+def _ids(query: Select[Any]) -> set[int]:
+    return set(db.session.scalars(query))
 
 
 def audience_dealers(notice: Notice, user: User | None = None) -> Select[tuple[Dealer]]:

@@ -34,6 +34,7 @@ from portal.demo.retail_standard import SECTIONS
 from portal.extensions import db
 from portal.metrics import rollup
 from portal.models import Role, Standard, StandardVersion, User, VersionStatus
+from portal.richtext import plain_text_html
 from portal.standards import services as standards
 
 LARGE_PASSWORD = "portal-large"  # noqa: S105  (documented benchmark password, generated data)
@@ -673,13 +674,14 @@ def _audits(
 
 # Notices
 
-NOTICE_COLUMNS = ("id", "kind", "status", "title", "body", "effective_from", "effective_to",
-                  "audience", "audience_kind", "acknowledge_days", "acknowledge_due_on",
+NOTICE_COLUMNS = ("id", "kind", "status", "title", "body", "body_html", "effective_from",
+                  "effective_to", "audience", "audience_kind", "acknowledge_days",
+                  "acknowledge_due_on",
                   "promotion_start", "promotion_end", "execution_deadline", "current_version",
                   "created_by_id", "published_at", "archived_at", "submission_token",
                   "created_at", "updated_at", "version")  # fmt: skip
-NOTICE_VERSION_COLUMNS = ("id", "notice_id", "number", "title", "body", "effective_from",
-                          "effective_to", "promotion_start", "promotion_end",
+NOTICE_VERSION_COLUMNS = ("id", "notice_id", "number", "title", "body", "body_html",
+                          "effective_from", "effective_to", "promotion_start", "promotion_end",
                           "execution_deadline", "acknowledge_due_on", "change_note",
                           "published_at", "published_by_id", "corrections",
                           "corrected_at")  # fmt: skip
@@ -699,10 +701,11 @@ def _notices(writer: _Writer, ids: _Ids, rng: random.Random, today: date) -> Non
         due = day + timedelta(days=7)
         title = f"Network policy {number + 1:02d}"
         body = f"Policy {number + 1} for every store in the network."
-        notices.append((notice_id, "policy", "published", title, body, day, None, "network",
+        html = plain_text_html(body)  # what Markdown makes of this plain sentence
+        notices.append((notice_id, "policy", "published", title, body, html, day, None, "network",
                         None, 7, due, None, None, None, 1, ids.admin, published, None, None,
                         published, published, 1))  # fmt: skip
-        versions.append((version_id, notice_id, 1, title, body, day, None, None, None, None,
+        versions.append((version_id, notice_id, 1, title, body, html, day, None, None, None, None,
                          due, "", published, ids.admin, 0, None))  # fmt: skip
         for index, (dealer_id, _region, status, _kind) in enumerate(ids.dealers):
             skipped = rng.random() < 0.15

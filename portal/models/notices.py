@@ -106,6 +106,8 @@ class Notice(TimestampMixin, VersionedMixin, db.Model):
     )
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown source
+    # The body rendered and cleaned when it was saved (portal/richtext.py): pages show this
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
     audience: Mapped[Audience] = mapped_column(str_enum(Audience, "notice_audience"))
@@ -183,6 +185,7 @@ class NoticeVersion(db.Model):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")  # when saved
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
     promotion_start: Mapped[date | None]

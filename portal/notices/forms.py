@@ -17,9 +17,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
+from portal import richtext
 from portal.forms import VersionedForm
 from portal.models import Audience, DealerKind, ExecutionStatus
 from portal.richtext import MAX_SOURCE_LENGTH
@@ -29,6 +37,14 @@ MAX_TITLE = 200
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+def _bounded_shape(_form: FlaskForm, field: TextAreaField) -> None:
+    """Refuse at once the shapes Markdown cannot format in bounded time (S20)."""
+    try:
+        richtext.check_shape(field.data or "")
+    except richtext.RichTextError as error:
+        raise ValidationError(error.message) from None
 
 
 def _new_token() -> str:
@@ -41,7 +57,7 @@ class NoticeForm(VersionedForm):
     title = StringField(_l("Title"), [DataRequired(), Length(max=MAX_TITLE)], filters=[_strip])
     body = TextAreaField(
         _l("Text"),
-        [DataRequired(), Length(max=MAX_SOURCE_LENGTH)],
+        [DataRequired(), Length(max=MAX_SOURCE_LENGTH), _bounded_shape],
         filters=[_strip],
         render_kw={"rows": 12},
     )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from portal import activity, clock, notifications
+from portal import activity, clock, notifications, richtext
 from portal.access import notices as notice_access
 from portal.extensions import db
 from portal.models import (
@@ -143,6 +143,7 @@ def publish(notice: Notice, *, actor: User, today: date | None = None) -> Notice
         raise NoticeError("status", _l("This notice is already published."))
     today = today or clock.today()
     rules.check_publishable(notice, today)
+    notice.body_html = _rendered_body(notice, notice.body)
     notice.status = NoticeStatus.PUBLISHED
     notice.published_at = utcnow()
     version = _new_version(notice, actor=actor, today=today, change_note="")
@@ -171,11 +172,13 @@ def correct_typo(notice: Notice, values: Mapping[str, Any], *, actor: User) -> d
                 "audience, stores or files, make a material change."
             ),
         )
+    html = _rendered_body(notice, wanted["body"])
     changed = activity.apply_changes(notice, {k: wanted[k] for k in rules.TYPO_FIELDS})
     if not changed:
         return {}
+    notice.body_html = html
     version = notice.versions[-1]
-    version.title, version.body = notice.title, notice.body
+    version.title, version.body, version.body_html = notice.title, notice.body, html
     version.corrections += 1
     version.corrected_at = utcnow()
     db.session.flush()
@@ -272,7 +275,22 @@ def _check_published(notice: Notice) -> None:
 
 
 def _apply_content(notice: Notice, values: Mapping[str, Any]) -> dict[str, Any]:
-    return activity.apply_changes(notice, rules.clean_content(notice.kind, values))
+    content = rules.clean_content(notice.kind, values)
+    html = _rendered_body(notice, content["body"])
+    changed = activity.apply_changes(notice, content)
+    notice.body_html = html
+    return changed
+
+
+def _rendered_body(notice: Notice, body: str) -> str:
+    """The body's HTML, rendered (bounded) only when the text changed: done before anything
+    is changed, so a refused text leaves the notice as it was."""
+    if body == notice.body and notice.body_html:
+        return notice.body_html
+    try:
+        return richtext.render(body)
+    except richtext.RichTextError as error:
+        raise NoticeError("body", error.message) from None
 
 
 def _new_version(notice: Notice, *, actor: User, today: date, change_note: str) -> NoticeVersion:
@@ -282,6 +300,7 @@ def _new_version(notice: Notice, *, actor: User, today: date, change_note: str) 
         number=notice.current_version,
         title=notice.title,
         body=notice.body,
+        body_html=notice.body_html,
         effective_from=notice.effective_from,
         effective_to=notice.effective_to,
         promotion_start=notice.promotion_start,

@@ -28,7 +28,7 @@ from portal.models import (
 from portal.notices import editor, responses, services, tracking  # noqa: F401  (routes)
 from portal.notices.blueprint import bp
 from portal.notices.forms import AcknowledgeForm, ExecutionForm
-from portal.richtext import render_markdown
+from portal.richtext import stored
 
 __all__ = ["bp"]
 
@@ -131,7 +131,7 @@ def _render_detail(notice: Notice, *, errors: dict[int, str] | None = None, stat
     today = clock.today()
     context = {
         "notice": notice,
-        "body_html": render_markdown(notice.body),
+        "body_html": stored(notice.body_html),
         "files": notice.current_files(),
         "today": today,
         "errors": errors or {},
@@ -147,6 +147,7 @@ def _render_detail(notice: Notice, *, errors: dict[int, str] | None = None, stat
     else:
         can_manage = notice_access.can_manage_notice(current_user, notice)
         context.update(
+            chosen=notice_access.chosen_in_scope(current_user, notice),
             progress=metrics.progress(notice, current_user, today),
             can_manage=can_manage,
             history=services.authoring_history(notice) if can_manage else [],
@@ -177,7 +178,7 @@ def version(notice_id: int, number: int):
         "notices/version.html",
         notice=notice,
         shown=shown,
-        body_html=render_markdown(shown.body),
+        body_html=stored(shown.body_html),
         files=notice.files_of_version(number),
         receipt=receipt,
     )
