@@ -160,7 +160,7 @@ def test_the_backfill_renders_stored_bodies_with_the_bounded_renderer(tmp_path: 
         db.session.commit()
         db.session.remove()
 
-        downgrade(revision="0014-1")
+        downgrade(revision="0013-1")
         upgrade()
 
         def stored(model, key):

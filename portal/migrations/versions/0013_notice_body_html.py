@@ -1,7 +1,7 @@
 """notices.body_html, notice_versions.body_html: Markdown rendered once when saved, backfilled
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 17:30:00.000000
 
 """
@@ -12,8 +12,8 @@ from portal.richtext import render_or_plain
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
