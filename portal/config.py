@@ -78,6 +78,8 @@ class Defaults:
     ARGON2_TIME_COST = 2
     ARGON2_PARALLELISM = 1
     PASSWORD_MIN_LENGTH = 10
+    # zxcvbn score (0-4) a new password needs; 3 is "safely unguessable" for a slow hash
+    PASSWORD_MIN_STRENGTH = 3
 
     # Forms
     WTF_CSRF_ENABLED = True
