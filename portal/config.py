@@ -202,7 +202,8 @@ def _normalise(app: Flask) -> None:
             h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h.strip()
         ]
     durations = ("SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT", "SIGNIN_WINDOW")
-    for key in (*durations, "SIGNIN_BACKOFF_FIRST", "SIGNIN_BACKOFF_MAX"):
+    durations += ("SIGNIN_BACKOFF_FIRST", "SIGNIN_BACKOFF_MAX", "SIGNIN_KNOWN_ADDRESS_AGE")
+    for key in durations:
         if isinstance(config[key], int | float):
             config[key] = timedelta(seconds=config[key])
     # The signed cookie never outlives the server-side session it points to.

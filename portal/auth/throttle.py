@@ -105,7 +105,9 @@ def forgive(email: str, address: str) -> None:
     counters = _locked(keys, now)
     for scope in (ACCOUNT, PAIR):
         db.session.delete(counters[scope])
-    counters[ADDRESS].failures = max(counters[ADDRESS].failures - 1, 0)
+    counters[ADDRESS].failures -= 1
+    if counters[ADDRESS].failures <= 0:
+        db.session.delete(counters[ADDRESS])
     stale = (
         select(SignInCounter.scope, SignInCounter.key)
         .where(SignInCounter.last_at < now - current_app.config["SIGNIN_WINDOW"])

@@ -265,3 +265,16 @@ def test_simultaneous_wrong_sign_ins_check_no_more_passwords_than_the_limit(
 
     assert len(checked) == PER_ACCOUNT
     assert answers == [200] * PER_ACCOUNT + [429] * (40 - PER_ACCOUNT)
+
+
+def test_counters_quiet_for_a_window_are_dropped(client):
+    user = make_user(Role.DEALER)
+    _attempt(client, "ghost@example.test", "guess", "203.0.113.5")
+    db.session.execute(
+        update(SignInCounter).values(last_at=utcnow() - timedelta(minutes=16))
+    )  # a window (15 minutes) and more ago
+    db.session.commit()
+
+    assert _attempt(client, user.email, PASSWORD, "192.0.2.40").status_code == 302
+
+    assert _counters() == {}
