@@ -91,7 +91,8 @@ def begin_attempt(email: str, address: str, *, known_address: bool) -> Verdict:
         counter.last_at = now
     excess = account.failures - config["SIGNIN_BACKOFF_AFTER"]
     if excess >= 0:
-        delay = min(config["SIGNIN_BACKOFF_FIRST"] * 2**excess, config["SIGNIN_BACKOFF_MAX"])
+        doubled = config["SIGNIN_BACKOFF_FIRST"] * 2 ** min(excess, 30)  # 2**30: beyond any max
+        delay = min(doubled, config["SIGNIN_BACKOFF_MAX"])
         account.blocked_until = now + delay
     db.session.flush()
     return Verdict(True, last_chance=counters[PAIR].failures >= limits[PAIR])

@@ -278,3 +278,18 @@ def test_counters_quiet_for_a_window_are_dropped(client):
     assert _attempt(client, user.email, PASSWORD, "192.0.2.40").status_code == 302
 
     assert _counters() == {}
+
+
+def test_the_backoff_stops_growing_at_its_longest(app, client):
+    user = make_user(Role.DEALER)
+    db.session.add(
+        SignInCounter(scope="account", key=user.email, failures=10_000, last_at=utcnow())
+    )
+    db.session.commit()
+
+    response = _attempt(client, user.email, "guess", "203.0.113.9")
+
+    assert response.status_code == 200
+    db.session.expire_all()
+    counter = db.session.get(SignInCounter, ("account", user.email))
+    assert counter.blocked_until - counter.last_at == app.config["SIGNIN_BACKOFF_MAX"]
