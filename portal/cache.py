@@ -42,7 +42,7 @@ IGNORED_TABLES = frozenset(
     {
         "data_versions",
         "user_sessions",
-        "sign_in_failures",
+        "sign_in_counters",
         "activity_entries",
         "notifications",
         "plan_actual_totals",  # derived from plans and reports, which bump themselves

@@ -61,16 +61,25 @@ class Defaults:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
 
-    # Sign-in throttling (S9): failures within the window before refusing
+    # Sign-in throttling (S9, S21): failures within the window before an address waits out the
+    # window, for one account or for all; past SIGNIN_BACKOFF_AFTER failures an account makes
+    # new addresses wait, doubling from the first delay up to the longest (never a lock).
     SIGNIN_WINDOW = timedelta(minutes=15)
-    SIGNIN_MAX_FAILURES_PER_ACCOUNT = 5
+    SIGNIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS = 5
     SIGNIN_MAX_FAILURES_PER_ADDRESS = 30
+    SIGNIN_BACKOFF_AFTER = 5
+    SIGNIN_BACKOFF_FIRST = timedelta(seconds=2)
+    SIGNIN_BACKOFF_MAX = timedelta(minutes=5)
+    # An address the account signed in from within this long skips the account's backoff.
+    SIGNIN_KNOWN_ADDRESS_AGE = timedelta(days=90)
 
     # Passwords (S10): argon2id, OWASP minimum is m=19 MiB, t=2, p=1
     ARGON2_MEMORY_KIB = 19456
     ARGON2_TIME_COST = 2
     ARGON2_PARALLELISM = 1
     PASSWORD_MIN_LENGTH = 10
+    # zxcvbn score (0-4) a new password needs; 3 is "safely unguessable" for a slow hash
+    PASSWORD_MIN_STRENGTH = 3
 
     # Forms
     WTF_CSRF_ENABLED = True
@@ -198,7 +207,9 @@ def _normalise(app: Flask) -> None:
         config["TRUSTED_HOSTS"] = [
             h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h.strip()
         ]
-    for key in ("SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT", "SIGNIN_WINDOW"):
+    durations = ("SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT", "SIGNIN_WINDOW")
+    durations += ("SIGNIN_BACKOFF_FIRST", "SIGNIN_BACKOFF_MAX", "SIGNIN_KNOWN_ADDRESS_AGE")
+    for key in durations:
         if isinstance(config[key], int | float):
             config[key] = timedelta(seconds=config[key])
     # The signed cookie never outlives the server-side session it points to.

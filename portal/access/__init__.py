@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.access.plans import (
@@ -48,6 +49,9 @@ from portal.access.scope import (
     visible_regions,
     visible_stores,
 )
+from portal.access.standing import is_read_only, may_sign_in
+from portal.database import SAFE_METHODS
+from portal.errors import render_error
 from portal.models import Role
 
 __all__ = [
@@ -75,6 +79,8 @@ __all__ = [
     "get_plan_or_404",
     "get_report_or_404",
     "get_store_or_404",
+    "is_read_only",
+    "may_sign_in",
     "public",
     "region_ids_of",
     "roles",
@@ -162,4 +168,18 @@ def enforce_access_rules() -> Any:
         return redirect(url_for("auth.change_password"))
     if not rule.allows(current_user.role):
         abort(403)
+    if _changes_more_than_own_account(rule) and is_read_only(current_user):
+        return render_error(403, message=SUSPENDED_MESSAGE)
     return None
+
+
+SUSPENDED_MESSAGE = _l("Your dealer is suspended: you can view the portal but not change anything.")
+
+
+def _changes_more_than_own_account(rule: AccessRule) -> bool:
+    """Any write but signing out and the user's own password, sessions and language."""
+    return (
+        request.method not in SAFE_METHODS
+        and not rule.during_password_change
+        and request.blueprint != "auth"
+    )

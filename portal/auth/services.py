@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal import activity
+from portal.access import may_sign_in
 from portal.auth import passwords, sessions, throttle
 from portal.extensions import db
 from portal.models import User, UserSession
@@ -17,9 +18,22 @@ from portal.models.base import utcnow
 class SignInThrottled(Exception):
     """Too many recent failures for this account or address."""
 
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class AccessEnded(Exception):
+    """The right password, but the user's dealer no longer trades with us (terminated or
+    deactivated): said only to someone who knows the password."""
+
 
 class WrongPassword(Exception):
     """The current password given to confirm a change is wrong."""
+
+    def __init__(self, *, session_ended: bool = False) -> None:
+        super().__init__(session_ended)
+        self.session_ended = session_ended
 
 
 @dataclass(frozen=True)
@@ -39,20 +53,24 @@ def find_user_by_email(email: str) -> User | None:
 def sign_in(*, email: str, password: str, ip_address: str, user_agent: str) -> SignIn | None:
     """Check credentials; on success start a session. Unknown, wrong and inactive look alike."""
     email = normalise_email(email)
-    if throttle.is_throttled(email, ip_address):
-        activity.record("auth.sign_in", outcome="throttled", details={"email": email})
-        raise SignInThrottled
     user = find_user_by_email(email)
+    known = user is not None and sessions.signed_in_from(user, ip_address)
+    verdict = throttle.begin_attempt(email, ip_address, known_address=known)
+    if not verdict.allowed:
+        activity.record("auth.sign_in", outcome="throttled", details={"email": email})
+        raise SignInThrottled(verdict.retry_after)
     if user is None:
         passwords.burn_verification(password)
         ok = False
     else:
         ok = passwords.verify_password(user.password_hash, password) and user.active
     if not ok or user is None:
-        throttle.record_failure(email, ip_address)
         activity.record("auth.sign_in", user, outcome="failure", details={"email": email})
         return None
-    throttle.clear_account(email)
+    throttle.forgive(email, ip_address)
+    if not may_sign_in(user):
+        activity.record("auth.sign_in", user, actor=user, outcome="denied")
+        raise AccessEnded
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_sign_in_at = utcnow()
@@ -68,11 +86,25 @@ def sign_out(user: User, record: UserSession | None) -> None:
     activity.record("auth.sign_out", user, actor=user)
 
 
-def change_password(user: User, *, current: str, new: str, keep: UserSession | None) -> None:
-    """Set a new password after checking the current one; end every other session."""
-    if not passwords.verify_password(user.password_hash, current):
-        activity.record("auth.change_password", user, outcome="failure")
-        raise WrongPassword
+def change_password(
+    user: User, *, current: str, new: str, keep: UserSession | None, ip_address: str
+) -> None:
+    """Set a new password after checking the current one; end every other session.
+
+    The current password is throttled like a sign-in, on the same counters; when this address
+    may not try again, the session asking ends too (a stolen session cannot go on guessing).
+    """
+    email = normalise_email(user.email)
+    known = sessions.signed_in_from(user, ip_address)
+    verdict = throttle.begin_attempt(email, ip_address, known_address=known)
+    if not verdict.allowed or not passwords.verify_password(user.password_hash, current):
+        outcome = "failure" if verdict.allowed else "throttled"
+        activity.record("auth.change_password", user, outcome=outcome)
+        ending = not verdict.allowed or verdict.last_chance
+        if ending and keep is not None:
+            sessions.end_session(keep, "password_failures")
+        raise WrongPassword(session_ended=ending)
+    throttle.forgive(email, ip_address)
     passwords.check_new_password(new, email=user.email)
     if passwords.verify_password(user.password_hash, new):
         raise passwords.WeakPassword(_("The new password must differ from the current one."))

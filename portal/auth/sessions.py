@@ -10,6 +10,7 @@ from flask import current_app, g, request, session
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.access import may_sign_in
 from portal.database import SAFE_METHODS, write_intent
 from portal.extensions import db
 from portal.models import User, UserSession
@@ -75,6 +76,23 @@ def end_sessions_of(user: User, reason: str, *, keep: UserSession | None = None)
     return result.rowcount or 0
 
 
+def signed_in_from(user: User, ip_address: str) -> bool:
+    """Whether `user` signed in from this address lately: their usual address."""
+    since = utcnow() - current_app.config["SIGNIN_KNOWN_ADDRESS_AGE"]
+    return (
+        db.session.scalar(
+            select(UserSession.id)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.ip_address == ip_address[:64],
+                UserSession.created_at >= since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def live_sessions_of(user: User) -> list[UserSession]:
     now = utcnow()
     records = db.session.scalars(
@@ -95,7 +113,7 @@ def load_user_from_session(_request: object) -> User | None:
     if not token:
         return None
     record = find_live_session(token)
-    if record is None or not record.user.active:
+    if record is None or not record.user.active or not may_sign_in(record.user):
         session.pop(SESSION_KEY, None)
         return None
     g.user_session = record

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.access import public, signed_in
@@ -25,6 +26,10 @@ from portal.forms import ButtonForm
 from portal.security import is_safe_redirect
 
 bp = Blueprint("auth", __name__)
+
+ACCESS_ENDED = _l(
+    "Your dealer no longer has access to the portal. Please contact your regional supervisor."
+)
 
 
 def _home() -> str:
@@ -57,10 +62,15 @@ def sign_in():
                 ip_address=request.remote_addr or "",
                 user_agent=request.user_agent.string,
             )
-        except services.SignInThrottled:
+        except services.SignInThrottled as throttled:
             db.session.commit()
             flash(_("Too many failed sign-ins. Wait a few minutes and try again."), "danger")
-            return render_template("auth/sign_in.html", form=form), 429
+            headers = {"Retry-After": str(throttled.retry_after)}
+            return render_template("auth/sign_in.html", form=form), 429, headers
+        except services.AccessEnded:
+            db.session.commit()
+            flash(ACCESS_ENDED, "danger")
+            return render_template("auth/sign_in.html", form=form), 403
         db.session.commit()
         if result is None:
             flash(_("Invalid email or password."), "danger")
@@ -107,9 +117,14 @@ def change_password():
                 current=form.current_password.data,
                 new=form.new_password.data,
                 keep=sessions.current_session(),
+                ip_address=request.remote_addr or "",
             )
-        except services.WrongPassword:
-            db.session.commit()  # keep the failed attempt in the activity log
+        except services.WrongPassword as wrong:
+            db.session.commit()  # keep the failed attempt in the activity log and the counters
+            if wrong.session_ended:
+                session.clear()
+                flash(_("Too many wrong passwords: you were signed out."), "danger")
+                return redirect(url_for("auth.sign_in"))
             form.current_password.errors.append(_("This is not your current password."))
         except passwords.WeakPassword as error:
             db.session.rollback()

@@ -72,7 +72,7 @@ from portal.models.standards import (
     StandardVersion,
     VersionStatus,
 )
-from portal.models.users import Role, SignInFailure, User, UserSession, supervisor_regions
+from portal.models.users import Role, SignInCounter, User, UserSession, supervisor_regions
 from portal.models.versions import DataVersion
 
 __all__ = [
@@ -124,7 +124,7 @@ __all__ = [
     "Role",
     "SalesPlan",
     "SalesPlanLine",
-    "SignInFailure",
+    "SignInCounter",
     "Standard",
     "StandardItem",
     "StandardSection",

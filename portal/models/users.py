@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Index, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -105,13 +105,14 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class SignInFailure(db.Model):
-    """A failed sign-in, counted per account and per client address (shared by all workers)."""
+class SignInCounter(db.Model):
+    """Recent failed sign-ins for one key: a client address, an account, or an account at an
+    address. One row per key, updated under a row lock, shared by all workers (S9, S21)."""
 
-    __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_scope_key_at", "scope", "key", "at"),)
+    __tablename__ = "sign_in_counters"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(10))  # "account" or "address"
-    key: Mapped[str] = mapped_column(String(254))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # address, account, pair
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -228,7 +228,7 @@ def _(c, w, start):
 
 @case("sign-in-throttled", None, "auth.sign_in", "", "throttled")
 def _(c, w, start):
-    current_app.config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"] = 0
+    current_app.config["SIGNIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS"] = 0
     user = w.people["dealer_x"]
     return c.post("/sign-in", data={"email": user.email, "password": PASSWORD}), None
 

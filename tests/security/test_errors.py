@@ -160,7 +160,7 @@ def test_errors_answer_json_to_json_clients(failing, client):
 
 
 def test_throttled_sign_in_names_no_internals_and_carries_a_request_id(app, client):
-    app.config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"] = 1
+    app.config["SIGNIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS"] = 1
     client.post("/sign-in", data={"email": "a@example.com", "password": "wrong"})
 
     response = client.post("/sign-in", data={"email": "a@example.com", "password": "wrong"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import stat
@@ -11,6 +12,7 @@ from argon2 import PasswordHasher, Type
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.auth import passwords, strength
 from portal.config import ConfigError
 from portal.demo.server import prepare
 from portal.extensions import db
@@ -186,3 +188,69 @@ def test_demo_mode_keeps_one_generated_secret_key_private(tmp_path):
     assert first == second == key_file.read_text().strip()
     assert len(first) >= 64
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+WEAK = {
+    "aaaaaaaaaa": "Repeated characters or words like “aaa” or “abcabc” are easy to guess.",
+    "0123456789": "Sequences like “abcdef” or “0123456” are easy to guess.",
+    "Password12": "This password is too common.",
+    "qwertyuiop1": "This password is too common.",
+    "Summer2024!!": "This password is too common.",
+    "1990-01-01ab": "Dates and years are easy to guess.",
+    "portal-demo": "This password is too easy to guess.",
+}
+
+
+@pytest.mark.parametrize(("weak", "reason"), WEAK.items(), ids=WEAK.keys())
+def test_guessable_new_passwords_are_refused_with_the_reason(client, auth, weak, reason):
+    user = make_user(Role.DEALER)
+    auth.sign_in(user)
+
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": weak, "confirm_password": weak},
+    )
+
+    assert response.status_code == 200
+    assert reason in html.unescape(response.get_data(as_text=True))
+    assert _user(user.email).password_hash == user.password_hash
+
+
+def test_the_admin_and_the_command_line_refuse_guessable_passwords_too(app, client, auth):
+    auth.sign_in(make_user(Role.ADMIN))
+    form = {"email": "weak@example.com", "name": "Weak", "role": "admin", "locale": "en"}
+
+    page = client.post("/admin/users/new", data={**form, "password": "Password12"})
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "ops@example.com", "--role", "admin"],
+        input="0123456789\n0123456789\n",
+    )
+
+    assert "This password is too common." in page.get_data(as_text=True)
+    assert result.exit_code != 0
+    assert "Sequences like" in result.output
+    assert _user("weak@example.com") is None
+    assert _user("ops@example.com") is None
+
+
+def test_the_passwords_of_the_tests_and_setup_paths_are_strong_enough(app):
+    for chosen in (PASSWORD, "a-new-secret-phrase", "first-temporary-pass", "temporary-pass-123"):
+        passwords.check_new_password(chosen, email="someone@example.com")
+
+
+def test_the_common_password_list_ships_with_the_package():
+    listed = strength.common_passwords()
+
+    assert len(listed) >= 5000
+    assert {"password", "123456789", "iloveyou", "qwertyuiop"} <= listed
+    assert "auth/common_passwords.txt" in _package_data()
+    assert strength.is_common("P@ssword!") is False  # substitutions are zxcvbn's to judge
+    assert strength.is_common("!!Password2024") is True
+
+
+def _package_data() -> list[str]:
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads(Path(__file__).parents[2].joinpath("pyproject.toml").read_text())
+    return project["tool"]["setuptools"]["package-data"]["portal"]
