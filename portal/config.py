@@ -40,6 +40,15 @@ class Defaults:
     MAX_CONTENT_LENGTH = 48 * 1024 * 1024  # a whole request, e.g. a report with photos
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # one file
     UPLOAD_MAX_PIXELS = 40_000_000  # larger images are refused (pixel bombs)
+    # Pixels one request may decode across all its files (S20): ten 12-megapixel photos.
+    # Decoding costs about 0.05 s of CPU per megapixel, so a request stays well below the
+    # web worker's timeout (see PDF_TIMEOUT_SECONDS).
+    UPLOAD_MAX_PIXELS_PER_REQUEST = 120_000_000
+    # Photos are decoded and PDFs parsed in a child process with these limits, per file;
+    # a file whose check fails or runs out of time is refused.
+    UPLOAD_CHECK_TIMEOUT_SECONDS = 10  # wall clock, then the child is killed
+    UPLOAD_CHECK_CPU_SECONDS = 8  # RLIMIT_CPU of the child
+    UPLOAD_CHECK_MEMORY_MB = 1024  # RLIMIT_AS of the child (a 40 MP photo needs ~500 MB)
     UPLOAD_MAX_EDGE = 4096  # longer image edges are scaled down on re-encoding
     UPLOAD_DIR: str | None = None  # None: instance/uploads
     # Where upload bytes live: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket; needs
@@ -157,12 +166,18 @@ class Defaults:
     FIGURES_CACHE_SECONDS = 600
     FIGURES_CACHE_ENTRIES = 128
 
-    # PDF rendering (S15): each render runs in a child process with these limits.
-    PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed
+    # PDF rendering (S15, S20): each render, photo preparation included, runs in a child
+    # process with these limits. A render a web request waits on must end before the web
+    # worker is killed: PDF_TIMEOUT_SECONDS stays below gunicorn's `--timeout` (30 s unless
+    # set; raise both together), with a few seconds left to load the photos and answer.
+    # Renders in background jobs use the PDF_BACKGROUND_* limits instead.
+    PDF_TIMEOUT_SECONDS = 25  # wall clock, then the child is killed
+    PDF_CPU_SECONDS = 20  # RLIMIT_CPU of the child
+    PDF_BACKGROUND_TIMEOUT_SECONDS = 90
+    PDF_BACKGROUND_CPU_SECONDS = 60
     # A region export with no file done for this long lost its worker (a restart): shown
-    # as interrupted so it can be started again. Well above PDF_TIMEOUT_SECONDS.
+    # as interrupted so it can be started again. Well above PDF_BACKGROUND_TIMEOUT_SECONDS.
     DOSSIER_EXPORT_STALLED_MINUTES = 10
-    PDF_CPU_SECONDS = 60  # RLIMIT_CPU of the child
     PDF_MEMORY_MB = 1536  # RLIMIT_AS of the child (address space, not resident memory)
     PDF_IMAGE_MAX_EDGE = 1400  # photos are scaled down to this many pixels before embedding
 
