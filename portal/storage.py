@@ -2,10 +2,10 @@
 
 `save_upload()` is the only way a file enters the portal: it checks the real type (JPEG,
 PNG, WebP, PDF) from the bytes, enforces the size limit, refuses pixel bombs, re-encodes
-images without EXIF, refuses PDFs with scripts, actions or embedded files, and stores the bytes under a generated key through a backend:
-`LocalStorage` on disk under instance/ (the default), or `S3Storage` in an S3-compatible
-bucket (STORAGE_BACKEND = "s3"); any object with the same three methods can replace them
-via `app.extensions["storage"]`.
+images without EXIF, refuses PDFs with scripts, actions or embedded files, and stores
+the bytes under a generated key through a backend: `LocalStorage` on disk under instance/
+(the default), or `S3Storage` in an S3-compatible bucket (STORAGE_BACKEND = "s3"); any
+object with the same three methods can replace them via `app.extensions["storage"]`.
 
 Photos are decoded and PDFs parsed only in a limited child process (portal/untrusted.py
 through portal/sandbox.py), and one request decodes at most UPLOAD_MAX_PIXELS_PER_REQUEST

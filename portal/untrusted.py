@@ -39,6 +39,7 @@ RAW_NAMES = frozenset(
 )  # fmt: skip
 NAME = re.compile(rb"/[^\s()<>\[\]{}/%]*")
 ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+STREAM_DATA = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
 MAX_OBJECTS = 200_000
 
 
@@ -100,7 +101,7 @@ def check_pdf(_header: dict[str, Any], blobs: Iterator[bytes]) -> tuple[dict[str
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # hostile files make a lot of noise
     data = next(blobs)
-    if _raw_names_forbidden(data):
+    if _raw_names_forbidden(STREAM_DATA.sub(b"", data)):  # binary data would give false hits
         return {"refused": "active"}, []
     try:
         reason = _inspect(data)
@@ -112,7 +113,8 @@ def check_pdf(_header: dict[str, Any], blobs: Iterator[bytes]) -> tuple[dict[str
 
 
 def _raw_names_forbidden(data: bytes) -> bool:
-    """Names written anywhere in the bytes outside compressed streams, #-escapes decoded."""
+    """Forbidden names anywhere in PDF syntax (#-escapes decoded), even in objects that no
+    cross-reference lists."""
     for match in NAME.finditer(data):
         name = ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group())
         if name.decode("latin-1") in RAW_NAMES:
