@@ -31,6 +31,9 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/portal.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # A download's activity entry waits at most this long per try (3 tries) for the write
+    # lock; then the file is served and the missing entry logged (portal/downloads.py).
+    DOWNLOAD_LOG_BUSY_TIMEOUT_MS = 2000
     # PostgreSQL's JIT compiles queries whose estimated cost is high. The audience joins of
     # notices are estimated far above what they cost (40 ms), and compiling them took 300 ms
     # on every home page; short interactive queries gain nothing from it.

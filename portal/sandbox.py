@@ -294,18 +294,24 @@ def _child_main() -> None:
 def _zygote_main(control_fd: int) -> None:
     """The zygote's loop: for each socket received, fork a child that runs one task."""
     import pypdf  # noqa: F401  (imported once here, for every child)
-    import weasyprint
     from PIL import Image
 
-    from portal import pdf, untrusted  # noqa: F401
+    from portal import untrusted  # noqa: F401
 
     Image.init()
-    # Load fonts and Pango once too: a tiny document in the fonts the templates use.
-    warm_up = (
-        "<p style='font-family: \"WenQuanYi Micro Hei\", sans-serif'>汉字 Abc 123 "
-        "<b>汉字 Abc 123</b></p><svg><text>1</text></svg>"
-    )
-    weasyprint.HTML(string=warm_up, url_fetcher=pdf.make_fetcher({})).write_pdf()
+    try:  # uploads are checked even where WeasyPrint cannot load (its tasks then fail)
+        import weasyprint
+
+        from portal import pdf
+
+        # Load fonts and Pango once too: a tiny document in the fonts the templates use.
+        warm_up = (
+            "<p style='font-family: \"WenQuanYi Micro Hei\", sans-serif'>汉字 Abc 123 "
+            "<b>汉字 Abc 123</b></p><svg><text>1</text></svg>"
+        )
+        weasyprint.HTML(string=warm_up, url_fetcher=pdf.make_fetcher({})).write_pdf()
+    except Exception:
+        logging.getLogger(__name__).exception("WeasyPrint could not be loaded")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     control = socket.socket(fileno=control_fd)
     while True:
