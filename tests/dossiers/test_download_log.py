@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -73,3 +77,31 @@ def test_the_entry_is_written_when_the_database_lets_it(app, world):
     assert entry.object_id == dealer_file.id
     assert entry.actor_id == world.supervisor_a.id
     assert entry.object_label == str(dealer_file)
+
+
+def test_a_download_while_another_writer_holds_the_sqlite_lock_answers_and_is_logged(app, world):
+    """The issue's failure: a GET that read, then wrote its entry while another writer
+    committed in between, got "database is locked" at once. Now it waits its turn."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's locking; PostgreSQL inserts do not wait on other writers")
+    supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
+    file_id, other_dealer_id = issue(supervisor, world.dealer_x).id, world.dealer_y.id
+    db.session.commit()  # the test's own session holds no lock
+    path = db.engine.url.database
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE dealers SET name = name || '' WHERE id = ?", (other_dealer_id,))
+
+    def commit_later() -> None:
+        time.sleep(0.3)
+        writer.execute("COMMIT")
+
+    other = threading.Thread(target=commit_later)
+    other.start()
+    try:
+        response = supervisor.get(f"/dealer-files/{file_id}/download")
+    finally:
+        other.join()
+        writer.close()
+    assert response.status_code == 200
+    assert [entry.object_id for entry in _entries("dealer_file.download")] == [file_id]
