@@ -51,7 +51,7 @@ class Limits:
     timeout_seconds: float = 25
     cpu_seconds: int = 20
     memory_mb: int = 1536
-    image_max_edge: int = 1400
+    image_max_edge: int = 800
 
     @classmethod
     def from_config(cls, *, background: bool = False) -> Limits:
