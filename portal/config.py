@@ -31,6 +31,9 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/portal.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # A download's activity entry waits at most this long per try (3 tries) for the write
+    # lock; then the file is served and the missing entry logged (portal/downloads.py).
+    DOWNLOAD_LOG_BUSY_TIMEOUT_MS = 2000
     # PostgreSQL's JIT compiles queries whose estimated cost is high. The audience joins of
     # notices are estimated far above what they cost (40 ms), and compiling them took 300 ms
     # on every home page; short interactive queries gain nothing from it.
@@ -40,6 +43,15 @@ class Defaults:
     MAX_CONTENT_LENGTH = 48 * 1024 * 1024  # a whole request, e.g. a report with photos
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # one file
     UPLOAD_MAX_PIXELS = 40_000_000  # larger images are refused (pixel bombs)
+    # Pixels one request may decode across all its files (S20): ten 12-megapixel photos.
+    # Decoding costs about 0.05 s of CPU per megapixel, so a request stays well below the
+    # web worker's timeout (see PDF_TIMEOUT_SECONDS).
+    UPLOAD_MAX_PIXELS_PER_REQUEST = 120_000_000
+    # Photos are decoded and PDFs parsed in a child process with these limits, per file;
+    # a file whose check fails or runs out of time is refused.
+    UPLOAD_CHECK_TIMEOUT_SECONDS = 10  # wall clock, then the child is killed
+    UPLOAD_CHECK_CPU_SECONDS = 8  # RLIMIT_CPU of the child
+    UPLOAD_CHECK_MEMORY_MB = 1024  # RLIMIT_AS of the child (a 40 MP photo needs ~500 MB)
     UPLOAD_MAX_EDGE = 4096  # longer image edges are scaled down on re-encoding
     UPLOAD_DIR: str | None = None  # None: instance/uploads
     # Where upload bytes live: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket; needs
@@ -172,14 +184,23 @@ class Defaults:
     RICHTEXT_CPU_SECONDS = 2  # RLIMIT_CPU of the child
     RICHTEXT_MEMORY_MB = 256  # RLIMIT_AS of the child
 
-    # PDF rendering (S15): each render runs in a child process with these limits.
-    PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed
+    # PDF rendering (S15, S20): each render, photo preparation included, runs in a child
+    # process with these limits. A render a web request waits on must end before the web
+    # worker is killed: PDF_TIMEOUT_SECONDS stays below gunicorn's `--timeout` (30 s unless
+    # set; raise both together), with a few seconds left to load the photos and answer.
+    # Renders in background jobs use the PDF_BACKGROUND_* limits instead.
+    PDF_TIMEOUT_SECONDS = 25  # wall clock, then the child is killed
+    PDF_CPU_SECONDS = 20  # RLIMIT_CPU of the child
+    PDF_BACKGROUND_TIMEOUT_SECONDS = 90
+    PDF_BACKGROUND_CPU_SECONDS = 60
     # A region export with no file done for this long lost its worker (a restart): shown
-    # as interrupted so it can be started again. Well above PDF_TIMEOUT_SECONDS.
+    # as interrupted so it can be started again. Well above PDF_BACKGROUND_TIMEOUT_SECONDS.
     DOSSIER_EXPORT_STALLED_MINUTES = 10
-    PDF_CPU_SECONDS = 60  # RLIMIT_CPU of the child
     PDF_MEMORY_MB = 1536  # RLIMIT_AS of the child (address space, not resident memory)
-    PDF_IMAGE_MAX_EDGE = 1400  # photos are scaled down to this many pixels before embedding
+    # Photos are scaled down to this many pixels before embedding: they are printed at most
+    # 60 mm wide (templates/pdf/base.html), so 800 px is ~340 dpi; 1400 cost a quarter more
+    # CPU and made the PDF 2.5 times larger.
+    PDF_IMAGE_MAX_EDGE = 800
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:

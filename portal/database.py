@@ -15,6 +15,7 @@ from portal.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+_busy_timeout: ContextVar[int | None] = ContextVar("busy_timeout", default=None)
 
 
 @contextmanager
@@ -25,6 +26,17 @@ def write_intent() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+@contextmanager
+def busy_timeout(milliseconds: int) -> Iterator[None]:
+    """On SQLite, transactions begun inside wait at most this long for a lock (instead of
+    SQLITE_BUSY_TIMEOUT_MS); elsewhere nothing changes."""
+    token = _busy_timeout.set(milliseconds)
+    try:
+        yield
+    finally:
+        _busy_timeout.reset(token)
 
 
 def wants_write_lock() -> bool:
@@ -74,4 +86,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
+        wait = _busy_timeout.get() or int(busy_timeout_ms)
+        if connection.info.get("busy_timeout", busy_timeout_ms) != wait:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+            connection.info["busy_timeout"] = wait
         connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")

@@ -2,15 +2,18 @@
 
 `render_pdf("pdf/x.html", context, attachments={id: (content_type, bytes)})` renders a
 trusted Jinja template from templates/pdf/ (user text autoescaped) and turns it into a
-PDF in a child process:
+PDF in a limited child process (portal/sandbox.py):
 
 - The URL fetcher serves only `attachment:<id>` URLs from the given dict: photos the
   caller already authorised for this document. `file:`, `http(s):`, `data:` and anything
   else are refused, whatever the HTML asks for (`<img>`, `<link>`, `@import`,
   `<a rel=attachment>`, SVG `<image>`, `@font-face`).
 - Photos are decoded and re-encoded by Pillow (scaled down) before they reach WeasyPrint,
-  so only plain raster pixels are embedded.
-- Each render runs in a fresh Python process with RLIMIT_AS (memory) and RLIMIT_CPU set,
+  so only plain raster pixels are embedded. That happens in the child too, inside its
+  limits: the calling process never decodes a photo. An attachment's bytes may be given
+  as a callable (e.g. `functools.partial(storage.load, attachment)`): it is called when
+  the photo's turn comes, so the caller holds one photo at a time.
+- Each render runs in a process of its own with RLIMIT_AS (memory) and RLIMIT_CPU set,
   and is killed after a wall-clock timeout: a hostile or huge document cannot take the
   worker down with it. WeasyPrint's warnings (e.g. a missing glyph) are passed back and
   logged on the "weasyprint" logger in the calling process.
@@ -18,34 +21,21 @@ PDF in a child process:
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import io
-import json
 import logging
-import os
-import signal
-import socket
-import struct
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from PIL import Image, ImageOps
+
+from portal import sandbox
 
 ATTACHMENT_SCHEME = "attachment:"
 RASTER_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
-ROOT = Path(__file__).resolve().parents[1]
-CHILD = (
-    "import sys; sys.path.insert(0, sys.argv[1]); from portal.pdf import _child_main; _child_main()"
-)
 logger = logging.getLogger("weasyprint")
+
+PhotoBytes = bytes | Callable[[], bytes]
 
 
 class PdfError(RuntimeError):
@@ -58,17 +48,20 @@ class PdfTimeout(PdfError):
 
 @dataclass(frozen=True)
 class Limits:
-    timeout_seconds: float = 90
-    cpu_seconds: int = 60
+    timeout_seconds: float = 25
+    cpu_seconds: int = 20
     memory_mb: int = 1536
-    image_max_edge: int = 1400
+    image_max_edge: int = 800
 
     @classmethod
-    def from_config(cls) -> Limits:
+    def from_config(cls, *, background: bool = False) -> Limits:
+        """The configured limits: for a render a web request waits on (below the web
+        worker's timeout), or with `background=True` for one a job runs."""
         config = current_app.config
+        prefix = "PDF_BACKGROUND_" if background else "PDF_"
         return cls(
-            timeout_seconds=float(config["PDF_TIMEOUT_SECONDS"]),
-            cpu_seconds=int(config["PDF_CPU_SECONDS"]),
+            timeout_seconds=float(config[f"{prefix}TIMEOUT_SECONDS"]),
+            cpu_seconds=int(config[f"{prefix}CPU_SECONDS"]),
             memory_mb=int(config["PDF_MEMORY_MB"]),
             image_max_edge=int(config["PDF_IMAGE_MAX_EDGE"]),
         )
@@ -83,7 +76,7 @@ def render_pdf(
     template_name: str,
     context: Mapping[str, Any],
     *,
-    attachments: Mapping[int, tuple[str, bytes]] | None = None,
+    attachments: Mapping[int, tuple[str, PhotoBytes]] | None = None,
     limits: Limits | None = None,
 ) -> bytes:
     """Render templates/pdf/<name> with `context`; images only from `attachments`."""
@@ -113,7 +106,7 @@ class Rendered:
 def render_html(
     html: str,
     *,
-    attachments: Mapping[int | str, tuple[str, bytes]],
+    attachments: Mapping[int | str, tuple[str, PhotoBytes]],
     limits: Limits | None = None,
 ) -> bytes:
     """Turn HTML into a PDF in a limited child process (see the module docstring)."""
@@ -123,176 +116,42 @@ def render_html(
 def render_document(
     html: str,
     *,
-    attachments: Mapping[int | str, tuple[str, bytes]],
+    attachments: Mapping[int | str, tuple[str, PhotoBytes]],
     limits: Limits | None = None,
 ) -> Rendered:
     """Like `render_html`, also telling how many pages the document has."""
     limits = limits or Limits()
-    resources = {
-        attachment_url(key): _image_resource(content_type, data, limits.image_max_edge)
-        for key, (content_type, data) in attachments.items()
-    }
-    payload = json.dumps(
-        {
-            "html": html,
-            "resources": resources,
-            "cpu_seconds": limits.cpu_seconds,
-            "memory_mb": limits.memory_mb,
-        }
-    ).encode()
-    result = _run_child(payload, limits.timeout_seconds)
-    for message in result.get("warnings", []):
-        logger.warning("%s", message)
-    if "error" in result:
-        raise PdfError(result["error"])
+    photos = []
+    for key, (content_type, _data) in attachments.items():
+        if content_type not in RASTER_TYPES:
+            raise ValueError(f"only raster photos can go into a PDF, not {content_type}")
+        photos.append(attachment_url(key))
+    header = {"html": html, "photos": photos, "image_max_edge": limits.image_max_edge}
+    child_limits = sandbox.ChildLimits(limits.timeout_seconds, limits.cpu_seconds, limits.memory_mb)
+    try:
+        outcome = sandbox.run(
+            "pdf",
+            header,
+            [data for _type, data in attachments.values()],
+            limits=child_limits,
+            log=logger,
+        )
+    except sandbox.ChildTimeout as error:
+        raise PdfTimeout(f"PDF render stopped: {error}") from None
+    except sandbox.ChildError as error:
+        raise PdfError(f"PDF renderer failed: {error}") from None
     return Rendered(
-        base64.b64decode(result["pdf"]),
-        int(result.get("pages", 0)),
-        int(result.get("peak_kb", 0)),
-        float(result.get("cpu_seconds", 0.0)),
+        outcome.blobs[0],
+        int(outcome.result.get("pages", 0)),
+        outcome.peak_kb,
+        outcome.cpu_seconds,
     )
 
 
-class _Zygote:
-    """A helper process that has imported WeasyPrint once and forks one child per render.
-
-    Importing WeasyPrint costs ~1.5 s, more than rendering a short document; forking a
-    process that already did it costs milliseconds. Each render still runs in a fresh
-    process of its own with its own limits, killed on timeout. The zygote is
-    single-threaded (forking is safe there) and exits when its parent goes away.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.owner = 0
-        self.process: subprocess.Popen[bytes] | None = None
-        self.control: socket.socket | None = None
-
-    def _ensure(self) -> socket.socket:
-        alive = self.process is not None and self.process.poll() is None
-        if self.control is not None and alive and self.owner == os.getpid():
-            return self.control
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.process = subprocess.Popen(  # noqa: S603  (our own interpreter and fixed code)
-            [sys.executable, "-I", "-c", ZYGOTE, str(ROOT), str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-        )
-        theirs.close()
-        self.control, self.owner = ours, os.getpid()
-        return ours
-
-    def connect(self) -> socket.socket:
-        """A socket to a freshly forked child."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        with self.lock:
-            control = self._ensure()
-            socket.send_fds(control, [b"r"], [theirs.fileno()])
-        theirs.close()
-        return ours
+# The child's side (runs only in a limited child process, see portal/sandbox.py).
 
 
-_ZYGOTE = _Zygote()
-ZYGOTE = (
-    "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from portal.pdf import _zygote_main; _zygote_main(int(sys.argv[2]))"
-)
-_LENGTH = struct.Struct("!Q")
-
-
-def _run_child(payload: bytes, timeout: float) -> dict[str, Any]:
-    if os.environ.get("PORTAL_PDF_NO_ZYGOTE") or not hasattr(socket, "send_fds"):
-        return _run_subprocess(payload, timeout)
-    deadline = time.monotonic() + timeout
-    try:
-        connection = _ZYGOTE.connect()
-    except OSError as error:
-        raise PdfError(f"PDF renderer unavailable: {type(error).__name__}") from None
-    pid = 0
-    try:
-        connection.settimeout(timeout)
-        connection.sendall(_LENGTH.pack(len(payload)) + payload)
-        pid = _LENGTH.unpack(_read_exactly(connection, _LENGTH.size))[0]
-        connection.settimeout(max(deadline - time.monotonic(), 0.001))
-        size = _LENGTH.unpack(_read_exactly(connection, _LENGTH.size))[0]
-        data = _read_exactly(connection, size)
-    except TimeoutError:
-        _kill(pid)
-        raise PdfTimeout(f"PDF render stopped after {timeout} s") from None
-    except (EOFError, OSError) as error:
-        _kill(pid)
-        raise PdfError(f"PDF renderer failed: {type(error).__name__}") from None
-    finally:
-        connection.close()
-    return json.loads(data)
-
-
-def _read_exactly(connection: socket.socket, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = connection.recv(min(left, 1 << 20))
-        if not chunk:
-            raise EOFError("the renderer closed the connection")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def _kill(pid: int) -> None:
-    if pid:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _run_subprocess(payload: bytes, timeout: float) -> dict[str, Any]:
-    """Where fork servers do not exist: a fresh interpreter per render."""
-    try:
-        completed = subprocess.run(  # noqa: S603  (our own interpreter and fixed code)
-            [sys.executable, "-I", "-c", CHILD, str(ROOT)],
-            input=payload,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise PdfTimeout(f"PDF render stopped after {timeout} s") from None
-    try:
-        return json.loads(completed.stdout)
-    except ValueError:
-        tail = completed.stderr.decode(errors="replace")[-2000:]
-        raise PdfError(f"PDF renderer failed (exit {completed.returncode}): {tail}") from None
-
-
-def _image_resource(content_type: str, data: bytes, max_edge: int) -> dict[str, str]:
-    """Decode and re-encode a photo (scaled down): only raster pixels reach WeasyPrint."""
-    if content_type not in RASTER_TYPES:
-        raise ValueError(f"only raster photos can go into a PDF, not {content_type}")
-    with Image.open(io.BytesIO(data)) as image:
-        image = ImageOps.exif_transpose(image)
-        image.thumbnail((max_edge, max_edge))
-        output = io.BytesIO()
-        if image.mode in ("RGBA", "LA", "P"):
-            image.save(output, "PNG", optimize=True)
-            kind = "image/png"
-        else:
-            image.convert("RGB").save(output, "JPEG", quality=80, optimize=True)
-            kind = "image/jpeg"
-    return {"type": kind, "data": base64.b64encode(output.getvalue()).decode()}
-
-
-# The child process (runs `_child_main` with limits already in place).
-
-
-class _Collector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage()[:500])
-
-
-def _make_fetcher(resources: dict[str, dict[str, str]]):
+def make_fetcher(resources: Mapping[str, tuple[str, bytes]]):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class DenyByDefaultFetcher(URLFetcher):
@@ -302,94 +161,44 @@ def _make_fetcher(resources: dict[str, dict[str, str]]):
             resource = resources.get(url)
             if resource is None:
                 raise ValueError(f"URL refused by the PDF renderer: {url[:100]}")
-            return URLFetcherResponse(
-                url, base64.b64decode(resource["data"]), {"Content-Type": resource["type"]}
-            )
+            kind, data = resource
+            return URLFetcherResponse(url, data, {"Content-Type": kind})
 
     return DenyByDefaultFetcher(timeout=1, allowed_protocols=(), allow_redirects=False)
 
 
-def _child_main() -> None:
-    request = json.loads(sys.stdin.buffer.read())
-    sys.stdout.write(json.dumps(_render_request(request)))
-    sys.stdout.flush()
+def prepare_photo(data: bytes, max_edge: int) -> tuple[str, bytes]:
+    """Decode and re-encode a photo (scaled down): only raster pixels reach WeasyPrint."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as image:
+        if image.format not in ("JPEG", "PNG", "WEBP"):
+            raise ValueError("not a raster photo")
+        image.draft(image.mode, (max_edge, max_edge))  # JPEG: decode at a smaller scale at once
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((max_edge, max_edge))
+        output = io.BytesIO()
+        if image.mode in ("RGBA", "LA", "P"):
+            image.save(output, "PNG", optimize=True)
+            return "image/png", output.getvalue()
+        image.convert("RGB").save(output, "JPEG", quality=80, optimize=True)
+        return "image/jpeg", output.getvalue()
 
 
-def _zygote_main(control_fd: int) -> None:
-    """The zygote's loop: for each socket received, fork a child that renders once."""
+def render_task(header: dict[str, Any], blobs: Any) -> tuple[dict[str, Any], list[bytes]]:
+    """Prepare the photos, then render the document (the sandbox's "pdf" task)."""
     import weasyprint
 
-    # Load fonts and Pango once too: a tiny document in the fonts the templates use.
-    warm_up = (
-        "<p style='font-family: \"WenQuanYi Micro Hei\", sans-serif'>汉字 Abc 123 "
-        "<b>汉字 Abc 123</b></p><svg><text>1</text></svg>"
-    )
-    weasyprint.HTML(string=warm_up, url_fetcher=_make_fetcher({})).write_pdf()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
-    control = socket.socket(fileno=control_fd)
-    while True:
+    resources: dict[str, tuple[str, bytes]] = {}
+    for url, data in zip(header["photos"], blobs, strict=True):
         try:
-            _message, fds, _flags, _address = socket.recv_fds(control, 16, 1)
-        except InterruptedError:
-            continue
-        if not fds:
-            break  # the parent went away
-        if os.fork() == 0:
-            control.close()
-            _serve_one(socket.socket(fileno=fds[0]))
-        os.close(fds[0])
-
-
-def _serve_one(connection: socket.socket) -> None:
-    """In a forked child: read one request, render it, answer, exit."""
-    try:
-        connection.sendall(_LENGTH.pack(os.getpid()))
-        size = _LENGTH.unpack(_read_exactly(connection, _LENGTH.size))[0]
-        output = _render_request(json.loads(_read_exactly(connection, size)))
-        data = json.dumps(output).encode()
-        connection.sendall(_LENGTH.pack(len(data)) + data)
-    finally:
-        os._exit(0)
-
-
-def _address_space() -> int:
-    """This process's address space in bytes (what RLIMIT_AS limits), 0 if unknown."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def _render_request(request: dict[str, Any]) -> dict[str, Any]:
-    """Set this process's limits, then render (runs only in a child process)."""
-    import resource
-
-    memory = int(request["memory_mb"]) * 1024 * 1024
-    if _address_space() > memory:  # a forked child starts with the zygote's memory
-        return {"error": "out of memory", "warnings": []}
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = int(request["cpu_seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    collector = _Collector()
-    logging.getLogger("weasyprint").addHandler(collector)
-    try:
-        import weasyprint
-
-        document = weasyprint.HTML(
-            string=request["html"], base_url=None, url_fetcher=_make_fetcher(request["resources"])
-        )
-        rendered = document.render()
-        pdf = rendered.write_pdf()
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return {
-            "pdf": base64.b64encode(pdf).decode(),
-            "pages": len(rendered.pages),
-            "peak_kb": usage.ru_maxrss,
-            "cpu_seconds": usage.ru_utime + usage.ru_stime,
-            "warnings": collector.messages,
-        }
-    except MemoryError:
-        return {"error": "out of memory", "warnings": collector.messages}
-    except Exception as error:  # report any failure to the parent, which raises PdfError
-        return {"error": f"{type(error).__name__}: {error}", "warnings": collector.messages}
+            resources[url] = prepare_photo(data, int(header["image_max_edge"]))
+        except MemoryError:
+            raise
+        except Exception as error:  # an unreadable photo is left out, the rest still renders
+            logging.getLogger("weasyprint").warning("photo %s left out: %s", url, error)
+    document = weasyprint.HTML(
+        string=header["html"], base_url=None, url_fetcher=make_fetcher(resources)
+    )
+    rendered = document.render()
+    return {"pages": len(rendered.pages)}, [rendered.write_pdf()]

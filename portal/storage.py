@@ -2,10 +2,15 @@
 
 `save_upload()` is the only way a file enters the portal: it checks the real type (JPEG,
 PNG, WebP, PDF) from the bytes, enforces the size limit, refuses pixel bombs, re-encodes
-images without EXIF, and stores the bytes under a generated key through a backend:
-`LocalStorage` on disk under instance/ (the default), or `S3Storage` in an S3-compatible
-bucket (STORAGE_BACKEND = "s3"); any object with the same three methods can replace them
-via `app.extensions["storage"]`.
+images without EXIF, refuses PDFs with scripts, actions or embedded files, and stores
+the bytes under a generated key through a backend: `LocalStorage` on disk under instance/
+(the default), or `S3Storage` in an S3-compatible bucket (STORAGE_BACKEND = "s3"); any
+object with the same three methods can replace them via `app.extensions["storage"]`.
+
+Photos are decoded and PDFs parsed only in a limited child process (portal/untrusted.py
+through portal/sandbox.py), and one request decodes at most UPLOAD_MAX_PIXELS_PER_REQUEST
+pixels across all its files (check S20): a file over either limit, or whose check fails
+or runs out of time, is refused with a message for the form.
 
 Bytes follow the database transaction that names them: bytes stored in a transaction that
 rolls back are removed, and bytes discarded in one are removed only once it commits.
@@ -14,36 +19,32 @@ rolls back are removed, and bytes discarded in one are removed only once it comm
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import re
 import secrets
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from portal import sandbox
 from portal.extensions import db
 from portal.models import Attachment, User
 from portal.models.base import utcnow
 
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
     "image/webp": "webp",
     "application/pdf": "pdf",
 }
-PDF_FORBIDDEN = (b"/JavaScript", b"/JS ", b"/JS(", b"/Launch", b"/EmbeddedFile", b"/RichMedia")
 
 IMAGES = frozenset({"image/jpeg", "image/png", "image/webp"})
 IMAGES_AND_PDF = IMAGES | {"application/pdf"}
@@ -201,48 +202,79 @@ def _accepted_message(allowed: frozenset[str]) -> str:
 def _check_pdf(data: bytes) -> bytes:
     if b"%%EOF" not in data[-2048:]:
         raise UploadRejected(_("This PDF is damaged or incomplete."))
-    if any(marker in data for marker in PDF_FORBIDDEN):
+    refused = _in_child("pdf_check", {}, data).result.get("refused")
+    if refused == "encrypted":
+        raise UploadRejected(_("Password-protected PDFs are not accepted."))
+    if refused == "damaged":
+        raise UploadRejected(_("This PDF is damaged or incomplete."))
+    if refused:
         raise UploadRejected(_("PDFs with scripts or embedded files are not accepted."))
     return data
 
 
 def _reencode(data: bytes, kind: str) -> CleanFile:
-    max_pixels = current_app.config["UPLOAD_MAX_PIXELS"]
+    """Decode and re-encode the pixels in a limited child, within the request's budget."""
+    config = current_app.config
+    header = {
+        "kind": kind,
+        "max_pixels": int(config["UPLOAD_MAX_PIXELS"]),
+        "budget": _pixels_left(),
+        "max_edge": int(config["UPLOAD_MAX_EDGE"]),
+    }
+    outcome = _in_child("image", header, data)
+    result = outcome.result
+    refused = result.get("refused")
+    if refused == "mismatch":
+        raise UploadRejected(_("The file's content does not match an image type."))
+    if refused == "pixels":
+        raise UploadRejected(_("The image has too many pixels."))
+    if refused == "budget":
+        raise UploadRejected(
+            _(
+                "The photos sent together have too many pixels in total. "
+                "Send fewer photos at a time, or smaller ones."
+            )
+        )
+    if refused or not outcome.blobs:
+        raise UploadRejected(_("The image could not be read."))
+    _spend_pixels(int(result["pixels"]))
+    return CleanFile(
+        outcome.blobs[0], result["content_type"], int(result["width"]), int(result["height"])
+    )
+
+
+def _in_child(task: str, header: dict[str, Any], data: bytes) -> sandbox.Outcome:
+    """Run an upload check in a limited child; its failure or timeout refuses the file."""
+    config = current_app.config
+    limits = sandbox.ChildLimits(
+        timeout_seconds=float(config["UPLOAD_CHECK_TIMEOUT_SECONDS"]),
+        cpu_seconds=int(config["UPLOAD_CHECK_CPU_SECONDS"]),
+        memory_mb=int(config["UPLOAD_CHECK_MEMORY_MB"]),
+    )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format not in IMAGE_TYPES or IMAGE_TYPES[image.format] != kind:
-                    raise UploadRejected(_("The file's content does not match an image type."))
-                width, height = image.size
-                if width * height > max_pixels or width > 20000 or height > 20000:
-                    raise UploadRejected(_("The image has too many pixels."))
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                return _encode(upright, image.format)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRejected(_("The image has too many pixels.")) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        if isinstance(error, UploadRejected):
-            raise
-        raise UploadRejected(_("The image could not be read.")) from None
+        return sandbox.run(task, header, [data], limits=limits, log=logger)
+    except sandbox.ChildError as error:
+        logger.warning("upload refused: its check failed in the child process: %s", error)
+        raise UploadRejected(
+            _("The file could not be processed. Try a smaller or simpler file.")
+        ) from None
 
 
-def _encode(image: Image.Image, image_format: str) -> CleanFile:
-    """Write pixels only: no EXIF, GPS, comments or other metadata survive."""
-    longest = current_app.config["UPLOAD_MAX_EDGE"]
-    if max(image.size) > longest:
-        image.thumbnail((longest, longest))
-    output = io.BytesIO()
-    if image_format == "JPEG":
-        image.convert("RGB").save(output, "JPEG", quality=85, optimize=True)
-    elif image_format == "WEBP":
-        image.save(output, "WEBP", quality=85)
-    else:
-        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-            image = image.convert("RGBA")
-        image.save(output, "PNG", optimize=True)
-    return CleanFile(output.getvalue(), IMAGE_TYPES[image_format], image.width, image.height)
+# The pixels one request may decode, across all its files (check S20). Outside a request
+# (commands, the demo's seed) each file only has the per-file limit.
+_PIXELS_SPENT = "upload_pixels_spent"
+
+
+def _pixels_left() -> int:
+    if not has_request_context():
+        return int(current_app.config["UPLOAD_MAX_PIXELS"])
+    budget = int(current_app.config["UPLOAD_MAX_PIXELS_PER_REQUEST"])
+    return max(budget - g.get(_PIXELS_SPENT, 0), 0)
+
+
+def _spend_pixels(pixels: int) -> None:
+    if has_request_context():
+        setattr(g, _PIXELS_SPENT, g.get(_PIXELS_SPENT, 0) + pixels)
 
 
 def safe_filename(name: str | None, content_type: str) -> str:

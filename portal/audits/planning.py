@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from functools import partial
 
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import access, activity, clock, listing
+from portal import access, activity, clock, downloads, listing
 from portal.access import audits as audit_access
 from portal.access import roles, signed_in, staff_only
 from portal.audits import forms, report, scheduling, services
@@ -39,8 +40,10 @@ from portal.models import (
     Standard,
     Store,
 )
+from portal.pdf import PdfError
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
+logger = logging.getLogger(__name__)
 
 SORTABLE = {
     "date": Audit.scheduled_for,
@@ -325,10 +328,14 @@ def report_pdf(audit_id: int):
     if not audit_access.can_see_answers(current_user, audit) or audit.standard_version is None:
         abort(404)
     services.load_for_page(audit)
-    pdf = report.render(audit)
-    activity.record("audit.report_pdf", audit)
-    db.session.commit()
+    try:
+        pdf = report.render(audit)
+    except PdfError:
+        logger.exception("audit %s: the PDF report could not be rendered", audit.id)
+        flash(_("The PDF report could not be produced. Please try again later."), "danger")
+        return redirect(url_for("audits.detail", audit_id=audit.id))
     response = Response(pdf, mimetype="application/pdf")
     name = f"audit-{audit.id}-{audit.store.code}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    downloads.log_download("audit.report_pdf", audit)
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask_babel import gettext as _
@@ -65,7 +66,8 @@ def render(audit: Audit) -> bytes:
     ).all()
     evidence = corrective.evidence_of(step for action in actions for step in action.steps)
     images = [a for group in (*photos.values(), *evidence.values()) for a in group if a.is_image]
-    attachments = {a.id: (a.content_type, storage.load(a)) for a in images}
+    # Read one at a time as the renderer takes them; decoded only inside its limits.
+    attachments = {a.id: (a.content_type, partial(storage.load, a)) for a in images}
     context = {
         "audit": audit,
         "sections": sections,

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import access, activity
+from portal import access, activity, downloads
 from portal.access import signed_in, staff_only
 from portal.access.dossiers import (
     can_issue_dealer_file,
@@ -86,10 +86,9 @@ def issue(dealer_id: int):
 @signed_in
 def download(file_id: int):
     dealer_file = get_dealer_file_or_404(current_user, file_id)
-    data = archive.load(dealer_file)
-    activity.record("dealer_file.download", dealer_file)
-    db.session.commit()
-    return download_response(data, dealer_file.filename, "application/pdf")
+    response = download_response(archive.load(dealer_file), dealer_file.filename, "application/pdf")
+    downloads.log_download("dealer_file.download", dealer_file)
+    return response
 
 
 @bp.route("/exports", methods=["GET", "POST"])
@@ -148,7 +147,6 @@ def export_download(job_id: int):
     job = get_export_or_404(current_user, job_id)
     if job.storage_key is None:
         abort(404)
-    data = export.load(job)
-    activity.record("dossier_export.download", job, label=str(job.region))
-    db.session.commit()
-    return download_response(data, export.filename(job), "application/zip")
+    response = download_response(export.load(job), export.filename(job), "application/zip")
+    downloads.log_download("dossier_export.download", job, label=str(job.region))
+    return response

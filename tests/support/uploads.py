@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 
@@ -57,11 +58,22 @@ def png_header_only(width: int, height: int) -> bytes:
 
 
 def pdf(extra: bytes = b"") -> bytes:
-    return (
+    """A well-formed one-page-tree PDF (xref table included), with `extra` objects in it."""
+    body = (
         b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-        + extra
-        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n" + extra
+    )
+    offsets = {int(m.group(1)): m.start(1) for m in re.finditer(rb"(?m)^(\d+) 0 obj", body)}
+    size = max(offsets) + 1
+    rows = [b"0000000000 65535 f \n"] + [
+        b"%010d 00000 n \n" % offsets[n] if n in offsets else b"0000000000 65535 f \n"
+        for n in range(1, size)
+    ]
+    return (
+        body
+        + b"xref\n0 %d\n" % size
+        + b"".join(rows)
+        + b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, len(body))
     )
 
 
