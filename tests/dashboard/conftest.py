@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.audits import services as audit_services
+from portal import clock
 from portal.extensions import db
 from portal.models import PlanStatus, ReportStatus
 from tests.support import plans as plan_support
@@ -49,7 +49,7 @@ def build_home_world() -> HomeWorld:
         complete=True,
     )
     action = audit_x.actions[0]
-    action.due_on = audit_services.today() - timedelta(days=3)
+    action.due_on = clock.today() - timedelta(days=3)
     db.session.commit()
     return HomeWorld(world, audit_x, month)
 
