@@ -34,6 +34,14 @@ class UserFields(VersionedForm):
 
 
 class UserCreateForm(UserFields):
+    # A new account starts with the least privilege; more is an explicit choice.
+    role = SelectField(
+        _l("Role"),
+        choices=Role.choices,
+        coerce=Role,
+        validators=[InputRequired()],
+        default=Role.DEALER.value,
+    )
     email = EmailField(
         _l("Email"),
         [DataRequired(), Length(max=254), Email(check_deliverability=False)],
