@@ -47,7 +47,11 @@ class UserCreateForm(UserFields):
         [DataRequired(), Length(max=254), Email(check_deliverability=False)],
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
     )
-    password = PasswordField(_l("Temporary password"), [DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("Temporary password"),
+        [DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class UserEditForm(UserFields):
@@ -55,7 +59,11 @@ class UserEditForm(UserFields):
 
 
 class ResetPasswordForm(VersionedForm):
-    password = PasswordField(_l("Temporary password"), [DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("Temporary password"),
+        [DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ActivityFilterForm(FlaskForm):

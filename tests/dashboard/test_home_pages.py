@@ -152,3 +152,10 @@ def test_audit_export_gives_a_dealer_its_own_audits_only(app, home_world):
 @pytest.mark.parametrize("url", ["/home/dealers.csv", "/home/regions.csv", "/home/visits.csv"])
 def test_dealers_cannot_export_staff_tables(app, home_world, url):
     assert signed_in_client(app, home_world.user_x).get(url).status_code == 403
+
+
+def test_every_header_of_the_visit_table_has_a_name(app, home_world):
+    visits = section(page_of(app, home_world.supervisor_a), "needing-visit")
+    headers = re.findall(r"<th\b[^>]*>(.*?)</th>", visits, flags=re.S)
+    assert headers
+    assert all(re.sub(r"<[^>]+>", "", text).strip() for text in headers)
