@@ -56,7 +56,7 @@ def test_staff_homes_list_contract_alerts_in_their_scope(app, world):
     alerts = supervisor[start : supervisor.index("</section>", start)]
     assert 'data-dealer="DX"' in alerts
     assert "Expired" in alerts
-    assert "DY" not in alerts  # another region's dealer
+    assert 'data-dealer="DY"' not in alerts  # another region's dealer
 
     admin = _page(app, world.people["admin"], "/home")
     start = admin.index('data-testid="contract-alerts"')
