@@ -91,8 +91,10 @@ def register_request_hooks(app: Flask) -> None:
     from portal.access import enforce_access_rules
     from portal.i18n import register_template_helpers
     from portal.security import register_security
+    from portal.static_files import register_static_files
 
     register_security(app)
+    register_static_files(app)
     app.before_request(enforce_access_rules)
     register_template_helpers(app)
 

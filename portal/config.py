@@ -124,6 +124,7 @@ class Defaults:
     AUDIT_ACTION_DUE_DAYS = 14  # days a dealer has to fix a failed item
     AUDIT_ACTION_DUE_DAYS_CRITICAL = 3  # ... a failed critical item
     AUDIT_DUE_WINDOW_DAYS = 14  # "due" lists show audits scheduled within this many days
+    CONTRACT_WARNING_DAYS = 90  # dealer contracts ending within this many days are flagged
     AUDIT_STALE_AFTER_DAYS = 90  # stores without a completed audit for longer are listed
     AUDIT_MAX_PHOTOS_PER_ANSWER = 6  # photos per answer or per corrective-action response
     STANDARD_IMPORT_MAX_BYTES = 512 * 1024  # a standard's JSON file

@@ -68,7 +68,7 @@ class CsvRejected(ValueError):
     """The whole file is refused; `errors` says where and why."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the file")
+        super().__init__(f"{len(errors)} problem{'' if len(errors) == 1 else 's'} in the file")
         self.errors = errors
 
 

@@ -6,7 +6,8 @@ and call `notify_*` inside their services; the inbox renders `kind` with its par
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -23,14 +24,28 @@ def register_kind(kind: str, message: Any) -> None:
     _kinds[kind] = message
 
 
+def register_counted_kind(kind: str, message: Callable[[dict[str, Any]], str]) -> None:
+    """For a message that counts something: `message(params)` returns the finished text,
+    e.g. `lambda params: ngettext("%(num)s item", "%(num)s items", params["items"], **params)`."""
+    _kinds[kind] = _Counted(message)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    text: Callable[[dict[str, Any]], str]
+
+
 def render(notification: Notification) -> str:
     template = _kinds.get(notification.kind)
     if template is None:
         return notification.kind
+    params = dict(notification.params)
     try:
-        return str(template) % dict(notification.params)
+        if isinstance(template, _Counted):
+            return template.text(params)
+        return str(template) % params
     except (KeyError, TypeError, ValueError):
-        return str(template)
+        return notification.kind if isinstance(template, _Counted) else str(template)
 
 
 def notify_users(users: Iterable[User], kind: str, *, link: str = "", **params: Any) -> int:

@@ -8,9 +8,9 @@ users see their own dealer's final assessments only. Everything else answers 404
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
-from portal.access.scope import dealer_scope, region_ids_of
+from portal.access.scope import dealer_scope, region_ids_of, visible_dealers
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Dealer, User
 
@@ -20,6 +20,17 @@ def can_assess_dealer(user: User, dealer: Dealer) -> bool:
     if user.is_admin:
         return True
     return user.is_supervisor and dealer.region_id in region_ids_of(user)
+
+
+def can_start_assessments(user: User) -> bool:
+    """Whether the user assesses dealers at all (the "New assessment" entry)."""
+    return user.is_admin or user.is_supervisor
+
+
+def assessable_dealers(user: User) -> Select[tuple[Dealer]]:
+    """The active dealers this user may start an assessment of, by code."""
+    query = visible_dealers(user).where(Dealer.active.is_(True)).order_by(Dealer.code)
+    return query if can_start_assessments(user) else query.where(false())
 
 
 def visible_assessments(user: User) -> Select[tuple[Assessment]]:

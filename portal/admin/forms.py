@@ -34,12 +34,24 @@ class UserFields(VersionedForm):
 
 
 class UserCreateForm(UserFields):
+    # A new account starts with the least privilege; more is an explicit choice.
+    role = SelectField(
+        _l("Role"),
+        choices=Role.choices,
+        coerce=Role,
+        validators=[InputRequired()],
+        default=Role.DEALER.value,
+    )
     email = EmailField(
         _l("Email"),
         [DataRequired(), Length(max=254), Email(check_deliverability=False)],
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
     )
-    password = PasswordField(_l("Temporary password"), [DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("Temporary password"),
+        [DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class UserEditForm(UserFields):
@@ -47,7 +59,11 @@ class UserEditForm(UserFields):
 
 
 class ResetPasswordForm(VersionedForm):
-    password = PasswordField(_l("Temporary password"), [DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("Temporary password"),
+        [DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ActivityFilterForm(FlaskForm):

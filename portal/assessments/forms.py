@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.assessments.services import COMMENT_MAX, RatingInput
@@ -22,6 +22,10 @@ RATING_NAMES = {
     4: _l("4 - Very good"),
     5: _l("5 - Excellent"),
 }
+
+
+CONFIRM_LABEL = _l("I have checked this assessment: once final, it cannot be changed.")
+CONFIRM_MISSING = _l("Tick the box to confirm that the assessment is to be finalised.")
 
 
 def _strip(value: str | None) -> str | None:
@@ -43,6 +47,15 @@ class PeriodChoiceForm(FlaskForm):
     period = SelectField(_l("Period"), validators=[DataRequired()])
 
 
+class DealerChoiceForm(FlaskForm):
+    """Which dealer to assess (a GET form: it only leads to that dealer's new assessment)."""
+
+    class Meta:
+        csrf = False
+
+    dealer = SelectField(_l("Dealer"), coerce=int, validators=[DataRequired()])
+
+
 class AssessmentForm(VersionedForm):
     """Ratings, their comments and the overall comment; `period` only when starting."""
 
@@ -53,7 +66,15 @@ class AssessmentForm(VersionedForm):
         filters=[_strip],
         render_kw={"rows": 3},
     )
+    confirm = BooleanField(CONFIRM_LABEL)
     criterion_keys: tuple[str, ...] = ()
+
+    def confirmed_finalise(self) -> bool:
+        """ "Save and finalise" needs the box ticked; says so on the field when it is not."""
+        if self.confirm.data:
+            return True
+        self.confirm.errors = [*self.confirm.errors, CONFIRM_MISSING]
+        return False
 
     def criterion_fields(self) -> list[tuple[str, Field, Field]]:
         return [(key, self[f"rating_{key}"], self[f"comment_{key}"]) for key in self.criterion_keys]
@@ -84,4 +105,6 @@ def assessment_form(criteria: Sequence[tuple[str, str]], **kwargs: Any) -> Asses
 
 
 class FinaliseForm(VersionedForm):
-    """The finalise button on an assessment's page."""
+    """The finalise button on an assessment's page, with its confirmation box."""
+
+    confirm = BooleanField(CONFIRM_LABEL)

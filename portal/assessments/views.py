@@ -13,6 +13,7 @@ from portal.access import signed_in, staff_only
 from portal.assessments import cycles, services
 from portal.assessments.forms import (
     AssessmentForm,
+    DealerChoiceForm,
     FinaliseForm,
     PeriodChoiceForm,
     assessment_form,
@@ -55,7 +56,24 @@ def index():
         statuses=AssessmentStatus,
         grades=[band.grade for band in services.settings().bands],
         regions=db.session.scalars(access.visible_regions(current_user)).all(),
+        can_start=assessment_access.can_start_assessments(current_user),
     )
+
+
+@bp.route("/new")
+@staff_only
+def choose_dealer():
+    """The list's "New assessment": choose the dealer, then its assessment page takes over."""
+    if not assessment_access.can_start_assessments(current_user):
+        abort(404)
+    dealers = db.session.scalars(assessment_access.assessable_dealers(current_user)).all()
+    form = DealerChoiceForm(request.args)
+    form.dealer.choices = [(dealer.id, f"{dealer.code} {dealer.name}") for dealer in dealers]
+    if "dealer" not in request.args:
+        return render_template("assessments/choose_dealer.html", form=form)
+    if form.validate():
+        return redirect(url_for("assessments.new", dealer_id=form.dealer.data))
+    return render_template("assessments/choose_dealer.html", form=form), 422
 
 
 @bp.route("/dealers/<int:dealer_id>")
@@ -105,7 +123,8 @@ def new(dealer_id: int):
         form.period.data = cycle.label
         preview = services.preview(dealer, cycle, config=config, today=clock.today())
         return _render_edit(form, None, dealer, cycle.label, preview=preview, chooser=chooser)
-    if not form.validate_on_submit():
+    finalising = request.form.get("action") == "finalise"
+    if not form.validate_on_submit() or (finalising and not form.confirmed_finalise()):
         return _render_edit(form, None, dealer, cycle.label, status=422)
     try:
         assessment = services.start_assessment(
@@ -117,7 +136,7 @@ def new(dealer_id: int):
             config=config,
             today=clock.today(),
         )
-        if request.form.get("action") == "finalise":
+        if finalising:
             services.finalise_assessment(
                 assessment, actor=current_user, config=config, today=clock.today()
             )
@@ -163,14 +182,17 @@ def edit(assessment_id: int):
         form.adopt_version(assessment)
         return _render_edit(form, assessment, assessment.dealer, assessment.period)
     form = assessment_form(criteria)
+    finalising = request.form.get("action") == "finalise"
     if not form.validate_on_submit():
+        return _render_edit(form, assessment, assessment.dealer, assessment.period, status=422)
+    if finalising and not assessment.is_final and not form.confirmed_finalise():
         return _render_edit(form, assessment, assessment.dealer, assessment.period, status=422)
     ratings, comment = form.ratings(), form.comment.data or ""
     if form.is_stale(assessment) or not assessment_access.can_edit_assessment(
         current_user, assessment
     ):
         if services.same_content(assessment, ratings, comment) and (
-            request.form.get("action") != "finalise" or assessment.is_final
+            not finalising or assessment.is_final
         ):
             flash(_("This assessment was already saved."), "info")
             return redirect(url_for("assessments.detail", assessment_id=assessment.id))
@@ -185,7 +207,7 @@ def edit(assessment_id: int):
             config=config,
             today=clock.today(),
         )
-        if request.form.get("action") == "finalise":
+        if finalising:
             services.finalise_assessment(
                 assessment, actor=current_user, config=config, today=clock.today()
             )
@@ -209,7 +231,9 @@ def finalise(assessment_id: int):
     form = FinaliseForm()
     if not form.validate_on_submit():
         abort(400)
-    if assessment.is_final and form.version.data == assessment.version - 1:
+    if not form.confirm.data and not assessment.is_final:
+        flash(_("Tick the box to confirm that the assessment is to be finalised."), "warning")
+    elif assessment.is_final and form.version.data == assessment.version - 1:
         flash(_("This assessment was already finalised."), "info")  # a resent click
     elif assessment.is_final:
         flash(_("This assessment is final and cannot be changed."), "warning")

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
@@ -41,9 +42,14 @@ from portal.models.base import utcnow
 
 NOTE_MAX = 2000
 
-notifications.register_kind(
+notifications.register_counted_kind(
     "audit.completed",
-    _l("The audit of %(store)s is complete: %(score)s%% (%(grade)s), %(actions)s item(s) to fix."),
+    lambda params: ngettext(
+        "The audit of %(store)s is complete: %(score)s%% (%(grade)s), %(num)s item to fix.",
+        "The audit of %(store)s is complete: %(score)s%% (%(grade)s), %(num)s items to fix.",
+        int(params["actions"]),
+        **params,
+    ),
 )
 notifications.register_kind(
     "audit.acknowledged", _l("%(dealer)s acknowledged the audit of %(store)s.")

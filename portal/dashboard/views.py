@@ -20,6 +20,7 @@ from portal.dashboard import staff, visits
 from portal.database import write_intent
 from portal.extensions import db
 from portal.metrics import audits as audit_metrics
+from portal.metrics import contracts as contract_metrics
 from portal.metrics import notices as notice_metrics
 from portal.metrics import plans as plan_metrics
 from portal.models import (
@@ -87,6 +88,9 @@ def _staff_home():
         "score_chart": staff.score_chart(data),
         "overdue_notices": staff.overdue_notices(data, limit=OVERDUE_NOTICES),
         "more_overdue_notices": len(data.overdue) > OVERDUE_NOTICES,
+        "contract_alerts": contract_metrics.contract_alerts(
+            scope, today=today, within_days=int(current_app.config["CONTRACT_WARNING_DAYS"])
+        ),
     }
     if current_user.is_admin:
         counts = {

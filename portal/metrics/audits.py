@@ -328,12 +328,24 @@ def due_counts(scope: Scope, *, today: date, window_days: int) -> dict[str, int]
 
 
 def open_action_counts(scope: Scope, *, today: date) -> dict[str, int]:
-    """Actions not verified yet: all, overdue, and waiting for verification."""
+    """Actions not verified yet: all, overdue, and waiting for verification; and the
+    dealer's share of them, those still to answer (open or reopened), and how many of
+    those are overdue. A responded action waits for the supervisor, not the dealer."""
+    overdue = CorrectiveAction.due_on < today
+    to_answer = CorrectiveAction.status.in_((ActionStatus.OPEN, ActionStatus.REOPENED))
     row = db.session.execute(
         select(
             func.count(CorrectiveAction.id),
-            func.sum(case((CorrectiveAction.due_on < today, 1), else_=0)),
+            func.sum(case((overdue, 1), else_=0)),
             func.sum(case((CorrectiveAction.status == ActionStatus.RESPONDED, 1), else_=0)),
+            func.sum(case((to_answer, 1), else_=0)),
+            func.sum(case((and_(to_answer, overdue), 1), else_=0)),
         ).where(scope(CorrectiveAction.dealer_id), CorrectiveAction.status != ActionStatus.VERIFIED)
     ).one()
-    return {"open": int(row[0] or 0), "overdue": int(row[1] or 0), "responded": int(row[2] or 0)}
+    return {
+        "open": int(row[0] or 0),
+        "overdue": int(row[1] or 0),
+        "responded": int(row[2] or 0),
+        "to_answer": int(row[3] or 0),
+        "to_answer_overdue": int(row[4] or 0),
+    }

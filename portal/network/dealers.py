@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,6 +25,7 @@ from portal.dossiers.archive import issued_files
 from portal.extensions import db
 from portal.forms import ButtonForm
 from portal.ids import to_id
+from portal.metrics import contracts as contract_metrics
 from portal.metrics import plans as plan_metrics
 from portal.models import Dealer, DealerKind, DealerStatus, Region, Store, User
 from portal.network import csv_import, services
@@ -170,6 +180,12 @@ def detail(dealer_id: int):
         ),
         dealer_files=issued_files(dealer.id),
         can_issue_file=can_issue_dealer_file(current_user, dealer),
+        contract=contract_metrics.contract_state(
+            dealer.contract_end,
+            today=clock.today(),
+            within_days=int(current_app.config["CONTRACT_WARNING_DAYS"]),
+        ),
+        today=clock.today(),
     )
 
 

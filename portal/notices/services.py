@@ -58,7 +58,10 @@ notifications.register_kind(
 )
 notifications.register_kind(
     "notice.changed",
-    _l("%(title)s has changed (version %(version)s): %(note)s. Read and acknowledge it again."),
+    _l(
+        "%(title)s has changed (version %(version)s); read and acknowledge it again. "
+        "What changed: %(note)s"
+    ),
 )
 
 

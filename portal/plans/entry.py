@@ -90,6 +90,16 @@ def _period_choices(window: tuple[str, str]) -> list[tuple[str, str]]:
     return [(p, p) for p in reversed(periods.span(*window))]
 
 
+def _choose_period(chooser: PeriodChoiceForm, dealer: Dealer, window, *, status: int = 200):
+    """Every month the dealer may plan, newest first, with the plan it already has."""
+    months = [value for value, _label in chooser.period.choices]
+    existing = services.plans_by_period(dealer.id, months)
+    page = render_template(
+        "plans/choose_period.html", chooser=chooser, months=months, existing=existing
+    )
+    return page, status
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles(Role.DEALER)
 def new():
@@ -99,12 +109,14 @@ def new():
     window = _window()
     chooser = PeriodChoiceForm(request.args, meta={"csrf": False})
     chooser.period.choices = _period_choices(window)
+    if request.method == "GET" and not request.args.get("period"):
+        return _choose_period(chooser, dealer, window)  # "Plan another month"
     text = request.values.get("period") or periods.shift(periods.of(clock.today()), 1)
     try:
         period = periods.check_in_window(periods.parse(text), *window)
     except periods.PeriodError as error:
         chooser.period.errors = [str(error.message)]
-        return render_template("plans/choose_period.html", chooser=chooser), 422
+        return _choose_period(chooser, dealer, window, status=422)
     chooser.period.data = period
     existing = services.find_plan(dealer.id, period)
     if request.method == "GET" and existing is not None:

@@ -185,6 +185,14 @@ def find_plan(dealer_id: int, period: str) -> SalesPlan | None:
     )
 
 
+def plans_by_period(dealer_id: int, months: list[str]) -> dict[str, SalesPlan]:
+    """The dealer's plans for these months, by month (one query)."""
+    rows = db.session.scalars(
+        select(SalesPlan).where(SalesPlan.dealer_id == dealer_id, SalesPlan.period.in_(months))
+    )
+    return {plan.period: plan for plan in rows}
+
+
 def update_plan(plan: SalesPlan, *, values: Values, note: str, actor: User) -> int:
     """Replace the plan's figures and note; returns the number of changed cells."""
     if plan.status not in EDITABLE:

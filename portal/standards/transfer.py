@@ -39,7 +39,7 @@ class ImportProblem:
 
 class ImportRejected(ValueError):
     def __init__(self, problems: list[ImportProblem]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
+        super().__init__(f"{len(problems)} problem{'' if len(problems) == 1 else 's'}")
         self.problems = problems
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -48,6 +50,15 @@ def test_admin_creates_a_supervisor_of_several_regions(admin, world):
 
     user = _user("new.person@example.com")
     assert sorted(region.id for region in user.regions) == sorted(regions)
+
+
+def test_the_new_user_form_starts_with_the_least_privileged_role(admin):
+    page = admin.get("/admin/users/new").get_data(as_text=True)
+    start = page.index('name="role"')
+    select_html = page[start : page.index("</select>", start)]
+    selected = re.findall(r"<option\b[^>]*\bselected\b[^>]*>", select_html)
+    assert len(selected) == 1
+    assert 'value="dealer"' in selected[0]
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def test_final_assessment_is_frozen_in_the_database_layer(clients, world):
     period = last_quarter().label
     clients("supervisor_a").post(
         f"/assessments/dealers/{world.dealer_x.id}/new?period={period}",
-        data=rating_form(ALL_FOUR, period=period, action="finalise"),
+        data=rating_form(ALL_FOUR, period=period, action="finalise", confirm="y"),
     )
     assessment = db.session.scalars(select(Assessment)).one()
     assessment.ratings[0].rating = 1
@@ -74,7 +74,7 @@ def test_history_keeps_its_figures_when_the_data_changes(clients, world):
     client = clients("supervisor_a")
     client.post(
         f"/assessments/dealers/{world.dealer_x.id}/new?period={period}",
-        data=rating_form(ALL_FOUR, period=period, action="finalise"),
+        data=rating_form(ALL_FOUR, period=period, action="finalise", confirm="y"),
     )
     assessment = db.session.scalars(select(Assessment)).one()
     before = {m.key: m.value for m in assessment.metrics}, assessment.score

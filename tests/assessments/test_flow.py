@@ -57,7 +57,8 @@ def test_supervisor_saves_a_draft_then_finalises_it(clients, world):
     assert "provisional" in page
 
     response = client.post(
-        f"/assessments/{assessment.id}/finalise", data={"version": assessment.version}
+        f"/assessments/{assessment.id}/finalise",
+        data={"version": assessment.version, "confirm": "y"},
     )
     assert response.status_code == 302
     db.session.refresh(assessment)
@@ -73,12 +74,12 @@ def test_supervisor_saves_a_draft_then_finalises_it(clients, world):
 
 def test_save_and_finalise_in_one_go_needs_every_rating(clients, world):
     client = clients("supervisor_a")
-    response = start(client, world, {"market_development": 5}, action="finalise")
+    response = start(client, world, {"market_development": 5}, action="finalise", confirm="y")
     assert response.status_code == 422
     assert "Rate every criterion" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Assessment.id))) == 0
 
-    response = start(client, world, action="finalise")
+    response = start(client, world, action="finalise", confirm="y")
     assert response.status_code == 302
     assert only_assessment().status == AssessmentStatus.FINAL
 
@@ -116,7 +117,7 @@ def test_concurrent_edits_conflict(clients, world, app):
 
 def test_final_assessment_cannot_be_edited(clients, world):
     client = clients("supervisor_a")
-    start(client, world, action="finalise")
+    start(client, world, action="finalise", confirm="y")
     assessment = only_assessment()
     response = client.post(
         f"/assessments/{assessment.id}/edit",
@@ -135,7 +136,7 @@ def test_dealer_sees_its_final_assessment_only(clients, world):
     assert dealer.get(f"/assessments/{draft.id}").status_code == 404
     assert draft.period not in dealer.get("/assessments/").get_data(as_text=True)
     clients("supervisor_a").post(
-        f"/assessments/{draft.id}/finalise", data={"version": draft.version}
+        f"/assessments/{draft.id}/finalise", data={"version": draft.version, "confirm": "y"}
     )
     response = dealer.get(f"/assessments/{draft.id}")
     assert response.status_code == 200
@@ -145,7 +146,7 @@ def test_dealer_sees_its_final_assessment_only(clients, world):
 
 
 def test_others_get_404(clients, world):
-    start(clients("supervisor_a"), world, action="finalise")
+    start(clients("supervisor_a"), world, action="finalise", confirm="y")
     assessment = only_assessment()
     for role in ("dealer_y", "supervisor_b"):
         client = clients(role)
@@ -196,7 +197,8 @@ def test_latest_final_assessment_for_the_dealer_file(clients, world):
     assert services.latest_final_assessment(world.dealer_x.id) is None  # a draft only
     assessment = only_assessment()
     clients("supervisor_a").post(
-        f"/assessments/{assessment.id}/finalise", data={"version": assessment.version}
+        f"/assessments/{assessment.id}/finalise",
+        data={"version": assessment.version, "confirm": "y"},
     )
     latest = services.latest_final_assessment(world.dealer_x.id)
     assert latest is not None

@@ -136,7 +136,13 @@ def test_kpis_respect_scope_and_count_correctly(world):
     assert metrics.audit_summary(dealer).audits == 1
     assert [row.audits for row in metrics.audit_averages(supervisor)] == [1, 1]
     counts = metrics.open_action_counts(supervisor, today=today + timedelta(days=30))
-    assert counts == {"open": 2, "overdue": 2, "responded": 0}
+    assert counts == {
+        "open": 2,
+        "overdue": 2,
+        "responded": 0,
+        "to_answer": 2,
+        "to_answer_overdue": 2,
+    }
 
 
 def test_stores_without_a_recent_audit_are_listed_never_audited_first(app, world):

@@ -51,6 +51,7 @@ def test_supervisor_assesses_a_dealer_and_the_dealer_sees_the_grade(browser, liv
     expect(page.locator(".alert-success")).to_contain_text("draft")
     page.get_by_test_id("edit-assessment").click()
     page.select_option("#rating_cooperation", "3")
+    page.check("#confirm")
     page.get_by_test_id("save-and-finalise").click()
     expect(page.locator(".alert-success")).to_contain_text("final")
     grade = page.get_by_test_id("grade").first

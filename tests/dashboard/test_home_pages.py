@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.audits import corrective
 from portal.extensions import db
 from portal.models import ActivityEntry
 from tests.support.clients import signed_in_client
@@ -47,6 +48,18 @@ def test_dealer_home_shows_what_is_due_attainment_and_latest_audits(app, home_wo
     assert home_world.stores_x[0].code in audits
     assert home_world.stores_y[0].code not in audits
     assert "Dealer Y" not in page
+
+
+def test_an_answered_action_is_no_longer_the_dealers_to_do(app, home_world):
+    action = home_world.audit_x.actions[0]  # overdue, as the world has it
+    corrective.respond(action, comment="Fixed", photos=[], actor=home_world.user_x)
+    db.session.commit()
+
+    todo = section(page_of(app, home_world.user_x), "dealer-todo")
+    assert re.search(r"Corrective actions to answer</a>: <span class=\"num\">0</span>", todo)
+    assert "overdue" not in section(todo + "</section>", "todo-actions").split("</li>")[0]
+    cards = section(page_of(app, home_world.supervisor_a), "audit-card")
+    assert 'Actions waiting for verification: <span class="num">1</span>' in cards
 
 
 def test_supervisor_home_shows_their_dealers_figures_only(app, home_world):
@@ -139,3 +152,10 @@ def test_audit_export_gives_a_dealer_its_own_audits_only(app, home_world):
 @pytest.mark.parametrize("url", ["/home/dealers.csv", "/home/regions.csv", "/home/visits.csv"])
 def test_dealers_cannot_export_staff_tables(app, home_world, url):
     assert signed_in_client(app, home_world.user_x).get(url).status_code == 403
+
+
+def test_every_header_of_the_visit_table_has_a_name(app, home_world):
+    visits = section(page_of(app, home_world.supervisor_a), "needing-visit")
+    headers = re.findall(r"<th\b[^>]*>(.*?)</th>", visits, flags=re.S)
+    assert headers
+    assert all(re.sub(r"<[^>]+>", "", text).strip() for text in headers)

@@ -14,6 +14,6 @@ def codes_on(response, kind: str) -> list[str]:
 
 
 def total_on(response) -> int:
-    match = re.search(r"([\d,]+) results", response.get_data(as_text=True))
+    match = re.search(r"([\d,]+) results?", response.get_data(as_text=True))
     assert match, "no result count on the page"
     return int(match.group(1).replace(",", ""))

@@ -238,3 +238,29 @@ def test_the_plan_page_shows_totals_comparison_and_timeline(client, auth, world)
     assert "Previous plan (" + this_month(0) + ")" in body
     assert 'data-testid="timeline"' in body
     assert 'data-testid="approve-plan"' in body
+
+
+def test_plan_another_month_lets_the_dealer_choose_a_later_month(client, auth, world):
+    store, line = world.stores_x[0], world.lines[0]
+    next_plan = make_plan(world.dealer_x, this_month(1), {(store, line): (1_000_000, 10)})
+    auth.sign_in(world.user_x)
+    index = client.get("/plans/").get_data(as_text=True)
+    assert 'href="/plans/new"' in index  # "Plan another month"
+
+    response = client.get("/plans/new")
+
+    assert response.status_code == 200  # a choice, not a redirect to next month's plan
+    page = response.get_data(as_text=True)
+    later = this_month(2)
+    assert f'href="/plans/new?period={later}"' in page
+    assert f'href="/plans/{next_plan.id}"' in page
+    grid = client.get(f"/plans/new?period={later}")
+    assert grid.status_code == 200
+    assert 'class="plan-form"' in grid.get_data(as_text=True)
+
+
+def test_a_month_outside_the_window_is_refused_with_the_choice(client, auth, world):
+    auth.sign_in(world.user_x)
+    response = client.get(f"/plans/new?period={this_month(24)}")
+    assert response.status_code == 422
+    assert 'data-testid="plan-months"' in response.get_data(as_text=True)

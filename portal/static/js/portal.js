@@ -19,6 +19,10 @@
     }
   });
 
+  // A form that came back with errors: move focus to its summary, which links each field.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
+
   // Prevent double submits: disable submit buttons once a form is on its way.
   document.addEventListener("submit", function (event) {
     if (event.defaultPrevented) { return; }
