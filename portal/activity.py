@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import event, select
 from werkzeug.local import LocalProxy
 
+from portal import activity_text
 from portal.extensions import db
 from portal.logs import current_request_id
 from portal.models import ActivityEntry, User
@@ -78,7 +79,9 @@ def history_for(obj: Any, limit: int = 100) -> list[ActivityEntry]:
         .order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+    entries = list(db.session.scalars(query))
+    activity_text.prefetch(entries)
+    return entries
 
 
 def _jsonable(value: Any) -> Any:
