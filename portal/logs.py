@@ -118,8 +118,7 @@ def _configure_handler(app: Flask) -> None:
         handler = _StderrHandler()
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
-    if logger.level == logging.NOTSET or logger.level > logging.INFO:
-        logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    logger.setLevel(str(app.config.get("LOG_LEVEL") or "INFO").upper())
 
 
 def _count_query(*_args: Any) -> None:
