@@ -14,13 +14,14 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config → extensions → URL converters → blueprints → errors → CLI."""
+    """Build the app: config → extensions → logging → URL converters → blueprints → errors → CLI."""
     overrides = test_config or {}
     instance_path = overrides.get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
+    init_logging(app)
     register_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -53,6 +54,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     login_manager.request_loader(load_user_from_session)
     init_storage(app)
+
+
+def init_logging(app: Flask) -> None:
+    """JSON lines on stderr: one per request, with its id, user, status, time and queries."""
+    from portal import logs
+
+    logs.init_logging(app)
 
 
 def register_converters(app: Flask) -> None:

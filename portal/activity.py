@@ -9,12 +9,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, select
 from werkzeug.local import LocalProxy
 
+from portal import activity_text
 from portal.extensions import db
+from portal.logs import current_request_id
 from portal.models import ActivityEntry, User
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -49,9 +51,9 @@ def record(
         object_id=getattr(obj, "id", None),
         object_label=(label if label is not None else str(obj) if obj is not None else "")[:300],
         details=_jsonable(dict(details or {})),
+        request_id=current_request_id(),
     )
     if has_request_context():
-        entry.request_id = g.get("request_id", "")
         entry.ip_address = (request.remote_addr or "")[:64]
     db.session.add(entry)
     return entry
@@ -77,7 +79,9 @@ def history_for(obj: Any, limit: int = 100) -> list[ActivityEntry]:
         .order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+    entries = list(db.session.scalars(query))
+    activity_text.prefetch(entries)
+    return entries
 
 
 def _jsonable(value: Any) -> Any:

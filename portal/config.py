@@ -63,6 +63,10 @@ class Defaults:
     S3_PREFIX = "uploads"  # key prefix inside the bucket
     TRUSTED_HOSTS: list[str] | None = None
     PROXY_FIX_HOPS = 0  # number of reverse proxies in front, for client addresses
+    # Take the request id from the proxy's X-Request-ID header (when it looks like an id).
+    # None: only when PROXY_FIX_HOPS says a proxy is in front.
+    TRUST_REQUEST_ID: bool | None = None
+    LOG_LEVEL = "INFO"  # of the portal's JSON log lines on stderr
 
     # Sessions (S8)
     SESSION_COOKIE_NAME = "portal_session"
@@ -225,6 +229,10 @@ def _normalise(app: Flask) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     if config["SESSION_COOKIE_SECURE"] is None:
         config["SESSION_COOKIE_SECURE"] = not demo
+    config["PROXY_FIX_HOPS"] = int(config["PROXY_FIX_HOPS"])
+    if config["TRUST_REQUEST_ID"] is None:
+        config["TRUST_REQUEST_ID"] = config["PROXY_FIX_HOPS"] > 0
+    config["TRUST_REQUEST_ID"] = _as_bool(config["TRUST_REQUEST_ID"])
     if isinstance(config.get("TRUSTED_HOSTS"), str):
         config["TRUSTED_HOSTS"] = [
             h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h.strip()

@@ -76,10 +76,15 @@ def iso_date(value: date | datetime | None) -> str:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from portal import activity_text
+
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["iso"] = iso_date
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.globals["activity_sentence"] = activity_text.sentence
+    app.jinja_env.globals["activity_details"] = activity_text.details
+    app.jinja_env.globals["object_type_label"] = activity_text.object_type_label
 
     @app.context_processor
     def _globals() -> dict[str, object]:

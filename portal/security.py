@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
-
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.logs import current_request_id, new_request_id, trusted_request_id
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,11 +35,14 @@ def register_security(app: Flask) -> None:
 
 
 def _assign_request_id() -> None:
-    g.request_id = secrets.token_hex(8)
+    """The proxy's `X-Request-ID` when it is trusted and looks like an id, else a new one."""
+    incoming = trusted_request_id(
+        request.headers.get("X-Request-ID"), trusted=bool(current_app.config["TRUST_REQUEST_ID"])
+    )
+    g.request_id = incoming or new_request_id()
 
 
-def request_id() -> str:
-    return g.get("request_id", "")
+request_id = current_request_id  # the one request id (portal/logs.py)
 
 
 def _set_headers(response: Response) -> Response:

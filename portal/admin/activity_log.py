@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from portal import activity_text
 from portal.access import admin_only
 from portal.admin.forms import ActivityFilterForm
 from portal.extensions import db
@@ -41,5 +42,6 @@ def index():
             query = query.where(ActivityEntry.at < end)
     query = query.order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
     page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
+    activity_text.prefetch(page.items)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/activity/index.html", form=form, page=page, args=args)
