@@ -1,0 +1,245 @@
+"""Screens fit their window: no page is wider than the viewport (issue 11, "Screens that break").
+
+One app with the demo network and one signed-in browser context per role serve the whole
+module; each test only resizes the viewport (and switches the language when it must).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal import clock, create_app, periods
+from portal.extensions import db
+from portal.models import PlanStatus, SalesPlan
+from tests.support import databases
+from tests.support.live import serve_in_thread
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "portal-demo"
+ROLES = {
+    "admin": "admin@demo.example",
+    "supervisor": "south.supervisor@demo.example",
+    "dealer": "n04@demo.example",
+}
+DESKTOP_WIDTHS = [1024, 1366, 1920]
+PHONE_WIDTHS = [390, 320]
+HEIGHT = 900
+
+# The elements that made the page wider than the window, for the failure message.
+OVERFLOWING = """() => {
+  const width = window.innerWidth;
+  const clipped = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (el.className && typeof el.className === 'string'
+       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const found = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 0.5 && !clipped(el)) {
+      found.push(name(el) + ' right=' + Math.round(box.right));
+    }
+  }
+  return found.slice(0, 6);
+}"""
+
+# Lines of text a link's label is laid out on (1 unless its words break).
+LINES = """(el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el.querySelector('.nav-label') || el);
+  const tops = new Set();
+  for (const box of range.getClientRects()) {
+    if (box.width > 0) tops.add(Math.round(box.top));
+  }
+  return tops.size;
+}"""
+
+
+@dataclass
+class Site:
+    base: str
+    urls: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _plan_url(dealer_id: int, *, edit: bool) -> str:
+    plans = db.session.scalars(
+        select(SalesPlan).where(SalesPlan.dealer_id == dealer_id).order_by(SalesPlan.period.desc())
+    ).all()
+    if edit:
+        for plan in plans:
+            if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED):
+                return f"/plans/{plan.id}/edit"
+        planned = {plan.period for plan in plans}
+        period = periods.shift(periods.of(clock.today()), 1)
+        while period in planned:
+            period = periods.shift(period, 1)
+        return f"/plans/new?period={period}"
+    return f"/plans/{plans[0].id}"
+
+
+def _pages(dealer_id: int, *, dealer: bool) -> dict[str, str]:
+    return {
+        "home": "/home",
+        "plans": "/plans/",
+        "plan grid": _plan_url(dealer_id, edit=dealer),
+        "reports": "/reports/",
+        "notices": "/notices/",
+        "audits": "/audits/",
+        "dealer": f"/dealers/{dealer_id}",
+    }
+
+
+@pytest.fixture(scope="module")
+def site(schema, tmp_path_factory) -> Iterator[Site]:
+    from portal.demo import seed_demo
+
+    directory = tmp_path_factory.mktemp("layout")
+    app = create_app(databases.test_config(schema.new_url(), directory))
+    with app.app_context():
+        demo = seed_demo()
+        db.session.commit()
+        east = max(
+            (d for d in demo.dealers.values() if d.region.code == "EAST" and d.active),
+            key=lambda d: len(d.stores),
+        )
+        urls = {
+            "admin": _pages(demo.dealers["N04"].id, dealer=False),
+            "supervisor": _pages(east.id, dealer=False),
+            "dealer": _pages(demo.dealers["N04"].id, dealer=True),
+        }
+        with serve_in_thread(app) as base:
+            yield Site(base=base, urls=urls)
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pages(browser, site) -> Iterator[dict]:
+    """One signed-in page per role, kept for the module."""
+    contexts, signed_in = [], {}
+    for role, email in ROLES.items():
+        context = browser.new_context(viewport={"width": 1366, "height": HEIGHT})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{site.base}/sign-in")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"{site.base}/home")
+        signed_in[role] = page
+    yield signed_in
+    for context in contexts:
+        context.close()
+
+
+def _use_locale(page, locale: str) -> None:
+    if page.locator("html").get_attribute("lang") == locale.replace("_", "-"):
+        return
+    with page.expect_navigation():
+        page.evaluate(
+            """(code) => {
+              const select = document.querySelector('[data-testid=locale-select]');
+              select.value = code;
+              select.form.requestSubmit();
+            }""",
+            locale,
+        )
+    assert page.locator("html").get_attribute("lang") == locale.replace("_", "-")
+
+
+def _overflow(page) -> str | None:
+    scroll, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll <= inner:
+        return None
+    return f"page is {scroll} px wide in {inner} px: {page.evaluate(OVERFLOWING)}"
+
+
+def _inside(page, locator, what: str) -> None:
+    expect(locator, f"{what} is not visible").to_be_visible()
+    box = locator.bounding_box()
+    width = page.viewport_size["width"]
+    assert box is not None, f"{what} has no box"
+    assert box["x"] >= 0, f"{what} starts left of the window: {box}"
+    assert box["x"] + box["width"] <= width, f"{what} ends past the {width} px window: {box}"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_Hans"])
+@pytest.mark.parametrize("width", DESKTOP_WIDTHS)
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_desktop_menu_fits_the_window(pages, site, role, width, locale):
+    page = pages[role]
+    page.set_viewport_size({"width": width, "height": HEIGHT})
+    page.goto(f"{site.base}/home")
+    _use_locale(page, locale)
+
+    assert _overflow(page) is None, _overflow(page)
+    navigation = page.locator("nav.navbar")
+    expanded = page.locator("#main-nav")
+    assert expanded.is_visible()
+    assert page.locator(".navbar-toggler").is_hidden()
+    for link in navigation.locator(".navbar-nav > .nav-item > .nav-link").all():
+        assert link.evaluate(LINES) == 1, f"{link.inner_text()!r} breaks over several lines"
+    _inside(page, page.get_by_test_id("nav-search"), "the search box")
+    _inside(page, page.get_by_test_id("inbox-link"), "the inbox link")
+    menu = page.get_by_test_id("user-menu")
+    _inside(page, menu, "the user menu")
+    assert navigation.bounding_box()["height"] < 90, "the menu takes more than two rows"
+
+    menu.click()
+    _inside(page, page.get_by_test_id("sign-out"), "sign out")
+    _inside(page, page.get_by_test_id("locale-select"), "the language choice")
+    page.keyboard.press("Escape")
+
+
+@pytest.mark.parametrize("width", PHONE_WIDTHS)
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_main_pages_reflow_on_a_phone(pages, site, role, width):
+    page = pages[role]
+    page.set_viewport_size({"width": width, "height": HEIGHT})
+    _use_locale(page, "en")
+    problems = []
+    for name, path in site.urls[role].items():
+        response = page.goto(f"{site.base}{path}")
+        assert response.status == 200, f"{name} ({path}) answered {response.status}"
+        problem = _overflow(page)
+        if problem:
+            problems.append(f"{name} ({path}): {problem}")
+    assert not problems, "\n".join(problems)
+    page.goto(f"{site.base}/home")
+    _inside(page, page.locator(".navbar-toggler"), "the menu button")
+    page.locator(".navbar-toggler").click()
+    _inside(page, page.get_by_test_id("user-menu"), "the user menu")
+
+
+def test_a_menu_group_works_from_the_keyboard_with_a_visible_focus_ring(pages, site):
+    page = pages["admin"]
+    page.set_viewport_size({"width": 1366, "height": HEIGHT})
+    page.goto(f"{site.base}/home")
+    _use_locale(page, "en")
+    toggle = page.get_by_test_id("nav-network")
+
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(":focus")).to_have_text("Dealers")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(":focus")).to_have_text("Stores")
+    page.keyboard.press("Escape")
+
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    ring = toggle.evaluate(
+        "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineColor]"
+    )
+    assert ring == ["solid", "rgb(255, 255, 255)"], f"focus ring on the dark bar: {ring}"
