@@ -243,3 +243,46 @@ def test_a_menu_group_works_from_the_keyboard_with_a_visible_focus_ring(pages, s
         "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineColor]"
     )
     assert ring == ["solid", "rgb(255, 255, 255)"], f"focus ring on the dark bar: {ring}"
+
+
+# Each visible text of a chart: its size on screen and its margins inside the chart's box.
+CHART_TEXT = """(svg) => {
+  const box = svg.getBoundingClientRect();
+  const scale = box.width / svg.viewBox.baseVal.width;
+  const found = [];
+  for (const text of svg.querySelectorAll('text')) {
+    if (!text.getClientRects().length) continue;  // a label set not shown at this width
+    const r = text.getBoundingClientRect();
+    found.push({
+      text: text.textContent,
+      px: parseFloat(text.getAttribute('font-size')) * scale,
+      left: r.left - box.left,
+      right: box.right - r.right,
+    });
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 390, 1366])
+@pytest.mark.parametrize("role", list(ROLES))
+def test_charts_keep_legible_unclipped_labels_and_a_table(pages, site, role, width):
+    page = pages[role]
+    page.set_viewport_size({"width": width, "height": HEIGHT})
+    page.goto(f"{site.base}/home")
+    _use_locale(page, "en")
+    charts = page.locator("svg.chart").all()
+    assert charts, "no chart on the home page"
+    for chart in charts:
+        texts = chart.evaluate(CHART_TEXT)
+        assert texts, "a chart without labels"
+        small = [t for t in texts if t["px"] < 10]
+        assert not small, f"text under 10 px at {width} px: {small}"
+        clipped = [t for t in texts if t["left"] < -0.5 or t["right"] < -0.5]
+        assert not clipped, f"labels cut at the chart's edge at {width} px: {clipped}"
+        figure = chart.locator("xpath=..")
+        table = figure.locator("details.chart-data table")
+        expect(table).to_have_count(1)
+        figure.locator("details.chart-data summary").click()
+        expect(table).to_be_visible()
+        assert table.locator("tbody tr").count() >= 2
