@@ -201,6 +201,56 @@ def test_the_desktop_menu_fits_the_window(pages, site, role, width, locale):
     page.keyboard.press("Escape")
 
 
+# Every other page without parameters (a role's refusals too: error pages must reflow).
+OTHER_PAGES = [
+    "/account",
+    "/account/password",
+    "/actions/",
+    "/admin/activity/",
+    "/admin/users/",
+    "/admin/users/new",
+    "/assessments/",
+    "/audits/findings",
+    "/audits/schedule",
+    "/dealer-files/exports",
+    "/dealers/",
+    "/dealers/import",
+    "/dealers/new",
+    "/inbox/",
+    "/notices/new",
+    "/plans/performance",
+    "/plans/review",
+    "/product-lines/",
+    "/product-lines/new",
+    "/regions/",
+    "/regions/new",
+    "/reports/import",
+    "/reports/new",
+    "/reports/review",
+    "/search?q=an",
+    "/standards/",
+    "/standards/import",
+    "/standards/new",
+    "/stores/",
+    "/stores/import",
+    "/stores/new",
+]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_other_page_reflows_at_320_px(pages, site, role):
+    page = pages[role]
+    page.set_viewport_size({"width": 320, "height": HEIGHT})
+    _use_locale(page, "en")
+    problems = []
+    for path in OTHER_PAGES:
+        page.goto(f"{site.base}{path}")
+        problem = _overflow(page)
+        if problem:
+            problems.append(f"{path}: {problem}")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("width", PHONE_WIDTHS)
 @pytest.mark.parametrize("role", list(ROLES))
 def test_the_main_pages_reflow_on_a_phone(pages, site, role, width):
