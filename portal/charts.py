@@ -78,6 +78,8 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     while value < high + step * 0.5:
         ticks.append(round(value, 10))
         value += step
+    while ticks[-1] < high:  # the top tick covers the highest value: nothing drawn above it
+        ticks.append(round(ticks[-1] + step, 10))
     return ticks
 
 
@@ -168,7 +170,7 @@ def _text_layers(
                 f'<text x="{x:.1f}" y="{baseline:.1f}" text-anchor="{anchor}" '
                 f'font-size="{font:g}" fill="#495057">{escape(label)}</text>'
             )
-        parts += _legend(frame, legend, font, frame.height - 5)
+        parts += _legend(frame, legend, font, min(frame.height - 5, baseline + font * 1.6))
         hidden = "" if tier is TIERS[0] else ' display="none"'
         layers.append(f'<g class="chart-text chart-{tier.name}"{hidden}>{"".join(parts)}</g>')
     return layers

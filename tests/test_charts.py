@@ -100,3 +100,12 @@ def test_a_pdf_chart_is_the_svg_alone(in_request):
     )
     assert markup.startswith("<svg")
     assert "<details" not in markup
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(0, 2_305_033.93), (0, 100), (0, 1), (-120, 980), (0, 2_800_000)]
+)
+def test_the_ticks_cover_every_value(low, high):
+    ticks = charts.nice_ticks(low, high)
+    assert ticks[0] <= low
+    assert ticks[-1] >= high
