@@ -64,6 +64,35 @@ LINES = """(el) => {
   return tops.size;
 }"""
 
+# Text of the menu's visible controls whose contrast with their background is under 4.5:1.
+LOW_CONTRAST = """(root) => {
+  const parse = (c) => c.match(/[\\d.]+/g).map(Number);
+  const channel = (v) => {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  const controls = 'a, button, select, .nav-group-heading, .dropdown-header span';
+  for (const el of root.querySelectorAll(controls)) {
+    if (!el.getClientRects().length || !el.textContent.trim()) continue;
+    const back = background(el);
+    const c = parse(getComputedStyle(el).color);
+    const fore = c.length === 4 ? c.slice(0, 3).map((v, i) => v * c[3] + back[i] * (1 - c[3])) : c;
+    const [hi, lo] = [luminance(fore), luminance(back)].sort((x, y) => y - x);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (ratio < 4.5) low.push(el.textContent.trim().slice(0, 30) + ' ' + ratio.toFixed(2));
+  }
+  return low;
+}"""
+
 
 @dataclass
 class Site:
@@ -198,6 +227,7 @@ def test_the_desktop_menu_fits_the_window(pages, site, role, width, locale):
     menu.click()
     _inside(page, page.get_by_test_id("sign-out"), "sign out")
     _inside(page, page.get_by_test_id("locale-select"), "the language choice")
+    assert navigation.evaluate(LOW_CONTRAST) == [], "menu text under 4.5:1"
     page.keyboard.press("Escape")
 
 
@@ -269,6 +299,7 @@ def test_the_main_pages_reflow_on_a_phone(pages, site, role, width):
     _inside(page, page.locator(".navbar-toggler"), "the menu button")
     page.locator(".navbar-toggler").click()
     _inside(page, page.get_by_test_id("user-menu"), "the user menu")
+    assert page.locator("nav.navbar").evaluate(LOW_CONTRAST) == [], "menu text under 4.5:1"
 
 
 def test_a_menu_group_works_from_the_keyboard_with_a_visible_focus_ring(pages, site):
@@ -336,3 +367,19 @@ def test_charts_keep_legible_unclipped_labels_and_a_table(pages, site, role, wid
         figure.locator("details.chart-data summary").click()
         expect(table).to_be_visible()
         assert table.locator("tbody tr").count() >= 2
+
+
+def test_the_sign_in_page_fits_and_its_language_switch_is_legible(browser, site):
+    context = browser.new_context(viewport={"width": 1366, "height": HEIGHT})
+    try:
+        page = context.new_page()
+        page.goto(f"{site.base}/sign-in")
+        navigation = page.locator("nav.navbar")
+        assert navigation.evaluate(LOW_CONTRAST) == [], "menu text under 4.5:1"
+        page.set_viewport_size({"width": 320, "height": HEIGHT})
+        assert _overflow(page) is None, _overflow(page)
+        page.locator(".navbar-toggler").click()
+        _inside(page, page.get_by_test_id("locale-submit"), "the language switch")
+        assert navigation.evaluate(LOW_CONTRAST) == [], "menu text under 4.5:1"
+    finally:
+        context.close()
