@@ -48,6 +48,7 @@ def trend_chart(audit: Audit) -> Any:
         title=_("Audit scores of %(store)s", store=str(audit.store)),
         y_min=0,
         y_max=100,
+        table=False,
     )
 
 

@@ -125,7 +125,12 @@ def score_chart(data: StaffHome) -> Markup:
     if not lines:
         lines = [charts.Series(_("Average score"), [None] * len(labels))]
     return charts.line_chart(
-        labels, lines, title=_("Average audit score by month"), y_min=0, y_max=100
+        labels,
+        lines,
+        title=_("Average audit score by month"),
+        y_min=0,
+        y_max=100,
+        label_heading=_("Month"),
     )
 
 

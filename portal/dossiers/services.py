@@ -169,6 +169,7 @@ def _plan_chart(months: list[tuple[str, plan_metrics.Figures]]) -> Any:
         charts.Series(_("Actual"), actual),
         title=_("Revenue: plan against actual"),
         height=230,
+        table=False,
     )
 
 
@@ -245,6 +246,7 @@ def _audit_chart(audits: list[Audit]) -> Any:
         y_min=0,
         y_max=100,
         height=200,
+        table=False,
     )
 
 
