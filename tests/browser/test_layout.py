@@ -146,6 +146,9 @@ def site(schema, tmp_path_factory) -> Iterator[Site]:
             "supervisor": _pages(east.id, dealer=False),
             "dealer": _pages(demo.dealers["N04"].id, dealer=True),
         }
+        # End the read above: outside a request it began with BEGIN IMMEDIATE (SQLite), and
+        # the server's writes (sign-in) would wait on it.
+        db.session.remove()
         with serve_in_thread(app) as base:
             yield Site(base=base, urls=urls)
         db.session.remove()

@@ -40,8 +40,12 @@ class LiveMarkupFinder(HTMLParser):
 
 
 def _is_chart(tag: str, values: dict[str, str]) -> bool:
-    """The server-side charts of portal/charts.py (their text is escaped where built)."""
-    return tag == "svg" and values.get("class") == "chart" and values.get("role") == "img"
+    """Our own SVG: the charts of portal/charts.py (their text is escaped where built) and
+    the icon macro of macros/ui.html (a `<use>` of the app's icon sprite)."""
+    if tag != "svg":
+        return False
+    chart = values.get("class") == "chart" and values.get("role") == "img"
+    return chart or values.get("class") == "bi"
 
 
 def live_markup(html: str) -> list[str]:
