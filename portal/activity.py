@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, select
 from werkzeug.local import LocalProxy
@@ -50,8 +50,9 @@ def record(
         object_label=(label if label is not None else str(obj) if obj is not None else "")[:300],
         details=_jsonable(dict(details or {})),
     )
+    if has_app_context():  # a request's id, or the id of the request that started a job
+        entry.request_id = g.get("request_id", "")[:40]
     if has_request_context():
-        entry.request_id = g.get("request_id", "")
         entry.ip_address = (request.remote_addr or "")[:64]
     db.session.add(entry)
     return entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from flask import (
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.wsgi import wrap_file
 
 from portal import access, activity
 from portal.access import signed_in, staff_only
@@ -38,9 +40,9 @@ from portal.pdf import PdfError
 bp = Blueprint("dossiers", __name__, url_prefix="/dealer-files")
 
 
-def download_response(data: bytes, name: str, mimetype: str) -> Response:
-    """Bytes as a download that the browser never sniffs or renders in place."""
-    response = Response(data, mimetype=mimetype)
+def download_response(data: bytes | Iterable[bytes], name: str, mimetype: str) -> Response:
+    """Bytes (or a stream of them) as a download the browser never sniffs or renders."""
+    response = Response(data, mimetype=mimetype, direct_passthrough=not isinstance(data, bytes))
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "_")
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
@@ -105,10 +107,10 @@ def exports():
         job = export.create_job(
             region=region, requested_by=current_user, locale=archive.current_locale()
         )
-        job_id = job.id
+        export_id, queued_id = job.id, job.job_id
         db.session.commit()
-        export.start(job_id)
-        return redirect(url_for("dossiers.export_detail", job_id=job_id))
+        export.start(queued_id)
+        return redirect(url_for("dossiers.export_detail", job_id=export_id))
     jobs = db.session.scalars(
         select(ExportJob)
         .where(ExportJob.region_id.in_([region.id for region in regions]))
@@ -123,21 +125,21 @@ def exports():
 @staff_only
 def export_detail(job_id: int):
     job = get_export_or_404(current_user, job_id)
-    return render_template("dossiers/export.html", job=job, stalled=export.stalled(job))
+    return render_template("dossiers/export.html", job=job, dealers=export.listed_dealers(job))
 
 
 @bp.route("/exports/<int:job_id>/status.json")
 @staff_only
 def export_status(job_id: int):
     job = get_export_or_404(current_user, job_id)
-    stalled = export.stalled(job)
     return jsonify(
-        status="failed" if stalled else job.status.value,
-        label=_("Interrupted") if stalled else job.status.label,
+        status=job.status.value,
+        label=job.status.label,
         done=job.done,
         total=job.total,
         percent=job.percent,
-        finished=job.finished or stalled,
+        finished=job.finished,
+        retrying=bool(job.job.error) and not job.finished,
         download=url_for("dossiers.export_download", job_id=job.id) if job.storage_key else None,
     )
 
@@ -148,7 +150,9 @@ def export_download(job_id: int):
     job = get_export_or_404(current_user, job_id)
     if job.storage_key is None:
         abort(404)
-    data = export.load(job)
+    handle = export.open_file(job)
     activity.record("dossier_export.download", job, label=str(job.region))
     db.session.commit()
-    return download_response(data, export.filename(job), "application/zip")
+    return download_response(
+        wrap_file(request.environ, handle), export.filename(job), "application/zip"
+    )
