@@ -16,16 +16,17 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import access, activity, clock, listing
+from portal import access, activity, clock, jobs, listing
 from portal.access import audits as audit_access
 from portal.access import roles, signed_in, staff_only
-from portal.audits import forms, report, scheduling, services
+from portal.audits import forms, pdf_jobs, report, scheduling, services
 from portal.audits.services import AuditError
 from portal.extensions import db
 from portal.ids import to_id
@@ -35,6 +36,8 @@ from portal.models import (
     Audit,
     AuditStatus,
     Dealer,
+    Job,
+    JobState,
     Role,
     Standard,
     Store,
@@ -321,14 +324,23 @@ def acknowledge(audit_id: int):
 @bp.route("/<int:audit_id>/report.pdf")
 @signed_in
 def report_pdf(audit_id: int):
+    """The PDF when it is rendered; otherwise its render is queued and the page polls."""
     audit = audit_access.get_audit_or_404(current_user, audit_id)
     if not audit_access.can_see_answers(current_user, audit) or audit.standard_version is None:
         abort(404)
-    services.load_for_page(audit)
-    pdf = report.render(audit)
+    wanted = pdf_jobs.request(audit, user=current_user, locale=str(get_locale() or "en"))
+    job_id = wanted.job.id
+    if not wanted.ready:
+        db.session.commit()
+        if wanted.created:
+            jobs.enqueue(pdf_jobs.KIND, job_id)
+        job = db.session.get(Job, job_id)  # done already with an immediate queue
+        if job.state != JobState.DONE:
+            return redirect(url_for("audits.report_progress", audit_id=audit_id))
+    job = db.session.get(Job, job_id)
+    pdf = pdf_jobs.load(job)
     activity.record("audit.report_pdf", audit)
     db.session.commit()
     response = Response(pdf, mimetype="application/pdf")
-    name = f"audit-{audit.id}-{audit.store.code}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_jobs.filename(audit)}"'
     return response
