@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
@@ -225,3 +227,18 @@ def test_the_worker_command_is_documented(app):
 
     assert result.exit_code == 0
     assert "--workers" in result.output
+
+
+def test_a_fresh_worker_process_knows_every_job_kind(tmp_path):
+    """Kinds register when their modules are imported: a worker imports them all."""
+    script = (
+        "from portal import create_app\n"
+        f"app = create_app({{'SECRET_KEY': 'x', 'INSTANCE_PATH': {str(tmp_path)!r},"
+        " 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})\n"
+        "print(' '.join(sorted(app.extensions['queue'].wrappers)))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    assert output == ["audit_pdf", "dealer_file", "dossier_export", "dossier_export.assemble"]
