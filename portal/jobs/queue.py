@@ -85,7 +85,9 @@ def create_huey(app: Flask) -> Huey:
     if url:
         raise ValueError("PORTAL_QUEUE_URL must be a redis:// URL (or unset for SQLite)")
     path = Path(app.instance_path) / "queue.sqlite3"
-    return SqliteHuey(name, results=False, filename=str(path))
+    huey = SqliteHuey(name, results=False, filename=str(path))
+    huey.storage.close()  # reopened on first use: no connection may cross a fork (gunicorn)
+    return huey
 
 
 def init_app(app: Flask) -> None:
