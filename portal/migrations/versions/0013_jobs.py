@@ -89,13 +89,16 @@ def downgrade():
         batch_op.add_column(sa.Column('started_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('finished_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('progress_at', sa.DateTime(), nullable=True))
-    for target, source in (('status', 'state'), ('done', 'done'), ('total', 'total'),
-                           ('error', 'error'), ('started_at', 'started_at'),
-                           ('finished_at', 'finished_at'), ('progress_at', 'heartbeat_at')):
-        op.execute(
-            f"UPDATE dossier_exports SET {target} = (SELECT jobs.{source} FROM jobs"
-            " WHERE jobs.id = dossier_exports.job_id)"
-        )
+    op.execute(
+        "UPDATE dossier_exports SET"
+        " status = (SELECT jobs.state FROM jobs WHERE jobs.id = dossier_exports.job_id),"
+        " done = (SELECT jobs.done FROM jobs WHERE jobs.id = dossier_exports.job_id),"
+        " total = (SELECT jobs.total FROM jobs WHERE jobs.id = dossier_exports.job_id),"
+        " error = (SELECT jobs.error FROM jobs WHERE jobs.id = dossier_exports.job_id),"
+        " started_at = (SELECT jobs.started_at FROM jobs WHERE jobs.id = dossier_exports.job_id),"
+        " finished_at = (SELECT jobs.finished_at FROM jobs WHERE jobs.id = dossier_exports.job_id),"
+        " progress_at = (SELECT jobs.heartbeat_at FROM jobs WHERE jobs.id = dossier_exports.job_id)"
+    )
     with op.batch_alter_table('dossier_exports', schema=None) as batch_op:
         for column in ('status', 'done', 'total', 'error'):
             batch_op.alter_column(column, existing_nullable=True, nullable=False)
