@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
-from portal import create_app, pdf, periods  # noqa: E402
+from portal import create_app, jobs, pdf, periods  # noqa: E402
 from portal.dossiers import archive, export  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import (  # noqa: E402
@@ -140,7 +140,6 @@ def main() -> None:
         "INSTANCE_PATH": str(folder),
         "SECRET_KEY": "bench",
         "TESTING": True,
-        "DOSSIER_EXPORT_SYNC": True,
     }
     app = create_app(config)
     with app.app_context():
@@ -176,10 +175,14 @@ def main() -> None:
         print(f"{len(dealers)} serial renders: {serial:.1f} s")
 
         job = export.create_job(region=region, requested_by=supervisor, locale="en")
-        job_id = job.id
+        job_id, queued_id = job.id, job.job_id
         db.session.commit()
         started = time.perf_counter()
-        export.run(app, job_id)
+        with jobs.embedded_consumer(app, workers=2):  # two workers, as on two cores
+            export.start(queued_id)
+            while not db.session.get(ExportJob, job_id).finished:
+                db.session.commit()
+                time.sleep(0.2)
         parallel = time.perf_counter() - started
         job = db.session.get(ExportJob, job_id)
         print(

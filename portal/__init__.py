@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     from portal.database import configure_engine
     from portal.extensions import babel, csrf, db, login_manager, migrate
     from portal.i18n import select_locale
+    from portal.jobs import init_app as init_jobs
     from portal.metrics import rollup  # noqa: F401  (keeps plan_actual_totals exact)
     from portal.storage import init_storage
 
@@ -54,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     login_manager.request_loader(load_user_from_session)
     init_storage(app)
+    init_jobs(app)
 
 
 def init_logging(app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.jobs.cli import worker
 
 
 def register_commands(app: Flask) -> None:
@@ -15,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(dossier)
     app.cli.add_command(seed_large)
     app.cli.add_command(rebuild_totals)
+    app.cli.add_command(worker)
 
 
 def database_is_empty() -> bool:

@@ -201,6 +201,29 @@ class Defaults:
     # A region export with no file done for this long lost its worker (a restart): shown
     # as interrupted so it can be started again. Well above PDF_BACKGROUND_TIMEOUT_SECONDS.
     DOSSIER_EXPORT_STALLED_MINUTES = 10
+    # PDF rendering (S15): each render runs in a child process with these limits.
+    PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed
+
+    # The job queue (portal/jobs/). QUEUE_URL None: SQLite in instance/queue.sqlite3, run by
+    # `flask --app app worker` or the thread inside `python app.py`; `redis://host:6379/0`:
+    # Redis, shared by workers on any number of hosts. QUEUE_IMMEDIATE runs each job when
+    # it is enqueued, in the same process (tests).
+    QUEUE_URL: str | None = None
+    QUEUE_NAME = "portal"
+    QUEUE_IMMEDIATE = False
+    JOB_RETRIES = 3  # a failing job runs again this many times, after a growing delay
+    JOB_RETRY_DELAY_SECONDS = 10  # the first retry's delay; each next one doubles it
+    # A running job without a sign of life for this long lost its worker: it is queued
+    # again (checked every JOB_SWEEP_MINUTES and when a worker starts). Well above
+    # PDF_TIMEOUT_SECONDS.
+    JOB_STALE_SECONDS = 300
+    JOB_SWEEP_MINUTES = 1
+    RENDER_SLOTS = 2  # PDF renders at once across every worker on every node
+    RENDER_SLOT_WAIT_SECONDS = 5  # then the job steps back into the queue and waits there
+    DEMO_QUEUE_WORKERS = 2  # consumer threads inside `python app.py`
+    EXPORT_POLL_SECONDS = 1  # how often a region export looks at its dealers' renders
+    EXPORT_TMP_DIR: str | None = None  # where ZIPs are written before storing; None: $TMPDIR
+    PDF_CPU_SECONDS = 60  # RLIMIT_CPU of the child
     PDF_MEMORY_MB = 1536  # RLIMIT_AS of the child (address space, not resident memory)
     # Photos are scaled down to this many pixels before embedding: they are printed at most
     # 60 mm wide (templates/pdf/base.html), so 800 px is ~340 dpi; 1400 cost a quarter more

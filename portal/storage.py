@@ -22,10 +22,11 @@ import hashlib
 import logging
 import re
 import secrets
+import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from flask import Flask, current_app, g, has_request_context
 from flask_babel import gettext as _
@@ -60,6 +61,8 @@ class StorageBackend(Protocol):
     def save(self, key: str, data: bytes) -> None: ...
     def load(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
+    def save_stream(self, key: str, source: BinaryIO) -> None: ...
+    def open_stream(self, key: str) -> BinaryIO: ...
 
 
 KEY_PATTERN = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9a-f]{32}\.[a-z]{3,4}")
@@ -89,6 +92,16 @@ class LocalStorage:
 
     def load(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def save_stream(self, key: str, source: BinaryIO) -> None:
+        """Copy a file in chunks (large files never sit in memory whole)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as handle:
+            shutil.copyfileobj(source, handle, 1024 * 1024)
+
+    def open_stream(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -120,6 +133,17 @@ class S3Storage:
     def load(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
 
+    def save_stream(self, key: str, source: BinaryIO) -> None:
+        self.client.upload_fileobj(
+            source,
+            self.bucket,
+            self._key(key),
+            ExtraArgs={"ContentType": "application/octet-stream"},
+        )
+
+    def open_stream(self, key: str) -> BinaryIO:
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
@@ -149,6 +173,15 @@ def _s3_storage(config: Any) -> S3Storage:
 
 def backend() -> StorageBackend:
     return current_app.extensions["storage"]
+
+
+def save_stream(key: str, source: BinaryIO) -> None:
+    """Store a generated file from an open file (a region export's ZIP), in chunks."""
+    backend().save_stream(checked_key(key), source)
+
+
+def open_stream(key: str) -> BinaryIO:
+    return backend().open_stream(checked_key(key))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from flask import abort
 
 from portal.access.scope import can_view_dealer, region_ids_of
 from portal.extensions import db
-from portal.models import Dealer, DealerFile, ExportJob, Region, User
+from portal.models import Dealer, DealerFile, ExportJob, Job, Region, User
 
 
 def can_issue_dealer_file(user: User, dealer: Dealer) -> bool:
@@ -39,3 +39,14 @@ def get_exportable_region_or_404(user: User, region_id: int) -> Region:
     if region is None or not can_export_region(user, region):
         abort(404)
     return region
+
+
+def get_render_job_or_404(user: User, job_id: int) -> Job:
+    """A dealer-file render job of a dealer whose files the user may issue."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != "dealer_file":
+        abort(404)
+    dealer = db.session.get(Dealer, job.payload.get("dealer_id"))
+    if dealer is None or not can_issue_dealer_file(user, dealer):
+        abort(404)
+    return job

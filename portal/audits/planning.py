@@ -17,17 +17,19 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import access, activity, clock, downloads, listing
+from portal import access, activity, clock, downloads, jobs, listing
 from portal.access import audits as audit_access
 from portal.access import roles, signed_in, staff_only
-from portal.audits import forms, report, scheduling, services
+from portal.audits import forms, pdf_jobs, report, scheduling, services
 from portal.audits.services import AuditError
+from portal.database import write_intent
 from portal.extensions import db
 from portal.ids import to_id
 from portal.metrics import audits as metrics
@@ -36,11 +38,12 @@ from portal.models import (
     Audit,
     AuditStatus,
     Dealer,
+    Job,
+    JobState,
     Role,
     Standard,
     Store,
 )
-from portal.pdf import PdfError
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 logger = logging.getLogger(__name__)
@@ -324,18 +327,24 @@ def acknowledge(audit_id: int):
 @bp.route("/<int:audit_id>/report.pdf")
 @signed_in
 def report_pdf(audit_id: int):
+    """The PDF when it is rendered; otherwise its render is queued and the page polls."""
     audit = audit_access.get_audit_or_404(current_user, audit_id)
     if not audit_access.can_see_answers(current_user, audit) or audit.standard_version is None:
         abort(404)
-    services.load_for_page(audit)
-    try:
-        pdf = report.render(audit)
-    except PdfError:
-        logger.exception("audit %s: the PDF report could not be rendered", audit.id)
-        flash(_("The PDF report could not be produced. Please try again later."), "danger")
-        return redirect(url_for("audits.detail", audit_id=audit.id))
+    db.session.commit()  # end the read: queueing a render writes, so it takes the write lock
+    with write_intent():
+        wanted = pdf_jobs.request(audit, user=current_user, locale=str(get_locale() or "en"))
+        job_id = wanted.job.id
+        db.session.commit()
+    if not wanted.ready:
+        if wanted.created:
+            jobs.enqueue(pdf_jobs.KIND, job_id)
+        job = db.session.get(Job, job_id)  # done already with an immediate queue
+        if job.state != JobState.DONE:
+            return redirect(url_for("audits.report_progress", audit_id=audit_id))
+    job = db.session.get(Job, job_id)
+    pdf = pdf_jobs.load(job)
     response = Response(pdf, mimetype="application/pdf")
-    name = f"audit-{audit.id}-{audit.store.code}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_jobs.filename(audit)}"'
     downloads.log_download("audit.report_pdf", audit)
     return response

@@ -79,4 +79,6 @@ def render(audit: Audit) -> bytes:
         "chart": trend_chart(audit),
         "today": clock.today(),
     }
-    return pdf.render_pdf("pdf/audit_report.html", context, attachments=attachments)
+    # Rendered by a job (portal/audits/pdf_jobs.py), so with the background limits.
+    limits = pdf.Limits.from_config(background=True)
+    return pdf.render_pdf("pdf/audit_report.html", context, attachments=attachments, limits=limits)

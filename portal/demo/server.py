@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from portal.cli import database_is_empty
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
+from portal.jobs.queue import start_embedded
 
 
 def prepare(app: Flask) -> list[tuple[str, str]]:
@@ -23,7 +24,10 @@ def prepare(app: Flask) -> list[tuple[str, str]]:
 
 
 def serve(app: Flask, *, port: int) -> None:
+    """Serve the app, with the job queue (SQLite unless configured) run by threads of this
+    process, so the demo works alone; production runs `flask --app app worker`."""
     accounts = prepare(app)
+    consumer = start_embedded(app, workers=int(app.config["DEMO_QUEUE_WORKERS"]))
     print(f"Dealer Network Portal on http://127.0.0.1:{port}")
     if accounts:
         print(f"Demo accounts (password {DEMO_PASSWORD!r}):")
@@ -34,4 +38,7 @@ def serve(app: Flask, *, port: int) -> None:
             f"Demo accounts: admin@demo.example, north.supervisor@demo.example, "
             f"south.supervisor@demo.example, <dealer code>@demo.example; password {DEMO_PASSWORD!r}"
         )
-    app.run(host="127.0.0.1", port=port, debug=False, threaded=True)
+    try:
+        app.run(host="127.0.0.1", port=port, debug=False, threaded=True)
+    finally:
+        consumer.stop(graceful=False)

@@ -224,7 +224,8 @@ def issue(
     pending = prepare(dealer, issuer=issuer, on=on)
     if pending.reused is not None:
         return pending.reused, True
-    rendered = render(pending, pdf.Limits.from_config())
+    # Issued by a job or the CLI, never while a web request waits: the background limits.
+    rendered = render(pending, pdf.Limits.from_config(background=True))
     return store(pending, rendered, issuer=issuer), False
 
 

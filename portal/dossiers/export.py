@@ -1,172 +1,210 @@
-"""A region's dealer files as one ZIP, built in the background with two renders at a time.
+"""A region's dealer files as one ZIP, built by jobs on the queue (portal/jobs/).
 
-The job's state lives in its `ExportJob` row, so the progress page survives a reload and
-any app server can answer it. `start()` launches a daemon thread (or runs the job at once
-when DOSSIER_EXPORT_SYNC is set, as tests do). The thread does all database work itself;
-only `archive.render` (WeasyPrint in a limited child process, no database) runs in the
-pool, two at a time, so both CPU cores render while files are prepared and stored.
+Which dealers: every dealer of the region whose record is active and whose status is
+active or suspended (a suspended dealer still holds a contract and a history worth
+filing); prospects, terminated dealers and archived records are left out. The page that
+starts an export says exactly this, and each export lists its dealers with their status.
+
+The export job (`dossier_export`) fingerprints each dealer: an unchanged dealer's earlier
+file is reused, the others get a render job each — shared with any other export or issue
+request for the same unchanged dealer (portal/dossiers/renders.py), so no file renders
+twice, and renders run on every worker within the global render cap. A continuation
+(`dossier_export.assemble`) polls those render jobs, moves the progress bar, and when all
+are done writes the ZIP to a temporary file, never to memory, and stores it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import logging
 import secrets
-import threading
+import tempfile
 import zipfile
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
-from datetime import UTC, datetime, timedelta
+from typing import IO, Any
 
-from flask import Flask, current_app, g
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from portal import activity, pdf, storage
-from portal.dossiers import archive
+from portal import activity, jobs, storage
+from portal.dossiers import archive, renders
 from portal.extensions import db
-from portal.models import Dealer, DealerFile, ExportJob, ExportStatus, Region, User
+from portal.models import (
+    Dealer,
+    DealerFile,
+    DealerStatus,
+    ExportJob,
+    Job,
+    JobState,
+    Region,
+    User,
+)
 from portal.models.base import utcnow
 
-logger = logging.getLogger(__name__)
+KIND = "dossier_export"
+ASSEMBLE = "dossier_export.assemble"
+EXPORTED_STATUSES = (DealerStatus.ACTIVE, DealerStatus.SUSPENDED)
 
 
-def create_job(*, region: Region, requested_by: User, locale: str) -> ExportJob:
-    """A queued export of the region's active dealers (flushed)."""
-    job = ExportJob(
-        region_id=region.id,
-        requested_by_id=requested_by.id,
-        locale=locale,
-        total=len(_dealer_ids(region.id)),
-    )
-    db.session.add(job)
-    db.session.flush()
-    activity.record("dossier_export.start", job, actor=requested_by, label=str(region))
-    return job
-
-
-def _dealer_ids(region_id: int) -> list[int]:
+def exported_dealers(region_id: int) -> list[Dealer]:
+    """The dealers a region export files, by code: active records, trading or suspended."""
     return list(
         db.session.scalars(
-            select(Dealer.id)
-            .where(Dealer.region_id == region_id, Dealer.active.is_(True))
+            select(Dealer)
+            .where(
+                Dealer.region_id == region_id,
+                Dealer.active.is_(True),
+                Dealer.status.in_(EXPORTED_STATUSES),
+            )
             .order_by(Dealer.code)
         )
     )
 
 
+def create_job(*, region: Region, requested_by: User, locale: str) -> ExportJob:
+    """A queued export of the region's dealers (flushed); enqueue it after the commit."""
+    job, _created = jobs.create(
+        KIND, started_by=requested_by, total=len(exported_dealers(region.id))
+    )
+    export = ExportJob(region_id=region.id, requested_by_id=requested_by.id, locale=locale, job=job)
+    db.session.add(export)
+    db.session.flush()
+    job.payload = {"export_id": export.id}
+    activity.record("dossier_export.start", export, actor=requested_by, label=str(region))
+    return export
+
+
 def start(job_id: int) -> None:
-    """Run a committed job in the background, or right now when configured so (tests).
-
-    Takes the id, not the row: touching a committed row would open a new transaction in
-    the caller's session, and on SQLite the job's own writes would wait for it.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("DOSSIER_EXPORT_SYNC"):
-        run(app, job_id)
-        return
-    threading.Thread(target=run, args=(app, job_id), daemon=True, name=f"export-{job_id}").start()
+    """Put a committed export on the queue: the id of its job (read before the commit, so
+    that no transaction is open here while an immediate queue runs the job)."""
+    jobs.enqueue(KIND, job_id)
 
 
-def run(app: Flask, job_id: int) -> None:
-    """Build the ZIP for one job in a fresh app context; record failure on the job."""
-    with app.app_context():
-        g.dossier_export = job_id  # an empty `g` would make force_locale a no-op
-        job = db.session.get(ExportJob, job_id)
-        if job is None or job.status != ExportStatus.QUEUED:
-            return
-        try:
-            with force_locale(job.locale):
-                _build(job)
-        except Exception as error:  # any failure ends the job visibly, never silently
-            logger.exception("dealer file export %s failed", job_id)
-            db.session.rollback()
-            job = db.session.get(ExportJob, job_id)
-            job.status = ExportStatus.FAILED
-            job.error = type(error).__name__
-            job.finished_at = utcnow()
-            activity.record("dossier_export.finish", job, outcome="failure", actor=job.requested_by)
-            db.session.commit()
-        finally:
-            db.session.remove()
+def export_of(job: Job) -> ExportJob:
+    return db.session.scalars(select(ExportJob).where(ExportJob.job_id == job.id)).one()
 
 
-def stalled(job: ExportJob, now: datetime | None = None) -> bool:
-    """True when an unfinished job stopped moving: its worker died (a restart, a crash).
-
-    Read-only: pages show such a job as interrupted; the user starts a new export.
-    """
-    if job.finished:
-        return False
-    last = job.progress_at or job.created_at
-    limit = timedelta(minutes=current_app.config["DOSSIER_EXPORT_STALLED_MINUTES"])
-    return (now or utcnow()) - _aware(last) > limit
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _build(job: ExportJob) -> None:
-    job.status, job.started_at = ExportStatus.RUNNING, utcnow()
-    job.progress_at = job.started_at
-    dealer_ids = _dealer_ids(job.region_id)
-    job.total, job.done = len(dealer_ids), 0
-    db.session.commit()
-    issuer = job.requested_by
-    limits = pdf.Limits.from_config()
-    workers = int(current_app.config.get("DOSSIER_EXPORT_WORKERS", 2))
-    files: list[DealerFile] = []
-    running: dict[Future[pdf.Rendered], archive.Pending] = {}
-
-    def collect(finished) -> None:
-        for future in finished:
-            dealer_file = archive.store(running.pop(future), future.result(), issuer=issuer)
-            activity.record("dealer_file.issue", dealer_file, actor=issuer)
-            files.append(dealer_file)
-            _advance(job)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for dealer_id in dealer_ids:
-            pending = archive.prepare(db.session.get(Dealer, dealer_id), issuer=issuer)
-            db.session.commit()  # end the read: SQLite writers must not wait for renders
-            if pending.reused is not None:
-                files.append(pending.reused)
-                _advance(job)
+@jobs.task(KIND)
+def plan(job: Job) -> None:
+    """Reuse or request each dealer's file, then hand over to the assembling step."""
+    export = export_of(job)
+    items: list[dict[str, Any]] = []
+    new_jobs: list[int] = []
+    with force_locale(export.locale):
+        for dealer in exported_dealers(export.region_id):
+            item = {"dealer_id": dealer.id, "code": dealer.code, "name": dealer.name}
+            item["status"] = dealer.status.value
+            wanted = renders.request(dealer, issuer=export.requested_by, locale=export.locale)
+            if wanted.reused is not None:
+                item["file_id"] = wanted.reused.id
             else:
-                running[pool.submit(archive.render, pending, limits)] = pending
-            while len(running) >= 2 * workers:  # keep the pool fed, store as renders finish
-                collect(wait(running, return_when=FIRST_COMPLETED).done)
-        collect(as_completed(list(running)))
-    _finish(job, files)
+                item["job_id"] = wanted.job.id
+                if wanted.created:
+                    new_jobs.append(wanted.job.id)
+            items.append(item)
+    job.payload = {**job.payload, "items": items}
+    jobs.heartbeat(job, done=sum("file_id" in item for item in items), total=len(items))
+    job_id = job.id
+    db.session.commit()  # nothing is read after this: an immediate queue runs jobs here
+    for render_id in new_jobs:
+        jobs.enqueue(renders.KIND, render_id)
+    jobs.enqueue(ASSEMBLE, job_id)
 
 
-def _advance(job: ExportJob) -> None:
-    job.done += 1
-    job.progress_at = utcnow()
-    db.session.commit()
+@jobs.task(ASSEMBLE, claims=False)
+def assemble(job: Job) -> None:
+    """When every file is there, the ZIP; until then, progress and another look soon."""
+    if job.state != JobState.RUNNING or "items" not in job.payload:
+        return
+    items = job.payload["items"]
+    render_ids = [item["job_id"] for item in items if "job_id" in item]
+    render_jobs = {
+        render.id: render
+        for render in db.session.scalars(select(Job).where(Job.id.in_(render_ids)))
+    }
+    file_ids: list[int] = []
+    for item in items:
+        if "file_id" in item:
+            file_ids.append(item["file_id"])
+            continue
+        render = render_jobs.get(item["job_id"])
+        if render is None or render.state == JobState.FAILED:
+            jobs.fail(job, render.error if render is not None else "RenderLost")
+            _record_finish(job, "failure")
+            return
+        if render.state == JobState.DONE:
+            file_ids.append(render.result["dealer_file_id"])
+    jobs.heartbeat(job, done=len(file_ids), total=len(items))
+    if len(file_ids) < len(items):
+        db.session.commit()
+        raise jobs.Retry(delay=float(current_app.config["EXPORT_POLL_SECONDS"]))
+    _write_zip(job, file_ids)
 
 
-def _finish(job: ExportJob, files: list[DealerFile]) -> None:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
-        for dealer_file in sorted(files, key=lambda f: f.document_id):
+def _write_zip(job: Job, file_ids: list[int]) -> None:
+    export = export_of(job)
+    files = db.session.scalars(select(DealerFile).where(DealerFile.id.in_(file_ids))).all()
+    with tempfile.TemporaryFile(dir=current_app.config.get("EXPORT_TMP_DIR")) as spool:
+        digest = _zip_into(spool, sorted(files, key=lambda f: f.document_id))
+        size = spool.tell()
+        spool.seek(0)
+        key = f"{utcnow():%Y/%m}/{secrets.token_hex(16)}.zip"
+        storage.save_stream(key, spool)
+    export.storage_key, export.size, export.sha256 = key, size, digest
+    jobs.finish(job, {"export_id": export.id})
+    _record_finish(job, "success")
+
+
+class _Hashing:
+    """A write-only file that hashes what passes through it (zipfile needs tell())."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target, self.hash, self.position = target, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        self.position += len(data)
+        return self.target.write(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def _zip_into(target: IO[bytes], files: list[DealerFile]) -> str:
+    """Write the files into a ZIP on `target` one at a time; returns its SHA-256."""
+    sink = _Hashing(target)
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as bundle:  # type: ignore[arg-type]
+        for dealer_file in files:
             bundle.writestr(dealer_file.filename, archive.load(dealer_file))
-    data = buffer.getvalue()
-    key = f"{utcnow():%Y/%m}/{secrets.token_hex(16)}.zip"
-    storage.backend().save(key, data)
-    job.storage_key, job.size = key, len(data)
-    job.sha256 = hashlib.sha256(data).hexdigest()
-    job.status, job.finished_at = ExportStatus.DONE, utcnow()
-    activity.record("dossier_export.finish", job, actor=job.requested_by)
-    db.session.commit()
+    return sink.hash.hexdigest()
 
 
-def load(job: ExportJob) -> bytes:
-    if job.storage_key is None:
+def _record_finish(job: Job, outcome: str) -> None:
+    export = export_of(job)
+    activity.record("dossier_export.finish", export, outcome=outcome, actor=export.requested_by)
+
+
+def listed_dealers(export: ExportJob) -> list[dict[str, Any]]:
+    """The dealers an export files (once it has planned), with their status then."""
+    items = export.job.payload.get("items", [])
+    return [
+        {"code": item["code"], "name": item["name"], "status": DealerStatus(item["status"])}
+        for item in items
+    ]
+
+
+def open_file(export: ExportJob) -> IO[bytes]:
+    if export.storage_key is None:
         raise ValueError("the export has no file yet")
-    return storage.backend().load(storage.checked_key(job.storage_key))
+    return storage.open_stream(export.storage_key)
 
 
-def filename(job: ExportJob) -> str:
-    return f"dealer-files-{job.region.code}-{job.id}.zip"
+def load(export: ExportJob) -> bytes:
+    with open_file(export) as handle:
+        return handle.read()
+
+
+def filename(export: ExportJob) -> str:
+    return f"dealer-files-{export.region.code}-{export.id}.zip"

@@ -22,6 +22,7 @@ from portal.models.audits import (
     StepKind,
 )
 from portal.models.dossiers import DealerFile, ExportJob, ExportStatus
+from portal.models.jobs import Job, JobState, RenderSlot
 from portal.models.network import (
     Dealer,
     DealerKind,
@@ -104,6 +105,8 @@ __all__ = [
     "FrozenAssessmentError",
     "FrozenAuditError",
     "FrozenVersionError",
+    "Job",
+    "JobState",
     "Notice",
     "NoticeExecution",
     "NoticeFile",
@@ -118,6 +121,7 @@ __all__ = [
     "PlanTransition",
     "ProductLine",
     "Region",
+    "RenderSlot",
     "ReportAction",
     "ReportStatus",
     "ReportTransition",

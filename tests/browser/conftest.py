@@ -40,11 +40,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def live_server(app):
-    """The test's own app, served over HTTP; data made in the test is visible to it."""
+    """The test's own app, served over HTTP with its job queue run by threads beside it;
+    data made in the test is visible to it."""
     from portal.extensions import db
+    from portal.jobs import embedded_consumer
 
     db.session.commit()
-    with serve_in_thread(app) as base_url:
+    with serve_in_thread(app) as base_url, embedded_consumer(app):
         yield base_url
 
 

@@ -14,7 +14,7 @@ CANARY_Y = "CANARYDEALERY77Q"
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"DOSSIER_EXPORT_SYNC": True}
+    return {"QUEUE_IMMEDIATE": True, "JOB_RETRIES": 0}
 
 
 def seed_figures(world: World) -> None:

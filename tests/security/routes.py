@@ -34,6 +34,7 @@ ID_TABLES: dict[str, str] = {
     "number": "notice_versions.number",
     "file_id": "dealer_files",
     "job_id": "dossier_exports",
+    "render_id": "jobs",
 }
 SAMPLE_VALUES: dict[str, str] = {"period": "2024-05"}
 MAX_URLS_PER_RULE = 120

@@ -1,4 +1,4 @@
-// Dealer file exports: poll the job's JSON status and move the progress bar. The job's
+// Dealer file exports and renders: poll the job's JSON status and move the progress bar. The job's
 // state lives on the server, so reloading the page simply picks the polling up again.
 (function () {
   "use strict";
@@ -22,7 +22,9 @@
       }
       if (data.finished) {
         box.setAttribute("data-finished", "1");
-        if (data.status === "failed") { window.location.reload(); }
+        if (data.status === "failed" || box.hasAttribute("data-reload-when-finished")) {
+          window.location.reload();
+        }
         return;
       }
       window.setTimeout(tick, 1000);

@@ -1,0 +1,12 @@
+"""Every job kind, imported by `init_app` so each app's queue knows them all.
+
+A kind is a function decorated with `@jobs.task(kind)` next to the service it runs:
+- `dealer_file` — one dealer's file rendered and archived (portal/dossiers/renders.py);
+- `dossier_export`, `dossier_export.assemble` — a region's files as one ZIP
+  (portal/dossiers/export.py);
+- `audit_pdf` — an audit's PDF report (portal/audits/pdf_jobs.py).
+Later kinds (mail, escalations, reminders, image re-encoding) are added here the same way.
+"""
+
+from portal.audits import pdf_jobs  # noqa: F401  (registers its job kind)
+from portal.dossiers import export, renders  # noqa: F401  (registers their job kinds)
