@@ -155,3 +155,8 @@ def test_the_inbox_button_opens_rather_than_says_open_for_business(app):
     page = signed_in_client(app, user).get("/inbox/").get_data(as_text=True)
     assert ">打开<" in page
     assert "营业中" not in page
+
+
+def test_a_column_of_row_buttons_is_not_called_corrective_actions(app):
+    page = signed_in_client(app, make_user(Role.ADMIN, locale="zh_Hans")).get("/regions/")
+    assert '<span class="visually-hidden">操作</span>' in page.get_data(as_text=True)
