@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
+from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -185,7 +185,7 @@ CONTEXT_KEYS = frozenset({"item", "code", "version", "note", "files"})
 FIELDS: dict[str, Any] = {
     "acknowledge_days": _l("Days to acknowledge"),
     "actions": _l("Corrective actions"),
-    "active": _l("Active"),
+    "active": lazy_pgettext("activity field: the record is in use", "Active"),
     "added": _l("Added"),
     "address": _l("Address"),
     "announced": _l("Announced"),

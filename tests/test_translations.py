@@ -59,6 +59,11 @@ def po_catalog():
         return read_po(handle)
 
 
+def _forms(string):
+    """A translation as comparable data: plural forms read from .po (tuple) and .mo (list) alike."""
+    return string if isinstance(string, str) else tuple(string)
+
+
 def _is_translated(message, num_plurals: int) -> bool:
     """A singular message has a string; a plural one has every one of the language's forms."""
     if message is None or message.fuzzy:
@@ -113,9 +118,11 @@ def test_compiled_catalog_matches_the_po_file(po_catalog):
     with open(CATALOG / "messages.mo", "rb") as handle:
         compiled = read_mo(handle)
     expected = {
-        _key(m.context, m.id): m.string for m in po_catalog if m.id and m.string and not m.fuzzy
+        _key(m.context, m.id): _forms(m.string)
+        for m in po_catalog
+        if m.id and m.string and not m.fuzzy
     }
-    shipped = {_key(m.context, m.id): m.string for m in compiled if m.id}
+    shipped = {_key(m.context, m.id): _forms(m.string) for m in compiled if m.id}
     assert shipped == expected, "run `pybabel compile -d portal/translations`"
 
 

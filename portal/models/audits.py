@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -81,7 +82,7 @@ register_labels(
 register_labels(
     ActionStatus,
     {
-        ActionStatus.OPEN: _l("Open"),
+        ActionStatus.OPEN: lazy_pgettext("corrective action state", "Open"),
         ActionStatus.RESPONDED: _l("Responded"),
         ActionStatus.VERIFIED: _l("Verified"),
         ActionStatus.REOPENED: _l("Reopened"),

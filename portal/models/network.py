@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,7 +62,7 @@ register_labels(
     DealerStatus,
     {
         DealerStatus.PROSPECT: _l("Prospect"),
-        DealerStatus.ACTIVE: _l("Active"),
+        DealerStatus.ACTIVE: lazy_pgettext("dealer status", "Active"),
         DealerStatus.SUSPENDED: _l("Suspended"),
         DealerStatus.TERMINATED: _l("Terminated"),
     },
@@ -80,8 +81,8 @@ register_labels(
     StoreStatus,
     {
         StoreStatus.PLANNED: _l("Planned"),
-        StoreStatus.OPEN: _l("Open"),
-        StoreStatus.CLOSED: _l("Closed"),
+        StoreStatus.OPEN: lazy_pgettext("store status", "Open"),
+        StoreStatus.CLOSED: lazy_pgettext("store status", "Closed"),
     },
 )
 
