@@ -28,6 +28,26 @@ def pytest_configure(config: pytest.Config) -> None:
     clock.start()
 
 
+# Whole modules that render PDFs, seed large networks or run real queue workers: left out
+# of the fast suite (`pytest -m "not slow"`) with the browser and live-server tests.
+SLOW_MODULES = (
+    "tests/security/test_canary_sweep.py",
+    "tests/dossiers/",
+    "tests/audits/test_pdf",
+    "tests/jobs/",
+    "tests/scale/",
+    "tests/notices/test_bounded_text.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        heavy = item.get_closest_marker("browser") or item.get_closest_marker("live")
+        if heavy or path.startswith(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"test clock: {clock.test_today().isoformat()} (PORTAL_TEST_TODAY)"
 
