@@ -334,12 +334,13 @@ def report_pdf(audit_id: int):
     db.session.commit()  # end the read: queueing a render writes, so it takes the write lock
     with write_intent():
         wanted = pdf_jobs.request(audit, user=current_user, locale=str(get_locale() or "en"))
-        job_id = wanted.job.id
+        job_id, ready, created = wanted.job.id, wanted.ready, wanted.created
         db.session.commit()
-    if not wanted.ready:
-        if wanted.created:
+    if not ready:
+        if created:
             jobs.enqueue(pdf_jobs.KIND, job_id)
-        job = db.session.get(Job, job_id)  # done already with an immediate queue
+        db.session.rollback()  # read afresh: an immediate queue has run the job already
+        job = db.session.get(Job, job_id)
         if job.state != JobState.DONE:
             return redirect(url_for("audits.report_progress", audit_id=audit_id))
     job = db.session.get(Job, job_id)
