@@ -22,6 +22,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 ESCAPED_PREFIXES = (*FORMULA_PREFIXES, "'")
 MAX_IMPORT_ROWS = 20000
 MAX_LISTED_CODES = 30  # beyond this many, "use one of" lists would drown the message
+MAX_SHOWN_TEXT = 60  # a cell's text quoted in a message is cut after this many characters
 
 
 def safe_cell(value: Any) -> str:
@@ -121,20 +122,26 @@ def read_rows(
 # without guessing. The row and column are shown beside the message.
 
 
+def _shown(value: str) -> str:
+    return value if len(value) <= MAX_SHOWN_TEXT else value[: MAX_SHOWN_TEXT - 1] + "…"
+
+
 def found(value: str, problem: str) -> str:
     """A rule's message with the cell's text in front (an empty cell speaks for itself)."""
     if not value:
         return problem
-    return _('Found "%(value)s": %(problem)s', value=value, problem=problem)
+    return _('Found "%(value)s": %(problem)s', value=_shown(value), problem=problem)
 
 
 def not_one_of(value: str, allowed: Sequence[str]) -> str:
     """A cell that must hold one of a short list of codes."""
     if not allowed:
-        return _('"%(value)s" is not allowed here, and nothing is available yet.', value=value)
+        return _(
+            '"%(value)s" is not allowed here, and nothing is available yet.', value=_shown(value)
+        )
     return _(
         '"%(value)s" is not allowed here; use one of: %(allowed)s.',
-        value=value,
+        value=_shown(value),
         allowed=", ".join(allowed),
     )
 
@@ -149,13 +156,13 @@ def unknown_code(value: str, allowed: Sequence[str], problem: str) -> str:
 def not_a_date(value: str) -> str:
     return _(
         '"%(value)s" is not a date; use YYYY-MM-DD, e.g. %(example)s.',
-        value=value,
+        value=_shown(value),
         example=clock.today().isoformat(),
     )
 
 
 def not_a_number(value: str) -> str:
-    return _('"%(value)s" is not a number; use digits only, e.g. 10.', value=value)
+    return _('"%(value)s" is not a number; use digits only, e.g. 10.', value=_shown(value))
 
 
 def check_with_form(form_class: type[Form], values: dict[str, str]) -> tuple[list[RowError], dict]:

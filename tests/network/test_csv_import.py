@@ -321,3 +321,15 @@ def test_an_import_that_changes_nothing_is_reported_and_logged(admin):
     log = html.unescape(admin.get("/admin/activity/?action=dealer.import").get_data(as_text=True))
     assert log.count("Imported dealers from a CSV file") == 3
     assert "Unchanged" in log
+
+
+def test_a_long_cell_is_quoted_shortened(admin):
+    text = f"{DEALER_HEADER}\nN01,{'x' * 500},dealer,{'y' * 500},NORTH,,,\n"
+
+    problems = {
+        (row, column): message for row, column, message in report(_import(admin, "dealers", text))
+    }
+
+    assert problems[(2, "name")].startswith(f'Found "{"x" * 59}…": ')
+    assert problems[(2, "status")].startswith(f'"{"y" * 59}…" is not allowed here; use one of: ')
+    assert "x" * 61 not in problems[(2, "name")]
