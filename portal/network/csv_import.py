@@ -54,7 +54,7 @@ def dealer_example() -> list[str]:
     )
     today = clock.today()
     return [
-        "D001",
+        _free_code(Dealer, "D"),
         "Example Trading Co.",
         "dealer",
         "active",
@@ -77,7 +77,7 @@ def store_example() -> list[str]:
     dealer = dealer or "D001"
     opened = clock.today().replace(day=1).isoformat()
     return [
-        f"{dealer}-01",
+        _free_code(Store, f"{dealer}-"),
         "Example Store",
         dealer,
         "1 Example Road",
@@ -86,6 +86,15 @@ def store_example() -> list[str]:
         opened,
         "open",
     ]
+
+
+def _free_code(model: type[Dealer] | type[Store], stem: str) -> str:
+    """A code no record has, so the template imports as a new record, never over a real one."""
+    taken = set(db.session.scalars(select(model.code).where(model.code.startswith(stem))))
+    number = 1
+    while f"{stem}{number:02d}" in taken:
+        number += 1
+    return f"{stem}{number:02d}"
 
 
 def import_dealers(upload: FileStorage | bytes) -> ImportResult:

@@ -53,15 +53,16 @@ def active_product_lines() -> list[ProductLine]:
 
 
 def example_row(user: User, window: tuple[str, str]) -> list[str]:
-    """The template's example row: one of the user's stores and an active line, if any."""
+    """The template's example row: one of the user's stores, the current month and an active
+    line, figures left to fill in (a file sent unchanged is refused, never saved as actuals)."""
     store = db.session.scalar(uploadable_stores(user).order_by(Store.code).limit(1))
     lines = active_product_lines()
     return [
         store.code if store is not None else "S001",
         window[1],
         lines[0].code if lines else "FTW",
-        "125000.00",
-        "310",
+        "",
+        "",
     ]
 
 

@@ -261,7 +261,8 @@ def _template(client, kind: str) -> list[list[str]]:
 
 @pytest.mark.parametrize(("kind", "model"), [("dealers", Dealer), ("stores", Store)])
 def test_each_import_page_offers_a_template_that_imports_as_is(admin, kind, model):
-    make_dealer(code="N01")
+    dealer = make_dealer(code="D01")  # the codes an example would take are in use:
+    make_store(dealer, code="D01-01")  # the template must not overwrite them
     db.session.commit()
     page = admin.get(f"/{kind}/import").get_data(as_text=True)
     assert f'href="/{kind}/import/template.csv"' in page

@@ -157,8 +157,12 @@ def test_the_upload_page_offers_a_template_that_uploads_as_is(client, auth, worl
     assert len(rows) == 2
     assert rows[1][0] in {store.code for store in world.stores_x}
     assert rows[1][2] in {line.code for line in world.lines}
-    response = _upload(client, "\n".join(",".join(row) for row in rows) + "\n")
-    assert response.status_code == 302
+    assert rows[1][3:] == ["", ""]  # figures to fill in: sent unchanged, nothing is saved
+    unchanged = _upload(client, "\n".join(",".join(row) for row in rows) + "\n")
+    assert unchanged.status_code == 422
+    assert "Enter the revenue." in unchanged.get_data(as_text=True)
+    filled = ",".join([*rows[1][:3], "125000.00", "310"])
+    assert _upload(client, f"{','.join(rows[0])}\n{filled}\n").status_code == 302
     assert _counts() == (1, 1)
 
 
