@@ -12,12 +12,17 @@ from typing import Any
 
 from flask import Response
 from flask_babel import gettext as _
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import DateField, DecimalField, Form, IntegerField, SelectField
+
+from portal import clock
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 # A leading quote is escaped as well, so that an import undoes exactly what an export did.
 ESCAPED_PREFIXES = (*FORMULA_PREFIXES, "'")
 MAX_IMPORT_ROWS = 20000
+MAX_LISTED_CODES = 30  # beyond this many, "use one of" lists would drown the message
+MAX_SHOWN_TEXT = 60  # a cell's text quoted in a message is cut after this many characters
 
 
 def safe_cell(value: Any) -> str:
@@ -53,6 +58,11 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     response = Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def template_response(filename: str, header: Sequence[str], example: Sequence[Any]) -> Response:
+    """An import template: the header row and one example row."""
+    return csv_response(filename, header, [example])
 
 
 @dataclass(frozen=True)
@@ -106,3 +116,79 @@ def read_rows(
     if not rows:
         raise CsvRejected([RowError(2, "", _("The file has no rows."))])
     return rows
+
+
+# Row messages say what the cell held and what is allowed, so a user can fix the file
+# without guessing. The row and column are shown beside the message.
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= MAX_SHOWN_TEXT else value[: MAX_SHOWN_TEXT - 1] + "…"
+
+
+def found(value: str, problem: str) -> str:
+    """A rule's message with the cell's text in front (an empty cell speaks for itself)."""
+    if not value:
+        return problem
+    return _('Found "%(value)s": %(problem)s', value=_shown(value), problem=problem)
+
+
+def not_one_of(value: str, allowed: Sequence[str]) -> str:
+    """A cell that must hold one of a short list of codes."""
+    if not allowed:
+        return _(
+            '"%(value)s" is not allowed here, and nothing is available yet.', value=_shown(value)
+        )
+    return _(
+        '"%(value)s" is not allowed here; use one of: %(allowed)s.',
+        value=_shown(value),
+        allowed=", ".join(allowed),
+    )
+
+
+def unknown_code(value: str, allowed: Sequence[str], problem: str) -> str:
+    """A cell naming a record by code: list the codes when there are few enough to read."""
+    if value and 0 < len(allowed) <= MAX_LISTED_CODES:
+        return not_one_of(value, sorted(allowed))
+    return found(value, problem)
+
+
+def not_a_date(value: str) -> str:
+    return _(
+        '"%(value)s" is not a date; use YYYY-MM-DD, e.g. %(example)s.',
+        value=_shown(value),
+        example=clock.today().isoformat(),
+    )
+
+
+def not_a_number(value: str) -> str:
+    return _('"%(value)s" is not a number; use digits only, e.g. 10.', value=_shown(value))
+
+
+def check_with_form(form_class: type[Form], values: dict[str, str]) -> tuple[list[RowError], dict]:
+    """Validate one row with a page's form fields (no CSRF: the upload form had it).
+
+    Returns errors (row 0: the caller knows the row) and {field: cleaned value} for the
+    columns present. The form library's messages are replaced by ones that name the cell's
+    text and what the column allows."""
+    form = form_class(formdata=MultiDict(values), meta={"csrf": False})
+    form.validate()
+    errors = [
+        RowError(0, name, _explain(form[name], values.get(name, ""), messages))
+        for name, messages in form.errors.items()
+        if name != "version"
+    ]
+    cleaned = {field.name: field.data for field in form if field.name in values}
+    return errors, cleaned
+
+
+def _explain(field: Any, value: str, messages: Sequence[Any]) -> str:
+    if not value and field.flags.required:
+        return _("This column cannot be empty.")
+    if value and isinstance(field, SelectField) and field.data not in dict(field.choices or ()):
+        return not_one_of(value, [str(choice) for choice, _label in field.choices or ()])
+    if value and isinstance(field, DateField) and field.data is None:
+        return not_a_date(value)
+    if value and isinstance(field, IntegerField | DecimalField) and field.data is None:
+        return not_a_number(value)
+    return found(value, "; ".join(str(message) for message in messages))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import contains_eager
 from portal import access, activity, clock, listing, periods
 from portal.access import admin_only, signed_in, staff_only
 from portal.access.dossiers import can_issue_dealer_file
-from portal.csvio import csv_response
+from portal.csvio import csv_response, template_response
 from portal.dossiers.archive import issued_files
 from portal.extensions import db
 from portal.forms import ButtonForm
@@ -133,6 +133,15 @@ def import_csv():
         columns=csv_import.DEALER_COLUMNS,
         title=_("Import dealers"),
         back="dealers.index",
+        template="dealers.import_template",
+    )
+
+
+@bp.route("/import/template.csv")
+@admin_only
+def import_template():
+    return template_response(
+        "dealers-template.csv", csv_import.DEALER_COLUMNS, csv_import.dealer_example()
     )
 
 

@@ -50,7 +50,14 @@ def toggle_active(record: Any) -> None:
     flash(_("Reactivated.") if record.active else _("Deactivated."), "success")
 
 
-def import_page(importer: Callable[[Any], Any], *, columns: tuple[str, ...], title: str, back: str):
+def import_page(
+    importer: Callable[[Any], Any],
+    *,
+    columns: tuple[str, ...],
+    title: str,
+    back: str,
+    template: str,
+):
     """The CSV import page: upload, all-or-nothing import, per-row errors (422) or success."""
     form = ImportForm()
     errors = []
@@ -63,9 +70,10 @@ def import_page(importer: Callable[[Any], Any], *, columns: tuple[str, ...], tit
         else:
             db.session.commit()
             message = _(
-                "Import done: %(created)d created, %(updated)d updated.",
+                "Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
                 created=result.created,
                 updated=result.updated,
+                unchanged=result.unchanged,
             )
             flash(message, "success")
             return redirect(url_for(back))
@@ -76,5 +84,6 @@ def import_page(importer: Callable[[Any], Any], *, columns: tuple[str, ...], tit
         columns=columns,
         title=title,
         back=url_for(back),
+        template=url_for(template),
     )
     return page, (422 if errors else 200)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal import access, activity, listing
 from portal.access import admin_only, signed_in
-from portal.csvio import csv_response
+from portal.csvio import csv_response, template_response
 from portal.extensions import db
 from portal.forms import ButtonForm
 from portal.ids import to_id
@@ -97,6 +97,15 @@ def import_csv():
         columns=csv_import.STORE_COLUMNS,
         title=_("Import stores"),
         back="stores.index",
+        template="stores.import_template",
+    )
+
+
+@bp.route("/import/template.csv")
+@admin_only
+def import_template():
+    return template_response(
+        "stores-template.csv", csv_import.STORE_COLUMNS, csv_import.store_example()
     )
 
 

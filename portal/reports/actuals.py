@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal import access, clock
 from portal.access import signed_in
-from portal.csvio import CsvRejected
+from portal.csvio import CsvRejected, template_response
 from portal.extensions import db
 from portal.reports import csv_import, services
 from portal.reports.blueprint import bp
@@ -56,6 +56,21 @@ def import_actuals():
                     "success",
                 )
             return redirect(url_for("reports.import_actuals"))
-    return render_template(
-        "reports/import.html", form=form, errors=errors, columns=csv_import.COLUMNS
-    ), (422 if errors else 200)
+    page = render_template(
+        "reports/import.html",
+        form=form,
+        errors=errors,
+        columns=csv_import.COLUMNS,
+        product_lines=csv_import.active_product_lines(),
+    )
+    return page, (422 if errors else 200)
+
+
+@bp.route("/import/template.csv")
+@signed_in
+def import_template():
+    if not access.can_upload_actuals(current_user):
+        abort(404)
+    window = services.report_window(clock.today(), current_app.config)
+    example = csv_import.example_row(current_user, window)
+    return template_response("actuals-template.csv", csv_import.COLUMNS, example)

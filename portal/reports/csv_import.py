@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal import activity, money, periods
 from portal.access import uploadable_stores
-from portal.csvio import CsvRejected, RowError, read_rows
+from portal.csvio import CsvRejected, RowError, found, read_rows, unknown_code
 from portal.extensions import db
 from portal.models import ProductLine, Store, StoreReport, User
 from portal.models.base import utcnow
@@ -35,6 +35,35 @@ class ImportResult:
     @property
     def unchanged(self) -> bool:
         return self.reports_created == 0 and self.lines_changed == 0
+
+    @property
+    def lines_unchanged(self) -> int:
+        """Rows whose figures the reports already held (every other row changed one line)."""
+        return self.rows - self.lines_changed
+
+
+def active_product_lines() -> list[ProductLine]:
+    """The product lines an actuals file may name, in the order the portal lists them."""
+    query = (
+        select(ProductLine)
+        .where(ProductLine.active.is_(True))
+        .order_by(ProductLine.sort_order, ProductLine.code)
+    )
+    return list(db.session.scalars(query))
+
+
+def example_row(user: User, window: tuple[str, str]) -> list[str]:
+    """The template's example row: one of the user's stores, the current month and an active
+    line, figures left to fill in (a file sent unchanged is refused, never saved as actuals)."""
+    store = db.session.scalar(uploadable_stores(user).order_by(Store.code).limit(1))
+    lines = active_product_lines()
+    return [
+        store.code if store is not None else "S001",
+        window[1],
+        lines[0].code if lines else "FTW",
+        "",
+        "",
+    ]
 
 
 @dataclass
@@ -58,10 +87,7 @@ def import_actuals(
     raw = upload if isinstance(upload, bytes) else upload.read()
     rows = read_rows(raw, required=COLUMNS[:4], optional=COLUMNS)
     stores = {store.code.upper(): store for store in db.session.scalars(uploadable_stores(user))}
-    lines = {
-        line.code.upper(): line
-        for line in db.session.scalars(select(ProductLine).where(ProductLine.active.is_(True)))
-    }
+    lines = {line.code.upper(): line for line in active_product_lines()}
     errors: list[RowError] = []
     parsed: list[_Row] = []
     seen: dict[tuple[int, str, int], int] = {}
@@ -91,6 +117,7 @@ def import_actuals(
             "rows": result.rows,
             "reports_created": result.reports_created,
             "lines_changed": result.lines_changed,
+            "lines_unchanged": result.lines_unchanged,
             "sha256": hashlib.sha256(raw).hexdigest(),
         },
         actor=user,
@@ -100,29 +127,36 @@ def import_actuals(
 
 def _check_row(number, values, stores, lines, window, max_money, max_count):
     errors = []
-    store = stores.get(values.get("store_code", "").upper())
+    given = {column: values.get(column, "") for column in COLUMNS}
+    store = stores.get(given["store_code"].upper())
     if store is None:
         # The same answer for unknown stores and other dealers' stores: nothing leaks.
-        errors.append(RowError(number, "store_code", _("None of your stores has this code.")))
+        message = unknown_code(
+            given["store_code"], list(stores), _("None of your stores has this code.")
+        )
+        errors.append(RowError(number, "store_code", message))
     try:
-        period = periods.check_in_window(periods.parse(values.get("period")), *window)
+        period = periods.check_in_window(periods.parse(given["period"]), *window)
     except periods.PeriodError as error:
-        errors.append(RowError(number, "period", str(error.message)))
+        errors.append(RowError(number, "period", found(given["period"], str(error.message))))
         period = None
-    line = lines.get(values.get("product_line", "").upper())
+    line = lines.get(given["product_line"].upper())
     if line is None:
-        errors.append(RowError(number, "product_line", _("No active product line has this code.")))
+        message = unknown_code(
+            given["product_line"], list(lines), _("No active product line has this code.")
+        )
+        errors.append(RowError(number, "product_line", message))
     revenue = units = None
     try:
-        revenue = money.parse_money(values.get("revenue"), max_major=max_money)
+        revenue = money.parse_money(given["revenue"], max_major=max_money)
         if revenue is None:
             errors.append(RowError(number, "revenue", _("Enter the revenue.")))
     except money.FigureError as error:
-        errors.append(RowError(number, "revenue", str(error.message)))
+        errors.append(RowError(number, "revenue", found(given["revenue"], str(error.message))))
     try:
-        units = money.parse_count(values.get("units"), maximum=max_count)
+        units = money.parse_count(given["units"], maximum=max_count)
     except money.FigureError as error:
-        errors.append(RowError(number, "units", str(error.message)))
+        errors.append(RowError(number, "units", found(given["units"], str(error.message))))
     if errors:
         return None, errors
     return _Row(number, store, period, line.id, revenue, units or 0), errors

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import html
 import io
 import re
 
@@ -9,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Dealer, DealerKind, Role, Store
+from portal.models import ActivityEntry, Dealer, DealerKind, Role, Store
 from tests.support.clients import signed_in_client
 from tests.support.factories import make_dealer, make_region, make_store, make_user
 
@@ -36,7 +38,7 @@ def report(response) -> list[tuple[int, str, str]]:
     cells = re.findall(
         r"<tr><td>(\d+)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>", table
     )
-    return [(int(row), column, message) for row, column, message in cells]
+    return [(int(row), column, html.unescape(message)) for row, column, message in cells]
 
 
 def _count(model) -> int:
@@ -114,7 +116,7 @@ def test_store_rows_must_name_a_known_dealer(admin):
 
     problems = report(_import(admin, "stores", text))
 
-    assert problems == [(3, "dealer_code", "No dealer has this code.")]
+    assert problems == [(3, "dealer_code", '"NOPE" is not allowed here; use one of: N01.')]
     assert _count(Store) == 0
 
 
@@ -202,3 +204,133 @@ def test_the_import_page_lists_the_columns(admin):
 
     for column in DEALER_HEADER.split(","):
         assert f"<code>{column}</code>" in page
+
+
+def test_row_errors_say_what_was_found_and_what_is_allowed(admin):
+    text = (
+        f"{DEALER_HEADER}\n"
+        "N01,One,dealer,actve,NORTH,,,\n"
+        "N02,Two,wholesaler,active,NORTH,,,2026-01-01\n"
+        "N03,Three,dealer,active,WEST,,2026-01-01,31/12/2026\n"
+        "N04,,dealer,active,NORTH,,,\n"
+    )
+
+    response = _import(admin, "dealers", text)
+
+    assert report(response) == [
+        (
+            2,
+            "status",
+            '"actve" is not allowed here; use one of: prospect, active, suspended, terminated.',
+        ),
+        (
+            3,
+            "kind",
+            '"wholesaler" is not allowed here; use one of: franchisee, dealer, distributor.',
+        ),
+        (4, "contract_end", '"31/12/2026" is not a date; use YYYY-MM-DD, e.g. 2099-11-18.'),
+        (4, "region_code", '"WEST" is not allowed here; use one of: NORTH, SOUTH.'),
+        (5, "name", "This column cannot be empty."),
+    ]
+    body = response.get_data(as_text=True)
+    assert "Invalid Choice" not in body
+    assert "Not a valid date value" not in body
+
+
+def test_store_row_errors_list_the_formats_and_the_date_format(admin):
+    make_dealer(code="N01")
+    text = f"{STORE_HEADER}\nN01-01,First,N01,kiosk,open,01/02/2020\n"
+
+    assert report(_import(admin, "stores", text)) == [
+        (
+            2,
+            "format",
+            '"kiosk" is not allowed here; use one of: flagship, standard, shop_in_shop, '
+            "counter, outlet.",
+        ),
+        (2, "opened_on", '"01/02/2020" is not a date; use YYYY-MM-DD, e.g. 2099-11-18.'),
+    ]
+
+
+def _template(client, kind: str) -> list[list[str]]:
+    response = client.get(f"/{kind}/import/template.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+@pytest.mark.parametrize(("kind", "model"), [("dealers", Dealer), ("stores", Store)])
+def test_each_import_page_offers_a_template_that_imports_as_is(admin, kind, model):
+    dealer = make_dealer(code="D01")  # the codes an example would take are in use:
+    make_store(dealer, code="D01-01")  # the template must not overwrite them
+    db.session.commit()
+    page = admin.get(f"/{kind}/import").get_data(as_text=True)
+    assert f'href="/{kind}/import/template.csv"' in page
+    assert "Download a template" in page
+
+    rows = _template(admin, kind)
+
+    assert len(rows) == 2
+    before = _count(model)
+    text = "\n".join(",".join(row) for row in rows) + "\n"
+    assert _import(admin, kind, text).status_code == 302
+    assert _count(model) == before + 1
+
+
+@pytest.mark.parametrize("kind", ["dealers", "stores"])
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.DEALER])
+def test_the_template_is_refused_like_the_import_page(app, kind, role):
+    region = make_region(code="NORTH")
+    dealer = make_dealer(region, code="N01")
+    user = (
+        make_user(role, regions=[region])
+        if role == Role.SUPERVISOR
+        else make_user(role, dealer=dealer)
+    )
+    client = signed_in_client(app, user)
+
+    refused = client.get(f"/{kind}/import").status_code
+
+    assert refused in (403, 404)
+    assert client.get(f"/{kind}/import/template.csv").status_code == refused
+
+
+def test_an_import_that_changes_nothing_is_reported_and_logged(admin):
+    text = f"{DEALER_HEADER}\nN01,One,dealer,active,NORTH,,,\nN02,Two,dealer,active,NORTH,,,\n"
+    assert _import(admin, "dealers", text).status_code == 302
+    changed = text.replace("N02,Two,", "N02,Second,")
+    text_again = changed + "N03,Three,dealer,active,SOUTH,,,\n"
+
+    admin.get("/dealers/")  # the first flash is read
+    _import(admin, "dealers", text_again)
+    again = admin.get("/dealers/").get_data(as_text=True)
+    _import(admin, "dealers", text_again)
+    unchanged = admin.get("/dealers/").get_data(as_text=True)
+
+    assert "Import done: 1 created, 1 updated, 1 unchanged." in again
+    assert "Import done: 0 created, 0 updated, 3 unchanged." in unchanged
+    entries = db.session.scalars(
+        select(ActivityEntry)
+        .where(ActivityEntry.action == "dealer.import")
+        .order_by(ActivityEntry.id)
+    ).all()
+    assert [e.details for e in entries] == [
+        {"rows": 2, "created": 2, "updated": 0, "unchanged": 0},
+        {"rows": 3, "created": 1, "updated": 1, "unchanged": 1},
+        {"rows": 3, "created": 0, "updated": 0, "unchanged": 3},
+    ]
+    log = html.unescape(admin.get("/admin/activity/?action=dealer.import").get_data(as_text=True))
+    assert log.count("Imported dealers from a CSV file") == 3
+    assert "Unchanged" in log
+
+
+def test_a_long_cell_is_quoted_shortened(admin):
+    text = f"{DEALER_HEADER}\nN01,{'x' * 500},dealer,{'y' * 500},NORTH,,,\n"
+
+    problems = {
+        (row, column): message for row, column, message in report(_import(admin, "dealers", text))
+    }
+
+    assert problems[(2, "name")].startswith(f'Found "{"x" * 59}…": ')
+    assert problems[(2, "status")].startswith(f'"{"y" * 59}…" is not allowed here; use one of: ')
+    assert "x" * 61 not in problems[(2, "name")]

@@ -1,12 +1,15 @@
 """Actuals by CSV: all or nothing, per-row errors, idempotent, within the uploader's scope."""
 
+import csv
+import html
 import io
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import ReportStatus, StoreReport, StoreReportLine
+from portal.models import ActivityEntry, ReportStatus, StoreReport, StoreReportLine
+from tests.support.factories import make_product_line
 from tests.support.plans import make_report, this_month
 
 LAST = this_month(-1)
@@ -80,12 +83,13 @@ def test_any_bad_row_rejects_the_whole_file_with_a_row_by_row_report(client, aut
     )
     response = _upload(client, text)
     assert response.status_code == 422
-    body = response.get_data(as_text=True)
-    assert body.count("None of your stores has this code.") == 2
+    body = html.unescape(response.get_data(as_text=True))
+    own = ", ".join(sorted(store.code for store in world.stores_x))
+    assert body.count(f"is not allowed here; use one of: {own}.") == 2
     assert "Choose a month from" in body
-    assert "No active product line has this code." in body
-    assert "Amounts cannot be negative." in body
-    assert "Use at most 2 decimals." in body
+    assert '"XXX" is not allowed here; use one of: APP, FTW.' in body
+    assert 'Found "-5": Amounts cannot be negative.' in body
+    assert 'Found "1.999": Use at most 2 decimals.' in body
     assert "Same store, month and product line as row 2." in body
     assert _counts() == (0, 0)
 
@@ -119,3 +123,90 @@ def test_a_file_that_is_not_csv_text_is_refused(client, auth, world):
     )
     assert response.status_code == 422
     assert _counts() == (0, 0)
+
+
+def test_row_errors_say_what_was_found_and_what_is_allowed(client, auth, world):
+    auth.sign_in(world.user_x)
+    code = world.stores_x[0].code
+    text = HEADER + f"{code},{LAST[:4]}/{LAST[5:]},FTW,12.5x,1\n{code},{this_month(1)},FTW,1,-2\n"
+
+    body = html.unescape(_upload(client, text).get_data(as_text=True))
+
+    slash = f"{LAST[:4]}/{LAST[5:]}"
+    assert f'Found "{slash}": Enter a month as YYYY-MM, for example 2026-03.' in body
+    assert 'Found "12.5x": Enter an amount such as 12500 or 12,500.50.' in body
+    assert f'Found "{this_month(1)}": Choose a month from' in body
+    assert 'Found "-2": Counts cannot be negative.' in body
+
+
+def _template(client) -> list[list[str]]:
+    response = client.get("/reports/import/template.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_upload_page_offers_a_template_that_uploads_as_is(client, auth, world):
+    auth.sign_in(world.user_x)
+    page = client.get("/reports/import").get_data(as_text=True)
+    assert 'href="/reports/import/template.csv"' in page
+
+    rows = _template(client)
+
+    assert rows[0] == HEADER.strip().split(",")
+    assert len(rows) == 2
+    assert rows[1][0] in {store.code for store in world.stores_x}
+    assert rows[1][2] in {line.code for line in world.lines}
+    assert rows[1][3:] == ["", ""]  # figures to fill in: sent unchanged, nothing is saved
+    unchanged = _upload(client, "\n".join(",".join(row) for row in rows) + "\n")
+    assert unchanged.status_code == 422
+    assert "Enter the revenue." in unchanged.get_data(as_text=True)
+    filled = ",".join([*rows[1][:3], "125000.00", "310"])
+    assert _upload(client, f"{','.join(rows[0])}\n{filled}\n").status_code == 302
+    assert _counts() == (1, 1)
+
+
+def test_the_template_is_checked_like_the_upload_page(client, auth, world):
+    for path in ("/reports/import", "/reports/import/template.csv"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/sign-in" in response.headers["Location"]
+    auth.sign_in(world.user_y)
+
+    rows = _template(client)
+
+    assert rows[1][0] in {store.code for store in world.stores_y}  # never another dealer's
+
+
+def test_a_dealer_sees_the_active_product_line_codes_on_the_upload_page(client, auth, world):
+    make_product_line(code="OLD", name="Retired line").active = False
+    world.lines[0].name = "Footwear"
+    db.session.commit()
+    auth.sign_in(world.user_x)
+
+    page = client.get("/reports/import").get_data(as_text=True)
+
+    table = page.split('data-testid="product-line-codes"', 1)[1].split("</table>", 1)[0]
+    assert "<td><code>FTW</code></td><td>Footwear</td>" in table
+    assert "<code>APP</code>" in table
+    assert "OLD" not in table
+    assert client.get("/product-lines/").status_code == 403  # the admin page stays admin-only
+
+
+def test_every_upload_is_logged_with_its_counts_even_when_nothing_changed(client, auth, world):
+    auth.sign_in(world.user_x)
+    _upload(client, _rows(world))
+    _upload(client, _rows(world))
+    entries = db.session.scalars(
+        select(ActivityEntry)
+        .where(ActivityEntry.action == "store_report.import")
+        .order_by(ActivityEntry.id)
+    ).all()
+    counts = [
+        {k: e.details[k] for k in ("rows", "reports_created", "lines_changed", "lines_unchanged")}
+        for e in entries
+    ]
+    assert counts == [
+        {"rows": 3, "reports_created": 2, "lines_changed": 3, "lines_unchanged": 0},
+        {"rows": 3, "reports_created": 0, "lines_changed": 0, "lines_unchanged": 3},
+    ]
