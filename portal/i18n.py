@@ -31,6 +31,33 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def reads_chinese() -> bool:
+    """True when the page, PDF or e-mail being made is in Chinese."""
+    from flask_babel import get_locale
+
+    try:
+        locale = get_locale()
+    except RuntimeError:  # outside any application context
+        return False
+    return locale is not None and locale.language == "zh"
+
+
+def localized(english: str, chinese: str | None) -> str:
+    """Master data in the reader's language: the Chinese text for Chinese readers when there is
+    one, else the English text."""
+    if chinese and chinese.strip() and reads_chinese():
+        return chinese
+    return english
+
+
+def localized_name(obj: object) -> str:
+    """The name of a product line or the question of a standard item in the reader's language."""
+    label = getattr(obj, "label", None)
+    if isinstance(label, str):
+        return label
+    return str(obj)
+
+
 def html_lang(locale: str) -> str:
     return locale.replace("_", "-")
 
@@ -82,6 +109,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["iso"] = iso_date
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.globals["localized_name"] = localized_name
     app.jinja_env.globals["activity_sentence"] = activity_text.sentence
     app.jinja_env.globals["activity_details"] = activity_text.details
     app.jinja_env.globals["object_type_label"] = activity_text.object_type_label

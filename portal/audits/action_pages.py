@@ -52,6 +52,7 @@ def _list_query(params: listing.ListParams, today):
             Dealer.name,
             StandardItem.code,
             StandardItem.question,
+            StandardItem.question_zh,
         ],
         params.q,
     )

@@ -21,6 +21,7 @@ from portal import clock
 from portal.audits import corrective, scheduling, services
 from portal.demo.network import DemoNetwork
 from portal.demo.retail_standard import NEW_IN_V2, SECTIONS
+from portal.demo.retail_standard_zh import ITEMS_ZH
 from portal.extensions import db
 from portal.models import (
     AnswerResult,
@@ -119,10 +120,13 @@ def _standard(admin: User) -> StandardVersion:
 
 def _item_values(row: tuple) -> dict:
     code, question, guidance, weight, critical, na_allowed, photo_required = row
+    question_zh, guidance_zh = ITEMS_ZH.get(code, ("", ""))
     return {
         "code": code,
         "question": question,
         "guidance": guidance,
+        "question_zh": question_zh,
+        "guidance_zh": guidance_zh,
         "weight": weight,
         "critical": critical,
         "na_allowed": na_allowed,

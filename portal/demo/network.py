@@ -31,6 +31,22 @@ PRODUCT_LINES = [
     ("EQP", "Equipment"),
     ("KID", "Kids"),
 ]
+PRODUCT_LINE_NAMES_ZH = {"FTW": "鞋类", "APP": "服装", "ACC": "配件", "EQP": "器材", "KID": "儿童"}
+# the city in the other language, which search also reads (北京 finds Beijing and back)
+CITY_ALIASES = {
+    "北京": "Beijing",
+    "Tianjin": "天津",
+    "沈阳": "Shenyang",
+    "Harbin": "哈尔滨",
+    "上海": "Shanghai",
+    "Hangzhou": "杭州",
+    "南京": "Nanjing",
+    "Suzhou": "苏州",
+    "广州": "Guangzhou",
+    "Shenzhen": "深圳",
+    "厦门": "Xiamen",
+    "Kunming": "昆明",
+}
 
 # code, name, kind, status, region, contact, phone, city, address, contract start, stores
 DEALERS = [
@@ -238,7 +254,14 @@ def seed_network() -> DemoNetwork:
     for code, name in REGIONS:
         demo.regions[code] = Region(code=code, name=name)
     for order, (code, name) in enumerate(PRODUCT_LINES):
-        demo.product_lines.append(ProductLine(code=code, name=name, sort_order=order * 10))
+        demo.product_lines.append(
+            ProductLine(
+                code=code,
+                name=name,
+                name_zh=PRODUCT_LINE_NAMES_ZH.get(code, ""),
+                sort_order=order * 10,
+            )
+        )
     for row in DEALERS:
         demo.dealers[row[0]] = _dealer(demo, *row)
     db.session.add_all([*demo.regions.values(), *demo.product_lines, *demo.dealers.values()])
@@ -281,6 +304,7 @@ def _dealer(
         email=f"contact@{code.lower()}.dealers.demo.example",
         address=address,
         city=city,
+        city_alias=CITY_ALIASES.get(city, ""),
         contract_start=start,
         contract_end=date(start.year + 5, start.month, 1) if start else None,
         active=status != "terminated",
@@ -292,6 +316,7 @@ def _dealer(
                 name=store_name,
                 address=f"{address} ({store_name})",
                 city=city,
+                city_alias=CITY_ALIASES.get(city, ""),
                 format=StoreFormat(store_format),
                 opened_on=date(2015 + number, number, 10),
                 status=StoreStatus.CLOSED if status == "terminated" else StoreStatus.OPEN,

@@ -179,7 +179,7 @@ def most_failed_items(
     return [
         FailedItem(
             code=row[0],
-            question=latest[row[3]].question,
+            question=latest[row[3]].label,
             failed=int(row[1]),
             answered=int(row[2]),
             critical=latest[row[3]].critical,

@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.i18n import localized
 from portal.models.base import (
     LabelledEnum,
     TimestampMixin,
@@ -118,6 +119,8 @@ class Dealer(TimestampMixin, VersionedMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     city: Mapped[str] = mapped_column(String(120), default="", index=True)
+    # the city in the other language, or another name people search by (北京 / Beijing)
+    city_alias: Mapped[str] = mapped_column(String(120), default="", server_default="")
     contract_start: Mapped[date | None]
     contract_end: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
@@ -138,6 +141,7 @@ class Store(TimestampMixin, VersionedMixin, db.Model):
     dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     city: Mapped[str] = mapped_column(String(120), default="", index=True)
+    city_alias: Mapped[str] = mapped_column(String(120), default="", server_default="")
     format: Mapped[StoreFormat] = mapped_column(str_enum(StoreFormat, "store_format"))
     opened_on: Mapped[date | None]
     status: Mapped[StoreStatus] = mapped_column(str_enum(StoreStatus, "store_status"))
@@ -155,8 +159,14 @@ class ProductLine(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str] = mapped_column(String(120), default="", server_default="")
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (the English name when there is no Chinese one)."""
+        return localized(self.name, self.name_zh)
+
     def __str__(self) -> str:
-        return self.name
+        return self.label

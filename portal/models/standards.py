@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
+from portal.i18n import localized
 from portal.models.base import (
     LabelledEnum,
     TimestampMixin,
@@ -131,6 +132,8 @@ class StandardItem(VersionedMixin, db.Model):
     code: Mapped[str] = mapped_column(String(20))
     question: Mapped[str] = mapped_column(String(500))
     guidance: Mapped[str] = mapped_column(Text, default="")
+    question_zh: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    guidance_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
     weight: Mapped[int] = mapped_column(default=1)
     critical: Mapped[bool] = mapped_column(default=False)
     na_allowed: Mapped[bool] = mapped_column(default=True)
@@ -139,8 +142,17 @@ class StandardItem(VersionedMixin, db.Model):
     section: Mapped[StandardSection] = relationship(back_populates="items")
     standard_version: Mapped[StandardVersion] = relationship()
 
+    @property
+    def label(self) -> str:
+        """The question in the reader's language (the English one when there is no Chinese one)."""
+        return localized(self.question, self.question_zh)
+
+    @property
+    def guidance_label(self) -> str:
+        return localized(self.guidance, self.guidance_zh)
+
     def __str__(self) -> str:
-        return f"{self.code} {self.question}"
+        return f"{self.code} {self.label}"
 
 
 def _was_published(version: StandardVersion) -> bool:

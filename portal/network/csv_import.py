@@ -31,10 +31,21 @@ DEALER_COLUMNS = (
     "email",
     "address",
     "city",
+    "city_alias",
     "contract_start",
     "contract_end",
 )
-STORE_COLUMNS = ("code", "name", "dealer_code", "address", "city", "format", "opened_on", "status")
+STORE_COLUMNS = (
+    "code",
+    "name",
+    "dealer_code",
+    "address",
+    "city",
+    "city_alias",
+    "format",
+    "opened_on",
+    "status",
+)
 # Exports add these; an import accepts and ignores them, so an exported file imports as is
 # (deactivation stays a deliberate action on the record's page).
 EXPORT_ONLY_COLUMNS = ("active",)

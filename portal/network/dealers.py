@@ -52,7 +52,9 @@ FILTERS = ("region", "kind", "status", "inactive")
 
 def _scoped_query(params: listing.ListParams):
     query = access.visible_dealers(current_user).join(Dealer.region)
-    query = listing.search(query, [Dealer.code, Dealer.name, Dealer.city], params.q)
+    query = listing.search(
+        query, [Dealer.code, Dealer.name, Dealer.city, Dealer.city_alias], params.q
+    )
     filters = params.filters
     query = listing.where_ids(query, params, {"region": Dealer.region_id})
     if filters.get("kind") in DealerKind.__members__.values():
@@ -114,6 +116,7 @@ def export():
             d.email,
             d.address,
             d.city,
+            d.city_alias,
             d.contract_start,
             d.contract_end,
             "yes" if d.active else "no",

@@ -66,6 +66,11 @@ class DealerContactFields(VersionedForm):
     )
     address = StringField(_l("Address"), [Optional(), Length(max=300)], filters=[_strip])
     city = StringField(_l("City"), [Optional(), Length(max=120)], filters=[_strip])
+    city_alias = StringField(
+        _l("City in the other language or alias"),
+        [Optional(), Length(max=120)],
+        filters=[_strip],
+    )
 
 
 class DealerFields(DealerContactFields):
@@ -107,6 +112,11 @@ class StoreFields(VersionedForm):
     name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[_strip])
     address = StringField(_l("Address"), [Optional(), Length(max=300)], filters=[_strip])
     city = StringField(_l("City"), [Optional(), Length(max=120)], filters=[_strip])
+    city_alias = StringField(
+        _l("City in the other language or alias"),
+        [Optional(), Length(max=120)],
+        filters=[_strip],
+    )
     format = SelectField(
         _l("Format"), choices=StoreFormat.choices, coerce=StoreFormat, validators=[InputRequired()]
     )
@@ -128,6 +138,11 @@ class RegionForm(VersionedForm):
 class ProductLineForm(VersionedForm):
     code = StringField(_l("Code"), CODE_RULES, filters=[_upper])
     name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[_strip])
+    name_zh = StringField(
+        _l("Chinese name"),
+        [Optional(), Length(max=120)],
+        filters=[_strip],
+    )
     sort_order = IntegerField(
         _l("Sort order"), [Optional(), NumberRange(min=0, max=9999)], default=0
     )

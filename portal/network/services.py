@@ -26,13 +26,24 @@ DEALER_FIELDS = (
     "email",
     "address",
     "city",
+    "city_alias",
     "contract_start",
     "contract_end",
 )
-DEALER_CONTACT_FIELDS = ("contact_person", "phone", "email", "address", "city")
-STORE_FIELDS = ("code", "name", "dealer_id", "address", "city", "format", "opened_on", "status")
+DEALER_CONTACT_FIELDS = ("contact_person", "phone", "email", "address", "city", "city_alias")
+STORE_FIELDS = (
+    "code",
+    "name",
+    "dealer_id",
+    "address",
+    "city",
+    "city_alias",
+    "format",
+    "opened_on",
+    "status",
+)
 REGION_FIELDS = ("code", "name")
-PRODUCT_LINE_FIELDS = ("code", "name", "sort_order")
+PRODUCT_LINE_FIELDS = ("code", "name", "name_zh", "sort_order")
 
 
 class RegistryError(ValueError):

@@ -33,7 +33,7 @@ FILTERS = ("dealer", "region", "format", "status", "inactive")
 
 def _scoped_query(params: listing.ListParams):
     query = access.visible_stores(current_user).join(Store.dealer)
-    query = listing.search(query, [Store.code, Store.name, Store.city], params.q)
+    query = listing.search(query, [Store.code, Store.name, Store.city, Store.city_alias], params.q)
     filters = params.filters
     query = listing.where_ids(
         query, params, {"dealer": Store.dealer_id, "region": Dealer.region_id}
@@ -77,6 +77,7 @@ def export():
             s.dealer.code,
             s.address,
             s.city,
+            s.city_alias,
             s.format,
             s.opened_on,
             s.status,

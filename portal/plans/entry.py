@@ -236,7 +236,7 @@ def _cell_conflicts(plan: SalesPlan, grid, note: str) -> list[tuple[str, str, st
         if current.get(key) == yours.get(key):
             continue
         store, line = stores.get(key[0]), lines.get(key[1])
-        label = f"{store.code if store else key[0]} · {line.name if line else key[1]}"
+        label = f"{store.code if store else key[0]} · {line.label if line else key[1]}"
         rows.append((label, _cell_text(yours.get(key)), _cell_text(current.get(key))))
     if plan.note != note:
         rows.append((_("Note"), note or "—", plan.note or "—"))

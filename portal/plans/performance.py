@@ -227,7 +227,7 @@ def dealer_performance(dealer_id: int):
         )
     }
     line_names = {
-        line.id: line.name
+        line.id: line.label
         for line in db.session.scalars(
             select(ProductLine).order_by(ProductLine.sort_order, ProductLine.code)
         )

@@ -219,7 +219,7 @@ def _conflict(report: StoreReport, form, values, lines):
 def _field_conflicts(report, values, lines) -> list[tuple[str, str, str]]:
     current = services.values_of(report)
     rows = []
-    names = {line.id: line.name for line in lines}
+    names = {line.id: line.label for line in lines}
     for line_id in sorted(set(current.actuals) | set(values.actuals)):
         mine, now = values.actuals.get(line_id), current.actuals.get(line_id)
         if mine != now:

@@ -159,8 +159,8 @@ def report_form_class(lines: list[ProductLine], *, creating: bool = False) -> ty
     """A ReportForm with revenue and units fields for each product line (and store/period)."""
     attributes: dict[str, Any] = {"line_ids": tuple(line.id for line in lines)}
     for line in lines:
-        attributes[f"revenue_{line.id}"] = MoneyField(_l("Revenue, %(line)s", line=line.name))
-        attributes[f"units_{line.id}"] = FigureField(_l("Units, %(line)s", line=line.name))
+        attributes[f"revenue_{line.id}"] = MoneyField(_l("Revenue, %(line)s", line=line.label))
+        attributes[f"units_{line.id}"] = FigureField(_l("Units, %(line)s", line=line.label))
     if creating:
         attributes["store_id"] = SelectField(
             _l("Store"), coerce=int, validators=[DataRequired(message=_l("Choose a store."))]

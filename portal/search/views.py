@@ -1,8 +1,9 @@
 """GET /search: one box in the navigation, results grouped by kind and scoped like every list.
 
-Dealers and stores match by code, name or city; plans and audits match by their dealer's code
-or name (audits also by store code or name, plans by period). Without a `kind` the page shows
-the first few of each group with its total; with one it pages through that group.
+Dealers and stores match by code, name, city or city alias (北京 / Beijing); plans and audits
+match by their dealer's code or name (audits also by store code or name, plans by period).
+Without a `kind` the page shows the first few of each group with its total; with one it pages
+through that group.
 """
 
 from __future__ import annotations
@@ -37,13 +38,13 @@ class Group:
 def _dealers(text: str) -> Select[Any]:
     query = access.visible_dealers(current_user).options(contains_eager(Dealer.region))
     query = query.join(Dealer.region)
-    query = listing.search(query, [Dealer.code, Dealer.name, Dealer.city], text)
+    query = listing.search(query, [Dealer.code, Dealer.name, Dealer.city, Dealer.city_alias], text)
     return query.order_by(Dealer.code, Dealer.id)
 
 
 def _stores(text: str) -> Select[Any]:
     query = access.visible_stores(current_user).join(Store.dealer)
-    query = listing.search(query, [Store.code, Store.name, Store.city], text)
+    query = listing.search(query, [Store.code, Store.name, Store.city, Store.city_alias], text)
     return query.options(contains_eager(Store.dealer)).order_by(Store.code, Store.id)
 
 

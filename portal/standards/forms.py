@@ -49,6 +49,12 @@ class ItemForm(VersionedForm):
     guidance = TextAreaField(
         _l("Guidance for the auditor"), [Optional(), Length(max=4000)], filters=[_strip]
     )
+    question_zh = TextAreaField(
+        _l("Question in Chinese"), [Optional(), Length(max=500)], filters=[_strip]
+    )
+    guidance_zh = TextAreaField(
+        _l("Guidance in Chinese"), [Optional(), Length(max=4000)], filters=[_strip]
+    )
     weight = IntegerField(
         _l("Weight (0 to 10)"),
         [

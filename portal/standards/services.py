@@ -27,7 +27,17 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 
-ITEM_FIELDS = ("code", "question", "guidance", "weight", "critical", "na_allowed", "photo_required")
+ITEM_FIELDS = (
+    "code",
+    "question",
+    "guidance",
+    "question_zh",
+    "guidance_zh",
+    "weight",
+    "critical",
+    "na_allowed",
+    "photo_required",
+)
 
 
 class StandardError(ValueError):

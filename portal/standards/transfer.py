@@ -209,6 +209,13 @@ def _item(check: _Checker, item: Any, where: str, codes: set[str]) -> dict[str, 
         "code": code,
         "question": check.text(item, "question", f"{where}.question", limit=500),
         "guidance": check.text(item, "guidance", f"{where}.guidance", limit=4000, required=False),
+        # the Chinese text came later: files without it import as before
+        "question_zh": check.text(
+            item, "question_zh", f"{where}.question_zh", limit=500, required=False
+        ),
+        "guidance_zh": check.text(
+            item, "guidance_zh", f"{where}.guidance_zh", limit=4000, required=False
+        ),
         "weight": weight,
         "critical": check.flag(item, "critical", f"{where}.critical", False),
         "na_allowed": check.flag(item, "na_allowed", f"{where}.na_allowed", True),
