@@ -198,11 +198,6 @@ class Defaults:
     PDF_CPU_SECONDS = 20  # RLIMIT_CPU of the child
     PDF_BACKGROUND_TIMEOUT_SECONDS = 90
     PDF_BACKGROUND_CPU_SECONDS = 60
-    # A region export with no file done for this long lost its worker (a restart): shown
-    # as interrupted so it can be started again. Well above PDF_BACKGROUND_TIMEOUT_SECONDS.
-    DOSSIER_EXPORT_STALLED_MINUTES = 10
-    # PDF rendering (S15): each render runs in a child process with these limits.
-    PDF_TIMEOUT_SECONDS = 90  # wall clock, then the child is killed
 
     # The job queue (portal/jobs/). QUEUE_URL None: SQLite in instance/queue.sqlite3, run by
     # `flask --app app worker` or the thread inside `python app.py`; `redis://host:6379/0`:
@@ -215,7 +210,7 @@ class Defaults:
     JOB_RETRY_DELAY_SECONDS = 10  # the first retry's delay; each next one doubles it
     # A running job without a sign of life for this long lost its worker: it is queued
     # again (checked every JOB_SWEEP_MINUTES and when a worker starts). Well above
-    # PDF_TIMEOUT_SECONDS.
+    # PDF_BACKGROUND_TIMEOUT_SECONDS.
     JOB_STALE_SECONDS = 300
     JOB_SWEEP_MINUTES = 1
     RENDER_SLOTS = 2  # PDF renders at once across every worker on every node
@@ -223,7 +218,6 @@ class Defaults:
     DEMO_QUEUE_WORKERS = 2  # consumer threads inside `python app.py`
     EXPORT_POLL_SECONDS = 1  # how often a region export looks at its dealers' renders
     EXPORT_TMP_DIR: str | None = None  # where ZIPs are written before storing; None: $TMPDIR
-    PDF_CPU_SECONDS = 60  # RLIMIT_CPU of the child
     PDF_MEMORY_MB = 1536  # RLIMIT_AS of the child (address space, not resident memory)
     # Photos are scaled down to this many pixels before embedding: they are printed at most
     # 60 mm wide (templates/pdf/base.html), so 800 px is ~340 dpi; 1400 cost a quarter more

@@ -4,6 +4,7 @@ signed-in user."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from portal.models import Role
 from portal.static_files import IMMUTABLE
@@ -49,3 +50,14 @@ def test_pages_still_refresh_the_session_cookie(app):
     response = client.get("/home")
     assert "no-store" in response.headers["Cache-Control"]
     assert "cookie" in response.headers.get("Vary", "").lower()
+
+
+def test_templates_link_static_files_through_static_url():
+    """`url_for('static', …)` would skip the fingerprint, and so the long-lived caching."""
+    templates = Path(__file__).resolve().parents[2] / "portal" / "templates"
+    plain = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if re.search(r"url_for\(\s*['\"]static['\"]", path.read_text(encoding="utf-8"))
+    ]
+    assert plain == []
