@@ -72,6 +72,10 @@ def _wants_json() -> bool:
 
 def _csrf_error(_error: CSRFError):
     db.session.rollback()
+    if _wants_json():  # scripts keep their unsent work and fetch a fresh token (session.js)
+        title, message = (str(text) for text in CSRF_MESSAGE)
+        body = {"error": 400, "title": title, "message": message, "csrf_expired": True}
+        return jsonify({**body, "request_id": request_id()}), 400
     return render_error(400, *CSRF_MESSAGE)
 
 

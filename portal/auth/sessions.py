@@ -115,10 +115,27 @@ def load_user_from_session(_request: object) -> User | None:
     record = find_live_session(token)
     if record is None or not record.user.active or not may_sign_in(record.user):
         session.pop(SESSION_KEY, None)
+        g.session_ended = record is None  # timed out or ended elsewhere, not access removed
         return None
     g.user_session = record
     _touch(record)
     return record.user
+
+
+def refresh(record: UserSession) -> None:
+    """The user asked to stay signed in: the idle timeout starts again now."""
+    record.last_seen_at = utcnow()
+
+
+def seconds_left(record: UserSession) -> int:
+    """Seconds until `record` ends by the idle or the absolute timeout, whichever is first."""
+    config = current_app.config
+    now = utcnow()
+    ends = min(
+        record.last_seen_at + config["SESSION_IDLE_TIMEOUT"],
+        record.created_at + config["SESSION_ABSOLUTE_TIMEOUT"],
+    )
+    return max(0, int((ends - now).total_seconds()))
 
 
 def _touch(record: UserSession) -> None:

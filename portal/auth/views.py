@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -17,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from portal.access import public, signed_in
 from portal.auth import passwords, services, sessions
@@ -27,6 +31,11 @@ from portal.security import is_safe_redirect
 
 bp = Blueprint("auth", __name__)
 
+SESSION_ENDED = _l("Your session has ended. Please sign in again.")
+POSTED_AFTER_END = _l(
+    "Your session has ended, so what you sent was not saved. Sign in again: "
+    "the figures you typed are kept in this browser and put back."
+)
 ACCESS_ENDED = _l(
     "Your dealer no longer has access to the portal. Please contact your regional supervisor."
 )
@@ -38,11 +47,55 @@ def _home() -> str:
 
 def unauthorized():
     """Anonymous request to a signed-in page: the sign-in page, coming back here afterwards."""
+    ended = bool(g.get("session_ended"))
     if request.is_json or request.accept_mimetypes.best == "application/json":
-        return jsonify(error=401, message=_("Please sign in.")), 401
-    flash(_("Please sign in to continue."), "info")
-    target = request.full_path.rstrip("?") if request.method == "GET" else None
+        message = SESSION_ENDED if ended else _("Please sign in.")
+        return jsonify(error=401, message=str(message), session_ended=ended), 401
+    if request.method == "GET":
+        flash(SESSION_ENDED if ended else _("Please sign in to continue."), "info")
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    target = None
+    if ended:
+        # A form posted after the session ended: nothing was saved. Back to the page it
+        # came from after signing in; its script (the plan grid's) puts the figures back.
+        flash(POSTED_AFTER_END, "warning")
+        referrer = urlsplit(request.referrer or "")
+        if referrer.netloc == request.host and is_safe_redirect(referrer.path):
+            target = referrer.path + (f"?{referrer.query}" if referrer.query else "") + "#restore"
+    else:
+        flash(_("Please sign in to continue."), "info")
     return redirect(url_for("auth.sign_in", next=target))
+
+
+@bp.app_context_processor
+def session_timing() -> dict:
+    """For the expiry warning on signed-in pages (portal/static/js/session.js)."""
+    record = sessions.current_session() if current_user.is_authenticated else None
+    if record is None:
+        return {"session_seconds_left": None}
+    return {"session_seconds_left": sessions.seconds_left(record)}
+
+
+@bp.route("/session/status")
+@signed_in(during_password_change=True)
+def session_status():
+    """Seconds left and the current CSRF token: a page kept open across a new sign-in
+    (in another tab) picks up the new token, so what it still has to send is not refused."""
+    record = sessions.current_session()
+    left = sessions.seconds_left(record) if record is not None else 0
+    return jsonify(seconds_left=left, csrf_token=generate_csrf())
+
+
+@bp.route("/session/keep-alive", methods=["POST"])
+@signed_in(during_password_change=True)
+def keep_alive():
+    """Stay signed in: the idle timeout starts again (CSRF-checked like every POST)."""
+    record = sessions.current_session()
+    if record is None:  # pragma: no cover - @signed_in guarantees a session
+        abort(401)
+    sessions.refresh(record)
+    db.session.commit()
+    return jsonify(seconds_left=sessions.seconds_left(record))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -94,7 +94,12 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
           var error = new Error(data.message || response.statusText);
-          error.rejected = true;   // the server answered: retrying the same data won't help
+          if (response.status === 401 || response.status === 403 || data.csrf_expired) {
+            // The session (or its CSRF token) ended: the answer is fine, keep it queued.
+            error.sessionEnded = true;
+          } else {
+            error.rejected = true;   // the server answered: retrying the same data won't help
+          }
           throw error;
         }
         return data;
@@ -129,8 +134,13 @@
           storePending(itemId, null);
         }
         setState(form, messages.saved, "success");
+        document.dispatchEvent(new CustomEvent("portal:session-touched"));
+        showSessionEnded();
       }).catch(function (error) {
-        if (error.rejected) {
+        if (error.sessionEnded) {
+          setState(form, messages.signIn, "danger");
+          showSessionEnded(true);
+        } else if (error.rejected) {
           delete dirty[itemId];
           storePending(itemId, null);
           setState(form, messages.failed + ": " + error.message, "danger");
@@ -141,6 +151,30 @@
     });
     return queues[itemId];
   }
+
+  // Answers waiting for a new sign-in: a notice with their number and a sign-in link
+  // (a new tab, so this page and its queue stay). Hidden again once they are all sent.
+  var sessionNotice = root.querySelector("[data-session-ended]");
+  var sessionLost = false;
+
+  function showSessionEnded(lost) {
+    if (lost && !sessionLost) {
+      sessionLost = true;
+      document.dispatchEvent(new CustomEvent("portal:session-lost"));
+    }
+    var count = Object.keys(loadPending()).length;
+    if (!sessionLost || !count) {
+      sessionLost = sessionLost && count > 0;
+      sessionNotice.classList.add("d-none");
+      return;
+    }
+    var template = count === 1 ? sessionNotice.getAttribute("data-one")
+      : sessionNotice.getAttribute("data-many");
+    sessionNotice.querySelector("[data-text]").textContent = template.replace("%(count)s", count);
+    sessionNotice.classList.remove("d-none");
+  }
+
+  document.addEventListener("portal:session-renewed", function () { retryPending(); });
 
   function retryPending() {
     var pending = loadPending();
