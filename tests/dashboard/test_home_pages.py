@@ -90,6 +90,23 @@ def test_supervisor_sees_dealers_needing_a_visit_with_components_and_a_schedule_
     assert f"/audits/schedule?store={store.id}" in visits
 
 
+def test_health_details_are_text_a_keyboard_reaches_not_title_tooltips(app, home_world):
+    # Issue 11 (accessibility): the details lived only in `title` attributes.
+    visits = section(page_of(app, home_world.supervisor_a), "needing-visit")
+
+    assert "title=" not in visits
+    rows = visits.count('data-testid="visit-row"')
+    details = re.findall(
+        r'<details class="health-part"[^>]*><summary>.*?</summary>\s*'
+        r'<div class="health-part-detail[^"]*">([^<]+)</div>',
+        visits,
+        flags=re.S,
+    )
+    assert rows
+    assert len(details) == rows * visits.count("\u00d7 ")  # one per weighted component
+    assert all(text.strip() for text in details)
+
+
 def test_admin_home_compares_regions_side_by_side(app, home_world):
     page = page_of(app, home_world.admin)
 
