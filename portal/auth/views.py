@@ -10,6 +10,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -70,7 +71,9 @@ def unauthorized():
 @bp.app_context_processor
 def session_timing() -> dict:
     """For the expiry warning on signed-in pages (portal/static/js/session.js)."""
-    record = sessions.current_session() if current_user.is_authenticated else None
+    # PDFs rendered by jobs have no request, and so no user.
+    signed_in_now = has_request_context() and current_user and current_user.is_authenticated
+    record = sessions.current_session() if signed_in_now else None
     if record is None:
         return {"session_seconds_left": None}
     return {"session_seconds_left": sessions.seconds_left(record)}

@@ -14,7 +14,8 @@ DEMO_ROLES = [
     "admin@demo.example",
     "north.supervisor@demo.example",
     "south.supervisor@demo.example",
-    *(f"{row[0].lower()}@demo.example" for row in DEALERS),
+    # A terminated dealer's users cannot sign in at all (tests/auth/test_dealer_standing.py).
+    *(f"{row[0].lower()}@demo.example" for row in DEALERS if row[3] != "terminated"),
 ]
 
 

@@ -30,12 +30,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('stores', schema=None) as batch_op:
-        batch_op.drop_column('city_alias')
-    with op.batch_alter_table('dealers', schema=None) as batch_op:
-        batch_op.drop_column('city_alias')
-    with op.batch_alter_table('standard_items', schema=None) as batch_op:
-        batch_op.drop_column('guidance_zh')
-        batch_op.drop_column('question_zh')
-    with op.batch_alter_table('product_lines', schema=None) as batch_op:
-        batch_op.drop_column('name_zh')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy would drop and recreate
+    # these tables, which other tables reference while foreign keys are on.
+    op.drop_column('stores', 'city_alias')
+    op.drop_column('dealers', 'city_alias')
+    op.drop_column('standard_items', 'guidance_zh')
+    op.drop_column('standard_items', 'question_zh')
+    op.drop_column('product_lines', 'name_zh')
