@@ -64,20 +64,22 @@ def dealer_example() -> list[str]:
         select(Region.code).where(Region.active.is_(True)).order_by(Region.code).limit(1)
     )
     today = clock.today()
-    return [
-        _free_code(Dealer, "D"),
-        "Example Trading Co.",
-        "dealer",
-        "active",
-        region or "NORTH",
-        "Li Wei",
-        "010 5555 0100",
-        "li.wei@example.com",
-        "1 Example Road",
-        "Beijing",
-        today.replace(month=1, day=1).isoformat(),
-        today.replace(year=today.year + 3, month=12, day=31).isoformat(),
-    ]
+    values = {
+        "code": _free_code(Dealer, "D"),
+        "name": "Example Trading Co.",
+        "kind": "dealer",
+        "status": "active",
+        "region_code": region or "NORTH",
+        "contact_person": "Li Wei",
+        "phone": "010 5555 0100",
+        "email": "li.wei@example.com",
+        "address": "1 Example Road",
+        "city": "Beijing",
+        "city_alias": "北京",
+        "contract_start": today.replace(month=1, day=1).isoformat(),
+        "contract_end": today.replace(year=today.year + 3, month=12, day=31).isoformat(),
+    }
+    return [values[column] for column in DEALER_COLUMNS]
 
 
 def store_example() -> list[str]:
@@ -86,17 +88,18 @@ def store_example() -> list[str]:
         select(Dealer.code).where(Dealer.active.is_(True)).order_by(Dealer.code).limit(1)
     )
     dealer = dealer or "D001"
-    opened = clock.today().replace(day=1).isoformat()
-    return [
-        _free_code(Store, f"{dealer}-"),
-        "Example Store",
-        dealer,
-        "1 Example Road",
-        "Beijing",
-        "standard",
-        opened,
-        "open",
-    ]
+    values = {
+        "code": _free_code(Store, f"{dealer}-"),
+        "name": "Example Store",
+        "dealer_code": dealer,
+        "address": "1 Example Road",
+        "city": "Beijing",
+        "city_alias": "北京",
+        "format": "standard",
+        "opened_on": clock.today().replace(day=1).isoformat(),
+        "status": "open",
+    }
+    return [values[column] for column in STORE_COLUMNS]
 
 
 def _free_code(model: type[Dealer] | type[Store], stem: str) -> str:

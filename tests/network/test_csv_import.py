@@ -10,10 +10,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock as portal_clock
 from portal.extensions import db
 from portal.models import ActivityEntry, Dealer, DealerKind, Role, Store
 from tests.support.clients import signed_in_client
 from tests.support.factories import make_dealer, make_region, make_store, make_user
+
+# Date errors give today's date as the example (the test clock's, tests/support/clock.py).
+TODAY = portal_clock.today().isoformat()
 
 DEALER_HEADER = "code,name,kind,status,region_code,city,contract_start,contract_end"
 STORE_HEADER = "code,name,dealer_code,format,status,opened_on"
@@ -228,7 +232,7 @@ def test_row_errors_say_what_was_found_and_what_is_allowed(admin):
             "kind",
             '"wholesaler" is not allowed here; use one of: franchisee, dealer, distributor.',
         ),
-        (4, "contract_end", '"31/12/2026" is not a date; use YYYY-MM-DD, e.g. 2099-11-18.'),
+        (4, "contract_end", '"31/12/2026" is not a date; use YYYY-MM-DD, e.g. ' + TODAY + "."),
         (4, "region_code", '"WEST" is not allowed here; use one of: NORTH, SOUTH.'),
         (5, "name", "This column cannot be empty."),
     ]
@@ -248,7 +252,7 @@ def test_store_row_errors_list_the_formats_and_the_date_format(admin):
             '"kiosk" is not allowed here; use one of: flagship, standard, shop_in_shop, '
             "counter, outlet.",
         ),
-        (2, "opened_on", '"01/02/2020" is not a date; use YYYY-MM-DD, e.g. 2099-11-18.'),
+        (2, "opened_on", '"01/02/2020" is not a date; use YYYY-MM-DD, e.g. ' + TODAY + "."),
     ]
 
 
