@@ -158,25 +158,25 @@ def drain(app: Flask, *, limit: int = 1000) -> int:
     huey = queue_of(app).huey
     count = 0
     while count < limit:
-        message = huey.dequeue() or _pop_scheduled(huey)
-        if message is None:
+        message = huey.dequeue()
+        batch = [message] if message is not None else _take_scheduled(huey)
+        if not batch:
             break
-        huey.execute(message)
-        count += 1
+        for task in batch[: limit - count]:
+            huey.execute(task)
+            count += 1
     return count
 
 
-def _pop_scheduled(huey: Huey) -> Any:
-    """The earliest scheduled task, whatever its time (tests do not wait for retries)."""
+def _take_scheduled(huey: Huey) -> list[Any]:
+    """Every scheduled task, whatever its time (tests do not wait for retries), earliest
+    first. Taken as one round, so a task that schedules itself again (a poll) runs once a
+    round and cannot starve a retry scheduled further ahead."""
     far = huey._get_timestamp().replace(year=9999)
     due = huey.read_schedule(far)
-    if not due:
-        return None
-    first, *rest = due
-    for other in rest:
-        huey.add_schedule(other)
-    first.eta = None
-    return first
+    for task in due:
+        task.eta = None
+    return due
 
 
 class EmbeddedConsumer(Consumer):
