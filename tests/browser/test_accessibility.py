@@ -22,6 +22,7 @@ from portal import clock, create_app, periods
 from portal.extensions import db
 from portal.models import PlanStatus, SalesPlan
 from tests.support import databases
+from tests.support.browser import sign_in, use_locale
 from tests.support.live import serve_in_thread
 
 pytestmark = pytest.mark.browser
@@ -162,30 +163,11 @@ def pages(browser, site, axe_source) -> Iterator[dict]:
     for role, email in ROLES.items():
         context, page = _new_page(browser, site, axe_source)
         contexts.append(context)
-        page.goto(f"{site.base}/sign-in")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main form button[type=submit]")
-        page.wait_for_url(f"{site.base}/home")
+        sign_in(page, site.base, email, PASSWORD)
         signed_in[role] = page
     yield signed_in
     for context in contexts:
         context.close()
-
-
-def _use_locale(page, locale: str) -> None:
-    if page.locator("html").get_attribute("lang") == locale.replace("_", "-"):
-        return
-    with page.expect_navigation():
-        page.evaluate(
-            """(code) => {
-              const select = document.querySelector('[data-testid=locale-select]');
-              select.value = code;
-              select.form.requestSubmit();
-            }""",
-            locale,
-        )
-    assert page.locator("html").get_attribute("lang") == locale.replace("_", "-")
 
 
 def _violations(page, site: Site, name: str) -> list[str]:
@@ -220,7 +202,7 @@ def _first_link(page, pattern: str) -> str | None:
 def test_the_main_pages_have_no_axe_violation(pages, site, role, locale):
     page = pages[role]
     page.goto(f"{site.base}/home")
-    _use_locale(page, locale)
+    use_locale(page, locale)
     lists = dict(LISTS)
     lists.update(DEALER_LISTS if role == "dealer" else STAFF_LISTS)
     if role == "admin":
@@ -266,16 +248,7 @@ def test_the_sign_in_page_has_no_axe_violation(browser, site, axe_source, locale
     context, page = _new_page(browser, site, axe_source)
     try:
         page.goto(f"{site.base}/sign-in")
-        if locale != "en":
-            with page.expect_navigation():
-                page.evaluate(
-                    """(code) => {
-                      const select = document.querySelector('[data-testid=locale-select]');
-                      select.value = code;
-                      select.form.requestSubmit();
-                    }""",
-                    locale,
-                )
+        use_locale(page, locale)
         assert page.locator("html").get_attribute("lang") == locale.replace("_", "-")
         problems = _violations(page, site, "sign-in")
         page.fill("input[name=email]", "nobody@demo.example")

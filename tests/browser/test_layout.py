@@ -17,6 +17,7 @@ from portal import clock, create_app, periods
 from portal.extensions import db
 from portal.models import PlanStatus, SalesPlan
 from tests.support import databases
+from tests.support.browser import sign_in, use_locale
 from tests.support.live import serve_in_thread
 
 pytestmark = pytest.mark.browser
@@ -163,30 +164,11 @@ def pages(browser, site) -> Iterator[dict]:
         context = browser.new_context(viewport={"width": 1366, "height": HEIGHT})
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{site.base}/sign-in")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main form button[type=submit]")
-        page.wait_for_url(f"{site.base}/home")
+        sign_in(page, site.base, email, PASSWORD)
         signed_in[role] = page
     yield signed_in
     for context in contexts:
         context.close()
-
-
-def _use_locale(page, locale: str) -> None:
-    if page.locator("html").get_attribute("lang") == locale.replace("_", "-"):
-        return
-    with page.expect_navigation():
-        page.evaluate(
-            """(code) => {
-              const select = document.querySelector('[data-testid=locale-select]');
-              select.value = code;
-              select.form.requestSubmit();
-            }""",
-            locale,
-        )
-    assert page.locator("html").get_attribute("lang") == locale.replace("_", "-")
 
 
 def _overflow(page) -> str | None:
@@ -212,7 +194,7 @@ def test_the_desktop_menu_fits_the_window(pages, site, role, width, locale):
     page = pages[role]
     page.set_viewport_size({"width": width, "height": HEIGHT})
     page.goto(f"{site.base}/home")
-    _use_locale(page, locale)
+    use_locale(page, locale)
 
     assert _overflow(page) is None, _overflow(page)
     navigation = page.locator("nav.navbar")
@@ -274,7 +256,7 @@ OTHER_PAGES = [
 def test_every_other_page_reflows_at_320_px(pages, site, role):
     page = pages[role]
     page.set_viewport_size({"width": 320, "height": HEIGHT})
-    _use_locale(page, "en")
+    use_locale(page, "en")
     problems = []
     for path in OTHER_PAGES:
         page.goto(f"{site.base}{path}")
@@ -289,7 +271,7 @@ def test_every_other_page_reflows_at_320_px(pages, site, role):
 def test_the_main_pages_reflow_on_a_phone(pages, site, role, width):
     page = pages[role]
     page.set_viewport_size({"width": width, "height": HEIGHT})
-    _use_locale(page, "en")
+    use_locale(page, "en")
     problems = []
     for name, path in site.urls[role].items():
         response = page.goto(f"{site.base}{path}")
@@ -309,7 +291,7 @@ def test_a_menu_group_works_from_the_keyboard_with_a_visible_focus_ring(pages, s
     page = pages["admin"]
     page.set_viewport_size({"width": 1366, "height": HEIGHT})
     page.goto(f"{site.base}/home")
-    _use_locale(page, "en")
+    use_locale(page, "en")
     toggle = page.get_by_test_id("nav-network")
 
     toggle.focus()
@@ -354,7 +336,7 @@ def test_charts_keep_legible_unclipped_labels_and_a_table(pages, site, role, wid
     page = pages[role]
     page.set_viewport_size({"width": width, "height": HEIGHT})
     page.goto(f"{site.base}/home")
-    _use_locale(page, "en")
+    use_locale(page, "en")
     charts = page.locator("svg.chart").all()
     assert charts, "no chart on the home page"
     for chart in charts:

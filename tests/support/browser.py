@@ -12,3 +12,28 @@ def sign_out(page) -> None:
     """
     page.locator("[data-testid=sign-out]").evaluate("button => button.form.requestSubmit()")
     page.wait_for_url("**/sign-in**")
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    """Sign in through the form and wait for the home page."""
+    page.goto(f"{base}/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/home")
+
+
+def use_locale(page, locale: str) -> None:
+    """Switch the page's language with the menu's language form (no-op if it is already)."""
+    if page.locator("html").get_attribute("lang") == locale.replace("_", "-"):
+        return
+    with page.expect_navigation():
+        page.evaluate(
+            """(code) => {
+              const select = document.querySelector('[data-testid=locale-select]');
+              select.value = code;
+              select.form.requestSubmit();
+            }""",
+            locale,
+        )
+    assert page.locator("html").get_attribute("lang") == locale.replace("_", "-")
