@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.models import ReportStatus, Role, SalesPlan, StoreReport
 from tests.support import databases
 from tests.support.factories import PASSWORD, make_dealer, make_product_line, make_store, make_user
-from tests.support.live import gunicorn
+from tests.support.live import gunicorn, tally_report_submission
 from tests.support.plans import make_plan, this_month
 
 pytestmark = pytest.mark.live
@@ -149,14 +149,7 @@ def test_r1_twenty_clients_submitting_25_reports_each_lose_nothing(site):
             except requests.RequestException:
                 outcome["network_error"] += 1
                 continue
-            if response.status_code == 302 and re.search(
-                r"/reports/[0-9]+$", response.headers.get("Location", "")
-            ):
-                outcome["acknowledged"] += 1
-            elif response.status_code >= 500:
-                outcome["5xx"] += 1
-            else:
-                outcome[f"status_{response.status_code}"] += 1
+            tally_report_submission(outcome, response)
         return outcome
 
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:

@@ -23,7 +23,7 @@ from portal.metrics import plans as metrics
 from portal.models import PlanActualTotal, PlanStatus, ReportStatus, Role, StoreReport
 from tests.support import databases
 from tests.support.factories import PASSWORD, make_dealer, make_product_line, make_store, make_user
-from tests.support.live import gunicorn
+from tests.support.live import gunicorn, tally_report_submission
 from tests.support.plans import make_plan, this_month
 
 pytestmark = pytest.mark.live
@@ -128,13 +128,7 @@ def _submit_everything(base: str, seeded: dict) -> Counter:
             except requests.RequestException:
                 outcome["network_error"] += 1
                 continue
-            location = response.headers.get("Location", "")
-            if response.status_code == 302 and re.search(r"/reports/[0-9]+$", location):
-                outcome["acknowledged"] += 1
-            elif response.status_code >= 500:
-                outcome["5xx"] += 1
-            else:
-                outcome[f"status_{response.status_code}"] += 1
+            tally_report_submission(outcome, response)
         return outcome
 
     with ThreadPoolExecutor(max_workers=STORES) as pool:

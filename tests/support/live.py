@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -104,3 +105,15 @@ def _wait_until_up(base: str, process: subprocess.Popen, log) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError("gunicorn did not become ready within 30 s")
+
+
+def tally_report_submission(outcome, response) -> None:
+    """Count one POST /reports/new answer: acknowledged (a redirect to the saved report),
+    a 5xx, or any other status."""
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and re.search(r"/reports/[0-9]+$", location):
+        outcome["acknowledged"] += 1
+    elif response.status_code >= 500:
+        outcome["5xx"] += 1
+    else:
+        outcome[f"status_{response.status_code}"] += 1
