@@ -54,7 +54,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def schema(tmp_path_factory: pytest.TempPathFactory):
-    """Migrate once per worker; each test then gets an empty copy (SQLite) or truncation (PG)."""
+    """Migrate once per worker; each test then gets an empty copy (SQLite) or emptied tables (PG)."""
     directory = tmp_path_factory.mktemp("db")
     if databases.is_postgres():
         return databases.PostgresSchema(directory)

@@ -40,6 +40,9 @@ def create_postgres_database(name: str) -> str:
     with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+        # Tests never need a commit to survive a crash of the server: flushing the WAL on
+        # every commit only slows them down (the isolation and locking they test are unchanged).
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     return base.set(database=name).render_as_string(hide_password=False)
 
 
@@ -118,14 +121,30 @@ class PostgresSchema:
         migrate_to_head(self.url, directory)
 
     def new_url(self) -> str:
-        self.truncate()
+        self.empty()
         return self.url
 
-    def truncate(self) -> None:
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    def empty(self) -> None:
+        """Delete every row and restart every sequence, as a fresh database would be.
+
+        DELETE on tables that are nearly empty takes a few milliseconds where TRUNCATE of
+        forty-odd tables takes 150 (it swaps each table's files); with the foreign-key
+        triggers off for this transaction (`session_replication_role`) the order is free.
+        """
         plain = make_url(self.url).set(drivername="postgresql")
-        with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as conn:
-            conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        with psycopg.connect(plain.render_as_string(hide_password=False)) as conn:
+            tables = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'alembic_version'"
+            ).fetchall()
+            conn.execute("SET LOCAL session_replication_role = replica")
+            for (table,) in tables:
+                conn.execute(f'DELETE FROM "{table}"')  # nosec B608 - names from pg_tables
+            conn.execute(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relkind = 'S' AND n.nspname = 'public'"
+            )
 
 
 @contextmanager
