@@ -54,7 +54,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def schema(tmp_path_factory: pytest.TempPathFactory):
-    """Migrate once per worker; each test then gets an empty copy (SQLite) or emptied tables (PG)."""
+    """Migrate once per worker; each test gets an empty copy (SQLite) or emptied tables (PG)."""
     directory = tmp_path_factory.mktemp("db")
     if databases.is_postgres():
         return databases.PostgresSchema(directory)
@@ -87,8 +87,10 @@ class PortalClient(FlaskClient):
 
 
 @pytest.fixture
-def app(schema, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
-    config = databases.test_config(schema.new_url(), tmp_path, **app_config)
+def app(request, schema, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
+    wants_demo = "demo" in request.fixturenames
+    url = schema.demo_url(tmp_path) if wants_demo else schema.new_url()
+    config = databases.test_config(url, tmp_path, **app_config)
     application = create_app(config)
     application.test_client_class = PortalClient
     with application.app_context():
@@ -123,12 +125,14 @@ def auth(client: FlaskClient) -> Auth:
 
 @pytest.fixture
 def demo(app: Flask):
-    """The demo network (3 regions, 12 dealers, their stores and accounts), committed."""
-    from portal.demo import seed_demo
+    """The demo network (3 regions, 12 dealers, their stores and accounts), committed.
 
-    network = seed_demo()
-    db.session.commit()
-    return network
+    The `app` fixture starts such a test on a copy of a database the demo was seeded into
+    once per worker (seeding takes seconds); this loads it into the test's session.
+    """
+    from portal.demo.network import load_network
+
+    return load_network()
 
 
 def client_for(app: Flask, email: str, password: str) -> FlaskClient:

@@ -249,6 +249,20 @@ def _describe(user: User) -> str:
     return "head-office administrator"
 
 
+def load_network() -> DemoNetwork:
+    """The demo network already in the database (seeded earlier, by another process maybe)."""
+    from sqlalchemy import select
+
+    demo = DemoNetwork()
+    demo.regions = {r.code: r for r in db.session.scalars(select(Region).order_by(Region.id))}
+    demo.dealers = {d.code: d for d in db.session.scalars(select(Dealer).order_by(Dealer.id))}
+    demo.product_lines = list(
+        db.session.scalars(select(ProductLine).order_by(ProductLine.sort_order))
+    )
+    demo.users = {u.email: u for u in db.session.scalars(select(User).order_by(User.id))}
+    return demo
+
+
 def seed_network() -> DemoNetwork:
     demo = DemoNetwork()
     for code, name in REGIONS:

@@ -87,38 +87,106 @@ def migrate_to_head(database_url: str, instance: Path) -> None:
         db.engine.dispose()
 
 
+def seed_demo_into(database_url: str, instance: Path) -> None:
+    """Load the demo network into a migrated, empty database (uploads under `instance`)."""
+    from portal.demo import seed_demo
+
+    app = create_app(test_config(database_url, instance))
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def copy_instance(source: Path, target: Path) -> None:
+    """The files a seeded database refers to (uploads, the queue), without the databases."""
+    shutil.copytree(
+        source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.sqlite3*", "*.log")
+    )
+
+
 class SqliteTemplate:
-    """A migrated SQLite file copied for each test: fast, and isolated."""
+    """A migrated SQLite file copied for each test: fast, and isolated.
+
+    Seeding the demo network takes seconds, and a few dozen tests want it: it is seeded once
+    per worker into a second template (`demo_url`), copied with its uploads for each of them.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.template = directory / "template.sqlite3"
         migrate_to_head(f"sqlite:///{self.template}", directory)
-        self._checkpoint()
+        self._checkpoint(self.template)
         self.count = 0
+        self.demo_instance = directory / "demo-instance"
+        self.demo_template: Path | None = None
 
-    def _checkpoint(self) -> None:
+    @staticmethod
+    def _checkpoint(path: Path) -> None:
         import sqlite3
 
-        with sqlite3.connect(self.template) as conn:
+        with sqlite3.connect(path) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("PRAGMA journal_mode=DELETE")
 
     def new_url(self) -> str:
+        return self._copy(self.template)
+
+    def demo_url(self, instance: Path) -> str:
+        """A copy of the database with the demo network, its files copied into `instance`."""
+        if self.demo_template is None:
+            template = self.directory / "demo-template.sqlite3"
+            shutil.copyfile(self.template, template)
+            self.demo_instance.mkdir()
+            seed_demo_into(f"sqlite:///{template}", self.demo_instance)
+            self._checkpoint(template)
+            self.demo_template = template
+        copy_instance(self.demo_instance, instance)
+        return self._copy(self.demo_template)
+
+    def _copy(self, template: Path) -> str:
         self.count += 1
         path = self.directory / f"test-{self.count}.sqlite3"
-        shutil.copyfile(self.template, path)
+        shutil.copyfile(template, path)
         return f"sqlite:///{path}"
 
 
 class PostgresSchema:
-    """One migrated PostgreSQL database per worker, emptied before each test."""
+    """One migrated PostgreSQL database per worker, emptied before each test.
+
+    Tests that want the demo network get a copy of a database seeded once per worker
+    (`CREATE DATABASE … TEMPLATE`), and its files copied into their instance folder.
+    """
 
     def __init__(self, directory: Path) -> None:
         base_name = make_url(postgres_base_url()).database
         self.name = f"{base_name}_{worker_suffix()}"
         self.url = create_postgres_database(self.name)
         migrate_to_head(self.url, directory)
+        self.directory = directory
+        self.demo_instance = directory / "demo-instance"
+        self.demo_name: str | None = None
+
+    def demo_url(self, instance: Path) -> str:
+        if self.demo_name is None:
+            name = f"{self.name}_demo"
+            url = create_postgres_database(name)
+            migrate_to_head(url, self.directory)
+            self.demo_instance.mkdir()
+            seed_demo_into(url, self.demo_instance)
+            self.demo_name = name
+        copy_instance(self.demo_instance, instance)
+        copy = f"{self.name}_democopy"
+        base = make_url(postgres_base_url())
+        admin_url = base.set(drivername="postgresql", database="postgres")
+        with psycopg.connect(
+            admin_url.render_as_string(hide_password=False), autocommit=True
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{self.demo_name}"')
+            conn.execute(f'ALTER DATABASE "{copy}" SET synchronous_commit = off')
+        return base.set(database=copy).render_as_string(hide_password=False)
 
     def new_url(self) -> str:
         self.empty()
@@ -139,7 +207,7 @@ class PostgresSchema:
             ).fetchall()
             conn.execute("SET LOCAL session_replication_role = replica")
             for (table,) in tables:
-                conn.execute(f'DELETE FROM "{table}"')  # nosec B608 - names from pg_tables
+                conn.execute(f'DELETE FROM "{table}"')  # noqa: S608  (names from pg_tables)
             conn.execute(
                 "SELECT setval(c.oid, 1, false) FROM pg_class c"
                 " JOIN pg_namespace n ON n.oid = c.relnamespace"
