@@ -317,8 +317,24 @@ def safe_filename(name: str | None, content_type: str) -> str:
     return f"{stem}.{EXTENSIONS[content_type]}"
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload validated and cleaned by `check_upload()`, not stored yet."""
+
+    filename: str | None
+    cleaned: CleanFile
+
+
+def check_upload(upload: FileStorage, allowed: frozenset[str] = IMAGES_AND_PDF) -> CheckedUpload:
+    """Validate and clean an upload without the database (decoding runs in a child).
+
+    Large photos take seconds to decode: a view that must not hold a write transaction
+    meanwhile (SQLite's write lock, check S20) checks its files first, then saves them."""
+    return CheckedUpload(upload.filename, clean(read_limited(upload), allowed))
+
+
 def save_upload(
-    upload: FileStorage,
+    upload: FileStorage | CheckedUpload,
     *,
     owner_type: str,
     owner_id: int | None,
@@ -326,8 +342,12 @@ def save_upload(
     uploaded_by: User | None,
     allowed: frozenset[str] = IMAGES_AND_PDF,
 ) -> Attachment:
-    """Validate, clean and store one upload; add its Attachment row (flushed)."""
-    cleaned = clean(read_limited(upload), allowed)
+    """Validate, clean (unless `check_upload()` did) and store one upload; add its
+    Attachment row (flushed)."""
+    checked = upload if isinstance(upload, CheckedUpload) else check_upload(upload, allowed)
+    cleaned = checked.cleaned
+    if cleaned.content_type not in allowed:
+        raise UploadRejected(_accepted_message(allowed))
     now = utcnow()
     key = f"{now:%Y/%m}/{secrets.token_hex(16)}.{EXTENSIONS[cleaned.content_type]}"
     store = backend()
@@ -338,7 +358,7 @@ def save_upload(
         owner_type=owner_type,
         owner_id=owner_id,
         dealer_id=dealer_id,
-        filename=safe_filename(upload.filename, cleaned.content_type),
+        filename=safe_filename(checked.filename, cleaned.content_type),
         content_type=cleaned.content_type,
         size=len(cleaned.data),
         sha256=hashlib.sha256(cleaned.data).hexdigest(),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from portal import clock, jobs, storage
+from portal import clock, jobs, pdf, storage
 from portal.audits import report, services
 from portal.extensions import db
 from portal.jobs.slots import NoSlotFree, render_slot
@@ -97,7 +97,10 @@ def run(job: Job) -> None:
     try:
         with force_locale(job.payload.get("locale", "en")), render_slot():
             services.load_for_page(audit)
-            data = report.render(audit)
+            html, attachments = report.prepare(audit)
+            db.session.commit()  # end the read: SQLite writers must not wait for the render
+            limits = pdf.Limits.from_config(background=True)
+            data = pdf.render_html(html, attachments=attachments, limits=limits)
             key = f"{utcnow():%Y/%m}/{secrets.token_hex(16)}.pdf"
             storage.backend().save(key, data)
     except NoSlotFree:

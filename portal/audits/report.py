@@ -54,6 +54,15 @@ def trend_chart(audit: Audit) -> Any:
 
 def render(audit: Audit) -> bytes:
     """The single-audit PDF: answers, photos, score, actions. The caller checked access."""
+    html, attachments = prepare(audit)
+    # Rendered by a job (portal/audits/pdf_jobs.py), so with the background limits.
+    limits = pdf.Limits.from_config(background=True)
+    return pdf.render_html(html, attachments=attachments, limits=limits)
+
+
+def prepare(audit: Audit) -> tuple[str, dict[int, tuple[str, Any]]]:
+    """The PDF's HTML and its photos, read from the database now; the photos' bytes are
+    loaded by storage key as the renderer takes them, so the render needs no transaction."""
     sections = sections_of(audit)
     photos = services.photos_of(audit.answers)
     actions = db.session.scalars(
@@ -68,7 +77,8 @@ def render(audit: Audit) -> bytes:
     evidence = corrective.evidence_of(step for action in actions for step in action.steps)
     images = [a for group in (*photos.values(), *evidence.values()) for a in group if a.is_image]
     # Read one at a time as the renderer takes them; decoded only inside its limits.
-    attachments = {a.id: (a.content_type, partial(storage.load, a)) for a in images}
+    load = storage.backend().load
+    attachments = {a.id: (a.content_type, partial(load, a.storage_key)) for a in images}
     context = {
         "audit": audit,
         "sections": sections,
@@ -79,6 +89,4 @@ def render(audit: Audit) -> bytes:
         "chart": trend_chart(audit),
         "today": clock.today(),
     }
-    # Rendered by a job (portal/audits/pdf_jobs.py), so with the background limits.
-    limits = pdf.Limits.from_config(background=True)
-    return pdf.render_pdf("pdf/audit_report.html", context, attachments=attachments, limits=limits)
+    return pdf.prepare_html("pdf/audit_report.html", context), attachments

@@ -28,6 +28,7 @@ from portal.models import (
 from portal.reports import services
 from portal.reports.blueprint import bp
 from portal.reports.forms import BLANK_COMPETITOR_ROWS, ReviewForm, report_form_class
+from portal.storage import CheckedUpload
 
 SORTABLE = {
     "period": StoreReport.period,
@@ -169,10 +170,11 @@ def new():
     values = _values(form)
     saved = []
     try:
+        files = _checked_files(form)
         report = services.create_report(
             store=store, period=form.period.data, values=values, actor=current_user, window=window
         )
-        saved = services.add_attachments(report, form.files.data or [], actor=current_user)
+        saved = services.add_attachments(report, files, actor=current_user)
         if request.form.get("action") == "submit":
             services.submit_report(report, actor=current_user)
     except services.ReportExists as exists:
@@ -185,6 +187,27 @@ def new():
     db.session.commit()
     _flash_saved(report)
     return redirect(url_for("reports.detail", report_id=report.id))
+
+
+def _checked_files(form) -> list[CheckedUpload]:
+    """The form's files checked and cleaned before anything is written, the read ended
+    first: a POST's transaction holds SQLite's write lock, and every other writer would
+    wait for the seconds large photos take to decode (S20)."""
+    if not any(upload.filename for upload in (form.files.data or [])):
+        return []
+    db.session.commit()  # nothing is written yet
+    return services.check_attachments(form.files.data)
+
+
+def _stale_edit(report: StoreReport, form, values, has_files: bool, lines):
+    """The answer to an edit of an older version, or of a report no longer editable;
+    None when the edit may go ahead."""
+    if not form.is_stale(report) and access.can_edit_report(current_user, report):
+        return None
+    if services.same_content(report, values) and not has_files:
+        flash(_("This report was already saved."), "info")
+        return redirect(url_for("reports.detail", report_id=report.id))
+    return _conflict(report, form, values, lines)
 
 
 def _show_error(form, error: services.ReportError) -> None:
@@ -337,15 +360,24 @@ def edit(report_id: int):
         return _render_edit(form, report, report.store, report.period, lines, status=422)
     values = _values(form)
     has_files = any(f.filename for f in (form.files.data or []))
-    if form.is_stale(report) or not access.can_edit_report(current_user, report):
-        if services.same_content(report, values) and not has_files:
-            flash(_("This report was already saved."), "info")
-            return redirect(url_for("reports.detail", report_id=report.id))
-        return _conflict(report, form, values, lines)
+    stale = _stale_edit(report, form, values, has_files, lines)
+    if stale is not None:
+        return stale
+    files = []
+    if has_files:
+        try:
+            files = _checked_files(form)  # this ends the transaction and its row lock
+        except services.ReportError as error:
+            _show_error(form, error)
+            return _render_edit(form, report, report.store, report.period, lines, status=422)
+        report = access.get_report_or_404(current_user, report_id, for_update=True)
+        stale = _stale_edit(report, form, values, has_files, lines)
+        if stale is not None:
+            return stale
     saved = []
     try:
         services.update_report(report, values=values, actor=current_user)
-        saved = services.add_attachments(report, form.files.data or [], actor=current_user)
+        saved = services.add_attachments(report, files, actor=current_user)
         if request.form.get("action") == "submit":
             services.submit_report(report, actor=current_user)
     except services.ReportError as error:

@@ -335,10 +335,34 @@ def attachments_of(report: StoreReport) -> list[Attachment]:
     )
 
 
+def check_attachments(uploads: Iterable[FileStorage]) -> list[storage.CheckedUpload]:
+    """Validate and clean the chosen files before the report is written (photos decode in
+    limited children, for seconds); refused with the messages `add_attachments` gives."""
+    files = [upload for upload in uploads if upload and upload.filename]
+    if len(files) > ATTACHMENTS_MAX:
+        raise ReportError(_l("A report holds at most %(max)d files.", max=ATTACHMENTS_MAX), "files")
+    checked = []
+    for upload in files:
+        try:
+            checked.append(storage.check_upload(upload))
+        except storage.UploadRejected as error:
+            raise _refused(upload, error) from None
+    return checked
+
+
+def _refused(upload: FileStorage | storage.CheckedUpload, error: Exception) -> ReportError:
+    name = storage.safe_filename(upload.filename, "application/pdf").rsplit(".", 1)[0]
+    return ReportError(f"{name}: {error}", "files")
+
+
 def add_attachments(
-    report: StoreReport, uploads: Iterable[FileStorage], *, actor: User
+    report: StoreReport,
+    uploads: Iterable[FileStorage | storage.CheckedUpload],
+    *,
+    actor: User,
 ) -> list[Attachment]:
-    """Validate and store each file; on any refusal, remove the ones already stored."""
+    """Validate (unless `check_attachments` did) and store each file; on any refusal,
+    remove the ones already stored."""
     files = [upload for upload in uploads if upload and upload.filename]
     if not files:
         return []
@@ -360,8 +384,7 @@ def add_attachments(
             )
     except storage.UploadRejected as error:
         forget_files(saved)
-        name = storage.safe_filename(upload.filename, "application/pdf").rsplit(".", 1)[0]
-        raise ReportError(f"{name}: {error}", "files") from None
+        raise _refused(upload, error) from None
     except Exception:
         forget_files(saved)
         raise

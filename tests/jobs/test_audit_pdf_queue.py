@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal import jobs
+from portal import jobs, pdf
 from portal.extensions import db
 from portal.models import Job, JobState
 from tests.conftest import client_for
@@ -70,3 +70,36 @@ def test_the_progress_page_keeps_the_reports_access_rules(app, world):
     for path in ("/report", "/report/status.json", "/report.pdf"):
         assert outsider.get(f"/audits/{audit.id}{path}").status_code == 404
     assert db.session.scalar(select(func.count(Job.id))) == 1
+
+
+def test_the_render_runs_outside_any_database_transaction(app, world, monkeypatch):
+    """On SQLite a worker's transaction holds the write lock (BEGIN IMMEDIATE): held during
+    a long render (360 photos), every other writer waits, then fails with "database is
+    locked". The job reads first, ends its transaction, then renders and loads photos."""
+    audit = make_audit(
+        world.store,
+        world.standard,
+        world.supervisor,
+        answers=all_pass(world.version, **{"A-01": "fail"}),
+        photos=["A-01", "B-01"],
+        complete=True,
+    )
+    db.session.commit()
+    real_render = pdf.render_html
+    in_transaction = []
+
+    def watched(html, *, attachments, limits=None):
+        in_transaction.append(db.session().in_transaction())
+        document = real_render(html, attachments=attachments, limits=limits)
+        in_transaction.append(db.session().in_transaction())  # the photos were loaded by now
+        return document
+
+    monkeypatch.setattr(pdf, "render_html", watched)
+    client_for(app, world.supervisor.email, PASSWORD).get(f"/audits/{audit.id}/report.pdf")
+    db.session.commit()
+
+    jobs.drain(app)
+
+    assert in_transaction == [False, False]
+    job = db.session.scalars(select(Job)).one()
+    assert job.state == JobState.DONE

@@ -111,3 +111,52 @@ def test_outside_a_request_each_file_has_only_the_per_file_limit(app):
     with pytest.raises(storage.UploadRejected, match="too many pixels"):
         storage.clean(uploads.png(64, 64), storage.IMAGES)
     assert db.session.scalars(select(Attachment)).all() == []
+
+
+@pytest.fixture
+def decoding_watched(monkeypatch) -> list[bool]:
+    """Whether a database transaction was open each time an upload was checked in a child."""
+    seen: list[bool] = []
+    real = storage._in_child
+
+    def watched(task, header, data):
+        seen.append(db.session().in_transaction())
+        return real(task, header, data)
+
+    monkeypatch.setattr(storage, "_in_child", watched)
+    return seen
+
+
+def test_a_new_report_decodes_its_photos_with_no_transaction_open(
+    app, client, auth, world, decoding_watched
+):
+    """A POST's transaction holds SQLite's write lock: open while photos decode (seconds
+    for large ones), every other writer would wait, then fail with "database is locked"."""
+    auth.sign_in(world.user_x)
+    files = [(uploads.png(64, 64), "a.png"), (uploads.jpeg(), "b.jpg")]
+    assert _post_report(client, world, files).status_code == 302
+    assert decoding_watched == [False, False]
+    assert len(_attachments()) == 2
+
+
+def test_an_edited_report_decodes_its_photos_with_no_transaction_open(
+    app, client, auth, world, decoding_watched
+):
+    auth.sign_in(world.user_x)
+    assert _post_report(client, world, []).status_code == 302
+    report = db.session.scalars(select(StoreReport)).one()
+    line = world.lines[0]
+    data = {
+        "version": report.version,
+        f"revenue_{line.id}": "200",
+        f"units_{line.id}": "2",
+        "files": [(io.BytesIO(uploads.png(64, 64)), "a.png")],
+    }
+    response = client.post(
+        f"/reports/{report.id}/edit", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    assert decoding_watched == [False]
+    db.session.refresh(report)
+    assert [line.revenue_minor for line in report.lines] == [20_000]
+    assert len(_attachments()) == 1
