@@ -154,3 +154,27 @@ def test_grade_bands_come_from_configuration():
 def test_nonsense_grade_bands_are_refused(bands):
     with pytest.raises(ValueError, match="band"):
         bands_from_config(bands)
+
+
+TWO_FAILING = bands_from_config(
+    [[90, "A", True], [75, "B", True], [50, "C", False], [0, "D", False]]
+)
+
+
+@pytest.mark.parametrize(
+    ("percentage", "grade"),
+    [("99", "C"), ("75", "C"), ("60", "C"), ("50", "C"), ("49.9", "D"), ("0", "D")],
+)
+def test_a_critical_failure_takes_its_own_failing_band_or_the_best_failing_one(percentage, grade):
+    """With two failing bands a critical failure is not pushed to the worst of them: a score
+    in a failing band keeps it, a score in a passing band drops to the best failing band."""
+    band = band_for(Decimal(percentage), TWO_FAILING, critical_failed=True)
+    assert (band.grade, band.passed) == (grade, False)
+
+
+def test_a_scored_audit_with_a_critical_failure_keeps_its_failing_band():
+    items = [ScoredItem(n, 10) for n in range(6)] + [ScoredItem("fire exit", 1, critical=True)]
+    answers = {n: PASS for n in range(4)} | {4: FAIL, 5: FAIL, "fire exit": FAIL}
+    result = score(answers, items, TWO_FAILING)
+    assert result.percentage == Decimal("65.6")
+    assert (result.grade, result.passed, result.critical_failed) == ("C", False, True)

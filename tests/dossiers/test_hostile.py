@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import pdf
 from portal.dossiers import archive
 from portal.extensions import db
 from portal.models import Audience, DealerFile, Notice, NoticeKind, NoticeStatus, User
@@ -95,3 +96,29 @@ def test_hostile_fields_fetch_nothing_and_embed_nothing(app, world, canary):  # 
     assert text.count("Promotion ·") == 2  # the hostile notice titles are in the file too
     assert image_count(data) == 0
     assert db.session.scalar(select(DealerFile.id)) == dealer_file.id
+
+
+def test_markup_that_reaches_the_renderer_fetches_nothing(app, world, canary, monkeypatch):  # noqa: F811
+    """The fields above are escaped, so they never reach the fetcher: here the dealer file's
+    HTML itself carries the hostile markup (as if a template let it through), and goes the
+    real way (archive.issue, the limited child, its fetcher). Nothing may be fetched."""
+    server, secret = canary
+    payloads = hostile_payloads(server, secret)
+    prepare_html = pdf.prepare_html
+
+    def with_hostile_markup(template_name, context):
+        return prepare_html(template_name, context).replace("</body>", f"<p>MARKUP-IN</p>{payloads}</body>")
+
+    monkeypatch.setattr(pdf, "prepare_html", with_hostile_markup)
+    issuer = db.session.get(User, world.supervisor_a.id)
+    with app.test_request_context():
+        dealer_file, _reused = archive.issue(world.dealer_x, issuer=issuer)
+        db.session.commit()
+        data = archive.load(dealer_file)
+
+    assert server.hits == []
+    content = everything_in(data)
+    assert CANARY_BODY not in content
+    assert FILE_CANARY not in content
+    assert image_count(data) == 0
+    assert "MARKUP-IN" in text_of(data)  # not vacuous: the renderer saw the markup
