@@ -174,7 +174,7 @@ def test_a_critical_failure_takes_its_own_failing_band_or_the_best_failing_one(p
 
 def test_a_scored_audit_with_a_critical_failure_keeps_its_failing_band():
     items = [ScoredItem(n, 10) for n in range(6)] + [ScoredItem("fire exit", 1, critical=True)]
-    answers = {n: PASS for n in range(4)} | {4: FAIL, 5: FAIL, "fire exit": FAIL}
+    answers = dict.fromkeys(range(4), PASS) | {4: FAIL, 5: FAIL, "fire exit": FAIL}
     result = score(answers, items, TWO_FAILING)
     assert result.percentage == Decimal("65.6")
     assert (result.grade, result.passed, result.critical_failed) == ("C", False, True)

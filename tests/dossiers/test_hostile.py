@@ -107,7 +107,8 @@ def test_markup_that_reaches_the_renderer_fetches_nothing(app, world, canary, mo
     prepare_html = pdf.prepare_html
 
     def with_hostile_markup(template_name, context):
-        return prepare_html(template_name, context).replace("</body>", f"<p>MARKUP-IN</p>{payloads}</body>")
+        html = prepare_html(template_name, context)
+        return html.replace("</body>", f"<p>MARKUP-IN</p>{payloads}</body>")
 
     monkeypatch.setattr(pdf, "prepare_html", with_hostile_markup)
     issuer = db.session.get(User, world.supervisor_a.id)

@@ -55,7 +55,7 @@ def test_a_supervisor_without_regions_sees_no_dealer(client, regionless, path):
 
 
 def test_a_supervisor_without_regions_finds_no_dealer_by_search(client, regionless):
-    for name in NAMES[:6] + ["N01", "Tianjin", "北京"]:
+    for name in [*NAMES[:6], "N01", "Tianjin", "北京"]:
         response = client.get("/search", query_string={"q": name})
         assert response.status_code == 200
         text = response.get_data(as_text=True)
