@@ -33,19 +33,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
-    # The whole schema (for Alembic), and the hooks that bump the data version on commit.
-    from portal import cache, models  # noqa: F401
+    from portal import models  # noqa: F401  (the whole schema, for Alembic)
     from portal.auth.sessions import load_user_from_session
     from portal.auth.views import unauthorized
     from portal.database import configure_engine
+    from portal.events import init_events
     from portal.extensions import babel, csrf, db, login_manager, migrate
     from portal.i18n import select_locale
     from portal.jobs import init_app as init_jobs
-    from portal.metrics import rollup  # noqa: F401  (keeps plan_actual_totals exact)
     from portal.storage import init_storage
 
     db.init_app(app)
     configure_engine(app)
+    init_events(app)  # the session's listeners, in the order portal/events.py states
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.models.versions import NETWORK, DataVersion
@@ -190,8 +190,7 @@ def _session_of(obj: Any) -> Session:
     return inspect(obj).session
 
 
-@event.listens_for(Session, "before_flush")
-def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
+def note_changes(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(_CHANGED):
         return
     for obj in (*session.new, *session.deleted):
@@ -204,8 +203,7 @@ def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
             return
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_statements(state: ORMExecuteState) -> None:
+def note_statements(state: ORMExecuteState) -> None:
     """Bulk INSERT, UPDATE and DELETE statements run through the session count too."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
@@ -214,8 +212,7 @@ def _note_statements(state: ORMExecuteState) -> None:
         state.session.info[_CHANGED] = True
 
 
-@event.listens_for(Session, "before_commit")
-def _bump_on_commit(session: Session) -> None:
+def bump_on_commit(session: Session) -> None:
     """Bump last, just before COMMIT, so the row lock is held for the commit alone.
 
     Releasing a savepoint fires this too: the mark is then kept for the real COMMIT (a
@@ -229,8 +226,7 @@ def _bump_on_commit(session: Session) -> None:
         bump(session)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_changes(session: Session, transaction: Any) -> None:
+def forget_changes(session: Session, transaction: Any) -> None:
     """A transaction rolled back changed nothing (savepoints keep the mark: the changes
     made before them still stand)."""
     if transaction.parent is None and not transaction.nested:

@@ -30,7 +30,6 @@ from typing import Any, BinaryIO, Protocol
 
 from flask import Flask, current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -424,8 +423,7 @@ def _delete_quietly(entries: list[Stored]) -> None:
             logger.exception("could not delete stored file %s", key)
 
 
-@event.listens_for(Session, "after_commit")
-def _settle_commit(session: Session) -> None:
+def settle_commit(session: Session) -> None:
     queues = session.info.get(_PENDING)
     if not queues:
         return
@@ -444,8 +442,7 @@ def _settle_commit(session: Session) -> None:
         _delete_quietly(pending.discarded)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _settle_rollback(session: Session, transaction: SessionTransaction) -> None:
+def settle_rollback(session: Session, transaction: SessionTransaction) -> None:
     """A transaction ending with its queue still there did not commit: its new bytes go,
     its discards are forgotten (their rows are back)."""
     queues = session.info.get(_PENDING)

@@ -210,13 +210,13 @@ def _collect(session: Session, *, load: bool) -> tuple[set[Key], set[int], set[i
     return keys, plan_ids, report_ids
 
 
-def _keep_old_value(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+def keep_old_value(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
     return value
 
 
 # Changing a key loads its old value first (even when expired), so that the old key's row
 # is refreshed as well: a report moved to another period leaves nothing behind.
-for _attribute in (
+KEY_ATTRIBUTES = (
     SalesPlan.dealer_id,
     SalesPlan.period,
     StoreReport.dealer_id,
@@ -225,12 +225,17 @@ for _attribute in (
     SalesPlanLine.plan,
     StoreReportLine.report_id,
     StoreReportLine.report,
-):
-    event.listen(_attribute, "set", _keep_old_value, active_history=True, retval=True)
+)
 
 
-@event.listens_for(Session, "before_flush")
-def _remember_keys(session: Session, _context: Any, _instances: Any) -> None:
+def watch_key_attributes() -> None:
+    """Registered by portal.events: key attributes keep their old value for the flush."""
+    for attribute in KEY_ATTRIBUTES:
+        if not event.contains(attribute, "set", keep_old_value):
+            event.listen(attribute, "set", keep_old_value, active_history=True, retval=True)
+
+
+def remember_keys(session: Session, _context: Any, _instances: Any) -> None:
     """Before the flush: the keys as they were (old dealers and periods included)."""
     with session.no_autoflush:
         keys, plan_ids, report_ids = _collect(session, load=True)
@@ -242,8 +247,7 @@ def _remember_keys(session: Session, _context: Any, _instances: Any) -> None:
     pending[2].update(report_ids)
 
 
-@event.listens_for(Session, "after_flush")
-def _refresh_keys(session: Session, _context: Any) -> None:
+def refresh_keys(session: Session, _context: Any) -> None:
     """After the flush: new objects now have their keys; recompute every key touched."""
     pending = session.info.pop(_PENDING, None)
     if pending is None:

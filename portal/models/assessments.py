@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
     inspect,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -170,8 +169,7 @@ def _stored_status(assessment: Assessment) -> AssessmentStatus | None:
     return history.deleted[0] if history.deleted else assessment.status
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_changes_to_final_assessments(session: Session, _context: Any, _instances: Any):
+def refuse_changes_to_final_assessments(session: Session, _context: Any, _instances: Any):
     """History never changes: a final assessment and its lines are read-only."""
     for obj in (*session.dirty, *session.deleted, *session.new):
         if isinstance(obj, Assessment):

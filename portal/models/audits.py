@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
@@ -270,8 +270,7 @@ def _changed_columns(obj: Any) -> set[str]:
     }
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_changes_to_completed_audits(session: Session, _context: Any, _instances: Any):
+def refuse_changes_to_completed_audits(session: Session, _context: Any, _instances: Any):
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Audit):
             if _stored_status(obj) == AuditStatus.COMPLETED and (

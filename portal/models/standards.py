@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
@@ -171,8 +171,7 @@ def _owning_version(obj: Any) -> StandardVersion | None:
     return None
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_changes_to_published_versions(session: Session, _context: Any, _instances: Any):
+def refuse_changes_to_published_versions(session: Session, _context: Any, _instances: Any):
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, StandardVersion):
             if _was_published(obj) and (obj in session.deleted or session.is_modified(obj)):

@@ -1,0 +1,62 @@
+"""Every SQLAlchemy event listener of the portal, registered by create_app() in this order.
+
+Nothing registers a listener by being imported: each module exposes plain functions and
+`init_events(app)` attaches them to the app's session (`db.session`), so the whole
+transactional behaviour of the portal can be read here, top to bottom. For one event,
+listeners run in the order listed.
+
+- before_flush: first the guards that refuse to change history (a completed audit, a
+  published standard version, a final assessment), so nothing else runs for a flush that
+  fails; then the rollup notes the plan and report keys a flush touches (with their old
+  values), and the figures cache notes that the network changed.
+- after_flush: the rollup recomputes `plan_actual_totals` for those keys, in the same
+  transaction.
+- do_orm_execute: bulk statements through the session mark the network changed too.
+- before_commit: the figures cache flushes (running the flush listeners above once more)
+  and bumps the data version last, just before COMMIT.
+- after_commit / after_transaction_end: stored upload bytes are kept or deleted with the
+  transaction's outcome; a rolled-back transaction forgets its change mark.
+
+The append-only guard of the activity log (`portal/activity.py`) is a mapper event of
+its model and lives with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+
+def session_listeners() -> list[tuple[str, Callable[..., Any]]]:
+    """(event name, listener) in registration order."""
+    from portal import cache, storage
+    from portal.metrics import rollup
+    from portal.models import assessments, audits, standards
+
+    return [
+        ("before_flush", audits.refuse_changes_to_completed_audits),
+        ("before_flush", standards.refuse_changes_to_published_versions),
+        ("before_flush", assessments.refuse_changes_to_final_assessments),
+        ("before_flush", rollup.remember_keys),
+        ("before_flush", cache.note_changes),
+        ("after_flush", rollup.refresh_keys),
+        ("do_orm_execute", cache.note_statements),
+        ("before_commit", cache.bump_on_commit),
+        ("after_commit", storage.settle_commit),
+        ("after_transaction_end", storage.settle_rollback),
+        ("after_transaction_end", cache.forget_changes),
+    ]
+
+
+def init_events(app: Flask) -> None:
+    """Attach the listeners to the app's session (once per process: apps share `db`)."""
+    from portal.extensions import db
+    from portal.metrics import rollup
+
+    for name, listener in session_listeners():
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+    rollup.watch_key_attributes()

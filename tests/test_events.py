@@ -1,0 +1,53 @@
+"""The session's listeners are the ones portal/events.py lists, in its order, once each."""
+
+from __future__ import annotations
+
+from portal import create_app
+from portal.events import session_listeners
+from portal.extensions import db
+from portal.metrics import rollup
+from tests.support import databases
+
+EXPECTED = {
+    "before_flush": [
+        "portal.models.audits.refuse_changes_to_completed_audits",
+        "portal.models.standards.refuse_changes_to_published_versions",
+        "portal.models.assessments.refuse_changes_to_final_assessments",
+        "portal.metrics.rollup.remember_keys",
+        "portal.cache.note_changes",
+    ],
+    "after_flush": ["portal.metrics.rollup.refresh_keys"],
+    "do_orm_execute": ["portal.cache.note_statements"],
+    "before_commit": ["portal.cache.bump_on_commit"],
+    "after_commit": ["portal.storage.settle_commit"],
+    "after_transaction_end": ["portal.storage.settle_rollback", "portal.cache.forget_changes"],
+}
+
+
+def _portal_listeners() -> dict[str, list[str]]:
+    session = db.session()
+    found = {}
+    for name in EXPECTED:
+        listeners = [f"{fn.__module__}.{fn.__qualname__}" for fn in getattr(session.dispatch, name)]
+        found[name] = [text for text in listeners if text.startswith("portal.")]
+    return found
+
+
+def test_the_session_has_exactly_the_listed_listeners_in_order(app):
+    assert _portal_listeners() == EXPECTED
+    listed = {name for name, _fn in session_listeners()}
+    assert listed == set(EXPECTED)
+
+
+def test_another_app_in_the_same_process_registers_nothing_twice(app, tmp_path):
+    create_app(databases.test_config("sqlite://", tmp_path))
+    assert _portal_listeners() == EXPECTED
+
+
+def test_the_rollup_keeps_the_old_value_of_every_key_attribute(app):
+    from sqlalchemy import event
+
+    assert all(
+        event.contains(attribute, "set", rollup.keep_old_value)
+        for attribute in rollup.KEY_ATTRIBUTES
+    )
