@@ -289,9 +289,10 @@ MISSING_ID = 987654
 
 
 def _normalised(response, *paths: str) -> tuple[int, str]:
-    """The answer with its request id, path and CSRF tokens (signed with a timestamp that
-    moves on the second) blanked."""
+    """The answer with its request id, path, CSRF tokens (signed with a timestamp that
+    moves on the second) and the session's seconds left (ditto) blanked."""
     body = without_tokens(response.get_data(as_text=True))
+    body = re.sub(r'data-session-left="[0-9]+"', 'data-session-left="<seconds>"', body)
     body = body.replace(response.headers.get("X-Request-ID", "-"), "<request-id>")
     for path in paths:
         body = body.replace(path, "<path>")
