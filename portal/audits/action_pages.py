@@ -167,11 +167,20 @@ def respond(action_id: int):
         ):
             flash(_("This action is not waiting for your response."), "warning")
             return _redirect(action)
+        photos = [photo for photo in form.photos.data or [] if photo and photo.filename]
+        if photos:
+            db.session.commit()  # nothing written yet: decoding holds no lock (S20)
+            try:
+                photos = corrective.check_evidence(photos)
+            except ActionError as error:
+                form[error.field or "comment"].errors.append(error.message)
+                return _render_with_errors(action, respond_form=form)
+            action = audit_access.get_action_or_404(current_user, action_id)
         try:
             corrective.respond(
                 action,
                 comment=form.comment.data,
-                photos=form.photos.data or [],
+                photos=photos,
                 actor=current_user,
                 token=form.token.data,
             )

@@ -111,12 +111,13 @@ def respond(
     action: CorrectiveAction,
     *,
     comment: str,
-    photos: Sequence[FileStorage],
+    photos: Sequence[FileStorage | storage.CheckedUpload],
     actor: User,
     token: str | None = None,
     now: datetime | None = None,
 ) -> ActionStep:
-    """The dealer says what was done, with evidence photos: open|reopened → responded."""
+    """The dealer says what was done, with evidence photos (as uploaded, or checked by
+    `check_evidence`): open|reopened → responded."""
     existing = existing_step(token)
     if existing is not None:
         return existing
@@ -158,7 +159,28 @@ def respond(
     return step
 
 
-def _save_evidence(step: ActionStep, photos: Sequence[FileStorage], *, actor: User) -> None:
+def check_evidence(photos: Sequence[FileStorage]) -> list[storage.CheckedUpload]:
+    """Evidence photos checked and decoded before anything is written (see
+    `storage.check_upload`): the caller ends its transaction first, so that the seconds
+    large photos take hold no lock other writers wait for (S20)."""
+    limit = current_app.config["AUDIT_MAX_PHOTOS_PER_ANSWER"]
+    photos = [photo for photo in photos if photo and photo.filename]
+    if len(photos) > limit:
+        raise ActionError(_l("At most %(limit)d photos.", limit=limit), "photos")
+    checked = []
+    for photo in photos:
+        try:
+            checked.append(storage.check_upload(photo, storage.IMAGES))
+        except storage.UploadRejected as rejected:
+            raise ActionError(
+                _l("%(file)s: %(problem)s", file=photo.filename, problem=str(rejected)), "photos"
+            ) from None
+    return checked
+
+
+def _save_evidence(
+    step: ActionStep, photos: Sequence[FileStorage | storage.CheckedUpload], *, actor: User
+) -> None:
     """All photos or none: a rejected one removes the bytes of those already stored."""
     saved: list[Attachment] = []
     for photo in photos:

@@ -1,8 +1,11 @@
 """Action lists for both sides, the respond/verify/reopen pages, results and KPIs."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
+
+from werkzeug.datastructures import FileStorage
 
 from portal import clock
 from portal.access import dealer_scope
@@ -173,3 +176,33 @@ def test_the_planner_shows_overdue_and_due_audits(app, world):
     assert f"/audits/{overdue.id}" in overdue_box
     assert f"/audits/{soon.id}" not in overdue_box
     assert f"/audits/{soon.id}" in due_box
+
+
+def test_evidence_photos_decode_with_no_transaction_open(app, world, monkeypatch):
+    """A POST's transaction holds SQLite's write lock: open while evidence decodes, every
+    other writer would wait for it (S20). A refused photo still keeps nothing."""
+    from portal import storage
+
+    seen: list[bool] = []
+    real = storage._in_child
+
+    def watched(task, header, data):
+        seen.append(db.session().in_transaction())
+        return real(task, header, data)
+
+    action = completed(world, **{"B-01": "fail"}).actions[0]
+    db.session.commit()
+    monkeypatch.setattr(storage, "_in_child", watched)
+    dealer = client_for(app, world.dealer_user.email, PASSWORD)
+    not_a_photo = FileStorage(io.BytesIO(b"not a photo"), filename="x.png")
+    bad = {"comment": "Tags", "token": "k" * 32, "photos": [not_a_photo]}
+    refused = dealer.post(f"/actions/{action.id}/respond", data=bad)
+    assert refused.status_code == 422
+    assert action.steps == []
+    data = {"comment": "Tags", "token": "l" * 32, "photos": [photo_upload(), photo_upload()]}
+    assert dealer.post(f"/actions/{action.id}/respond", data=data).status_code == 302
+    assert len(seen) == 2
+    assert not any(seen)
+    db.session.refresh(action)
+    assert action.status == ActionStatus.RESPONDED
+    assert len(corrective.evidence_of(action.steps)[action.steps[0].id]) == 2
