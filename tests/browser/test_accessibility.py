@@ -20,7 +20,14 @@ from sqlalchemy import select
 
 from portal import clock, create_app, periods
 from portal.extensions import db
-from portal.models import PlanStatus, SalesPlan
+from portal.models import (
+    Audit,
+    AuditStatus,
+    Notice,
+    NoticeStatus,
+    PlanStatus,
+    SalesPlan,
+)
 from tests.support import databases
 from tests.support.browser import sign_in, use_locale
 from tests.support.live import serve_in_thread
@@ -99,6 +106,9 @@ LINKS = """() => [...document.querySelectorAll('main a[href], main form[action]'
 class Site:
     base: str
     plan_grid: str
+    # Pages no list links to in a way the walk follows: an audit being conducted, and a
+    # published notice's tracking and its first version (opened as an admin).
+    admin_pages: dict[str, str]
 
 
 def _axe_source() -> bytes:
@@ -122,6 +132,20 @@ def _editable_plan(dealer_id: int) -> str:
     return f"/plans/new?period={period}"
 
 
+def _admin_pages() -> dict[str, str]:
+    conducted = db.session.scalar(
+        select(Audit.id).where(Audit.status == AuditStatus.IN_PROGRESS).limit(1)
+    )
+    notice = db.session.scalar(
+        select(Notice.id).where(Notice.status == NoticeStatus.PUBLISHED).order_by(Notice.id)
+    )
+    return {
+        "audit being conducted": f"/audits/{conducted}/conduct",
+        "notice tracking": f"/notices/{notice}/tracking",
+        "notice version": f"/notices/{notice}/versions/1",
+    }
+
+
 @pytest.fixture(scope="module")
 def axe_source() -> bytes:
     return _axe_source()
@@ -137,10 +161,11 @@ def site(schema, tmp_path_factory, axe_source) -> Iterator[Site]:
         demo = seed_demo()
         db.session.commit()
         plan_grid = _editable_plan(demo.dealers["N04"].id)
+        admin_pages = _admin_pages()
         # End the read above before serving (SQLite: the server's writes would wait on it).
         db.session.remove()
         with serve_in_thread(app) as base:
-            yield Site(base=base, plan_grid=plan_grid)
+            yield Site(base=base, plan_grid=plan_grid, admin_pages=admin_pages)
         db.session.remove()
         db.engine.dispose()
 
@@ -219,6 +244,9 @@ def test_the_main_pages_have_no_axe_violation(pages, site, role, locale):
         problems += _check(page, site, f"one of {name}", link)
     if role == "dealer":
         problems += _check(page, site, "plan grid", site.plan_grid)
+    if role == "admin":
+        for name, path in site.admin_pages.items():
+            problems += _check(page, site, name, path)
     # The menus, opened one by one (axe skips what is hidden).
     page.goto(f"{site.base}/home")
     for toggle in page.locator("nav.navbar [data-bs-toggle=dropdown]").all():
