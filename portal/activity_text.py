@@ -77,6 +77,15 @@ ACTIONS: dict[str, Any] = {
     "auth.change_password": _l("Changed their password"),
     "auth.change_password:failure": _l("Gave a wrong current password when changing the password"),
     "auth.end_session": _l("Ended signed-in sessions"),
+    "auth.request_password_reset": _l("Asked for a link to choose a new password"),
+    "auth.request_password_reset:failure": _l(
+        "Asked for a new-password link for an address without an active account"
+    ),
+    "auth.request_password_reset:throttled": _l(
+        "A new-password link was refused after too many requests"
+    ),
+    "auth.reset_password": _l("Chose a new password through a mailed link"),
+    "auth.reset_password:failure": _l("Opened a new-password link that no longer works"),
     "user.create": _l("Created the user account"),
     "user.update": _l("Changed the user account"),
     "user.activate": _l("Reactivated the user account"),

@@ -27,7 +27,7 @@ DELIVER = "mail.deliver"
 
 def init_app(app: Flask) -> None:
     """Register the mail tasks on the app's queue and the hooks that wake them."""
-    from portal.mail import events, reminders
+    from portal.mail import builders, events, reminders  # noqa: F401  (kinds' context)
 
     huey = queue_of(app).huey
     deliver = huey.task(name=DELIVER)(lambda: run_delivery(app))
