@@ -22,10 +22,14 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from portal import notifications
 from portal.mail import kinds
 from portal.models import OutgoingMail, User
 from portal.models.base import utcnow
 
+# Headers stay on one line up to the standard's limit (998): Python folds a long subject
+# right after "Subject:", which some readers then show with a leading space.
+POLICY = SMTP.clone(max_line_length=998)
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 SUBJECT_MAX = 200
 
@@ -82,6 +86,8 @@ def context_for(mail: OutgoingMail, user: User, *, redact: bool = False) -> dict
         "topic": mail.topic,
         "topic_label": kinds.TOPIC_LABELS.get(mail.topic, ""),
         "redact": redact,
+        # An event's own sentence, as the inbox shows it: the subject of its mail.
+        "headline": notifications.render(mail.notification) if mail.notification else "",
     }
     build = BUILDERS.get(mail.kind)
     if build is not None:
@@ -113,7 +119,7 @@ def message_for(mail: OutgoingMail, user: User, composed: Composed) -> EmailMess
     """The message as sent: multipart/alternative, addressed to the user, headers one line."""
     config = current_app.config
     sender_name, sender_address = parseaddr(config["MAIL_SENDER"])
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = composed.subject
     message["From"] = Address(header_text(sender_name), addr_spec=header_text(sender_address))
     message["To"] = Address(header_text(user.name, 100), addr_spec=header_text(user.email, 254))

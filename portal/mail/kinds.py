@@ -175,15 +175,23 @@ PAGE_CHECKS: dict[str, Check] = {
 }
 
 
+def page_of(path: str) -> tuple[str, dict[str, Any]] | None:
+    """The endpoint and arguments of a portal path, or None."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        return adapter.match(path.split("?", 1)[0], method="GET")
+    except HTTPException:
+        return None
+
+
 def page_allowed(user: User, path: str) -> bool:
     """Whether `user` may open the portal page at `path` (a path with no query)."""
     if not path:
         return True
-    adapter = current_app.url_map.bind("localhost")
-    try:
-        endpoint, values = adapter.match(path.split("?", 1)[0], method="GET")
-    except HTTPException:
+    page = page_of(path)
+    if page is None:
         return False
+    endpoint, values = page
     check = PAGE_CHECKS.get(endpoint)
     return check is not None and bool(check(user, **values))
 
