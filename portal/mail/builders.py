@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.access import audits as audit_access
 from portal.auth import reset
 from portal.extensions import db
+from portal.mail import compose, outbox
 from portal.mail.compose import NotForRecipient, absolute, builder
-from portal.mail.kinds import page_of
+from portal.mail.kinds import TOPIC_LABELS, page_of
 from portal.models import CorrectiveAction, OutgoingMail, User
 
 
@@ -59,3 +61,48 @@ def _action_reopened(mail: OutgoingMail, user: User, context: dict[str, Any]) ->
     if action is None:
         raise NotForRecipient
     context["due_on"] = action.due_on.isoformat()
+
+
+@builder("escalation")
+def _escalation(mail: OutgoingMail, user: User, context: dict[str, Any]) -> None:
+    params = mail.params
+    what = {
+        "plan_due": lambda: _("The sales plan for %(period)s", period=params.get("period")),
+        "report_due": lambda: _(
+            "The report of %(store)s for %(period)s",
+            store=params.get("store"),
+            period=params.get("period"),
+        ),
+        "action_due": lambda: _(
+            "Corrective action #%(id)s in %(store)s",
+            id=params.get("action"),
+            store=params.get("store"),
+        ),
+    }.get(params.get("item_kind", ""))
+    if what is None:
+        raise NotForRecipient
+    context["what"] = what()
+
+
+@builder("digest")
+def _digest(mail: OutgoingMail, user: User, context: dict[str, Any]) -> None:
+    """The digest lists each bundled mail by its subject and link, grouped by topic; items the
+    recipient may no longer see are left out (and marked not sent)."""
+    entries: list[tuple[str, str, str]] = []
+    for item in outbox.bundled_in(mail):
+        try:
+            subject = compose.subject_of(item, user)
+        except NotForRecipient:
+            outbox.mark_cancelled(item, "not for the recipient")
+            continue
+        item.subject = subject[:300]
+        entries.append((item.topic, subject, absolute(item.link)))
+    if not entries:
+        raise NotForRecipient
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for topic, subject, link in entries:
+        groups.setdefault(topic, []).append((subject, link))
+    context["entries"] = entries
+    context["groups"] = [
+        (str(TOPIC_LABELS.get(topic, "")), rows) for topic, rows in sorted(groups.items())
+    ]

@@ -104,6 +104,14 @@ def render(kind: str, context: dict[str, Any]) -> Composed:
     return Composed(subject, text, body)
 
 
+def subject_of(mail: OutgoingMail, user: User) -> str:
+    """Only the subject (a digest's line for this mail), in the locale already forced."""
+    context = context_for(mail, user)
+    return header_text(
+        html.unescape(render_template(f"mail/{mail.kind}.html", part="subject", **context))
+    )
+
+
 def compose(mail: OutgoingMail, user: User, *, redact: bool = False) -> Composed:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         return render(mail.kind, context_for(mail, user, redact=redact))
