@@ -38,6 +38,8 @@ def init_app(app: Flask) -> None:
         lambda: run_reminders(app)
     )
     app.extensions["mail.deliver"] = deliver
+    # The same run on demand (`flask --app app mail-reminders --queue`, the live drill).
+    app.extensions["mail.remind"] = huey.task(name="mail.remind")(lambda: run_reminders(app))
     events.init_app(app)
     reminders.init_app(app)
     if not event.contains(Session, "after_commit", _wake_after_commit):

@@ -244,11 +244,12 @@ def _escalation_horizon(today: date) -> date:
 
 
 def plan_items(today: date) -> list[Item]:
-    """Next month's plan (and this month's, when still missing): not submitted yet."""
+    """Plans not submitted yet: this month's (still missing), next month's, and the one after
+    (due early in next month when PLAN_DUE_DAY is small)."""
     due_day = int(current_app.config["PLAN_DUE_DAY"])
     current = periods.of(today)
     items = []
-    for period in (current, periods.shift(current, 1)):
+    for period in (current, periods.shift(current, 1), periods.shift(current, 2)):
         due = periods.plan_due_date(period, due_day)
         if due > _horizon(today) or due < _escalation_horizon(today):
             continue
