@@ -31,7 +31,7 @@ from sqlalchemy import func, select  # noqa: E402
 from portal import clock, create_app, periods  # noqa: E402
 from portal.demo.large import is_empty, seed_large  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.mail import delivery, outbox, reminders  # noqa: E402
+from portal.mail import choices, delivery, outbox, reminders  # noqa: E402
 from portal.mail.kinds import DEALER_TOPICS  # noqa: E402
 from portal.models import MailPreference, MailState, OutgoingMail, Role, User  # noqa: E402
 from tests.mail.smtp import SmtpServer  # noqa: E402
@@ -103,7 +103,7 @@ def run(app, dealers: int, smtp: SmtpServer) -> None:
         f"{result.contracts:,} contract notes; routing by choices {route_seconds:.2f} s"
     )
 
-    release = outbox.next_digest_time(at(day, 6)) + timedelta(minutes=1)
+    release = choices.next_digest_time(at(day, 6)) + timedelta(minutes=1)
     with time_machine.travel(release, tick=True):
         started = time.perf_counter()
         outbox.fold()

@@ -111,7 +111,10 @@ def forgive(email: str, address: str) -> None:
         db.session.delete(counters[ADDRESS])
     stale = (
         select(SignInCounter.scope, SignInCounter.key)
-        .where(SignInCounter.last_at < now - current_app.config["SIGNIN_WINDOW"])
+        .where(
+            SignInCounter.scope.in_((ACCOUNT, ADDRESS, PAIR)),  # others keep their own windows
+            SignInCounter.last_at < now - current_app.config["SIGNIN_WINDOW"],
+        )
         .with_for_update(skip_locked=True)  # rows an attempt holds stay for it
     )
     db.session.flush()

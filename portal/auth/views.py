@@ -290,7 +290,7 @@ def reset_password():
         record = reset.valid_reset(token)
     except reset.LinkInvalid:
         session.pop(RESET_TOKEN_KEY, None)
-        if request.method == "POST" or token:
+        if request.method == "POST":  # a GET never writes, not even this log entry
             reset.refuse(token)
             db.session.commit()
         flash(LINK_INVALID, "danger")

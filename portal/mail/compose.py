@@ -69,7 +69,8 @@ def absolute(path: str) -> str:
     return current_app.config["MAIL_BASE_URL"] + (path or "/home")
 
 
-def preferences_url(topic: str | None = None) -> str:
+def preferences_url() -> str:
+    """Where a recipient turns a kind of mail off or into the digest (List-Unsubscribe)."""
     return absolute("/account/mail")
 
 
@@ -82,7 +83,7 @@ def context_for(mail: OutgoingMail, user: User, *, redact: bool = False) -> dict
         "mail": mail,
         "user": user,
         "link": absolute(mail.link),
-        "preferences_link": preferences_url(mail.topic),
+        "preferences_link": preferences_url(),
         "topic": mail.topic,
         "topic_label": kinds.TOPIC_LABELS.get(mail.topic, ""),
         "redact": redact,
@@ -134,7 +135,7 @@ def message_for(mail: OutgoingMail, user: User, composed: Composed) -> EmailMess
     message["Date"] = format_datetime(utcnow())
     domain = sender_address.rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<portal-mail-{mail.id}@{header_text(domain, 100)}>"
-    message["List-Unsubscribe"] = f"<{preferences_url(mail.topic)}>"
+    message["List-Unsubscribe"] = f"<{preferences_url()}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(composed.text)  # clears Content-* headers: the language comes after
     message.add_alternative(composed.html, subtype="html")

@@ -12,7 +12,7 @@ from portal import activity, listing
 from portal.access import admin_only, signed_in
 from portal.extensions import db
 from portal.forms import ButtonForm
-from portal.mail import forms, kinds, outbox
+from portal.mail import choices, forms, kinds, outbox
 from portal.models import MailMode, MailState, OutgoingMail
 
 bp = Blueprint("mail", __name__)
@@ -26,8 +26,10 @@ def outbox_index():
     params = listing.read_params(("created",), "-created", ("state",))
     query = select(OutgoingMail).options(joinedload(OutgoingMail.user))
     state = params.filters.get("state")
-    if state in MailState.__members__.values() or state in {s.value for s in MailState}:
+    if state in {s.value for s in LISTED_STATES}:
         query = query.where(OutgoingMail.state == state)
+    else:
+        query = query.where(OutgoingMail.state != MailState.NEW)
     query = listing.search(query, [OutgoingMail.subject, OutgoingMail.to_address], params.q)
     query = query.order_by(OutgoingMail.created_at.desc(), OutgoingMail.id.desc())
     page = listing.paginate(query, params)
@@ -69,15 +71,15 @@ def outbox_retry(mail_id: int):
 @bp.route("/account/mail", methods=["GET", "POST"])
 @signed_in
 def preferences():
-    chosen = outbox.preferences_of([current_user.id])
+    chosen = choices.preferences_of([current_user.id])
     current = {
-        topic: outbox.effective_mode(topic, chosen.get((current_user.id, topic)))
+        topic: choices.effective_mode(topic, chosen.get((current_user.id, topic)))
         for topic in kinds.topics_for(current_user)
     }
     form = forms.preferences_form(current_user, current)
     if form.validate_on_submit():
-        choices = {topic: MailMode(form[topic].data) for topic in kinds.topics_for(current_user)}
-        changed = outbox.set_preferences(current_user, choices)
+        chosen_now = {t: MailMode(form[t].data) for t in kinds.topics_for(current_user)}
+        changed = choices.set_preferences(current_user, chosen_now)
         if changed:
             activity.record("mail.preferences", current_user, details={"topics": changed})
         db.session.commit()

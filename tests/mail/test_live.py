@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from portal import clock, periods
 from portal.extensions import db
-from portal.mail import outbox
+from portal.mail import choices
 from portal.models import MailMode, MailState, OutgoingMail, PasswordReset, PlanStatus, Role
 from tests.mail.smtp import SmtpServer
 from tests.support import audit_factories, databases
@@ -143,7 +143,7 @@ def seed():
         action.due_on = today + timedelta(days=1)
     for store in (w_store, z_store):
         store.status = _closed()
-    outbox.set_preferences(people["z"], {"actions": MailMode.DIGEST, "plans": MailMode.DIGEST})
+    choices.set_preferences(people["z"], {"actions": MailMode.DIGEST, "plans": MailMode.DIGEST})
     plan_id = plan_y.id
     db.session.commit()  # and read nothing more: on SQLite a reader here holds the write lock
     return plan_id

@@ -4,7 +4,7 @@ escalations off."""
 from __future__ import annotations
 
 from portal.extensions import db
-from portal.mail import outbox
+from portal.mail import choices
 from portal.models import MailMode, Role
 from tests.conftest import client_for
 from tests.support.factories import PASSWORD, make_user
@@ -20,7 +20,7 @@ def test_a_dealer_user_chooses_per_topic(app, smtp):
     assert 'name="escalations"' not in page
     client.post("/account/mail", data={"plans": "digest", "actions": "off", "audits": "immediate"})
 
-    chosen = outbox.preferences_of([user.id])
+    chosen = choices.preferences_of([user.id])
     assert chosen[(user.id, "plans")] == MailMode.DIGEST
     assert chosen[(user.id, "actions")] == MailMode.OFF
 
@@ -35,5 +35,5 @@ def test_staff_cannot_turn_escalations_off(app, smtp):
     response = client.post("/account/mail", data={"escalations": "off", "contracts": "off"})
 
     assert response.status_code == 200  # "off" is not a choice for escalations
-    assert outbox.preferences_of([supervisor.id]) == {}
-    assert outbox.effective_mode("escalations", MailMode.OFF) == MailMode.IMMEDIATE
+    assert choices.preferences_of([supervisor.id]) == {}
+    assert choices.effective_mode("escalations", MailMode.OFF) == MailMode.IMMEDIATE

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal import clock, periods
 from portal.extensions import db
-from portal.mail import outbox, reminders
+from portal.mail import choices, reminders
 from portal.models import MailMode, OutgoingMail, Role, StoreStatus
 from tests.mail.conftest import BASE_URL, deliver
 from tests.support import audit_factories
@@ -141,7 +141,7 @@ def test_a_digest_user_gets_one_mail_for_many_items(app, smtp):
     world = make_world()
     for _ in range(4):
         make_store(world.dealer_x)
-    outbox.set_preferences(world.user_x, {"plans": MailMode.DIGEST})
+    choices.set_preferences(world.user_x, {"plans": MailMode.DIGEST})
     db.session.commit()
     report_due = periods.report_due_date(
         periods.shift(periods.of(clock.today()), -1), app.config["REPORT_DUE_DAYS"]
@@ -158,7 +158,7 @@ def test_a_digest_user_gets_one_mail_for_many_items(app, smtp):
     )
     assert held == 6
 
-    digest_at = outbox.next_digest_time(at(day, 8)) + timedelta(minutes=1)
+    digest_at = choices.next_digest_time(at(day, 8)) + timedelta(minutes=1)
     with time_machine.travel(digest_at, tick=False):
         deliver(app)
 
