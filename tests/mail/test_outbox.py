@@ -50,3 +50,20 @@ def test_only_admins_open_the_outbox(app):
 def test_production_without_a_server_mails_nothing(app):
     assert outbox.mode() == outbox.OFF
     assert outbox.add(make_user(Role.DEALER), "password_reset_by_admin") is None
+
+
+def test_the_demo_outbox_never_shows_a_reset_link(app, client):
+    user = make_user(Role.DEALER)
+    db.session.commit()
+    client.post("/forgot-password", data={"email": user.email})
+
+    deliver(app)
+
+    row = db.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.kind == "password_reset")
+    ).one()
+    assert row.state == MailState.SENT
+    assert "token=" not in row.body_text
+    assert "token=" not in row.body_html
+    assert "shown to the recipient only" in row.body_text
+    assert "seed" not in row.params
