@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, login_manager, migrate
     from portal.i18n import select_locale
     from portal.jobs import init_app as init_jobs
+    from portal.mail.queue import init_app as init_mail
     from portal.storage import init_storage
 
     db.init_app(app)
@@ -56,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.request_loader(load_user_from_session)
     init_storage(app)
     init_jobs(app)
+    init_mail(app)
 
 
 def init_logging(app: Flask) -> None:
@@ -82,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.dossiers.views import bp as dossiers_bp
     from portal.health import bp as health_bp
     from portal.inbox.views import bp as inbox_bp
+    from portal.mail.views import bp as mail_bp
     from portal.network.views import blueprints as network_blueprints
     from portal.notices.views import bp as notices_bp
     from portal.plans.views import bp as plans_bp
@@ -92,7 +95,7 @@ def register_blueprints(app: Flask) -> None:
     blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
     blueprints += [*network_blueprints, *admin_blueprints, plans_bp, reports_bp, notices_bp]
     blueprints += [*standards_blueprints, *audit_blueprints, assessments_bp, dossiers_bp]
-    blueprints += [search_bp]
+    blueprints += [search_bp, mail_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -77,11 +77,22 @@ ACTIONS: dict[str, Any] = {
     "auth.change_password": _l("Changed their password"),
     "auth.change_password:failure": _l("Gave a wrong current password when changing the password"),
     "auth.end_session": _l("Ended signed-in sessions"),
+    "auth.request_password_reset": _l("Asked for a link to choose a new password"),
+    "auth.request_password_reset:failure": _l(
+        "Asked for a new-password link for an address without an active account"
+    ),
+    "auth.request_password_reset:throttled": _l(
+        "A new-password link was refused after too many requests"
+    ),
+    "auth.reset_password": _l("Chose a new password through a mailed link"),
+    "auth.reset_password:failure": _l("Opened a new-password link that no longer works"),
     "user.create": _l("Created the user account"),
     "user.update": _l("Changed the user account"),
     "user.activate": _l("Reactivated the user account"),
     "user.deactivate": _l("Deactivated the user account"),
     "user.reset_password": _l("Set a temporary password"),
+    "mail.retry": _l("Sent a failed mail again"),
+    "mail.preferences": _l("Changed their mail choices"),
     "dealer.update_contact": _l("Changed the dealer's contact details"),
     "dealer.move": _l("Moved the dealer to another region"),
     "dealer.import": _l("Imported dealers from a CSV file"),
@@ -227,6 +238,7 @@ FIELDS: dict[str, Any] = {
     "lines_changed": _l("Lines changed"),
     "lines_unchanged": _l("Lines unchanged"),
     "locale": _l("Language"),
+    "mail": _l("Mail"),
     "na_allowed": _l("Not applicable allowed"),
     "name": _l("Name"),
     "note": _l("Note"),
@@ -261,6 +273,7 @@ FIELDS: dict[str, Any] = {
     "store_id": _l("Store"),
     "stores": _l("Stores"),
     "title": _l("Title"),
+    "topics": _l("Mail topics"),
     "units": _l("Units"),
     "unchanged": _l("Unchanged"),
     "updated": _l("Updated"),
@@ -303,7 +316,7 @@ _ENUMS_BY_OBJECT: dict[tuple[str, str], type[LabelledEnum]] = {
     ("store", "status"): StoreStatus,
     ("assessment", "status"): AssessmentStatus,
 }
-_ID_FIELDS = frozenset({"follow_up_of", "file", "session"})
+_ID_FIELDS = frozenset({"follow_up_of", "file", "session", "mail"})
 # Ids shown by the record's code ("N01"), looked up once per page by `prefetch`.
 _REFERENCES: dict[str, type[Any]] = {"dealer_id": Dealer, "store_id": Store, "region_id": Region}
 # Long texts: a change says that they changed, not both versions.

@@ -49,6 +49,9 @@ IGNORED_TABLES = frozenset(
         "dealer_files",  # issued PDFs and region export jobs: not in any cached figure
         "dossier_exports",
         "attachments",  # files; what they belong to bumps the version itself
+        "outgoing_mails",  # mail and the users' mail choices: in no figure
+        "mail_preferences",
+        "password_resets",
     }
 )
 # A user's own bookkeeping; role, activity, dealer and regions do change scopes.

@@ -224,6 +224,45 @@ class Defaults:
     # CPU and made the PDF 2.5 times larger.
     PDF_IMAGE_MAX_EDGE = 800
 
+    # Mail (portal/mail/): sent by the queue's workers through SMTP with STARTTLS and
+    # authentication. Without MAIL_SERVER, demo mode keeps mail in the outbox admins read
+    # (Administration → Outbox); outside demo mode nothing is mailed (no reset links either).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = True  # STARTTLS before authenticating (refused if the server lacks it)
+    MAIL_CA_FILE: str | None = None  # trust for STARTTLS (a private CA); None: the system's
+    MAIL_SENDER = "Dealer Network Portal <portal@localhost>"
+    MAIL_TIMEOUT_SECONDS = 30
+    # Where links in mail point: the portal's address as users reach it. Required with
+    # MAIL_SERVER outside demo mode; the demo uses http://127.0.0.1:$PORT.
+    MAIL_BASE_URL: str | None = None
+    # A failed delivery is tried again after a delay that doubles from the first up to the
+    # longest; after MAIL_MAX_ATTEMPTS tries it fails for good (shown in the outbox). The
+    # defaults keep trying for about a day, so an SMTP server down for hours loses nothing.
+    MAIL_RETRY_DELAY_SECONDS = 60
+    MAIL_RETRY_MAX_DELAY_SECONDS = 1800
+    MAIL_MAX_ATTEMPTS = 50
+    MAIL_BATCH = 50  # mails one worker claims and sends over one SMTP connection
+    MAIL_LEASE_SECONDS = 300  # a claimed mail whose worker died is sent again after this
+    # Reminders run every hour from MAIL_REMINDER_HOUR (UTC) to the end of the day (idempotent:
+    # each reminder goes once per user, item and day); digests leave at MAIL_DIGEST_HOUR.
+    MAIL_REMINDER_HOUR = 6
+    MAIL_REMINDER_MINUTE = 5
+    MAIL_DIGEST_HOUR = 7
+    MAIL_REMINDER_DAYS_BEFORE = 3  # plans, reports, notices: this many days before and on the day
+    MAIL_ACTION_DUE_SOON_DAYS = 3  # corrective actions: "due soon" this many days before
+    # An item still overdue this many days after its overdue reminder goes to the supervisors
+    # of the dealer's region; still overdue MAIL_ESCALATE_ADMIN_DAYS later, to the admins.
+    MAIL_ESCALATE_SUPERVISOR_DAYS = 3
+    MAIL_ESCALATE_ADMIN_DAYS = 7
+    # Password reset links (S23): single use, bound to the password, expiring.
+    PASSWORD_RESET_MINUTES = 30
+    PASSWORD_RESET_WINDOW = timedelta(hours=1)
+    PASSWORD_RESET_MAX_PER_ACCOUNT = 3  # requests for one address within the window
+    PASSWORD_RESET_MAX_PER_ADDRESS = 20  # requests from one client address within the window
+
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     """Fill app.config from defaults, instance/config.py, PORTAL_* env vars, then overrides."""
@@ -256,9 +295,11 @@ def _normalise(app: Flask) -> None:
         ]
     durations = ("SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT", "SIGNIN_WINDOW")
     durations += ("SIGNIN_BACKOFF_FIRST", "SIGNIN_BACKOFF_MAX", "SIGNIN_KNOWN_ADDRESS_AGE")
+    durations += ("PASSWORD_RESET_WINDOW",)
     for key in durations:
         if isinstance(config[key], int | float):
             config[key] = timedelta(seconds=config[key])
+    _normalise_mail(app)
     # The signed cookie never outlives the server-side session it points to.
     config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_ABSOLUTE_TIMEOUT"]
     if not config.get("SECRET_KEY"):
@@ -269,6 +310,23 @@ def _normalise(app: Flask) -> None:
                 "or run the demo with `python app.py` (or PORTAL_DEMO=1)."
             )
         config["SECRET_KEY"] = demo_secret_key(Path(app.instance_path))
+
+
+def _normalise_mail(app: Flask) -> None:
+    config = app.config
+    config["MAIL_USE_TLS"] = _as_bool(config["MAIL_USE_TLS"])
+    config["MAIL_PORT"] = int(config["MAIL_PORT"])
+    if not config.get("MAIL_SERVER"):
+        config["MAIL_SERVER"] = None
+    base = config.get("MAIL_BASE_URL")
+    if not base and config["DEMO"]:
+        base = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    if not base and config["MAIL_SERVER"]:
+        raise ConfigError(
+            "PORTAL_MAIL_SERVER is set but PORTAL_MAIL_BASE_URL is not: set it to the portal's\n"
+            "address as users reach it, e.g. https://portal.example.com"
+        )
+    config["MAIL_BASE_URL"] = (base or "").rstrip("/")
 
 
 def demo_secret_key(instance: Path) -> str:

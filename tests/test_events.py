@@ -14,12 +14,14 @@ EXPECTED = {
         "portal.models.standards.refuse_changes_to_published_versions",
         "portal.models.assessments.refuse_changes_to_final_assessments",
         "portal.metrics.rollup.remember_keys",
+        "portal.mail.events.mail_notifications",
         "portal.cache.note_changes",
     ],
     "after_flush": ["portal.metrics.rollup.refresh_keys"],
     "do_orm_execute": ["portal.cache.note_statements"],
     "before_commit": ["portal.cache.bump_on_commit"],
-    "after_commit": ["portal.storage.settle_commit"],
+    "after_commit": ["portal.storage.settle_commit", "portal.mail.queue.wake_after_commit"],
+    "after_rollback": ["portal.mail.queue.forget_wake"],
     "after_transaction_end": ["portal.storage.settle_rollback", "portal.cache.forget_changes"],
 }
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal import activity
 from portal.auth import passwords, sessions
 from portal.extensions import db
+from portal.mail import outbox
 from portal.models import Dealer, Region, Role, User
 from portal.network.services import insert_unique
 
@@ -109,6 +110,7 @@ def reset_password(user: User, password: str) -> None:
     user.must_change_password = True
     ended = sessions.end_sessions_of(user, "password_reset")
     activity.record("user.reset_password", user, details={"sessions_ended": ended})
+    outbox.add(user, "password_reset_by_admin", link="/sign-in")
 
 
 def set_active(user: User, active: bool, *, acting: User) -> None:

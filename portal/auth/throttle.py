@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, delete, or_, select, tuple_
@@ -111,7 +111,10 @@ def forgive(email: str, address: str) -> None:
         db.session.delete(counters[ADDRESS])
     stale = (
         select(SignInCounter.scope, SignInCounter.key)
-        .where(SignInCounter.last_at < now - current_app.config["SIGNIN_WINDOW"])
+        .where(
+            SignInCounter.scope.in_((ACCOUNT, ADDRESS, PAIR)),  # others keep their own windows
+            SignInCounter.last_at < now - current_app.config["SIGNIN_WINDOW"],
+        )
         .with_for_update(skip_locked=True)  # rows an attempt holds stay for it
     )
     db.session.flush()
@@ -120,3 +123,18 @@ def forgive(email: str, address: str) -> None:
         .where(tuple_(SignInCounter.scope, SignInCounter.key).in_(stale))
         .execution_options(synchronize_session=False)
     )
+
+
+def count(keys: dict[str, str], window: timedelta) -> dict[str, int]:
+    """Count one more request for each (scope, key) and return the counts within `window`
+    (a counter quiet for a whole window starts again). Rows stay locked until the
+    transaction ends, so concurrent requests are counted one after another."""
+    now = utcnow()
+    counters = _locked({scope: key[:320] for scope, key in keys.items()}, now)
+    for counter in counters.values():
+        if now - counter.last_at > window:
+            counter.failures = 0
+        counter.failures += 1
+        counter.last_at = now
+    db.session.flush()
+    return {scope: counter.failures for scope, counter in counters.items()}

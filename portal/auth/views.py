@@ -24,10 +24,17 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from portal.access import public, signed_in
-from portal.auth import passwords, services, sessions
-from portal.auth.forms import ChangePasswordForm, LocaleForm, SignInForm
+from portal.auth import passwords, reset, services, sessions
+from portal.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LocaleForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 from portal.extensions import db
 from portal.forms import ButtonForm
+from portal.mail import outbox
 from portal.security import is_safe_redirect
 
 bp = Blueprint("auth", __name__)
@@ -122,11 +129,11 @@ def sign_in():
             db.session.commit()
             flash(_("Too many failed sign-ins. Wait a few minutes and try again."), "danger")
             headers = {"Retry-After": str(throttled.retry_after)}
-            return render_template("auth/sign_in.html", form=form), 429, headers
+            return _sign_in_page(form), 429, headers
         except services.AccessEnded:
             db.session.commit()
             flash(ACCESS_ENDED, "danger")
-            return render_template("auth/sign_in.html", form=form), 403
+            return _sign_in_page(form), 403
         db.session.commit()
         if result is None:
             flash(_("Invalid email or password."), "danger")
@@ -137,7 +144,11 @@ def sign_in():
             session[sessions.SESSION_KEY] = result.token
             target = form.next.data
             return redirect(target if is_safe_redirect(target) else _home())
-    return render_template("auth/sign_in.html", form=form), status
+    return _sign_in_page(form), status
+
+
+def _sign_in_page(form: SignInForm) -> str:
+    return render_template("auth/sign_in.html", form=form, mail_enabled=outbox.enabled())
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -231,3 +242,74 @@ def set_locale():
     session["locale"] = form.locale.data
     target = form.next.data
     return redirect(target if is_safe_redirect(target) else _home())
+
+
+RESET_TOKEN_KEY = "reset_token"  # noqa: S105  (a session key's name)
+LINK_SENT = _l(
+    "If an account uses this address, a link to choose a new password is on its way. "
+    "It works once, within %(minutes)s minutes."
+)
+LINK_INVALID = _l(
+    "This link does not work any more: it was used, it expired, a newer one was sent, or the "
+    "password was changed since. Ask for a new link below."
+)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+def forgot_password():
+    """The same answer whether or not the address has an account (S23)."""
+    if not outbox.enabled():
+        abort(404)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.request_reset(email=form.email.data, ip_address=request.remote_addr or "")
+        except reset.ResetThrottled:
+            db.session.commit()
+            flash(_("Too many requests. Wait a while and try again."), "danger")
+            return render_template("auth/forgot_password.html", form=form), 429
+        db.session.commit()
+        minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+        flash(LINK_SENT % {"minutes": minutes}, "info")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@public
+def reset_password():
+    """The mailed link: its token moves into the session at once, so it stays out of the
+    address bar, the history and any Referer; the form then sets the new password."""
+    token = request.args.get("token")
+    if request.method == "GET" and token:
+        session[RESET_TOKEN_KEY] = token[:100]
+        return redirect(url_for("auth.reset_password"))
+    token = session.get(RESET_TOKEN_KEY, "")
+    try:
+        record = reset.valid_reset(token)
+    except reset.LinkInvalid:
+        session.pop(RESET_TOKEN_KEY, None)
+        if request.method == "POST":  # a GET never writes, not even this log entry
+            reset.refuse(token)
+            db.session.commit()
+        flash(LINK_INVALID, "danger")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.complete_reset(token, new_password=form.new_password.data)
+        except passwords.WeakPassword as error:
+            db.session.rollback()
+            form.new_password.errors.append(str(error))
+        except reset.LinkInvalid:
+            db.session.rollback()
+            session.pop(RESET_TOKEN_KEY, None)
+            flash(LINK_INVALID, "danger")
+            return redirect(url_for("auth.forgot_password"))
+        else:
+            db.session.commit()
+            session.pop(RESET_TOKEN_KEY, None)
+            flash(_("Your new password is set; every session was signed out. Sign in."), "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form, email=record.user.email)

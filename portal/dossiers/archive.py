@@ -23,10 +23,11 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 
-from portal import clock, pdf, storage
+from portal import clock, notifications, pdf, storage
 from portal.access.notices import reaches
 from portal.dossiers import services
 from portal.extensions import db
@@ -49,6 +50,10 @@ from portal.models.base import utcnow
 
 LAYOUT = "dossier-3"  # bump when the template changes what a file shows
 TEMPLATE = "pdf/dealer_file.html"
+
+notifications.register_kind(
+    "dealer_file.issued", _l("A new dealer file of %(dealer)s was issued: %(document)s.")
+)
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,14 @@ def store(pending: Pending, rendered: pdf.Rendered, *, issuer: User | None) -> D
     )
     db.session.add(dealer_file)
     db.session.flush()
+    dealer = db.session.get(Dealer, pending.dealer_id)
+    notifications.notify_dealer(
+        pending.dealer_id,
+        "dealer_file.issued",
+        link=f"/dealer-files/{dealer_file.id}/download",
+        dealer=str(dealer),
+        document=dealer_file.document_id,
+    )
     return dealer_file
 
 

@@ -5,7 +5,9 @@ A kind is a function decorated with `@jobs.task(kind)` next to the service it ru
 - `dossier_export`, `dossier_export.assemble` — a region's files as one ZIP
   (portal/dossiers/export.py);
 - `audit_pdf` — an audit's PDF report (portal/audits/pdf_jobs.py).
-Later kinds (mail, escalations, reminders, image re-encoding) are added here the same way.
+Mail keeps its own records (the outgoing-mail rows): its tasks — delivery, the minute tick,
+the hourly reminder run — are registered by portal/mail/queue.py. Later kinds (image
+re-encoding) are added here the same way.
 """
 
 from portal.audits import pdf_jobs  # noqa: F401  (registers its job kind)

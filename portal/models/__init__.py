@@ -23,6 +23,7 @@ from portal.models.audits import (
 )
 from portal.models.dossiers import DealerFile, ExportJob, ExportStatus
 from portal.models.jobs import Job, JobState, RenderSlot
+from portal.models.mail import MailMode, MailPreference, MailState, OutgoingMail, PasswordReset
 from portal.models.network import (
     Dealer,
     DealerKind,
@@ -107,6 +108,9 @@ __all__ = [
     "FrozenVersionError",
     "Job",
     "JobState",
+    "MailMode",
+    "MailPreference",
+    "MailState",
     "Notice",
     "NoticeExecution",
     "NoticeFile",
@@ -115,6 +119,8 @@ __all__ = [
     "NoticeStatus",
     "NoticeVersion",
     "Notification",
+    "OutgoingMail",
+    "PasswordReset",
     "PlanAction",
     "PlanActualTotal",
     "PlanStatus",
