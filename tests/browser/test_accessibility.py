@@ -58,6 +58,7 @@ LISTS = {
     "inbox": ("/inbox/", None),
     "account": ("/account", None),
     "change password": ("/account/password", None),
+    "mail choices": ("/account/mail", None),
 }
 DEALER_LISTS = {
     "new report": ("/reports/new", None),
@@ -85,6 +86,7 @@ ADMIN_LISTS = {
     "import stores": ("/stores/import", None),
     "standards": ("/standards/", r"^/standards/\d+$"),
     "dealer file exports": ("/dealer-files/exports", None),
+    "outbox": ("/admin/outbox", None),
 }
 
 RUN_AXE = """async (tags) => {
@@ -156,7 +158,10 @@ def site(schema, tmp_path_factory, axe_source) -> Iterator[Site]:
     from portal.demo import seed_demo
 
     directory = tmp_path_factory.mktemp("accessibility")
-    app = create_app(databases.test_config(schema.new_url(), directory))
+    # A mail server configured (nothing consumes the queue here, so nothing is sent): the
+    # mail pages and "Forgot password?" exist only when mail can go out.
+    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_BASE_URL": "http://127.0.0.1"}
+    app = create_app(databases.test_config(schema.new_url(), directory, **mail))
     with app.app_context():
         demo = seed_demo()
         db.session.commit()
@@ -284,6 +289,12 @@ def test_the_sign_in_page_has_no_axe_violation(browser, site, axe_source, locale
         with page.expect_navigation():
             page.click("main form button[type=submit]")
         problems += _violations(page, site, "sign-in refused")
+        page.goto(f"{site.base}/forgot-password")
+        problems += _violations(page, site, "forgot password")
+        page.fill("input[name=email]", "nobody@demo.example")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        problems += _violations(page, site, "forgot password sent")
         assert not problems, "axe-core WCAG 2.1 AA violations:\n" + "\n".join(problems)
     finally:
         context.close()
