@@ -99,6 +99,19 @@ def test_a_job_left_running_by_a_killed_worker_is_picked_up_again(app, world):
     assert export.storage_key is not None
 
 
+def test_the_sweep_runs_before_queued_renders(app, world):
+    """Renders waiting for a slot must not hold back the sweep that frees a dead worker's."""
+    job, _ = jobs.create("dealer_file")
+    db.session.commit()
+    huey = jobs.queue_of(app).huey
+    huey.flush()
+    jobs.enqueue("dealer_file", job.id)
+    jobs.queue_of(app).sweep()
+
+    assert huey.dequeue().name == "jobs.sweep"
+    assert huey.dequeue().name == "dealer_file"
+
+
 def test_a_running_job_that_beats_is_left_alone(app, world):
     job, _ = jobs.create("dealer_file")
     db.session.commit()
