@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -232,6 +233,17 @@ def test_a_slot_is_taken_once_and_a_lapsed_one_is_taken_over(app):
         connection.execute(update(RenderSlot).values(held_until=utcnow() - timedelta(seconds=1)))
     assert slots.try_acquire("worker-b") == 1  # worker-a died: its lease lapsed
     slots.release(1, "worker-b")
+    assert slots.held() == 0
+
+
+def test_a_slot_is_renewed_while_its_render_runs(app):
+    """A render longer than the lease keeps its slot: its holder is alive."""
+    app.config["RENDER_SLOTS"] = 1
+    app.config["RENDER_SLOT_LEASE_SECONDS"] = 3  # renewed every second
+
+    with slots.render_slot(wait_seconds=0):
+        time.sleep(4)
+        assert slots.try_acquire("another-worker") is None
     assert slots.held() == 0
 
 
