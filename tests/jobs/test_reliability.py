@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from portal.models.base import utcnow
 from tests.conftest import client_for
 from tests.jobs.conftest import wait_for
 from tests.support.factories import PASSWORD, make_dealer
+from tests.support.live import ROOT
 
 
 def export_region(client, region_id: int) -> ExportJob:
@@ -252,6 +254,31 @@ def test_the_worker_command_is_documented(app):
 
     assert result.exit_code == 0
     assert "--workers" in result.output
+    assert "--nice" in result.output
+
+
+def test_the_worker_yields_the_cpu_to_web_requests(tmp_path):
+    """The worker (and the renders it starts) runs at a lower CPU priority (S20)."""
+    env = {
+        **os.environ,
+        "PORTAL_SECRET_KEY": "x",
+        "PORTAL_INSTANCE_PATH": str(tmp_path),
+        "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+    }
+    command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--no-periodic"]
+    worker = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        lines = iter(worker.stdout.readline, "")
+        started = next((line for line in lines if line.startswith("Worker on")), "")
+        priority = os.getpriority(os.PRIO_PROCESS, worker.pid)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    assert "nice 10" in started
+    assert priority == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
 
 
 def test_a_fresh_worker_process_knows_every_job_kind(tmp_path):
