@@ -22,8 +22,10 @@ PASS/FAIL line and figures for each step:
    and whether every dealer got exactly one file;
 4. read throughput: `--clients` clients open the same mix of pages again and again for
    `--seconds`, against node A alone, node B alone, then A and B in turn (`--rounds`
-   times, interleaved); requests per second and the ratio of two nodes to one (target: at
-   least 1.6x).
+   times, interleaved); requests per second, how many cores the nodes kept busy, the CPU
+   a request cost the nodes, PostgreSQL and the clients, and the ratio of two nodes to one
+   (target: at least 1.6x). PostgreSQL and the clients share the two cores with the nodes
+   here, so their share of a request's CPU bounds the ratio; that bound is printed too.
 
 Asserts nothing. Two nodes can only serve more than one when two cores are free: the
 machine's load, and how much two CPU-bound processes gain together, are printed beside.
@@ -42,12 +44,14 @@ import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import machine, stack  # noqa: E402
 from bench.traffic import (  # noqa: E402
@@ -224,8 +228,8 @@ def kill_drill(a: str, who: People, portal: stack.Portal, killed: stack.Process)
 
 def throughput(
     bases: list[str], sessions: list[dict[str, requests.Session]], dealer_id: int, seconds: float
-) -> float:
-    """Requests per second the clients get through on `bases` (taken in turn)."""
+) -> int:
+    """How many 200 answers the clients get in `seconds` from `bases` (taken in turn)."""
     stop = threading.Event()
     counts = [0] * len(sessions)
     errors = [0] * len(sessions)
@@ -243,7 +247,6 @@ def throughput(
                 errors[index] += 1
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(len(sessions))]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
     time.sleep(seconds)
@@ -252,10 +255,51 @@ def throughput(
         thread.join()
     if sum(errors):
         print(f"   ({sum(errors)} answers other than 200)")
-    return sum(counts) / (time.perf_counter() - started)
+    return sum(counts)
 
 
-def read_throughput(a: str, b: str, who: People, args: argparse.Namespace) -> None:
+@dataclass
+class Cost:
+    """CPU seconds used by the nodes, PostgreSQL's backends and the clients."""
+
+    nodes: float = 0.0
+    database: float = 0.0
+    clients: float = 0.0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            self.nodes + other.nodes, self.database + other.database, self.clients + other.clients
+        )
+
+    def per_request(self, count: int) -> list[float]:
+        return [1000 * part / max(count, 1) for part in (self.nodes, self.database, self.clients)]
+
+
+def measured(run, nodes: list[stack.Process], database: str) -> tuple[int, Cost]:
+    """Run `run()` (which returns a count) and the CPU each side spent meanwhile."""
+
+    def node_pids() -> list[int]:
+        return [pid for node in nodes for pid in machine.process_tree(node.pid)]
+
+    before_nodes = machine.cpu_by_process(node_pids())
+    before_db = machine.cpu_by_process(machine.postgres_backends(database))
+    before_clients = time.process_time()
+    count = run()
+    return count, Cost(
+        machine.cpu_since(before_nodes, node_pids()),
+        machine.cpu_since(before_db, machine.postgres_backends(database)),
+        time.process_time() - before_clients,
+    )
+
+
+def read_throughput(
+    a: str,
+    b: str,
+    who: People,
+    args: argparse.Namespace,
+    portal: stack.Portal,
+    nodes: list[stack.Process],
+) -> None:
     print(f"\n4. Read throughput, {args.clients} clients, {len(MIX)} pages in turn")
     people_of = {"supervisor": who.supervisor, "dealer": who.dealer}
     sessions = [
@@ -263,17 +307,34 @@ def read_throughput(a: str, b: str, who: People, args: argparse.Namespace) -> No
     ]
     for base in (a, b):  # warm every worker's caches
         throughput([base], sessions, who.dealer_id, 3)
+    database = make_url(portal.database_url).database
     rows, one, two = [], [], []
+    singles: list[tuple[int, Cost]] = []  # the runs on one node: requests and CPU
     for round_ in range(1, args.rounds + 1):
         setups = (("node A", [a], one), ("node B", [b], one), ("nodes A + B", [a, b], two))
         for label, bases, figures in setups:
-            cpu = time.process_time()
-            rate = throughput(bases, sessions, who.dealer_id, args.seconds)
-            client_cpu = (time.process_time() - cpu) / args.seconds
-            figures.append(rate)
-            rows.append([f"round {round_}: {label}", rate, f"{client_cpu:.0%}"])
-    table(["nodes", "requests/s", "client CPU"], rows)
+            run = partial(throughput, bases, sessions, who.dealer_id, args.seconds)
+            count, cost = measured(run, nodes, database)
+            figures.append(count / args.seconds)
+            if len(bases) == 1:
+                singles.append((count, cost))
+            busy = f"{cost.nodes / args.seconds:.2f}"
+            rows.append(
+                [f"round {round_}: {label}", count / args.seconds, busy, *cost.per_request(count)]
+            )
+    header = ["nodes", "requests/s", "cores busy", "CPU ms: nodes", "PostgreSQL", "clients"]
+    table(header, rows)
     ratio = statistics.mean(two) / statistics.mean(one)
+    total = sum((cost for _count, cost in singles), Cost())
+    node_ms, database_ms, client_ms = total.per_request(sum(count for count, _ in singles))
+    # One node can use one core at most; two nodes share the two cores with PostgreSQL and
+    # the clients, which took the other core's spare time when one node ran.
+    bound = min(2.0, 2 * node_ms / (node_ms + database_ms + client_ms))
+    print(
+        f"with PostgreSQL and the clients on the same two cores, two nodes serve at most"
+        f" {bound:.2f}x one whose core is busy all the time (2 x the nodes' share of a"
+        f" request's CPU: {node_ms:.1f} of {node_ms + database_ms + client_ms:.1f} ms)"
+    )
     outcome(
         ratio >= TARGET_THROUGHPUT,
         f"two nodes serve {ratio:.2f}x the reads of one (target >= {TARGET_THROUGHPUT}x);"
@@ -295,8 +356,8 @@ def main() -> None:
         portal.migrate()
         seeded = portal.seed_large(args.dealers)
         who = people(portal)
-        _node_a, a = portal.start_node(cpu=0, label="node-a")
-        _node_b, b = portal.start_node(cpu=1, label="node-b")
+        node_a, a = portal.start_node(cpu=0, label="node-a")
+        node_b, b = portal.start_node(cpu=1, label="node-b")
         worker_a = portal.start_worker(cpu=0, label="worker-a")
         portal.start_worker(cpu=1, label="worker-b")
         print(
@@ -311,7 +372,7 @@ def main() -> None:
         if "3" in args.steps:
             kill_drill(a, who, portal, worker_a)
         if "4" in args.steps:
-            read_throughput(a, b, who, args)
+            read_throughput(a, b, who, args, portal, [node_a, node_b])
 
 
 if __name__ == "__main__":
