@@ -24,9 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from PIL import Image  # noqa: E402
-from werkzeug.datastructures import FileStorage  # noqa: E402
 
+from bench.images import flat_png, photo_upload  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.audits import corrective, services  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -42,21 +41,6 @@ def cpu_seconds() -> float:
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def flat_png(edge: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (edge, edge), (120, 130, 140)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def photo(index: int) -> FileStorage:
-    image = Image.linear_gradient("L").resize((1600, 1200)).convert("RGB")
-    image.paste((index * 37 % 255, 90, 160), (0, 0, 400, 300))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=90)
-    buffer.seek(0)
-    return FileStorage(stream=buffer, filename=f"p{index}.jpg", content_type="image/jpeg")
 
 
 def measure(label: str, call) -> None:
@@ -101,12 +85,12 @@ def main() -> None:
         half = args.photos // 2
         for index in range(half):
             answer = answers[index % len(answers)]
-            services.add_photo(audit, answer, photo(index), actor=world.supervisor_a)
+            services.add_photo(audit, answer, photo_upload(index), actor=world.supervisor_a)
         services.complete(audit, summary="bench", actor=world.supervisor_a)
         corrective.respond(
             audit.actions[0],
             comment="fixed",
-            photos=[photo(half + n) for n in range(args.photos - half)],
+            photos=[photo_upload(half + n) for n in range(args.photos - half)],
             actor=world.user_x,
         )
         db.session.commit()

@@ -9,9 +9,9 @@ computes afresh. Entries also expire after FIGURES_CACHE_SECONDS, which bounds h
 figure can get when data is changed outside the portal (by hand in SQL, say).
 
 What does not count as a change: sign-in bookkeeping, sessions, the activity log,
-notifications, issued dealer files and export jobs, stored files and the derived rollup
-(`IGNORED_TABLES`, `IGNORED_USER_COLUMNS`). A GET request never writes, so it never bumps
-the version.
+notifications, issued dealer files and export jobs, the job queue's rows and render
+slots, stored files and the derived rollup (`IGNORED_TABLES`, `IGNORED_USER_COLUMNS`).
+A GET request never writes, so it never bumps the version.
 
 Each Flask app has its own cache (`app.extensions`), so two apps in one process (tests)
 never share figures.
@@ -48,6 +48,10 @@ IGNORED_TABLES = frozenset(
         "plan_actual_totals",  # derived from plans and reports, which bump themselves
         "dealer_files",  # issued PDFs and region export jobs: not in any cached figure
         "dossier_exports",
+        # A job's claim, heartbeat and finish: while an export runs, several a second; were
+        # they counted, the staff home pages would compute every figure on each request.
+        "jobs",
+        "render_slots",
         "attachments",  # files; what they belong to bumps the version itself
         "outgoing_mails",  # mail and the users' mail choices: in no figure
         "mail_preferences",

@@ -215,6 +215,9 @@ class Defaults:
     JOB_SWEEP_MINUTES = 1
     RENDER_SLOTS = 2  # PDF renders at once across every worker on every node
     RENDER_SLOT_WAIT_SECONDS = 5  # then the job steps back into the queue and waits there
+    # A slot's holder renews it every third of this while it renders; a dead holder's slot
+    # is free again this long after its last renewal.
+    RENDER_SLOT_LEASE_SECONDS = 30
     DEMO_QUEUE_WORKERS = 2  # consumer threads inside `python app.py`
     EXPORT_POLL_SECONDS = 1  # how often a region export looks at its dealers' renders
     EXPORT_TMP_DIR: str | None = None  # where ZIPs are written before storing; None: $TMPDIR

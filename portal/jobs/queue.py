@@ -29,6 +29,7 @@ from portal.models import Job
 logger = logging.getLogger(__name__)
 
 Retry = RetryTask  # raise Retry(delay=seconds) to run again later without using a retry
+SWEEP_PRIORITY = 100  # above every job kind's
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Queue:
         self.app = app
         self.huey = huey
         self.wrappers: dict[str, Any] = {}
+        self.sweep: Any = None  # the periodic sweep's task (portal/jobs/sweep.py)
 
     def register(self, spec: TaskSpec) -> None:
         config = self.app.config
@@ -97,9 +99,11 @@ def init_app(app: Flask) -> None:
     for spec in TASKS.values():
         queue.register(spec)
     minutes = max(1, int(app.config["JOB_SWEEP_MINUTES"]))
-    queue.huey.periodic_task(crontab(minute=f"*/{minutes}"), name="jobs.sweep")(
-        lambda: sweep.run(app)
-    )
+    # Ahead of every job kind: queued behind renders that wait for a slot, the sweep would
+    # come only once they were through, long after a dead worker's jobs went stale.
+    queue.sweep = queue.huey.periodic_task(
+        crontab(minute=f"*/{minutes}"), name="jobs.sweep", priority=SWEEP_PRIORITY
+    )(lambda: sweep.run(app))
     queue.huey.on_startup(name="jobs.sweep")(lambda: sweep.run(app))
     app.extensions["queue"] = queue
 

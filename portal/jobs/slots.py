@@ -3,26 +3,32 @@
 Every worker on every node shares the database, so a permit taken here holds across
 them all. A permit is one `render_slots` row taken by a compare-and-set UPDATE on its
 own connection (committed at once, never part of the job's transaction); it lapses at
-`held_until`, so a worker killed mid-render cannot keep it.
+`held_until`. Its holder renews it every third of RENDER_SLOT_LEASE_SECONDS for as long
+as the render runs, so a render keeps its permit however long it is allowed to take, and
+a worker killed mid-render loses it within one lease (the other workers can render again).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import and_, insert, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.extensions import db
 from portal.models import RenderSlot
 from portal.models.base import utcnow
+
+logger = logging.getLogger(__name__)
 
 
 class NoSlotFree(RuntimeError):
@@ -34,7 +40,7 @@ def holder_name() -> str:
 
 
 def lease() -> timedelta:
-    return timedelta(seconds=int(current_app.config["PDF_TIMEOUT_SECONDS"]) + 60)
+    return timedelta(seconds=float(current_app.config["RENDER_SLOT_LEASE_SECONDS"]))
 
 
 def try_acquire(holder: str) -> int | None:
@@ -76,6 +82,41 @@ def release(slot: int, holder: str) -> None:
         )
 
 
+def renew(slot: int, holder: str) -> bool:
+    """Push a held slot's lapse one lease ahead; False if it is no longer ours."""
+    with db.engine.begin() as connection:
+        return bool(
+            connection.execute(
+                update(RenderSlot)
+                .where(RenderSlot.id == slot, RenderSlot.holder == holder)
+                .values(held_until=utcnow() + lease())
+            ).rowcount
+        )
+
+
+class _LeaseKeeper(threading.Thread):
+    """Renews a slot every third of its lease until stopped (the render has ended)."""
+
+    def __init__(self, app: Flask, slot: int, holder: str) -> None:
+        super().__init__(name=f"render-slot-{slot}", daemon=True)
+        self.app, self.slot, self.holder = app, slot, holder
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        with self.app.app_context():
+            interval = lease().total_seconds() / 3
+            while not self.stopped.wait(interval):
+                try:
+                    if not renew(self.slot, self.holder):
+                        logger.warning("render slot %s lapsed before its render ended", self.slot)
+                except SQLAlchemyError:  # e.g. SQLite busy: the next turn tries again
+                    logger.warning("render slot %s: lease not renewed", self.slot, exc_info=True)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
 def held() -> int:
     """How many slots are held right now (for tests and status pages)."""
     now = utcnow()
@@ -107,6 +148,9 @@ def render_slot(*, wait_seconds: float | None = None) -> Iterator[int]:
         slot = try_acquire(holder)
     if slot is None:
         raise NoSlotFree
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    keeper = _LeaseKeeper(app, slot, holder)
+    keeper.start()
     try:
         yield slot
         db.session.commit()
@@ -114,4 +158,5 @@ def render_slot(*, wait_seconds: float | None = None) -> Iterator[int]:
         db.session.rollback()
         raise
     finally:
+        keeper.stop()
         release(slot, holder)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -19,6 +21,7 @@ from portal.models.base import utcnow
 from tests.conftest import client_for
 from tests.jobs.conftest import wait_for
 from tests.support.factories import PASSWORD, make_dealer
+from tests.support.live import ROOT
 
 
 def export_region(client, region_id: int) -> ExportJob:
@@ -97,6 +100,19 @@ def test_a_job_left_running_by_a_killed_worker_is_picked_up_again(app, world):
     assert export.status == JobState.DONE
     assert export.job.attempts == 2
     assert export.storage_key is not None
+
+
+def test_the_sweep_runs_before_queued_renders(app, world):
+    """Renders waiting for a slot must not hold back the sweep that frees a dead worker's."""
+    job, _ = jobs.create("dealer_file")
+    db.session.commit()
+    huey = jobs.queue_of(app).huey
+    huey.flush()
+    jobs.enqueue("dealer_file", job.id)
+    jobs.queue_of(app).sweep()
+
+    assert huey.dequeue().name == "jobs.sweep"
+    assert huey.dequeue().name == "dealer_file"
 
 
 def test_a_running_job_that_beats_is_left_alone(app, world):
@@ -222,11 +238,47 @@ def test_a_slot_is_taken_once_and_a_lapsed_one_is_taken_over(app):
     assert slots.held() == 0
 
 
+def test_a_slot_is_renewed_while_its_render_runs(app):
+    """A render longer than the lease keeps its slot: its holder is alive."""
+    app.config["RENDER_SLOTS"] = 1
+    app.config["RENDER_SLOT_LEASE_SECONDS"] = 3  # renewed every second
+
+    with slots.render_slot(wait_seconds=0):
+        time.sleep(4)
+        assert slots.try_acquire("another-worker") is None
+    assert slots.held() == 0
+
+
 def test_the_worker_command_is_documented(app):
     result = app.test_cli_runner().invoke(args=["worker", "--help"])
 
     assert result.exit_code == 0
     assert "--workers" in result.output
+    assert "--nice" in result.output
+
+
+def test_the_worker_yields_the_cpu_to_web_requests(tmp_path):
+    """The worker (and the renders it starts) runs at a lower CPU priority (S20)."""
+    env = {
+        **os.environ,
+        "PORTAL_SECRET_KEY": "x",
+        "PORTAL_INSTANCE_PATH": str(tmp_path),
+        "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+    }
+    command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--no-periodic"]
+    worker = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        lines = iter(worker.stdout.readline, "")
+        started = next((line for line in lines if line.startswith("Worker on")), "")
+        priority = os.getpriority(os.PRIO_PROCESS, worker.pid)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    assert "nice 10" in started
+    assert priority == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
 
 
 def test_a_fresh_worker_process_knows_every_job_kind(tmp_path):
