@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")')
+# Hidden form fields, and the copy the session keep-alive script reads (base.html).
+CSRF_VALUE = re.compile(r'((?:name="csrf_token"[^>]*value=|data-csrf=)")[^"]*(")')
 
 
 def without_tokens(page: str) -> str:
