@@ -21,12 +21,20 @@ class SignInForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class ChangePasswordForm(FlaskForm):
+class CurrentPasswordForm(FlaskForm):
+    # Declared before NewPasswordForm: WTForms orders fields by declaration, and the error
+    # summary lists them in that order, as the page shows them.
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice (changing it, or setting it from a reset link); the
+    password policy itself is checked by the view through `auth.passwords`."""
+
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=256)],
@@ -37,6 +45,9 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ChangePasswordForm(CurrentPasswordForm, NewPasswordForm):
     submit = SubmitField(_l("Change password"))
 
 
@@ -54,15 +65,5 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("Send me a link"))
 
 
-class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(max=256)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm_password = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+class ResetPasswordForm(NewPasswordForm):
     submit = SubmitField(_l("Set the new password"))
