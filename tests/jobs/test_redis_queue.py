@@ -16,10 +16,9 @@ from portal import jobs
 from portal.extensions import db
 from portal.models import DealerFile, ExportJob, JobState
 from tests.conftest import client_for
-from tests.jobs.conftest import wait_for
 from tests.support.databases import TEST_SECRET
 from tests.support.factories import PASSWORD
-from tests.support.live import ROOT
+from tests.support.live import ROOT, wait_for
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -19,9 +19,8 @@ from portal.jobs import slots, sweep
 from portal.models import ActivityEntry, DealerFile, ExportJob, Job, JobState, RenderSlot
 from portal.models.base import utcnow
 from tests.conftest import client_for
-from tests.jobs.conftest import wait_for
 from tests.support.factories import PASSWORD, make_dealer
-from tests.support.live import ROOT
+from tests.support.live import ROOT, wait_for
 
 
 def export_region(client, region_id: int) -> ExportJob:

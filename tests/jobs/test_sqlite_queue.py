@@ -13,8 +13,8 @@ from portal import jobs
 from portal.extensions import db
 from portal.models import DealerFile, ExportJob, Job, JobState
 from tests.conftest import client_for
-from tests.jobs.conftest import wait_for
 from tests.support.factories import PASSWORD, make_dealer
+from tests.support.live import wait_for
 
 
 def test_without_a_queue_url_the_queue_is_sqlite_in_the_instance_folder(app):

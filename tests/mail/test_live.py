@@ -28,13 +28,12 @@ from portal.models import MailMode, MailState, OutgoingMail, PasswordReset, Plan
 from tests.mail.smtp import SmtpServer
 from tests.support import audit_factories, databases
 from tests.support.factories import PASSWORD, make_dealer, make_region, make_store, make_user
-from tests.support.live import ROOT, gunicorn
+from tests.support.live import ROOT, gunicorn, wait_for
 from tests.support.plans import make_plan
 
 pytestmark = pytest.mark.live
 
 BASE_URL = "https://portal.example.test"
-PATIENCE = 120  # seconds; a loaded two-core machine is slow, never a timing assertion
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LINK = re.compile(re.escape(BASE_URL) + r"(/password-reset\?token=[A-Za-z0-9_\-]+)")
 
@@ -43,18 +42,6 @@ def post(session: requests.Session, base: str, page: str, path: str, data: dict)
     """A form post as a browser sends it: with the CSRF token of the page it came from."""
     token = TOKEN.search(session.get(f"{base}{page}").text).group(1)
     return session.post(f"{base}{path}", data={**data, "csrf_token": token}, allow_redirects=False)
-
-
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        held = condition()
-        db.session.commit()
-        if held:
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -117,3 +117,22 @@ def tally_report_submission(outcome, response) -> None:
         outcome["5xx"] += 1
     else:
         outcome[f"status_{response.status_code}"] += 1
+
+
+PATIENCE_SECONDS = 120  # a loaded two-core machine is slow; never a timing assertion
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Poll until `condition()` holds, reading the test's database afresh each time and
+    ending the read after it (so SQLite writers in servers and workers go on)."""
+    from portal.extensions import db
+
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        held = condition()
+        db.session.commit()
+        if held:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
