@@ -18,19 +18,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from portal import clock, create_app, periods
+from portal import create_app
 from portal.extensions import db
 from portal.models import (
     Audit,
     AuditStatus,
     Notice,
     NoticeStatus,
-    PlanStatus,
-    SalesPlan,
 )
 from tests.support import databases
 from tests.support.browser import sign_in, use_locale
 from tests.support.live import serve_in_thread
+from tests.support.plans import plan_grid_url
 
 pytestmark = pytest.mark.browser
 
@@ -122,18 +121,6 @@ def _axe_source() -> bytes:
     return AXE.read_bytes()
 
 
-def _editable_plan(dealer_id: int) -> str:
-    plans = db.session.scalars(select(SalesPlan).where(SalesPlan.dealer_id == dealer_id)).all()
-    for plan in plans:
-        if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED):
-            return f"/plans/{plan.id}/edit"
-    planned = {plan.period for plan in plans}
-    period = periods.shift(periods.of(clock.today()), 1)
-    while period in planned:
-        period = periods.shift(period, 1)
-    return f"/plans/new?period={period}"
-
-
 def _admin_pages() -> dict[str, str]:
     conducted = db.session.scalar(
         select(Audit.id).where(Audit.status == AuditStatus.IN_PROGRESS).limit(1)
@@ -165,7 +152,7 @@ def site(schema, tmp_path_factory, axe_source) -> Iterator[Site]:
     with app.app_context():
         demo = seed_demo()
         db.session.commit()
-        plan_grid = _editable_plan(demo.dealers["N04"].id)
+        plan_grid = plan_grid_url(demo.dealers["N04"].id)
         admin_pages = _admin_pages()
         # End the read above before serving (SQLite: the server's writes would wait on it).
         db.session.remove()

@@ -13,12 +13,13 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from portal import clock, create_app, periods
+from portal import create_app
 from portal.extensions import db
-from portal.models import PlanStatus, SalesPlan
+from portal.models import SalesPlan
 from tests.support import databases
 from tests.support.browser import sign_in, use_locale
 from tests.support.live import serve_in_thread
+from tests.support.plans import plan_grid_url
 
 pytestmark = pytest.mark.browser
 
@@ -102,19 +103,15 @@ class Site:
 
 
 def _plan_url(dealer_id: int, *, edit: bool) -> str:
-    plans = db.session.scalars(
-        select(SalesPlan).where(SalesPlan.dealer_id == dealer_id).order_by(SalesPlan.period.desc())
-    ).all()
     if edit:
-        for plan in plans:
-            if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED):
-                return f"/plans/{plan.id}/edit"
-        planned = {plan.period for plan in plans}
-        period = periods.shift(periods.of(clock.today()), 1)
-        while period in planned:
-            period = periods.shift(period, 1)
-        return f"/plans/new?period={period}"
-    return f"/plans/{plans[0].id}"
+        return plan_grid_url(dealer_id)
+    latest = db.session.scalar(
+        select(SalesPlan.id)
+        .where(SalesPlan.dealer_id == dealer_id)
+        .order_by(SalesPlan.period.desc())
+        .limit(1)
+    )
+    return f"/plans/{latest}"
 
 
 def _pages(dealer_id: int, *, dealer: bool) -> dict[str, str]:

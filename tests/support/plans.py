@@ -122,3 +122,21 @@ def grid_form(cells: dict[tuple[Store, ProductLine], tuple[str, str]], **extra) 
         data[f"revenue-{store.id}-{line.id}"] = revenue
         data[f"units-{store.id}-{line.id}"] = units
     return data
+
+
+def plan_grid_url(dealer_id: int) -> str:
+    """Where the dealer's plan grid opens for editing: a draft or returned plan, else a new
+    plan for the first month after this one that has none."""
+    from sqlalchemy import select
+
+    plans = db.session.scalars(
+        select(SalesPlan).where(SalesPlan.dealer_id == dealer_id).order_by(SalesPlan.period.desc())
+    ).all()
+    for plan in plans:
+        if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED):
+            return f"/plans/{plan.id}/edit"
+    planned = {plan.period for plan in plans}
+    period = periods.shift(periods.of(clock.today()), 1)
+    while period in planned:
+        period = periods.shift(period, 1)
+    return f"/plans/new?period={period}"
