@@ -141,3 +141,22 @@ def client_for(app: Flask, email: str, password: str) -> FlaskClient:
     response = other.post("/sign-in", data={"email": email, "password": password})
     assert response.status_code == 302, f"sign-in failed for {email}"
     return other
+
+
+@pytest.fixture
+def decoding_watched(monkeypatch) -> list[bool]:
+    """Whether a database transaction was open each time an upload was checked in a child.
+
+    A POST's transaction holds SQLite's write lock from its first statement: open while a
+    large photo decodes (seconds), it would make every other writer wait (check S20)."""
+    from portal import storage
+
+    seen: list[bool] = []
+    real = storage._in_child
+
+    def watched(task, header, data):
+        seen.append(db.session().in_transaction())
+        return real(task, header, data)
+
+    monkeypatch.setattr(storage, "_in_child", watched)
+    return seen

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import storage
 from portal.access import audits as audit_access
 from portal.access import staff_only
 from portal.audits import forms, report, services
@@ -116,7 +127,13 @@ def answer(audit_id: int, item_id: int):
         if not form.validate_on_submit():
             field, messages = next(iter(form.errors.items()))
             raise AuditError(messages[0] if messages else _("Check the answer."), field)
-        _save(audit, answer, form)
+        photos = _checked_photos(form)
+        if photos:  # checking them ended the transaction: load the audit again
+            audit = _conductable(audit_id)
+            answer = services.answer_for(audit, item_id)
+            if answer is None:
+                abort(404)
+        _save(audit, answer, form, photos)
     except AuditError as error:
         db.session.rollback()
         if _wants_json():
@@ -133,14 +150,30 @@ def answer(audit_id: int, item_id: int):
     return redirect(_page_url(audit, item_id))
 
 
-def _save(audit: Audit, answer: AuditAnswer, form: forms.AnswerForm) -> None:
+def _checked_photos(form: forms.AnswerForm) -> list[storage.CheckedUpload]:
+    """The answer's new photos, decoded before anything is written (S20)."""
+    photos = [photo for photo in form.photos.data or [] if photo and photo.filename]
+    limit = current_app.config["AUDIT_MAX_PHOTOS_PER_ANSWER"]
+    if len(photos) > limit:
+        raise AuditError(_("At most %(limit)d photos per item.", limit=limit), "photo")
+    try:
+        return storage.check_before_writing(photos, storage.IMAGES)
+    except storage.UploadRejected as rejected:
+        raise AuditError(str(rejected), "photo") from None
+
+
+def _save(
+    audit: Audit,
+    answer: AuditAnswer,
+    form: forms.AnswerForm,
+    photos: list[storage.CheckedUpload],
+) -> None:
     result = AnswerResult(form.result.data) if form.result.data else None
     services.save_answer(
         audit, answer, result=result, note=form.note.data or "", actor=current_user
     )
-    for upload in form.photos.data or []:
-        if upload and upload.filename:
-            services.add_photo(audit, answer, upload, actor=current_user)
+    for photo in photos:
+        services.add_photo(audit, answer, photo, actor=current_user)
 
 
 def _answer_json(audit: Audit, answer: AuditAnswer) -> dict[str, Any]:

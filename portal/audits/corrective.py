@@ -167,15 +167,10 @@ def check_evidence(photos: Sequence[FileStorage]) -> list[storage.CheckedUpload]
     photos = [photo for photo in photos if photo and photo.filename]
     if len(photos) > limit:
         raise ActionError(_l("At most %(limit)d photos.", limit=limit), "photos")
-    checked = []
-    for photo in photos:
-        try:
-            checked.append(storage.check_upload(photo, storage.IMAGES))
-        except storage.UploadRejected as rejected:
-            raise ActionError(
-                _l("%(file)s: %(problem)s", file=photo.filename, problem=str(rejected)), "photos"
-            ) from None
-    return checked
+    try:
+        return storage.check_uploads(photos, storage.IMAGES)
+    except storage.UploadRejected as rejected:
+        raise ActionError(str(rejected), "photos") from None
 
 
 def _save_evidence(
