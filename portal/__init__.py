@@ -104,9 +104,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from portal.access import enforce_access_rules
-    from portal.i18n import register_template_helpers
     from portal.security import register_security
     from portal.static_files import register_static_files
+    from portal.templating import register_template_helpers
 
     register_security(app)
     register_static_files(app)
