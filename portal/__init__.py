@@ -94,7 +94,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
         standards,
     )
-    from portal.search import views as search  # search/__init__.py is being rewritten (issue 13)
+    from portal.search import views as search  # bp moves to search/__init__.py after issue 13
 
     areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
     areas += [notices, standards, audits, assessments, dossiers, search, mail]
