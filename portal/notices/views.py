@@ -25,12 +25,10 @@ from portal.models import (
     NoticeVersion,
     Role,
 )
-from portal.notices import editor, responses, services, tracking  # noqa: F401  (routes)
+from portal.notices import responses, services
 from portal.notices.blueprint import bp
 from portal.notices.forms import AcknowledgeForm, ExecutionForm
 from portal.richtext import stored
-
-__all__ = ["bp"]
 
 SORTABLE = {
     "published": Notice.published_at,
