@@ -1,0 +1,73 @@
+"""Which dealers and stores contain a text in their code, name, city or city alias, found
+through the search index of migration 0019 rather than by reading whole tables.
+
+- PostgreSQL: `column ILIKE '%text%'` on each field, which the GIN trigram index of the
+  table (pg_trgm) answers: one bitmap index scan per field, then a recheck of the rows.
+- SQLite: a MATCH on the table's FTS5 trigram index (the phrase quoted, so nothing the
+  user types is FTS5 syntax), restricted to the fields asked for; the ids it gives are
+  dealers' and stores' ids.
+
+Both match a case-insensitive substring, as ILIKE did. A trigram index answers only texts of
+3 characters or more (a shorter text holds no trigram: pg_trgm would read the whole index,
+FTS5 finds nothing). The search page takes 2 characters at least, and a 2-character text is
+common in Chinese (北京, a short dealer name), so it keeps its meaning: the same ILIKE over
+the dealers' or stores' own four columns, a scan of that table alone (dealers and stores
+only: plans and audits are found through the ids of their dealer and store, by index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, or_, select
+
+from portal import listing
+from portal.extensions import db
+from portal.models import Dealer, Store
+from portal.models.search_index import dealers_fts, stores_fts
+
+TRIGRAM = 3  # characters: a shorter text has no trigram to look up
+FIELDS = ("code", "name", "city", "city_alias")
+CODE_AND_NAME = ("code", "name")
+
+
+def fts_query(text: str, fields: Sequence[str] = FIELDS) -> str:
+    """An FTS5 query for `text` as one literal phrase, in the named fields only."""
+    phrase = '"' + text.replace('"', '""') + '"'  # inside quotes every other character is text
+    if tuple(fields) == FIELDS:
+        return phrase
+    return "{" + " ".join(fields) + "} : " + phrase
+
+
+def uses_fts(text: str) -> bool:
+    """Whether this text is looked up in SQLite's FTS5 index (else matched by ILIKE)."""
+    return db.engine.dialect.name == "sqlite" and len(text) >= TRIGRAM
+
+
+def _match(model: type[Any], fts: Any, text: str, fields: Sequence[str]) -> ColumnElement[bool]:
+    if uses_fts(text):
+        fts_name = fts.name
+        ids = select(fts.c.rowid).where(fts.c[fts_name].match(fts_query(text, fields)))
+        return model.id.in_(ids)
+    pattern = listing.like_pattern(text)
+    return or_(*(getattr(model, field).ilike(pattern, escape="\\") for field in fields))
+
+
+def dealer_match(text: str, fields: Sequence[str] = FIELDS) -> ColumnElement[bool]:
+    """A WHERE clause on dealers: `text` is in one of `fields` (case-insensitive)."""
+    return _match(Dealer, dealers_fts, text, fields)
+
+
+def store_match(text: str, fields: Sequence[str] = FIELDS) -> ColumnElement[bool]:
+    """A WHERE clause on stores: `text` is in one of `fields` (case-insensitive)."""
+    return _match(Store, stores_fts, text, fields)
+
+
+def dealer_ids(text: str, fields: Sequence[str] = FIELDS) -> Select[tuple[int]]:
+    """The ids of the dealers that `dealer_match` keeps, for `… IN (…)` on other tables."""
+    return select(Dealer.id).where(dealer_match(text, fields))
+
+
+def store_ids(text: str, fields: Sequence[str] = FIELDS) -> Select[tuple[int]]:
+    return select(Store.id).where(store_match(text, fields))
