@@ -1,16 +1,23 @@
 """The search index: schema objects beside the mapped tables (migration 0019 makes them).
 
-PostgreSQL has one GIN trigram index per table; SQLite has one FTS5 table per table
-(external content, trigram tokenizer) kept in step by triggers. Neither is a model: their
-names are listed here so that the comparison of models with migrations leaves them out,
-and the FTS5 tables are described as plain SQL tables for queries.
+PostgreSQL has GIN trigram indexes on the searched columns joined into one text; SQLite
+has one FTS5 table per table (external content, trigram tokenizer) kept in step by
+triggers. Neither is a model: their names are listed here so that the comparison of models
+with migrations leaves them out, and the FTS5 tables are described as plain SQL tables for
+queries.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import column, table
 
-TRIGRAM_INDEXES = ("ix_dealers_search_trgm", "ix_stores_search_trgm")
+TRIGRAM_INDEXES = (
+    "ix_dealers_search_trgm",  # code, name, city and city alias, joined by SEPARATOR
+    "ix_dealers_search_code_name_trgm",  # code and name
+    "ix_stores_search_trgm",
+    "ix_stores_search_code_name_trgm",
+)
+SEPARATOR = "\x1f"  # between the fields the PostgreSQL indexes join
 FTS_TABLES = ("search_dealers", "search_stores")
 # FTS5 keeps an external-content table's index in tables of its own, named after it.
 FTS_SHADOWS = ("data", "idx", "docsize", "config", "content")

@@ -1,8 +1,10 @@
 """Which dealers and stores contain a text in their code, name, city or city alias, found
 through the search index of migration 0019 rather than by reading whole tables.
 
-- PostgreSQL: `column ILIKE '%text%'` on each field, which the GIN trigram index of the
-  table (pg_trgm) answers: one bitmap index scan per field, then a recheck of the rows.
+- PostgreSQL: `code || U+001F || name || … ILIKE '%text%'`, the fields joined exactly as the
+  GIN trigram index (pg_trgm) of the table joins them, so the planner reads that index. A
+  text without the separator can only match inside one field: the same rows as ILIKE on
+  each field (a text holding it falls back to that).
 - SQLite: a MATCH on the table's FTS5 trigram index (the phrase quoted, so nothing the
   user types is FTS5 syntax), restricted to the fields asked for; the ids it gives are
   dealers' and stores' ids.
@@ -20,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, String, literal_column, or_, select
 
 from portal import listing
 from portal.extensions import db
 from portal.models import Dealer, Store
-from portal.models.search_index import dealers_fts, stores_fts
+from portal.models.search_index import SEPARATOR, dealers_fts, stores_fts
 
 TRIGRAM = 3  # characters: a shorter text has no trigram to look up
 FIELDS = ("code", "name", "city", "city_alias")
@@ -40,17 +42,26 @@ def fts_query(text: str, fields: Sequence[str] = FIELDS) -> str:
     return "{" + " ".join(fields) + "} : " + phrase
 
 
-def uses_fts(text: str) -> bool:
-    """Whether this text is looked up in SQLite's FTS5 index (else matched by ILIKE)."""
-    return db.engine.dialect.name == "sqlite" and len(text) >= TRIGRAM
+def _trigrams(text: str) -> bool:
+    return len(text) >= TRIGRAM and SEPARATOR not in text
+
+
+def _joined(model: type[Any], fields: Sequence[str]) -> ColumnElement[str]:
+    """The fields joined by the separator, written as migration 0019 wrote its index."""
+    separator = literal_column("E'\\x1f'", String)
+    joined = getattr(model, fields[0])
+    for field in fields[1:]:
+        joined = joined + separator + getattr(model, field)
+    return joined
 
 
 def _match(model: type[Any], fts: Any, text: str, fields: Sequence[str]) -> ColumnElement[bool]:
-    if uses_fts(text):
-        fts_name = fts.name
-        ids = select(fts.c.rowid).where(fts.c[fts_name].match(fts_query(text, fields)))
-        return model.id.in_(ids)
     pattern = listing.like_pattern(text)
+    if _trigrams(text) and db.engine.dialect.name == "postgresql":
+        return _joined(model, fields).ilike(pattern, escape="\\")
+    if _trigrams(text) and db.engine.dialect.name == "sqlite":
+        ids = select(fts.c.rowid).where(fts.c[fts.name].match(fts_query(text, fields)))
+        return model.id.in_(ids)
     return or_(*(getattr(model, field).ilike(pattern, escape="\\") for field in fields))
 
 
@@ -62,12 +73,3 @@ def dealer_match(text: str, fields: Sequence[str] = FIELDS) -> ColumnElement[boo
 def store_match(text: str, fields: Sequence[str] = FIELDS) -> ColumnElement[bool]:
     """A WHERE clause on stores: `text` is in one of `fields` (case-insensitive)."""
     return _match(Store, stores_fts, text, fields)
-
-
-def dealer_ids(text: str, fields: Sequence[str] = FIELDS) -> Select[tuple[int]]:
-    """The ids of the dealers that `dealer_match` keeps, for `… IN (…)` on other tables."""
-    return select(Dealer.id).where(dealer_match(text, fields))
-
-
-def store_ids(text: str, fields: Sequence[str] = FIELDS) -> Select[tuple[int]]:
-    return select(Store.id).where(store_match(text, fields))

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from portal import access, listing
@@ -52,10 +52,24 @@ def _stores(user: User, text: str) -> Select[Any]:
     return query.options(contains_eager(Store.dealer)).order_by(Store.code, Store.id)
 
 
+def _dealer_ids(user: User, text: str) -> Select[tuple[int]]:
+    """The dealers in the user's scope whose code or name holds the text. Scoped here too
+    (the outer query is as well): a supervisor's plans and audits are then looked up
+    for their own dealers only, not for every dealer in the network that matches."""
+    found = matching.dealer_match(text, matching.CODE_AND_NAME)
+    return access.visible_dealers(user).with_only_columns(Dealer.id).where(found)
+
+
+def _store_ids(user: User, text: str) -> Select[tuple[int]]:
+    found = matching.store_match(text, matching.CODE_AND_NAME)
+    return access.visible_stores(user).with_only_columns(Store.id).where(found)
+
+
 def _plans(user: User, text: str) -> Select[Any]:
-    found = SalesPlan.dealer_id.in_(matching.dealer_ids(text, matching.CODE_AND_NAME))
-    if PERIOD_TEXT.fullmatch(text):
-        found = or_(found, SalesPlan.period.contains(text))
+    found = SalesPlan.dealer_id.in_(_dealer_ids(user, text))
+    if PERIOD_TEXT.fullmatch(text):  # a union, as for audits below
+        by_period = select(SalesPlan.id).where(SalesPlan.period.contains(text))
+        found = SalesPlan.id.in_(union_all(select(SalesPlan.id).where(found), by_period))
     query = access.visible_plans(user).join(SalesPlan.dealer).where(found)
     return query.options(contains_eager(SalesPlan.dealer)).order_by(
         SalesPlan.period.desc(), Dealer.code, SalesPlan.id
@@ -63,15 +77,18 @@ def _plans(user: User, text: str) -> Select[Any]:
 
 
 def _audits(user: User, text: str) -> Select[Any]:
-    found = or_(
-        Audit.dealer_id.in_(matching.dealer_ids(text, matching.CODE_AND_NAME)),
-        Audit.store_id.in_(matching.store_ids(text, matching.CODE_AND_NAME)),
+    # A union rather than OR (IN does not mind duplicates): each half reads audits by its
+    # dealer or store index, where `dealer_id IN (…) OR store_id IN (…)` makes PostgreSQL
+    # read every audit.
+    found = union_all(
+        select(Audit.id).where(Audit.dealer_id.in_(_dealer_ids(user, text))),
+        select(Audit.id).where(Audit.store_id.in_(_store_ids(user, text))),
     )
     query = (
         audit_access.visible_audits(user)
         .join(Dealer, Dealer.id == Audit.dealer_id)
         .join(Store, Store.id == Audit.store_id)
-        .where(found)
+        .where(Audit.id.in_(found))
     )
     return query.options(contains_eager(Audit.dealer), contains_eager(Audit.store)).order_by(
         Audit.scheduled_for.desc(), Audit.id.desc()
