@@ -88,10 +88,8 @@ class People:
 
 
 def people(portal: stack.Portal, writers: int, readers: int) -> People:
-    (admin,) = portal.sql("SELECT email FROM users WHERE role = 'admin' AND active ORDER BY id")[:1]
-    (supervisor,) = portal.sql(
-        "SELECT email FROM users WHERE role = 'supervisor' AND active ORDER BY id"
-    )[:1]
+    first = "SELECT email FROM users WHERE role = :role AND active ORDER BY id LIMIT 1"
+    admin, supervisor = (portal.sql(first, role=role)[0][0] for role in ("admin", "supervisor"))
     dealers = portal.sql(
         "SELECT u.email, MIN(s.id) FROM users u JOIN dealers d ON d.id = u.dealer_id"
         " JOIN stores s ON s.dealer_id = d.id AND s.active AND s.status <> 'closed'"
@@ -102,8 +100,8 @@ def people(portal: stack.Portal, writers: int, readers: int) -> People:
     if len(dealers) < writers + readers:
         raise SystemExit(f"only {len(dealers)} active dealers with a reporting store")
     return People(
-        admin=admin[0],
-        supervisor=supervisor[0],
+        admin=admin,
+        supervisor=supervisor,
         writers=[(email, store) for email, store in dealers[:writers]],
         readers=[email for email, _store in dealers[writers:]],
     )
