@@ -9,14 +9,15 @@ typed (`portal/search/matching.py`). Until now that was `ILIKE '%…%'` over who
 
 - PostgreSQL: the pg_trgm extension and, per table, two GIN trigram indexes on the fields
   joined by a separator (U+001F; a text holding one is matched field by field instead):
-  all four fields, and code and name alone (plans and audits are found by their dealer's and store's code or name).
-  `joined ILIKE '%text%'` uses them for texts of 3 characters or more. One index per
-  column, OR-ed, was as fast once chosen, but its cost so overestimated (4 bitmap scans
-  at the default random_page_cost) that the planner read 10,000 stores whole instead
-  (18 ms against 0.1 at 2,000 dealers). `fastupdate = off`: dealers and stores change seldom, and rows
-  waiting in a GIN index's pending list are read one by one by every search (the planner
-  then prefers the whole table) until a vacuum files them. pg_trgm is a trusted extension
-  (PostgreSQL 13+): the database's owner may create it.
+  all four fields, and code and name alone (plans and audits are found by their dealer's
+  and store's code or name). `joined ILIKE '%text%'` uses them for texts of 3 characters
+  or more. One index per column, OR-ed, was as fast once chosen, but its cost so
+  overestimated (4 bitmap scans at the default random_page_cost) that the planner read
+  10,000 stores whole instead (18 ms against 0.1 at 2,000 dealers). `fastupdate = off`:
+  dealers and stores change seldom, and rows waiting in a GIN index's pending list are
+  read one by one by every search (the planner then prefers the whole table) until a
+  vacuum files them. pg_trgm is a trusted extension (PostgreSQL 13+): the database's
+  owner may create it.
 - SQLite (3.34+ for the trigram tokenizer): an FTS5 table per table, external content
   (it stores only the index; the text stays in dealers and stores), tokenized in
   trigrams, kept in step by triggers on insert, delete and update of the four columns.
