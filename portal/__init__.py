@@ -92,9 +92,9 @@ def register_blueprints(app: Flask) -> None:
         notices,
         plans,
         reports,
+        search,
         standards,
     )
-    from portal.search import views as search  # bp moves to search/__init__.py after issue 13
 
     areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
     areas += [notices, standards, audits, assessments, dossiers, search, mail]
