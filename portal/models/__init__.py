@@ -50,6 +50,7 @@ from portal.models.notices import (
 )
 from portal.models.notifications import Notification
 from portal.models.plans import (
+    PLAN_LIFECYCLE,
     PlanAction,
     PlanActualTotal,
     PlanStatus,
@@ -58,6 +59,7 @@ from portal.models.plans import (
     SalesPlanLine,
 )
 from portal.models.reports import (
+    REPORT_LIFECYCLE,
     CompetitorActivity,
     CompetitorActivityKind,
     ReportAction,
@@ -78,6 +80,8 @@ from portal.models.users import Role, SignInCounter, User, UserSession, supervis
 from portal.models.versions import DataVersion
 
 __all__ = [
+    "PLAN_LIFECYCLE",
+    "REPORT_LIFECYCLE",
     "ActionStatus",
     "ActionStep",
     "ActivityEntry",
