@@ -5,9 +5,9 @@ status to status by named actions. Each workflow declares its table once, beside
 (`portal.models.plans.PLAN_LIFECYCLE`): which statuses an action starts from, where it
 leads, whether it takes a comment, which times it stamps and whom it tells.
 `portal.lifecycle` applies a step, in the words of `portal.lifecycle_text`; access rules
-read the same table. Plans and reports follow the same review lifecycle
-(`review_lifecycle`); a workflow of another shape lists its steps itself (`Workflow.of`).
-Models import only primitives: this module too.
+read the same table (which statuses the owner may edit). Plans and reports follow the
+same review lifecycle (`review_lifecycle`); a workflow of another shape lists its steps
+itself (`Workflow.of`). Models import only primitives: this module too.
 """
 
 from __future__ import annotations
@@ -121,12 +121,8 @@ class Workflow:
     def step(self, action: LabelledEnum) -> Step:
         return self.steps[action]
 
-    def allows(self, record: Any, action: LabelledEnum) -> bool:
-        """Whether `action` may start from the record's current status."""
-        return record.status in self.steps[action].sources
-
     def key(self, action: LabelledEnum) -> str:
-        """The step's key in `portal.lifecycle_text` and in the activity log (`plan.approve`)."""
+        """The step's key in `portal.lifecycle_text` (`plan.approve`)."""
         return f"{self.name}.{action.value}"
 
 
