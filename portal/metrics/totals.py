@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import SalesPlanLine, Store
+from portal.models import SalesPlanLine, Store, StoreReportLine
 
 
 def plan_totals(plan_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -22,6 +22,22 @@ def plan_totals(plan_ids: list[int]) -> dict[int, tuple[int, int]]:
         .group_by(SalesPlanLine.plan_id)
     )
     return {plan_id: (int(revenue), int(units)) for plan_id, revenue, units in rows}
+
+
+def report_totals(report_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each report's reported revenue (minor units) and units, summed over its lines."""
+    if not report_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            StoreReportLine.report_id,
+            func.sum(StoreReportLine.revenue_minor),
+            func.sum(StoreReportLine.units),
+        )
+        .where(StoreReportLine.report_id.in_(report_ids))
+        .group_by(StoreReportLine.report_id)
+    )
+    return {report_id: (int(revenue), int(units)) for report_id, revenue, units in rows}
 
 
 def active_store_counts(dealer_ids: list[int]) -> dict[int, int]:

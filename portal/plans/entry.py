@@ -13,7 +13,7 @@ from portal.access import roles, signed_in
 from portal.extensions import db
 from portal.i18n import number
 from portal.metrics import plans as metrics
-from portal.metrics.totals import plan_totals  # plans/review.py imports it from here too
+from portal.metrics.totals import plan_totals
 from portal.models import Dealer, PlanStatus, PlanTransition, Role, SalesPlan
 from portal.money import to_decimal
 from portal.plans import grid as plan_grid

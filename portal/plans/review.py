@@ -13,10 +13,10 @@ from portal.access import staff_only
 from portal.extensions import db
 from portal.metrics import plans as metrics
 from portal.metrics.timeliness import plans_timeliness
+from portal.metrics.totals import plan_totals
 from portal.models import Dealer, PlanStatus, ReportStatus, SalesPlan, StoreReport
 from portal.plans import services
 from portal.plans.blueprint import bp
-from portal.plans.entry import plan_totals
 from portal.plans.forms import ReopenForm, ReviewForm
 
 

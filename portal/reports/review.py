@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from portal import access, clock, decisions
 from portal.access import staff_only
-from portal.extensions import db
 from portal.metrics.timeliness import reports_timeliness
-from portal.models import Dealer, ReportStatus, StoreReport, StoreReportLine
+from portal.metrics.totals import report_totals
+from portal.models import Dealer, ReportStatus, StoreReport
 from portal.reports import services
 from portal.reports.blueprint import bp
 from portal.reports.forms import ReviewForm
@@ -33,26 +32,11 @@ def review_queue():
         reports=reports,
         page=page,
         params=params,
-        totals=_report_totals([report.id for report in reports]),
+        totals=report_totals([report.id for report in reports]),
         timeliness=reports_timeliness(
             reports, current_app.config["REPORT_DUE_DAYS"], clock.today()
         ),
     )
-
-
-def _report_totals(report_ids: list[int]) -> dict[int, tuple[int, int]]:
-    if not report_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            StoreReportLine.report_id,
-            func.sum(StoreReportLine.revenue_minor),
-            func.sum(StoreReportLine.units),
-        )
-        .where(StoreReportLine.report_id.in_(report_ids))
-        .group_by(StoreReportLine.report_id)
-    )
-    return {report_id: (int(revenue), int(units)) for report_id, revenue, units in rows}
 
 
 @bp.route("/<int:report_id>/review", methods=["POST"])
