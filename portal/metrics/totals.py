@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -10,34 +12,27 @@ from portal.models import SalesPlanLine, Store, StoreReportLine
 
 def plan_totals(plan_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Each plan's planned revenue (minor units) and units, summed over its lines."""
-    if not plan_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            SalesPlanLine.plan_id,
-            func.coalesce(func.sum(SalesPlanLine.revenue_minor), 0),
-            func.coalesce(func.sum(SalesPlanLine.units), 0),
-        )
-        .where(SalesPlanLine.plan_id.in_(plan_ids))
-        .group_by(SalesPlanLine.plan_id)
-    )
-    return {plan_id: (int(revenue), int(units)) for plan_id, revenue, units in rows}
+    return _line_sums(SalesPlanLine, SalesPlanLine.plan_id, plan_ids)
 
 
 def report_totals(report_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Each report's reported revenue (minor units) and units, summed over its lines."""
-    if not report_ids:
+    return _line_sums(StoreReportLine, StoreReportLine.report_id, report_ids)
+
+
+def _line_sums(line: Any, owner_id: Any, ids: list[int]) -> dict[int, tuple[int, int]]:
+    if not ids:
         return {}
     rows = db.session.execute(
         select(
-            StoreReportLine.report_id,
-            func.sum(StoreReportLine.revenue_minor),
-            func.sum(StoreReportLine.units),
+            owner_id,
+            func.coalesce(func.sum(line.revenue_minor), 0),
+            func.coalesce(func.sum(line.units), 0),
         )
-        .where(StoreReportLine.report_id.in_(report_ids))
-        .group_by(StoreReportLine.report_id)
+        .where(owner_id.in_(ids))
+        .group_by(owner_id)
     )
-    return {report_id: (int(revenue), int(units)) for report_id, revenue, units in rows}
+    return {owner: (int(revenue), int(units)) for owner, revenue, units in rows}
 
 
 def active_store_counts(dealer_ids: list[int]) -> dict[int, int]:
