@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -26,7 +25,7 @@ from flask_login import current_user
 from portal import storage
 from portal.access import audits as audit_access
 from portal.access import staff_only
-from portal.audits import forms, report, services
+from portal.audits import forms, photos, report, services
 from portal.audits.services import AuditError, AuditIncomplete
 from portal.extensions import db
 from portal.forms import ButtonForm
@@ -127,13 +126,13 @@ def answer(audit_id: int, item_id: int):
         if not form.validate_on_submit():
             field, messages = next(iter(form.errors.items()))
             raise AuditError(messages[0] if messages else _("Check the answer."), field)
-        photos = _checked_photos(form)
-        if photos:  # checking them ended the transaction: load the audit again
+        new_photos = _checked_photos(form)
+        if new_photos:  # checking them ended the transaction: load the audit again
             audit = _conductable(audit_id)
             answer = services.answer_for(audit, item_id)
             if answer is None:
                 abort(404)
-        _save(audit, answer, form, photos)
+        _save(audit, answer, form, new_photos)
     except AuditError as error:
         db.session.rollback()
         if _wants_json():
@@ -152,12 +151,10 @@ def answer(audit_id: int, item_id: int):
 
 def _checked_photos(form: forms.AnswerForm) -> list[storage.CheckedUpload]:
     """The answer's new photos, decoded before anything is written (S20)."""
-    photos = [photo for photo in form.photos.data or [] if photo and photo.filename]
-    limit = current_app.config["AUDIT_MAX_PHOTOS_PER_ANSWER"]
-    if len(photos) > limit:
-        raise AuditError(_("At most %(limit)d photos per item.", limit=limit), "photo")
     try:
-        return storage.check_before_writing(photos, storage.IMAGES)
+        return photos.check_photos(
+            form.photos.data, lambda limit: _("At most %(limit)d photos per item.", limit=limit)
+        )
     except storage.UploadRejected as rejected:
         raise AuditError(str(rejected), "photo") from None
 
@@ -166,13 +163,13 @@ def _save(
     audit: Audit,
     answer: AuditAnswer,
     form: forms.AnswerForm,
-    photos: list[storage.CheckedUpload],
+    new_photos: list[storage.CheckedUpload],
 ) -> None:
     result = AnswerResult(form.result.data) if form.result.data else None
     services.save_answer(
         audit, answer, result=result, note=form.note.data or "", actor=current_user
     )
-    for photo in photos:
+    for photo in new_photos:
         services.add_photo(audit, answer, photo, actor=current_user)
 
 
