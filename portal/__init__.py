@@ -76,6 +76,7 @@ def register_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprints as admin_blueprints
+    from portal.api import init_app as init_api
     from portal.assessments.views import bp as assessments_bp
     from portal.attachments.views import bp as attachments_bp
     from portal.audits.views import blueprints as audit_blueprints
@@ -98,16 +99,19 @@ def register_blueprints(app: Flask) -> None:
     blueprints += [search_bp, mail_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    init_api(app)  # the JSON API (with its OpenAPI document) and the token pages
 
 
 def register_request_hooks(app: Flask) -> None:
     from portal.access import enforce_access_rules
+    from portal.api.auth import authenticate as authenticate_api_request
     from portal.i18n import register_template_helpers
     from portal.security import register_security
     from portal.static_files import register_static_files
 
     register_security(app)
     register_static_files(app)
+    app.before_request(authenticate_api_request)  # bearer tokens, before the access rules
     app.before_request(enforce_access_rules)
     register_template_helpers(app)
 
