@@ -31,8 +31,11 @@ problems.register_handlers(bp)
 pages = PageBlueprint("api_pages", __name__, cli_group=None)
 
 from portal.api import (  # noqa: E402  (route modules register on the blueprints above)
+    actuals,
     docs,
     network,
+    plans,
+    reports,
     token_pages,
 )
 
@@ -47,4 +50,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages)
 
 
-__all__ = ["bp", "docs", "init_app", "network", "pages", "token_pages"]
+__all__ = [
+    "actuals",
+    "bp",
+    "docs",
+    "init_app",
+    "network",
+    "pages",
+    "plans",
+    "reports",
+    "token_pages",
+]
