@@ -35,6 +35,7 @@ from portal.api import (  # noqa: E402  (route modules register on the blueprint
     docs,
     network,
     plans,
+    records,
     reports,
     token_pages,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "network",
     "pages",
     "plans",
+    "records",
     "reports",
     "token_pages",
 ]
