@@ -19,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
 
-from portal import access, clock, periods
+from portal import access, clock
 from portal.access import signed_in
 from portal.api import bp
 from portal.api.idempotency import HEADER, run_once
-from portal.api.paging import id_field, period_field
+from portal.api.paging import check_period, id_field, period_field
 from portal.api.problems import ApiProblem, field_error
 from portal.api.schemas import FiguresSchema
 from portal.api.spec import answers, statuses
@@ -163,7 +163,7 @@ class FiguresPage(ma.Schema):
 def plan_vs_actual(args: dict):
     """Plan against actual for one month, per dealer (or per store or product line), over the
     dealers this token may see; the same figures as the portal's pages."""
-    period = periods.parse(args["period"])
+    period = check_period(args["period"])
     dealers = access.visible_dealers(current_user).with_only_columns(Dealer.id)
     if args.get("region") is not None:
         dealers = dealers.where(Dealer.region_id == args["region"])
