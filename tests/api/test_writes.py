@@ -3,30 +3,19 @@ nothing and idempotently, read-only tokens refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import pytest
 from sqlalchemy import select
 
-from portal import periods
 from portal.extensions import db
 from portal.models import (
-    Dealer,
     PlanStatus,
-    ProductLine,
-    Region,
     ReportStatus,
     Role,
     SalesPlan,
-    Store,
     StoreReport,
-    User,
 )
-from portal.models.base import utcnow
-from tests.api.conftest import bearer, make_token
+from tests.api.conftest import Shop, bearer, make_token, plan_body, this_month
 from tests.support.factories import (
     make_dealer,
-    make_product_line,
     make_region,
     make_store,
     make_user,
@@ -34,60 +23,10 @@ from tests.support.factories import (
 from tests.support.snapshots import difference, snapshot
 
 
-@dataclass
-class Shop:
-    region: Region
-    dealer: Dealer
-    store: Store
-    line: ProductLine
-    dealer_user: User
-    supervisor: User
-    dealer_token: str
-    supervisor_token: str
-
-
-@pytest.fixture
-def shop(app) -> Shop:
-    region = make_region()
-    dealer = make_dealer(region)
-    store = make_store(dealer)
-    line = make_product_line()
-    dealer_user = make_user(Role.DEALER, dealer=dealer)
-    supervisor = make_user(Role.SUPERVISOR, regions=[region])
-    return Shop(
-        region,
-        dealer,
-        store,
-        line,
-        dealer_user,
-        supervisor,
-        make_token(dealer_user),
-        make_token(supervisor),
-    )
-
-
-def next_month() -> str:
-    return periods.shift(periods.of(utcnow().date()), 1)
-
-
-def this_month() -> str:
-    return periods.of(utcnow().date())
-
-
-def _plan_body(shop: Shop, revenue: str = "12500.50", units: int = 7) -> dict:
-    line = {
-        "store_id": shop.store.id,
-        "product_line_id": shop.line.id,
-        "revenue": revenue,
-        "units": units,
-    }
-    return {"period": next_month(), "note": "first", "lines": [line]}
-
-
 def test_a_plan_goes_from_draft_to_approved_with_if_match(client, shop):
     dealer, supervisor = bearer(shop.dealer_token), bearer(shop.supervisor_token)
 
-    created = client.post("/api/v1/plans", json=_plan_body(shop), headers=dealer)
+    created = client.post("/api/v1/plans", json=plan_body(shop), headers=dealer)
     assert created.status_code == 201, created.get_json()
     plan = created.get_json()
     assert plan["status"] == "draft"
@@ -95,7 +34,7 @@ def test_a_plan_goes_from_draft_to_approved_with_if_match(client, shop):
     assert created.headers["Location"] == f"/api/v1/plans/{plan['id']}"
     etag = created.headers["ETag"]
     url = f"/api/v1/plans/{plan['id']}"
-    change = {"note": "second", "lines": _plan_body(shop, "13000")["lines"]}
+    change = {"note": "second", "lines": plan_body(shop, "13000")["lines"]}
 
     missing = client.put(url, json=change, headers=dealer)
     assert missing.status_code == 428
@@ -133,10 +72,10 @@ def test_a_plan_goes_from_draft_to_approved_with_if_match(client, shop):
 
 def test_a_resent_create_answers_the_same_plan_and_a_different_one_conflicts(client, shop):
     dealer = bearer(shop.dealer_token)
-    first = client.post("/api/v1/plans", json=_plan_body(shop), headers=dealer)
+    first = client.post("/api/v1/plans", json=plan_body(shop), headers=dealer)
 
-    again = client.post("/api/v1/plans", json=_plan_body(shop), headers=dealer)
-    other = client.post("/api/v1/plans", json=_plan_body(shop, "1"), headers=dealer)
+    again = client.post("/api/v1/plans", json=plan_body(shop), headers=dealer)
+    other = client.post("/api/v1/plans", json=plan_body(shop, "1"), headers=dealer)
 
     assert again.status_code == 200
     assert again.get_json()["id"] == first.get_json()["id"]
@@ -146,7 +85,7 @@ def test_a_resent_create_answers_the_same_plan_and_a_different_one_conflicts(cli
 
 
 def test_invalid_figures_are_refused_with_their_field(client, shop):
-    body = _plan_body(shop, revenue="12.345")
+    body = plan_body(shop, revenue="12.345")
     body["lines"].append({"store_id": shop.store.id, "product_line_id": 999999, "revenue": "1"})
 
     refused = client.post("/api/v1/plans", json=body, headers=bearer(shop.dealer_token))
@@ -158,7 +97,7 @@ def test_invalid_figures_are_refused_with_their_field(client, shop):
 
 
 def test_another_regions_supervisor_gets_404_like_a_missing_plan(client, shop):
-    created = client.post("/api/v1/plans", json=_plan_body(shop), headers=bearer(shop.dealer_token))
+    created = client.post("/api/v1/plans", json=plan_body(shop), headers=bearer(shop.dealer_token))
     stranger = make_token(make_user(Role.SUPERVISOR, regions=[make_region()]))
     url = f"/api/v1/plans/{created.get_json()['id']}"
 
@@ -172,7 +111,7 @@ def test_a_read_only_token_cannot_write(client, shop):
     reader = make_token(shop.dealer_user, read_only=True)
     before = snapshot()
 
-    refused = client.post("/api/v1/plans", json=_plan_body(shop), headers=bearer(reader))
+    refused = client.post("/api/v1/plans", json=plan_body(shop), headers=bearer(reader))
 
     assert refused.status_code == 403
     assert refused.mimetype == "application/problem+json"
