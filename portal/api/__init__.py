@@ -38,6 +38,7 @@ from portal.api import (  # noqa: E402  (route modules register on the blueprint
     records,
     reports,
     token_pages,
+    webhook_pages,
 )
 
 
@@ -62,4 +63,5 @@ __all__ = [
     "records",
     "reports",
     "token_pages",
+    "webhook_pages",
 ]

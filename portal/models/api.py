@@ -19,6 +19,7 @@ from portal.models.base import (
 )
 
 if TYPE_CHECKING:
+    from portal.models.jobs import Job
     from portal.models.users import User
 
 
@@ -142,3 +143,4 @@ class WebhookDelivery(db.Model):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
 
     webhook: Mapped[Webhook] = relationship(back_populates="deliveries")
+    job: Mapped[Job | None] = relationship()
