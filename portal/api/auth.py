@@ -160,8 +160,3 @@ def _count(connection, prefix: str, slot: int, now: datetime) -> int:
             )
         )
     return used
-
-
-def token_by_secret(secret: str) -> ApiToken | None:
-    """For tests and tools: the token row of a secret (no counting)."""
-    return db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
