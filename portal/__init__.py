@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     an AreaBlueprint brings the area's other blueprints, under their own names)."""
     from portal import (
         admin,
+        api,
         assessments,
         attachments,
         audits,
@@ -100,16 +101,19 @@ def register_blueprints(app: Flask) -> None:
     areas += [notices, standards, audits, assessments, dossiers, search, mail]
     for area in areas:
         app.register_blueprint(area.bp)
+    api.init_app(app)  # the JSON API (flask-smorest: its OpenAPI document) and the token pages
 
 
 def register_request_hooks(app: Flask) -> None:
     from portal.access import enforce_access_rules
+    from portal.api.auth import authenticate as authenticate_api_request
     from portal.security import register_security
     from portal.static_files import register_static_files
     from portal.templating import register_template_helpers
 
     register_security(app)
     register_static_files(app)
+    app.before_request(authenticate_api_request)  # bearer tokens, before the access rules
     app.before_request(enforce_access_rules)
     register_template_helpers(app)
 

@@ -8,8 +8,9 @@ listeners run in the order listed.
 - before_flush: first the guards that refuse to change history (a completed audit, a
   published standard version, a final assessment), so nothing else runs for a flush that
   fails; then the rollup notes the plan and report keys a flush touches (with their old
-  values), new in-app notifications of mailed kinds get their outgoing mail, and the
-  figures cache notes that the network changed.
+  values), new in-app notifications of mailed kinds get their outgoing mail, the figures
+  cache notes that the network changed, and new activity entries of webhook events get
+  their deliveries (portal/api/webhooks.py).
 - after_flush: the rollup recomputes `plan_actual_totals` for those keys, in the same
   transaction.
 - do_orm_execute: bulk statements through the session mark the network changed too.
@@ -17,7 +18,8 @@ listeners run in the order listed.
   and bumps the data version last, just before COMMIT.
 - after_commit / after_rollback / after_transaction_end: stored upload bytes are kept or
   deleted with the transaction's outcome; a commit that added mail wakes a mail worker;
-  a rolled-back transaction forgets its change mark and its wake-up.
+  a commit that added webhook deliveries queues their jobs; a rolled-back transaction
+  forgets its change mark, its wake-up and its deliveries.
 
 The append-only guard of the activity log (`portal/activity.py`) is a mapper event of
 its model and lives with it.
@@ -35,6 +37,7 @@ from sqlalchemy import event
 def session_listeners() -> list[tuple[str, Callable[..., Any]]]:
     """(event name, listener) in registration order."""
     from portal import cache, storage
+    from portal.api import webhooks
     from portal.mail import events as mail_events
     from portal.mail import queue as mail_queue
     from portal.metrics import rollup
@@ -47,12 +50,16 @@ def session_listeners() -> list[tuple[str, Callable[..., Any]]]:
         ("before_flush", rollup.remember_keys),
         ("before_flush", mail_events.mail_notifications),
         ("before_flush", cache.note_changes),
+        ("before_flush", webhooks.queue_events),
         ("after_flush", rollup.refresh_keys),
+        ("after_flush", webhooks.note_job_ids),
         ("do_orm_execute", cache.note_statements),
         ("before_commit", cache.bump_on_commit),
         ("after_commit", storage.settle_commit),
         ("after_commit", mail_queue.wake_after_commit),
+        ("after_commit", webhooks.queue_after_commit),
         ("after_rollback", mail_queue.forget_wake),
+        ("after_rollback", webhooks.forget),
         ("after_transaction_end", storage.settle_rollback),
         ("after_transaction_end", cache.forget_changes),
     ]

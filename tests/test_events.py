@@ -16,12 +16,17 @@ EXPECTED = {
         "portal.metrics.rollup.remember_keys",
         "portal.mail.events.mail_notifications",
         "portal.cache.note_changes",
+        "portal.api.webhooks.queue_events",
     ],
-    "after_flush": ["portal.metrics.rollup.refresh_keys"],
+    "after_flush": ["portal.metrics.rollup.refresh_keys", "portal.api.webhooks.note_job_ids"],
     "do_orm_execute": ["portal.cache.note_statements"],
     "before_commit": ["portal.cache.bump_on_commit"],
-    "after_commit": ["portal.storage.settle_commit", "portal.mail.queue.wake_after_commit"],
-    "after_rollback": ["portal.mail.queue.forget_wake"],
+    "after_commit": [
+        "portal.storage.settle_commit",
+        "portal.mail.queue.wake_after_commit",
+        "portal.api.webhooks.queue_after_commit",
+    ],
+    "after_rollback": ["portal.mail.queue.forget_wake", "portal.api.webhooks.forget"],
     "after_transaction_end": ["portal.storage.settle_rollback", "portal.cache.forget_changes"],
 }
 

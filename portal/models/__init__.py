@@ -1,6 +1,14 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from portal.models.activity import ActivityEntry
+from portal.models.api import (
+    ApiToken,
+    DeliveryState,
+    IdempotencyRecord,
+    TokenKind,
+    Webhook,
+    WebhookDelivery,
+)
 from portal.models.assessments import (
     Assessment,
     AssessmentMetric,
@@ -86,6 +94,7 @@ __all__ = [
     "ActionStep",
     "ActivityEntry",
     "AnswerResult",
+    "ApiToken",
     "Assessment",
     "AssessmentMetric",
     "AssessmentRating",
@@ -104,12 +113,14 @@ __all__ = [
     "DealerFile",
     "DealerKind",
     "DealerStatus",
+    "DeliveryState",
     "ExecutionStatus",
     "ExportJob",
     "ExportStatus",
     "FrozenAssessmentError",
     "FrozenAuditError",
     "FrozenVersionError",
+    "IdempotencyRecord",
     "Job",
     "JobState",
     "MailMode",
@@ -149,9 +160,12 @@ __all__ = [
     "StoreReport",
     "StoreReportLine",
     "StoreStatus",
+    "TokenKind",
     "User",
     "UserSession",
     "VersionStatus",
+    "Webhook",
+    "WebhookDelivery",
     "notice_dealers",
     "notice_regions",
     "notice_stores",
