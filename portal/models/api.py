@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,9 +42,9 @@ register_labels(
 register_labels(
     DeliveryState,
     {
-        DeliveryState.PENDING: _l("Pending"),
-        DeliveryState.DELIVERED: _l("Delivered"),
-        DeliveryState.FAILED: _l("Failed"),
+        DeliveryState.PENDING: lazy_pgettext("webhook delivery", "Pending"),
+        DeliveryState.DELIVERED: lazy_pgettext("webhook delivery", "Delivered"),
+        DeliveryState.FAILED: lazy_pgettext("webhook delivery", "Failed"),
     },
 )
 
