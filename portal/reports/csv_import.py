@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from portal import activity, money, periods
@@ -21,7 +22,7 @@ from portal.csvio import CsvRejected, RowError, found, read_rows, unknown_code
 from portal.extensions import db
 from portal.models import ProductLine, Store, StoreReport, User
 from portal.models.base import utcnow
-from portal.reports import services
+from portal.reports import drafts, services
 
 COLUMNS = ("store_code", "period", "product_line", "revenue", "units")
 
@@ -171,7 +172,9 @@ def _existing_reports(rows: list[_Row]) -> dict[tuple[int, str], StoreReport]:
     found = db.session.scalars(
         select(StoreReport)
         .where(StoreReport.store_id.in_(store_ids), StoreReport.period.in_(months))
-        .with_for_update()
+        .order_by(StoreReport.id)
+        .options(selectinload(StoreReport.lines))
+        .with_for_update(of=StoreReport)
     )
     return {(r.store_id, r.period): r for r in found if (r.store_id, r.period) in keys}
 
@@ -203,27 +206,25 @@ def _apply(rows: list[_Row], reports, user: User, window) -> ImportResult:
     for row in rows:
         by_report.setdefault((row.store.id, row.period), {})[row.line_id] = (row.revenue, row.units)
         stores[row.store.id] = row.store
-    created = changed = 0
-    for (store_id, period), actuals in by_report.items():
-        report = reports.get((store_id, period))
-        if report is None:
-            try:
-                services.create_report(
-                    store=stores[store_id],
-                    period=period,
-                    values=services.ReportValues(actuals=actuals),
-                    actor=user,
-                    window=window,
-                )
-            except services.ReportExists as exists:
-                report = exists.report  # created meanwhile by another request
-            else:
-                created += 1
-                changed += len(actuals)
-                continue
+    missing = [
+        drafts.Draft(stores[store_id], period, actuals)
+        for (store_id, period), actuals in by_report.items()
+        if (store_id, period) not in reports
+    ]
+    created, taken = drafts.create_drafts(missing, actor=user, window=window)
+    if taken:  # created meanwhile by another request: written into like the ones found
+        reports = {**reports, **taken}
+        locked = _locked_rows([row for row in rows if (row.store.id, row.period) in taken], taken)
+        if locked:
+            raise CsvRejected(sorted(locked, key=lambda e: (e.row, e.column)))
+    changed = sum(len(by_report[key]) for key in created)
+    for key, actuals in by_report.items():
+        report = reports.get(key)
+        if key in created or report is None:
+            continue
         count = services.set_actuals(report, actuals, replace=False)
         if count:
-            report.updated_at = utcnow()
+            report.updated_at = utcnow()  # lines live in another table: bump the version
             changed += count
     db.session.flush()
-    return ImportResult(rows=len(rows), reports_created=created, lines_changed=changed)
+    return ImportResult(rows=len(rows), reports_created=len(created), lines_changed=changed)
