@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, g, has_request_context
 from sqlalchemy import ColumnElement, Select, false, select, true
 
@@ -96,15 +98,23 @@ def can_edit_store(user: User, store: Store) -> bool:
     return user.is_admin
 
 
-def get_dealer_or_404(user: User, dealer_id: int) -> Dealer:
-    dealer = db.session.get(Dealer, dealer_id)
+def _get(model: type, record_id: int, for_update: bool) -> Any:
+    """The record by id; `for_update` locks its row and reads it afresh (PostgreSQL)."""
+    if not for_update:
+        return db.session.get(model, record_id)
+    query = select(model).where(model.id == record_id).with_for_update(of=model)
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def get_dealer_or_404(user: User, dealer_id: int, *, for_update: bool = False) -> Dealer:
+    dealer = _get(Dealer, dealer_id, for_update)
     if dealer is None or not can_view_dealer(user, dealer):
         abort(404)
     return dealer
 
 
-def get_store_or_404(user: User, store_id: int) -> Store:
-    store = db.session.get(Store, store_id)
+def get_store_or_404(user: User, store_id: int, *, for_update: bool = False) -> Store:
+    store = _get(Store, store_id, for_update)
     if store is None or not can_view_store(user, store):
         abort(404)
     return store
