@@ -34,6 +34,7 @@ def register_extensions(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
     from portal import models  # noqa: F401  (the whole schema, for Alembic)
+    from portal.audits.overdue import init_app as init_overdue
     from portal.auth.sessions import load_user_from_session
     from portal.auth.views import unauthorized
     from portal.database import configure_engine
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     init_storage(app)
     init_jobs(app)
     init_mail(app)
+    init_overdue(app)  # the hourly run that logs corrective actions becoming overdue
 
 
 def init_logging(app: Flask) -> None:

@@ -163,6 +163,7 @@ ACTIONS: dict[str, Any] = {
     "action.respond": _l("Responded to the corrective action"),
     "action.verify": _l("Verified the corrective action"),
     "action.reopen": _l("Reopened the corrective action"),
+    "action.overdue": _l("The corrective action became overdue"),
     "assessment.create": _l("Started the assessment"),
     "assessment.update": _l("Saved the assessment"),
     "assessment.finalise": _l("Finalised the assessment"),

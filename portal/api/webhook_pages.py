@@ -23,6 +23,7 @@ EVENT_LABELS = {
     "plan.returned": _l("Plan returned"),
     "report.submitted": _l("Store report submitted"),
     "audit.completed": _l("Audit completed"),
+    "action.overdue": _l("Corrective action overdue"),
     "notice.acknowledged": _l("Notice acknowledged"),
 }
 

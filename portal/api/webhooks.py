@@ -43,6 +43,7 @@ ACTION_EVENTS = {
     "sales_plan.return": "plan.returned",
     "store_report.submit": "report.submitted",
     "audit.complete": "audit.completed",
+    "action.overdue": "action.overdue",  # logged by the hourly run of portal/audits/overdue.py
     "notice.acknowledge": "notice.acknowledged",
 }
 EVENTS = sorted(set(ACTION_EVENTS.values()))

@@ -202,6 +202,9 @@ class CorrectiveAction(TimestampMixin, VersionedMixin, db.Model):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The due date it was last found overdue for: the `action.overdue` event is logged
+    # once per due date (portal/audits/overdue.py).
+    overdue_noted_on: Mapped[date | None]
 
     audit: Mapped[Audit] = relationship(back_populates="actions")
     answer: Mapped[AuditAnswer] = relationship()
