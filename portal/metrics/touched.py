@@ -304,12 +304,12 @@ def refresh_before_commit(session: Session) -> None:
     dealers = session.info.pop(DEALERS, set())
     keys = session.info.pop(REGION_MONTHS, set())
     moved = session.info.pop(MOVED, {})
-    if session.info.pop(EVERYTHING, False):
+    everything = session.info.pop(EVERYTHING, False)
+    if everything:
         dealers = set(session.scalars(select(Dealer.id)))
-        session.info[WAKE] = True
     if moved:
         keys |= _moved_keys(session, moved)
-    if len(dealers) > int(current_app.config["FIGURES_INLINE_DEALERS"]):
+    if everything or len(dealers) > int(current_app.config["FIGURES_INLINE_DEALERS"]):
         upkeep.mark_stale(dealers)
         session.info[WAKE] = True
     elif dealers:
