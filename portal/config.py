@@ -176,6 +176,7 @@ class Defaults:
     }
     HEALTH_MONTHS = 3
     HOME_VISIT_LIST_SIZE = 10
+    HOME_CONTRACT_ALERTS = 20  # contracts ended or ending soon listed on a staff home
     # Each dealer's figures are kept in `dealer_figures` (portal/metrics/upkeep.py): a
     # transaction touching at most FIGURES_INLINE_DEALERS dealers recomputes their rows
     # before it commits; more (a notice to a region) are left to the queue's refresh task,

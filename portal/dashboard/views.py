@@ -86,9 +86,7 @@ def _staff_home():
         "score_chart": staff.score_chart(data),
         "overdue_notices": overdue,
         "more_overdue_notices": more_overdue,
-        "contract_alerts": contract_metrics.contract_alerts(
-            scope, today=today, within_days=int(current_app.config["CONTRACT_WARNING_DAYS"])
-        ),
+        **_contract_card(scope, today),
     }
     if current_user.is_admin:
         counts = {
@@ -102,6 +100,15 @@ def _staff_home():
         recent = db.session.scalars(select(ActivityEntry).order_by(*newest_first).limit(5)).all()
         return render_template("dashboard/admin.html", counts=counts, recent=recent, **context)
     return render_template("dashboard/supervisor.html", **context)
+
+
+def _contract_card(scope, today) -> dict[str, object]:
+    """The contracts that ended or end soon: the first HOME_CONTRACT_ALERTS, and how many."""
+    within = int(current_app.config["CONTRACT_WARNING_DAYS"])
+    limit = int(current_app.config["HOME_CONTRACT_ALERTS"])
+    alerts = contract_metrics.contract_alerts(scope, today=today, within_days=within, limit=limit)
+    count = contract_metrics.contract_alert_count(scope, today=today, within_days=within)
+    return {"contract_alerts": alerts, "contract_alerts_total": count}
 
 
 def _staff_audit_card(data: staff.StaffHome) -> dict[str, int]:
