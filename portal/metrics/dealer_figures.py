@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.metrics import dealers as dealer_metrics
 from portal.metrics import health as health_metrics
 from portal.metrics import home
+from portal.metrics import notices as notice_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics.figures import from_sums
 from portal.models import Dealer
@@ -95,7 +96,7 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
     report_due = plan_metrics.report_due(when.report_period, due_days)
     audits = home.audit_counts(ids, today=today, window_days=int(config["AUDIT_DUE_WINDOW_DAYS"]))
     actions = home.action_counts(ids, today=today)
-    notices = home.notice_counts(ids, today=today)
+    notices = notice_metrics.dealer_notice_counts(ids, today=today)
     reviews = home.review_counts(ids)
     stores = home.active_stores(ids)
     first, last = health_window(when)
@@ -110,7 +111,7 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
             reports=reports.get(dealer_id, home.ReportTally()),
             audits=audits.get(dealer_id, home.AuditCounts(home.AuditTally())),
             actions=actions.get(dealer_id, home.ActionCounts()),
-            notices=notices.get(dealer_id, home.NoticeCounts(overdue={})),
+            notices=notices.get(dealer_id, notice_metrics.NoticeCounts(overdue={})),
             reviews=reviews.get(dealer_id, home.ReviewCounts()),
             card=cards[dealer_id],
         )
@@ -134,7 +135,7 @@ class _Parts:
     reports: home.ReportTally
     audits: home.AuditCounts
     actions: home.ActionCounts
-    notices: home.NoticeCounts
+    notices: notice_metrics.NoticeCounts
     reviews: home.ReviewCounts
     card: dealer_metrics.Scorecard
 

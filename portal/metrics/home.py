@@ -1,6 +1,7 @@
 """What the home pages count per dealer, batched: a fixed number of queries for any number of
-dealers. `portal.metrics.dealer_figures` turns these into each dealer's row of
-`dealer_figures`; the pages read the rows (`portal.metrics.home_rows`).
+dealers (the notices' share is `portal.metrics.notices.dealer_notice_counts`).
+`portal.metrics.dealer_figures` turns these into each dealer's row of `dealer_figures`; the
+pages read the rows (`portal.metrics.home_rows`).
 
 Each tally that depends on the day also says when it next changes by itself (`changes_on`:
 an audit falling due, an action becoming overdue, a notice leaving effect), so a row is
@@ -15,11 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 
 from portal import periods
 from portal.access.audits import ANNOUNCED_VISIBLE
-from portal.access.notices import is_targeted_store, reaches
 from portal.extensions import db
 from portal.metrics import plans as plan_metrics
 from portal.metrics.timeliness import MISSING, NOT_DUE, PlanState
@@ -30,12 +30,6 @@ from portal.models import (
     CorrectiveAction,
     Dealer,
     DealerStatus,
-    ExecutionStatus,
-    Notice,
-    NoticeExecution,
-    NoticeKind,
-    NoticeReceipt,
-    NoticeStatus,
     PlanStatus,
     ReportStatus,
     SalesPlan,
@@ -150,7 +144,7 @@ def start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _day(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     """A date from what MIN() over a date or datetime column returns on either database."""
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
@@ -241,7 +235,7 @@ def audit_counts(ids: Select[Any], *, today: date, window_days: int) -> dict[int
     one_day, window = timedelta(days=1), timedelta(days=window_days)
     result = {}
     for row in rows:
-        oldest, next_date, entering = _day(row[7]), _day(row[8]), _day(row[9])
+        oldest, next_date, entering = as_date(row[7]), as_date(row[8]), as_date(row[9])
         result[row[0]] = AuditCounts(
             AuditTally(
                 completed=int(row[1] or 0),
@@ -308,112 +302,14 @@ def action_counts(ids: Select[Any], *, today: date) -> dict[int, ActionCounts]:
     return {
         row[0]: ActionCounts(
             *(int(value or 0) for value in row[1:6]),
-            changes_on=_after(_day(row[6])),
+            changes_on=after(as_date(row[6])),
         )
         for row in rows
     }
 
 
-def _after(day: date | None) -> date | None:
+def after(day: date | None) -> date | None:
     return None if day is None else day + timedelta(days=1)
-
-
-@dataclass
-class NoticeCounts:
-    """Published notices in effect that reach a dealer: how many, how many it acknowledged
-    (current versions), promotion executions its stores still owe, and per notice what is
-    overdue: {notice id: (acknowledgement overdue 0/1, store executions overdue)}."""
-
-    notices: int = 0
-    acknowledged: int = 0
-    executions_pending: int = 0
-    executions_overdue: int = 0
-    overdue: dict[int, tuple[int, int]] | None = None
-    changes_on: date | None = None
-
-
-def in_effect(today: date) -> ColumnElement[bool]:
-    return or_(Notice.effective_to.is_(None), Notice.effective_to >= today)
-
-
-def notice_counts(ids: Select[Any], *, today: date) -> dict[int, NoticeCounts]:
-    """Two grouped queries: per (dealer, notice) the receipt, and per (dealer, notice) the
-    targeted stores of promotions with their execution reports."""
-    receipt = and_(
-        NoticeReceipt.notice_id == Notice.id,
-        NoticeReceipt.dealer_id == Dealer.id,
-        NoticeReceipt.version_number == Notice.current_version,
-    )
-    current = and_(Notice.status == NoticeStatus.PUBLISHED, in_effect(today))
-    pairs = db.session.execute(
-        select(
-            Dealer.id,
-            Notice.id,
-            NoticeReceipt.acknowledged_at.is_not(None),
-            Notice.acknowledge_due_on,
-            Notice.effective_to,
-        )
-        .select_from(Dealer)
-        .join(Notice, reaches())
-        .outerjoin(NoticeReceipt, receipt)
-        .where(Dealer.id.in_(ids.scalar_subquery()), current)
-    ).all()
-    result: dict[int, NoticeCounts] = {}
-    for dealer_id, notice_id, acknowledged, ack_due, effective_to in pairs:
-        counts = result.setdefault(dealer_id, NoticeCounts(overdue={}))
-        counts.notices += 1
-        counts.acknowledged += int(bool(acknowledged))
-        if not acknowledged and ack_due is not None and ack_due < today:
-            counts.overdue[notice_id] = (1, 0)
-        counts.changes_on = earliest(
-            counts.changes_on,
-            _after(effective_to),
-            _after(ack_due) if not acknowledged and ack_due and ack_due >= today else None,
-        )
-    for row in _execution_rows(ids, today):
-        dealer_id, notice_id, stores, done, impossible, late, deadline = row
-        counts = result.setdefault(dealer_id, NoticeCounts(overdue={}))
-        counts.executions_pending += int(stores) - int(done or 0) - int(impossible or 0)
-        counts.executions_overdue += int(late or 0)
-        if late:
-            ack = counts.overdue.get(notice_id, (0, 0))[0]
-            counts.overdue[notice_id] = (ack, int(late))
-        waiting = int(stores) - int(done or 0) - int(impossible or 0)
-        if deadline is not None and deadline >= today and waiting > 0:
-            counts.changes_on = earliest(counts.changes_on, _after(deadline))
-    return result
-
-
-def _execution_rows(ids: Select[Any], today: date) -> list[Any]:
-    execution = and_(
-        NoticeExecution.notice_id == Notice.id,
-        NoticeExecution.store_id == Store.id,
-        NoticeExecution.version_number == Notice.current_version,
-    )
-    not_reported = NoticeExecution.id.is_(None)
-    return db.session.execute(
-        select(
-            Store.dealer_id,
-            Notice.id,
-            func.count(Store.id),
-            func.count(case((NoticeExecution.status == ExecutionStatus.DONE, 1))),
-            func.count(case((NoticeExecution.status == ExecutionStatus.NOT_POSSIBLE, 1))),
-            func.count(case((and_(not_reported, Notice.execution_deadline < today), 1))),
-            Notice.execution_deadline,
-        )
-        .select_from(Notice)
-        .join(Dealer, reaches())
-        .join(Store, Store.dealer_id == Dealer.id)
-        .outerjoin(NoticeExecution, execution)
-        .where(
-            Dealer.id.in_(ids.scalar_subquery()),
-            Notice.status == NoticeStatus.PUBLISHED,
-            Notice.kind == NoticeKind.PROMOTION,
-            in_effect(today),
-            is_targeted_store(),
-        )
-        .group_by(Store.dealer_id, Notice.id, Notice.execution_deadline)
-    ).all()
 
 
 @dataclass(frozen=True)
@@ -466,7 +362,6 @@ __all__ = [
     "AuditCounts",
     "AuditTally",
     "DealerLine",
-    "NoticeCounts",
     "Periods",
     "ReportTally",
     "ReviewCounts",
@@ -474,7 +369,6 @@ __all__ = [
     "active_stores",
     "audit_counts",
     "dealers_in_scope",
-    "notice_counts",
     "report_tallies",
     "review_counts",
 ]

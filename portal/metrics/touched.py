@@ -26,7 +26,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal import periods
-from portal.access.notices import reaches
+from portal.access.notices import READABLE, reaches
 from portal.metrics import upkeep
 from portal.metrics.figures import ACTUAL_STATUSES, TARGET_STATUSES
 from portal.models import (
@@ -200,9 +200,12 @@ def note_before(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _audiences(session: Session, notice_ids: list[int]) -> None:
-    """The dealers the notices reach, as the database holds them now."""
+    """The dealers the notices reach, as the database holds them now (a draft reaches
+    nobody: editing one touches no dealer's figures)."""
     rows = session.connection().execute(
-        select(Dealer.id).join(Notice, reaches()).where(Notice.id.in_(sorted(set(notice_ids))))
+        select(Dealer.id)
+        .join(Notice, reaches())
+        .where(Notice.id.in_(sorted(set(notice_ids))), Notice.status.in_(READABLE))
     )
     session.info.setdefault(DEALERS, set()).update(dealer_id for (dealer_id,) in rows)
 

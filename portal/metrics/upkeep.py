@@ -208,12 +208,13 @@ def refresh_stale(today: date | None = None, *, chunks: int | None = None) -> in
     """Recompute rows that are not current, a chunk per transaction (committed here), until
     none is left (or `chunks` chunks were done). Returns how many rows were written."""
     today = today or clock.today()
-    written, done = 0, 0
+    written, done, seen = 0, 0, set()
     while chunks is None or done < chunks:
         ids = list(stale_ids(today, limit=chunk_size()))
         db.session.rollback()  # end the read: the chunk gets a transaction of its own
-        if not ids:
+        if not ids or seen.issuperset(ids):  # nothing left (or nothing this run can do)
             break
+        seen.update(ids)
         written += _refresh_chunk(ids, today, only_stale=True)
         db.session.commit()
         done += 1

@@ -360,3 +360,20 @@ def test_a_corrective_action_answered_leaves_the_dealers_to_do(app):
         0,
         1,
     )
+
+
+@pytest.mark.parametrize("app_config", [{"FIGURES_INLINE_DEALERS": 1}])
+def test_editing_a_draft_for_the_whole_network_touches_no_dealer(app):
+    world = make_world()
+    drain(app)  # the new dealers' rows
+    notice, _created = notice_services.create_notice(notice_values(), author=world.admin)
+    db.session.commit()
+    notice_services.update_draft(
+        notice, notice_values(title="Opening hours, again"), actor=world.admin
+    )
+    notice.audience = "regions"
+    notice.regions = [world.region_a]
+    db.session.commit()
+
+    assert figures.current_dealers() >= {world.dealer_x.id, world.dealer_y.id}
+    assert drain(app) == 0  # nothing was left to the queue
