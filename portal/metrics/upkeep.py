@@ -21,6 +21,12 @@ The rule:
   starts) and recomputes the rows that are not current: `stale_on` has come, `as_of` lies
   ahead of today (a clock moved back), they were made under other settings
   (`settings_key`), or the dealer has no row yet.
+- **Network-wide changes.** A notice's audience is recomputed as above (by the queue when
+  it reaches many dealers). Standards and product lines move no dealer's figure (an
+  audit's score is frozen when it completes; attainment sums every line whatever its
+  product line), so changing them touches no row. A change to the settings the figures
+  use (due days, health weights and penalties, the health window) makes every row stale:
+  the workers recompute them all.
 - **Readers only read.** Pages aggregate the rows as they are and never compute or write
   them; rows not current for today (between midnight and the task's next pass, or while a
   region's notice is being taken in) are shown with a note saying figures are being

@@ -4,7 +4,7 @@ are the periodic task's, bulk statements are not missed, and readers never write
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -18,6 +18,7 @@ from portal.metrics import upkeep
 from portal.models import (
     Dealer,
     DealerFigures,
+    NoticeReceipt,
     StoreReport,
     StoreReportLine,
 )
@@ -377,3 +378,20 @@ def test_editing_a_draft_for_the_whole_network_touches_no_dealer(app):
 
     assert figures.current_dealers() >= {world.dealer_x.id, world.dealer_y.id}
     assert drain(app) == 0  # nothing was left to the queue
+
+
+def test_a_change_to_an_object_read_before_the_last_commit_finds_its_dealer(app):
+    """After a commit every attribute is expired: setting one must still tell the dealer
+    (a receipt has no version counter whose check would load the others)."""
+    world = make_world()
+    notice, _created = notice_services.create_notice(notice_values(), author=world.admin)
+    notice_services.publish(notice, actor=world.admin)
+    responses.mark_read(notice, user=world.user_x)
+    db.session.commit()
+    receipt = db.session.scalar(select(NoticeReceipt))
+    db.session.commit()  # everything expired, the dealer id included
+
+    receipt.acknowledged_at = datetime.now(UTC)
+    db.session.commit()
+
+    assert row(world.dealer_x.id).notices_acknowledged == 1
