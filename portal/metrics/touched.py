@@ -6,9 +6,9 @@ Session listeners, registered by `portal.events`:
   store moved to another dealer refreshes both; a notice's audience as it was);
 - after_flush `note_after`: the same after it (new objects have their ids now), the lines'
   and steps' parents looked up, and the latest audit of stores whose audit was completed;
-- do_orm_execute `note_statements`: a bulk UPDATE or DELETE through the session on a table
-  the figures come from touches the dealers of the rows it matches (an acknowledgement);
-  one whose rows cannot be told marks every dealer's row stale;
+- do_orm_execute `note_statements`: a bulk INSERT, UPDATE or DELETE through the session on
+  a table the figures come from touches the dealers its rows name (an acknowledgement, the
+  demo's plan lines); one whose rows cannot be told marks every dealer's row stale;
 - before_commit `refresh_before_commit`: recompute the touched dealers (or mark them
   stale for the queue when there are many) and the touched region months;
 - after_transaction_end `forget`: a transaction that ended leaves nothing behind.
@@ -263,36 +263,65 @@ def _completed(session: Session, audits: list[Audit]) -> None:
 
 
 def note_statements(state: ORMExecuteState) -> None:
-    """A bulk INSERT, UPDATE or DELETE through the session on a table the figures read: an
-    UPDATE or DELETE of rows naming their dealer (an acknowledgement) touches the dealers
-    of the rows it matches; any other marks every dealer's row stale."""
+    """A bulk INSERT, UPDATE or DELETE through the session on a table the figures read: the
+    dealers (or parents) its rows name are touched, as for objects; a statement whose rows
+    cannot be told marks every dealer's row stale."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
     if name not in TABLES:
         return
-    dealers = _matched_dealers(state, table)
-    if dealers is None:
+    found = _inserted(state, table) if state.is_insert else _matched(state, table)
+    if found is None:
         state.session.info[EVERYTHING] = True
+        return
+    group, ids = found
+    if group == "dealers":
+        state.session.info.setdefault(DEALERS, set()).update(ids)
     else:
-        state.session.info.setdefault(DEALERS, set()).update(dealers)
+        _pending(state.session)[group].update(ids)
 
 
-def _matched_dealers(state: ORMExecuteState, table: Any) -> set[int] | None:
-    """The dealers of the rows an UPDATE or DELETE matches (before it runs), or None when
-    that cannot be told (an INSERT, several parameter sets, a moved dealer id)."""
-    key = "id" if table.name == "dealers" else "dealer_id"
-    if state.is_insert or key not in table.c or state.parameters:
+# Tables whose rows name their parent rather than their dealer: (column, parent group).
+PARENT_COLUMNS = {
+    model.__tablename__: (column, group) for model, (group, column) in PARENT_OF.items()
+}
+
+
+def _key(table: Any) -> tuple[str, str] | None:
+    """(column naming what a row belongs to, its group), or None for other tables."""
+    if table.name == "dealers":
+        return "id", "dealers"
+    if "dealer_id" in table.c:
+        return "dealer_id", "dealers"
+    return PARENT_COLUMNS.get(table.name)
+
+
+def _inserted(state: ORMExecuteState, table: Any) -> tuple[str, set[int]] | None:
+    """The dealers (or parents) named by the parameter sets of a bulk INSERT."""
+    key = _key(table)
+    rows = state.parameters
+    rows = [rows] if isinstance(rows, dict) else list(rows or [])
+    if key is None or not rows or any(key[0] not in row for row in rows):
+        return None
+    return key[1], {row[key[0]] for row in rows if row[key[0]] is not None}
+
+
+def _matched(state: ORMExecuteState, table: Any) -> tuple[str, set[int]] | None:
+    """The dealers (or parents) of the rows an UPDATE or DELETE matches, read before it
+    runs; None when that cannot be told (several parameter sets, a moved key)."""
+    key = _key(table)
+    if key is None or state.parameters:
         return None
     values = getattr(state.statement, "_values", None) or {}
-    if any(getattr(column, "key", column) == key for column in values):
+    if any(getattr(column, "key", column) == key[0] for column in values):
         return None
-    query = select(table.c[key])
+    query = select(table.c[key[0]])
     where = state.statement.whereclause
     if where is not None:
         query = query.where(where)
-    return set(state.session.connection().execute(query).scalars())
+    return key[1], set(state.session.connection().execute(query).scalars())
 
 
 def refresh_before_commit(session: Session) -> None:
@@ -304,6 +333,9 @@ def refresh_before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.flush()
+    pending = session.info.pop(PARENTS, None)
+    if pending:  # named by bulk statements after the last flush
+        _resolve(session, pending)
     dealers = session.info.pop(DEALERS, set())
     keys = session.info.pop(REGION_MONTHS, set())
     moved = session.info.pop(MOVED, {})

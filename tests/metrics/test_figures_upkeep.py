@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 
 from portal import clock, jobs, periods
 from portal.audits import corrective, scheduling
@@ -18,9 +18,11 @@ from portal.metrics import upkeep
 from portal.models import (
     Dealer,
     DealerFigures,
+    Notice,
     NoticeReceipt,
+    PlanStatus,
+    SalesPlanLine,
     StoreReport,
-    StoreReportLine,
 )
 from portal.notices import responses
 from portal.notices import services as notice_services
@@ -29,7 +31,7 @@ from tests.support import figures
 from tests.support.audit_factories import all_pass, make_audit, make_standard
 from tests.support.clients import signed_in_client
 from tests.support.clock import at
-from tests.support.plans import make_world, this_month
+from tests.support.plans import make_plan, make_world, this_month
 from tests.support.queries import counting
 
 
@@ -186,9 +188,30 @@ def test_a_bulk_update_of_dealers_touches_the_dealers_it_matches(app):
     assert row(world.dealer_y.id).stores == 99
 
 
+def test_bulk_inserted_lines_touch_their_plans_dealer(app):
+    """The demo writes plan lines with one INSERT of many rows: their plan names the dealer."""
+    world = make_world()
+    plan = make_plan(world.dealer_x, this_month(-1), status=PlanStatus.APPROVED)
+    db.session.commit()
+    db.session.execute(text("UPDATE dealer_figures SET stores = 99"))  # a mark on every row
+    db.session.commit()
+    rows = [
+        {"plan_id": plan.id, "store_id": store.id, "product_line_id": world.lines[0].id,
+         "revenue_minor": 50_00, "units": 1}
+        for store in world.stores_x
+    ]  # fmt: skip
+    db.session.execute(insert(SalesPlanLine), rows)
+    db.session.commit()
+
+    assert row(world.dealer_x.id).stores == 2  # recomputed
+    assert world.dealer_x.id in figures.current_dealers()
+    assert row(world.dealer_y.id).stores == 99  # untouched, and not left to the queue
+    assert world.dealer_y.id in figures.current_dealers()
+
+
 def test_a_bulk_statement_whose_rows_are_unknown_leaves_every_row_to_the_queue(app):
     world = make_world()
-    db.session.execute(update(StoreReportLine).values(units=3))
+    db.session.execute(update(Notice).values(acknowledge_days=5))  # whose audiences?
     db.session.commit()
 
     assert figures.current_dealers() == set()
