@@ -418,3 +418,9 @@ def test_a_change_to_an_object_read_before_the_last_commit_finds_its_dealer(app)
     db.session.commit()
 
     assert row(world.dealer_x.id).notices_acknowledged == 1
+
+
+def test_the_demo_is_seeded_with_every_dealers_figures_current(app, demo):
+    dealers = set(db.session.scalars(select(Dealer.id)))
+    assert figures.current_dealers() == dealers
+    assert agrees()
