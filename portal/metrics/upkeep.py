@@ -121,21 +121,26 @@ def chunk_size() -> int:
     return max(1, int(current_app.config["FIGURES_CHUNK"]))
 
 
-def refresh_dealers(dealer_ids: Iterable[int], today: date | None = None) -> int:
+def refresh_dealers(
+    dealer_ids: Iterable[int], today: date | None = None, *, lock: bool = True
+) -> int:
     """Recompute the rows of the given dealers, in the session's transaction. Returns how
-    many rows were written."""
+    many rows were written. `lock=False`: the caller holds the tables (`rebuild_all`)."""
     wanted = sorted({int(d) for d in dealer_ids if d is not None})
     today = today or clock.today()
     size, written = chunk_size(), 0
     for start in range(0, len(wanted), size):
-        written += _refresh_chunk(wanted[start : start + size], today)
+        written += _refresh_chunk(wanted[start : start + size], today, lock=lock)
     return written
 
 
-def _refresh_chunk(ids: list[int], today: date, *, only_stale: bool = False) -> int:
+def _refresh_chunk(
+    ids: list[int], today: date, *, only_stale: bool = False, lock: bool = True
+) -> int:
     connection = db.session.connection()
-    _lock(connection, DEALER_LOCKS, ids)
-    _lock_rows(connection, ids)
+    if lock:
+        _lock(connection, DEALER_LOCKS, ids)
+        _lock_rows(connection, ids)
     if only_stale:  # another worker may have done them while this one waited
         ids = sorted(set(stale_ids(today, among=ids)))
         if not ids:
@@ -353,7 +358,8 @@ def rebuild_all(today: date | None = None) -> dict[str, int]:
     for name in TABLES:
         connection.execute(delete(db.metadata.tables[name]))
     dealers = list(db.session.scalars(select(Dealer.id).order_by(Dealer.id)))
-    refresh_dealers(dealers, today)
+    # No dealer locks: a writer holding one waits for the tables (a deadlock otherwise).
+    refresh_dealers(dealers, today, lock=False)
     stores = StoreFigures.__table__
     connection.execute(
         stores.insert().from_select(
