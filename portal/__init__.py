@@ -75,39 +75,45 @@ def register_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.admin.views import blueprints as admin_blueprints
-    from portal.assessments.views import bp as assessments_bp
-    from portal.attachments.views import bp as attachments_bp
-    from portal.audits.views import blueprints as audit_blueprints
-    from portal.auth.views import bp as auth_bp
-    from portal.dashboard.views import bp as dashboard_bp
-    from portal.dossiers.views import bp as dossiers_bp
-    from portal.health import bp as health_bp
-    from portal.inbox.views import bp as inbox_bp
-    from portal.mail.views import bp as mail_bp
-    from portal.network.views import blueprints as network_blueprints
-    from portal.notices.views import bp as notices_bp
-    from portal.plans.views import bp as plans_bp
-    from portal.reports.views import bp as reports_bp
-    from portal.search.views import bp as search_bp
-    from portal.standards.views import blueprints as standards_blueprints
+    """Each area's one `bp`, in this order (portal/<area>/__init__.py says where its routes live;
+    an AreaBlueprint brings the area's other blueprints, under their own names)."""
+    from portal import (
+        admin,
+        api,
+        assessments,
+        attachments,
+        audits,
+        auth,
+        dashboard,
+        dossiers,
+        health,
+        inbox,
+        mail,
+        network,
+        notices,
+        plans,
+        reports,
+        search,
+        standards,
+    )
 
-    blueprints = [auth_bp, dashboard_bp, health_bp, inbox_bp, attachments_bp]
-    blueprints += [*network_blueprints, *admin_blueprints, plans_bp, reports_bp, notices_bp]
-    blueprints += [*standards_blueprints, *audit_blueprints, assessments_bp, dossiers_bp]
-    blueprints += [search_bp, mail_bp]
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
+    areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
+    areas += [notices, standards, audits, assessments, dossiers, search, mail]
+    for area in areas:
+        app.register_blueprint(area.bp)
+    api.init_app(app)  # the JSON API (flask-smorest: its OpenAPI document) and the token pages
 
 
 def register_request_hooks(app: Flask) -> None:
     from portal.access import enforce_access_rules
-    from portal.i18n import register_template_helpers
+    from portal.api.auth import authenticate as authenticate_api_request
     from portal.security import register_security
     from portal.static_files import register_static_files
+    from portal.templating import register_template_helpers
 
     register_security(app)
     register_static_files(app)
+    app.before_request(authenticate_api_request)  # bearer tokens, before the access rules
     app.before_request(enforce_access_rules)
     register_template_helpers(app)
 

@@ -269,6 +269,28 @@ class Defaults:
     PASSWORD_RESET_MAX_PER_ACCOUNT = 3  # requests for one address within the window
     PASSWORD_RESET_MAX_PER_ADDRESS = 20  # requests from one client address within the window
 
+    # The JSON API (portal/api/, S22, S24). Requests per token within the window (counted in
+    # the database, so every worker and node shares the count); then 429 with Retry-After.
+    API_RATE_LIMIT = 600
+    API_RATE_WINDOW_SECONDS = 60
+    API_TOKEN_DAYS = 90  # a new token's expiry unless its maker chooses another
+    API_TOKEN_MAX_DAYS = 366
+    API_PAGE_SIZE = 100  # list items per page unless `limit` asks for fewer (or up to the max)
+    API_PAGE_SIZE_MAX = 500
+    API_ACTUALS_MAX_ROWS = 20000  # rows in one actuals push (as in a CSV import)
+    API_IDEMPOTENCY_HOURS = 24  # how long an Idempotency-Key's answer is remembered
+    # Swagger UI's files for /api/v1/docs: swagger-ui-dist from npm (package.json, `npm ci`).
+    # None: node_modules/swagger-ui-dist beside the portal package.
+    API_DOCS_ASSETS: str | None = None
+    # Webhooks: deliveries are tried WEBHOOK_ATTEMPTS times, the delay doubling from the first.
+    # Only https URLs on public addresses are allowed unless WEBHOOK_ALLOW_PRIVATE (tests, an
+    # intranet receiver) or, for http, WEBHOOK_ALLOW_HTTP.
+    WEBHOOK_ATTEMPTS = 8
+    WEBHOOK_RETRY_DELAY_SECONDS = 30
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    WEBHOOK_ALLOW_PRIVATE = False
+    WEBHOOK_ALLOW_HTTP = False
+
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     """Fill app.config from defaults, instance/config.py, PORTAL_* env vars, then overrides."""

@@ -1,15 +1,16 @@
 """Engine settings: SQLite pragmas and transaction mode (check R5), PostgreSQL session
-settings."""
+settings; inserting a row whose unique key a concurrent request may take first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 
@@ -91,3 +92,20 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
             connection.info["busy_timeout"] = wait
         connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+
+def insert_unique(record: object, check_free: Callable[[], None]) -> None:
+    """Add and flush `record` in a savepoint; if a unique key is taken, raise as `check_free` does.
+
+    The caller's pre-check gives the message in the common case, but two requests at once (a
+    double submit, check R3) can both pass it: the second INSERT then violates the UNIQUE
+    constraint. The savepoint keeps the transaction usable, and running the check again turns
+    the violation into the same form error. Any other violation is re-raised as it was.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+            db.session.flush()
+    except IntegrityError:
+        check_free()
+        raise

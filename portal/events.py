@@ -8,8 +8,9 @@ listeners run in the order listed.
 - before_flush: first the guards that refuse to change history (a completed audit, a
   published standard version, a final assessment), so nothing else runs for a flush that
   fails; then the rollup notes the plan and report keys a flush touches (with their old
-  values), new in-app notifications of mailed kinds get their outgoing mail, and the
-  dealer figures note which dealers the changes pointed at before them.
+  values), new in-app notifications of mailed kinds get their outgoing mail, the dealer
+  figures note which dealers the changes pointed at before them, and new activity entries
+  of webhook events get their deliveries (portal/api/webhooks.py).
 - after_flush: the rollup recomputes `plan_actual_totals` for those keys, in the same
   transaction; then the dealer figures note the dealers the changes point at now (and
   keep each store's latest completed audit).
@@ -20,8 +21,9 @@ listeners run in the order listed.
   COMMIT (portal/metrics/upkeep.py states the rule).
 - after_commit / after_rollback / after_transaction_end: stored upload bytes are kept or
   deleted with the transaction's outcome; a commit that added mail wakes a mail worker,
-  one that left figures stale wakes their refresh; a transaction that ended forgets what
-  it noted.
+  one that added webhook deliveries queues their jobs, one that left figures stale wakes
+  their refresh; a rolled-back transaction forgets its wake-up and its deliveries, and a
+  transaction that ended forgets the dealers it noted.
 
 The append-only guard of the activity log (`portal/activity.py`) is a mapper event of
 its model and lives with it.
@@ -39,6 +41,7 @@ from sqlalchemy import event
 def session_listeners() -> list[tuple[str, Callable[..., Any]]]:
     """(event name, listener) in registration order."""
     from portal import storage
+    from portal.api import webhooks
     from portal.jobs import figures as figure_jobs
     from portal.mail import events as mail_events
     from portal.mail import queue as mail_queue
@@ -52,14 +55,18 @@ def session_listeners() -> list[tuple[str, Callable[..., Any]]]:
         ("before_flush", rollup.remember_keys),
         ("before_flush", mail_events.mail_notifications),
         ("before_flush", touched.note_before),
+        ("before_flush", webhooks.queue_events),
         ("after_flush", rollup.refresh_keys),
         ("after_flush", touched.note_after),
+        ("after_flush", webhooks.note_job_ids),
         ("do_orm_execute", touched.note_statements),
         ("before_commit", touched.refresh_before_commit),
         ("after_commit", storage.settle_commit),
         ("after_commit", mail_queue.wake_after_commit),
+        ("after_commit", webhooks.queue_after_commit),
         ("after_commit", figure_jobs.wake_after_commit),
         ("after_rollback", mail_queue.forget_wake),
+        ("after_rollback", webhooks.forget),
         ("after_transaction_end", storage.settle_rollback),
         ("after_transaction_end", touched.forget),
     ]

@@ -1,4 +1,5 @@
-"""Language choice and the formatting helpers templates use."""
+"""Language choice and the formatting helpers templates use (portal/templating.py registers
+them)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import NumberPattern, parse_pattern
-from flask import Flask, current_app, has_request_context, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_decimal, to_user_timezone
 from flask_login import current_user
 
@@ -98,23 +99,3 @@ def iso_date(value: date | datetime | None) -> str:
         value = to_user_timezone(value)
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
-
-
-def register_template_helpers(app: Flask) -> None:
-    from flask_babel import get_locale
-
-    from portal import activity_text
-
-    app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["iso"] = iso_date
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["percent"] = percent
-    app.jinja_env.globals["localized_name"] = localized_name
-    app.jinja_env.globals["activity_sentence"] = activity_text.sentence
-    app.jinja_env.globals["activity_details"] = activity_text.details
-    app.jinja_env.globals["object_type_label"] = activity_text.object_type_label
-
-    @app.context_processor
-    def _globals() -> dict[str, object]:
-        locale = str(get_locale() or "en")
-        return {"current_locale": locale, "html_lang": html_lang(locale)}

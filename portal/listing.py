@@ -55,14 +55,20 @@ def read_params(
     sort = raw_sort.lstrip("-")
     if sort not in sortable:
         sort, descending = default_sort.lstrip("-"), default_sort.startswith("-")
-    filters = {name: request.args.get(name, "").strip()[:100] for name in filter_names}
+    filters = {name: _argument(name) for name in filter_names}
     return ListParams(
-        q=request.args.get("q", "").strip()[:100],
+        q=_argument("q"),
         sort=sort,
         descending=descending,
         page=page_arg(),
         filters={k: v for k, v in filters.items() if v},
     )
+
+
+def _argument(name: str) -> str:
+    """A text argument, trimmed to 100 characters. NUL characters are dropped: no stored text
+    holds one (PostgreSQL refuses them), and SQLite's LIKE would end the pattern there."""
+    return request.args.get(name, "").replace("\x00", "").strip()[:100]
 
 
 def page_arg() -> int:

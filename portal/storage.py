@@ -24,6 +24,7 @@ import re
 import secrets
 import shutil
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -330,6 +331,41 @@ def check_upload(upload: FileStorage, allowed: frozenset[str] = IMAGES_AND_PDF) 
     Large photos take seconds to decode: a view that must not hold a write transaction
     meanwhile (SQLite's write lock, check S20) checks its files first, then saves them."""
     return CheckedUpload(upload.filename, clean(read_limited(upload), allowed))
+
+
+def check_before_writing(
+    uploads: Sequence[FileStorage | None], allowed: frozenset[str] = IMAGES_AND_PDF
+) -> list[CheckedUpload]:
+    """Check the chosen files of a form before its view writes anything.
+
+    Decoding runs for seconds in a child process. A POST's transaction takes SQLite's write
+    lock with its first statement (BEGIN IMMEDIATE, portal/database.py), so the view's
+    reads so far are committed first: no lock is held while a child decodes (check S20).
+    Raises UploadRejected naming the refused file. Objects the view loaded are expired by
+    the commit and load again, under their access rules, when next used."""
+    chosen = [upload for upload in uploads if upload is not None and upload.filename]
+    if not chosen:
+        return []
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("check_before_writing() must run before the view changes anything")
+    session.commit()
+    return check_uploads(chosen, allowed)
+
+
+def check_uploads(
+    uploads: Sequence[FileStorage], allowed: frozenset[str] = IMAGES_AND_PDF
+) -> list[CheckedUpload]:
+    """`check_upload()` for each file; a refusal names the file."""
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append(check_upload(upload, allowed))
+        except UploadRejected as rejected:
+            raise UploadRejected(
+                _("%(file)s: %(problem)s", file=upload.filename, problem=str(rejected))
+            ) from None
+    return checked
 
 
 def save_upload(

@@ -28,8 +28,11 @@ def pytest_configure(config: pytest.Config) -> None:
     clock.start()
 
 
-# Whole modules that render PDFs, seed large networks or run real queue workers: left out
-# of the fast suite (`pytest -m "not slow"`) with the browser and live-server tests.
+# Left out of the fast suite (`pytest -m "not slow"`, about two minutes on two cores), with
+# the browser and live-server tests and every test on the seeded demo network: whole
+# modules that render PDFs, seed large networks or run real queue workers, and the sweeps
+# that walk every route or page for every role (access matrices, canaries, CSRF, headers,
+# oversized ids, escaping). The full suite (CI) runs them all.
 SLOW_MODULES = (
     "tests/security/test_canary_sweep.py",
     "tests/dossiers/",
@@ -38,13 +41,29 @@ SLOW_MODULES = (
     "tests/scale/",
     "tests/notices/test_bounded_text.py",
 )
+SWEEP_MODULES = (
+    "tests/security/test_csrf.py",
+    "tests/security/test_access_matrix.py",
+    "tests/security/test_big_numbers.py",
+    "tests/security/test_headers.py",
+    "tests/security/test_activity_log.py",
+    "tests/security/test_route_inventory.py",
+    "tests/security/test_function_level.py",
+    "tests/security/test_regionless_supervisor.py",
+    "tests/audits/test_access.py",
+    "tests/notices/test_access.py",
+    "tests/notices/test_xss.py",
+    "tests/plans/test_canary.py",
+    "tests/plans/test_access_matrix.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         heavy = item.get_closest_marker("browser") or item.get_closest_marker("live")
-        if heavy or path.startswith(SLOW_MODULES):
+        on_demo = "demo" in getattr(item, "fixturenames", ())
+        if heavy or on_demo or path.startswith(SLOW_MODULES + SWEEP_MODULES):
             item.add_marker(pytest.mark.slow)
 
 
@@ -141,3 +160,22 @@ def client_for(app: Flask, email: str, password: str) -> FlaskClient:
     response = other.post("/sign-in", data={"email": email, "password": password})
     assert response.status_code == 302, f"sign-in failed for {email}"
     return other
+
+
+@pytest.fixture
+def decoding_watched(monkeypatch) -> list[bool]:
+    """Whether a database transaction was open each time an upload was checked in a child.
+
+    A POST's transaction holds SQLite's write lock from its first statement: open while a
+    large photo decodes (seconds), it would make every other writer wait (check S20)."""
+    from portal import storage
+
+    seen: list[bool] = []
+    real = storage._in_child
+
+    def watched(task, header, data):
+        seen.append(db.session().in_transaction())
+        return real(task, header, data)
+
+    monkeypatch.setattr(storage, "_in_child", watched)
+    return seen

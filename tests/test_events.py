@@ -16,16 +16,22 @@ EXPECTED = {
         "portal.metrics.rollup.remember_keys",
         "portal.mail.events.mail_notifications",
         "portal.metrics.touched.note_before",
+        "portal.api.webhooks.queue_events",
     ],
-    "after_flush": ["portal.metrics.rollup.refresh_keys", "portal.metrics.touched.note_after"],
+    "after_flush": [
+        "portal.metrics.rollup.refresh_keys",
+        "portal.metrics.touched.note_after",
+        "portal.api.webhooks.note_job_ids",
+    ],
     "do_orm_execute": ["portal.metrics.touched.note_statements"],
     "before_commit": ["portal.metrics.touched.refresh_before_commit"],
     "after_commit": [
         "portal.storage.settle_commit",
         "portal.mail.queue.wake_after_commit",
+        "portal.api.webhooks.queue_after_commit",
         "portal.jobs.figures.wake_after_commit",
     ],
-    "after_rollback": ["portal.mail.queue.forget_wake"],
+    "after_rollback": ["portal.mail.queue.forget_wake", "portal.api.webhooks.forget"],
     "after_transaction_end": ["portal.storage.settle_rollback", "portal.metrics.touched.forget"],
 }
 

@@ -13,6 +13,8 @@ from portal.access.attachments import attachment_rule
 from portal.access.scope import can_view_dealer, dealer_scope, region_ids_of
 from portal.extensions import db
 from portal.models import (
+    PLAN_LIFECYCLE,
+    REPORT_LIFECYCLE,
     Attachment,
     PlanStatus,
     ReportStatus,
@@ -22,8 +24,8 @@ from portal.models import (
     User,
 )
 
-EDITABLE_PLAN = frozenset({PlanStatus.DRAFT, PlanStatus.RETURNED})
-EDITABLE_REPORT = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
+EDITABLE_PLAN = PLAN_LIFECYCLE.editable
+EDITABLE_REPORT = REPORT_LIFECYCLE.editable
 REPORT_OWNER_TYPE = "store_report"
 
 

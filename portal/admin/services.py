@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import activity
-from portal.auth import passwords, sessions
+from portal.auth import services as auth
+from portal.database import insert_unique
 from portal.extensions import db
 from portal.mail import outbox
 from portal.models import Dealer, Region, Role, User
-from portal.network.services import insert_unique
 
 
 class UserError(ValueError):
@@ -40,10 +40,9 @@ def _membership(role: Role, dealer_id: int | None, region_ids: Sequence[int]):
 
 def _check_password(password: str, email: str) -> str:
     try:
-        passwords.check_new_password(password, email=email)
-    except passwords.WeakPassword as error:
+        return auth.new_password_hash(password, email=email)
+    except auth.WeakPassword as error:
         raise UserError("password", str(error)) from None
-    return passwords.hash_password(password)
 
 
 def _check_email_free(email: str) -> None:
@@ -108,7 +107,7 @@ def reset_password(user: User, password: str) -> None:
     """Set a temporary password the user must change at next sign-in; end their sessions."""
     user.password_hash = _check_password(password, user.email)
     user.must_change_password = True
-    ended = sessions.end_sessions_of(user, "password_reset")
+    ended = auth.end_sessions(user, "password_reset")
     activity.record("user.reset_password", user, details={"sessions_ended": ended})
     outbox.add(user, "password_reset_by_admin", link="/sign-in")
 
@@ -121,5 +120,5 @@ def set_active(user: User, active: bool, *, acting: User) -> None:
     user.active = active
     details: dict[str, Any] = {}
     if not active:
-        details["sessions_ended"] = sessions.end_sessions_of(user, "deactivated")
+        details["sessions_ended"] = auth.end_sessions(user, "deactivated")
     activity.record("user.activate" if active else "user.deactivate", user, details=details)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import activity, notifications
+from portal import activity, lifecycle, notifications
 from portal.assessments import cycles, scoring
 from portal.extensions import db
 from portal.metrics import dealers as dealer_metrics
@@ -35,21 +35,16 @@ notifications.register_kind(
 )
 
 
-class AssessmentError(ValueError):
+class AssessmentError(lifecycle.LifecycleError):
     """A change the assessment rules refuse; `field` names the form field to show it on."""
 
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
-
-class AssessmentExists(Exception):
+class AssessmentExists(lifecycle.RecordExists):
     """The dealer already has an assessment for this period (a resent or concurrent start)."""
 
-    def __init__(self, assessment: Assessment) -> None:
-        super().__init__(f"assessment {assessment.id} exists")
-        self.assessment = assessment
+    @property
+    def assessment(self) -> Assessment:
+        return self.record
 
 
 @dataclass(frozen=True)

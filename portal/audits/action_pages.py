@@ -169,8 +169,7 @@ def respond(action_id: int):
             return _redirect(action)
         photos = [photo for photo in form.photos.data or [] if photo and photo.filename]
         if photos:
-            db.session.commit()  # nothing written yet: decoding holds no lock (S20)
-            try:
+            try:  # ends the transaction (nothing is written yet): decoding holds no lock
                 photos = corrective.check_evidence(photos)
             except ActionError as error:
                 form[error.field or "comment"].errors.append(error.message)

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import storage
 from portal.access import audits as audit_access
 from portal.access import staff_only
-from portal.audits import forms, report, services
+from portal.audits import forms, photos, report, services
 from portal.audits.services import AuditError, AuditIncomplete
 from portal.extensions import db
 from portal.forms import ButtonForm
@@ -116,7 +126,13 @@ def answer(audit_id: int, item_id: int):
         if not form.validate_on_submit():
             field, messages = next(iter(form.errors.items()))
             raise AuditError(messages[0] if messages else _("Check the answer."), field)
-        _save(audit, answer, form)
+        new_photos = _checked_photos(form)
+        if new_photos:  # checking them ended the transaction: load the audit again
+            audit = _conductable(audit_id)
+            answer = services.answer_for(audit, item_id)
+            if answer is None:
+                abort(404)
+        _save(audit, answer, form, new_photos)
     except AuditError as error:
         db.session.rollback()
         if _wants_json():
@@ -133,14 +149,28 @@ def answer(audit_id: int, item_id: int):
     return redirect(_page_url(audit, item_id))
 
 
-def _save(audit: Audit, answer: AuditAnswer, form: forms.AnswerForm) -> None:
+def _checked_photos(form: forms.AnswerForm) -> list[storage.CheckedUpload]:
+    """The answer's new photos, decoded before anything is written (S20)."""
+    try:
+        return photos.check_photos(
+            form.photos.data, lambda limit: _("At most %(limit)d photos per item.", limit=limit)
+        )
+    except storage.UploadRejected as rejected:
+        raise AuditError(str(rejected), "photo") from None
+
+
+def _save(
+    audit: Audit,
+    answer: AuditAnswer,
+    form: forms.AnswerForm,
+    new_photos: list[storage.CheckedUpload],
+) -> None:
     result = AnswerResult(form.result.data) if form.result.data else None
     services.save_answer(
         audit, answer, result=result, note=form.note.data or "", actor=current_user
     )
-    for upload in form.photos.data or []:
-        if upload and upload.filename:
-            services.add_photo(audit, answer, upload, actor=current_user)
+    for photo in new_photos:
+        services.add_photo(audit, answer, photo, actor=current_user)
 
 
 def _answer_json(audit: Audit, answer: AuditAnswer) -> dict[str, Any]:

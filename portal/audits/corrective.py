@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal import activity, notifications, storage
 from portal.access.audits import ACTION_EVIDENCE
+from portal.audits.photos import check_photos
 from portal.extensions import db
 from portal.models import (
     ActionStatus,
@@ -160,22 +161,13 @@ def respond(
 
 
 def check_evidence(photos: Sequence[FileStorage]) -> list[storage.CheckedUpload]:
-    """Evidence photos checked and decoded before anything is written (see
-    `storage.check_upload`): the caller ends its transaction first, so that the seconds
-    large photos take hold no lock other writers wait for (S20)."""
-    limit = current_app.config["AUDIT_MAX_PHOTOS_PER_ANSWER"]
-    photos = [photo for photo in photos if photo and photo.filename]
-    if len(photos) > limit:
-        raise ActionError(_l("At most %(limit)d photos.", limit=limit), "photos")
-    checked = []
-    for photo in photos:
-        try:
-            checked.append(storage.check_upload(photo, storage.IMAGES))
-        except storage.UploadRejected as rejected:
-            raise ActionError(
-                _l("%(file)s: %(problem)s", file=photo.filename, problem=str(rejected)), "photos"
-            ) from None
-    return checked
+    """Evidence photos checked and decoded before anything is written, with no transaction
+    open, so that the seconds large photos take hold no lock (`photos.check_photos`, S20).
+    Objects the caller loaded are expired and load again when next used."""
+    try:
+        return check_photos(photos, lambda limit: _l("At most %(limit)d photos.", limit=limit))
+    except storage.UploadRejected as rejected:
+        raise ActionError(str(rejected), "photos") from None
 
 
 def _save_evidence(

@@ -7,7 +7,6 @@ from datetime import timedelta
 from functools import partial
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -28,6 +27,7 @@ from portal import access, activity, clock, downloads, jobs, listing
 from portal.access import audits as audit_access
 from portal.access import roles, signed_in, staff_only
 from portal.audits import forms, pdf_jobs, report, scheduling, services
+from portal.audits.blueprint import bp
 from portal.audits.services import AuditError
 from portal.database import write_intent
 from portal.extensions import db
@@ -45,7 +45,6 @@ from portal.models import (
     Store,
 )
 
-bp = Blueprint("audits", __name__, url_prefix="/audits")
 logger = logging.getLogger(__name__)
 
 SORTABLE = {

@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.access import audits as audit_access
 from portal.access import signed_in
 from portal.audits import pdf_jobs
-from portal.audits.planning import bp
+from portal.audits.blueprint import bp
 from portal.models import Audit, Job
 
 

@@ -201,7 +201,13 @@ def photos_of(answers: Iterable[AuditAnswer]) -> dict[int, list[Attachment]]:
     return by_answer
 
 
-def add_photo(audit: Audit, answer: AuditAnswer, upload: FileStorage, *, actor: User) -> Attachment:
+def add_photo(
+    audit: Audit,
+    answer: AuditAnswer,
+    upload: FileStorage | storage.CheckedUpload,
+    *,
+    actor: User,
+) -> Attachment:
     _require_in_progress(audit)
     limit = current_app.config["AUDIT_MAX_PHOTOS_PER_ANSWER"]
     if len(photos_of([answer])[answer.id]) >= limit:

@@ -1,4 +1,8 @@
-"""Sign-in, sign-out and password changes. Services flush; the view commits."""
+"""Sign-in, sign-out and password changes. Services flush; the view commits.
+
+Other areas reach passwords and sessions through here (`new_password_hash`, `end_sessions`,
+`WeakPassword`), never through auth's own modules.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy import func, select
 from portal import activity
 from portal.access import may_sign_in
 from portal.auth import passwords, sessions, throttle
+from portal.auth.passwords import WeakPassword
 from portal.extensions import db
 from portal.models import User, UserSession
 from portal.models.base import utcnow
@@ -107,11 +112,23 @@ def change_password(
     throttle.forgive(email, ip_address)
     passwords.check_new_password(new, email=user.email)
     if passwords.verify_password(user.password_hash, new):
-        raise passwords.WeakPassword(_("The new password must differ from the current one."))
+        raise WeakPassword(_("The new password must differ from the current one."))
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     ended = sessions.end_sessions_of(user, "password_changed", keep=keep)
     activity.record("auth.change_password", user, details={"sessions_ended": ended})
+
+
+def new_password_hash(password: str, *, email: str) -> str:
+    """The hash of a new password for the account `email`; WeakPassword (saying why) unless it
+    passes the password rules."""
+    passwords.check_new_password(password, email=email)
+    return passwords.hash_password(password)
+
+
+def end_sessions(user: User, reason: str) -> int:
+    """End every open session of `user` (`reason` is recorded on each); how many ended."""
+    return sessions.end_sessions_of(user, reason)
 
 
 def end_own_session(user: User, session_id: int) -> bool:

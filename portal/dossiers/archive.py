@@ -25,7 +25,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import joinedload
 
 from portal import clock, notifications, pdf, storage
 from portal.access.notices import reaches
@@ -248,16 +247,3 @@ def load(dealer_file: DealerFile) -> bytes:
     if hashlib.sha256(data).hexdigest() != dealer_file.sha256:
         raise RuntimeError(f"archived dealer file {dealer_file.id} does not match its hash")
     return data
-
-
-def issued_files(dealer_id: int, limit: int = 50) -> list[DealerFile]:
-    """The dealer's issued files, newest first, with their issuers."""
-    return list(
-        db.session.scalars(
-            select(DealerFile)
-            .where(DealerFile.dealer_id == dealer_id)
-            .options(joinedload(DealerFile.issued_by))
-            .order_by(DealerFile.issued_at.desc(), DealerFile.id.desc())
-            .limit(limit)
-        )
-    )

@@ -8,7 +8,6 @@ asks: access was checked by the caller, and the context only ever holds this dea
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,6 +31,7 @@ from portal.models import (
     AuditStatus,
     CorrectiveAction,
     Dealer,
+    DealerFile,
     ExecutionStatus,
     Notice,
     NoticeExecution,
@@ -47,18 +47,6 @@ from portal.money import to_decimal
 MONTHS = 12
 AUDIT_HISTORY = 24
 NOTICE_HISTORY = 20
-
-# Extra sections other areas plug in (e.g. the latest assessment): each hook takes the
-# dealer and returns a dict merged into the context. See `register_context_hook`.
-ContextHook = Callable[[Dealer], dict[str, Any]]
-_HOOKS: list[ContextHook] = []
-
-
-def register_context_hook(hook: ContextHook) -> ContextHook:
-    """Add keys to every dealer file's context (the template renders `latest_assessment`)."""
-    if hook not in _HOOKS:
-        _HOOKS.append(hook)
-    return hook
 
 
 def latest_assessment(dealer: Dealer) -> dict[str, Any]:
@@ -117,6 +105,20 @@ class Dossier:
         return context
 
 
+def issued_files(dealer_id: int, limit: int = 50) -> list[DealerFile]:
+    """The dealer's issued files, newest first, with their issuers (the dealer's page lists
+    them)."""
+    return list(
+        db.session.scalars(
+            select(DealerFile)
+            .where(DealerFile.dealer_id == dealer_id)
+            .options(joinedload(DealerFile.issued_by))
+            .order_by(DealerFile.issued_at.desc(), DealerFile.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def load_dealer(dealer_id: int) -> Dealer | None:
     return db.session.scalar(
         select(Dealer).where(Dealer.id == dealer_id).options(joinedload(Dealer.region))
@@ -135,9 +137,6 @@ def dossier(dealer: Dealer, *, on: date | None = None) -> Dossier:
         dealer.id, current, ytd_through=periods.shift(current, -1), months=MONTHS
     )
     audits = _audits(dealer.id)
-    extra: dict[str, Any] = {}
-    for hook in [latest_assessment, *_HOOKS]:
-        extra.update(hook(dealer))
     return Dossier(
         dealer=dealer,
         today=on,
@@ -151,7 +150,7 @@ def dossier(dealer: Dealer, *, on: date | None = None) -> Dossier:
         actions=_open_actions(dealer.id),
         action_counts=audit_metrics.open_action_counts(_only(dealer.id), today=on),
         notices=_notices(dealer, on),
-        extra=extra,
+        extra=latest_assessment(dealer),
     )
 
 

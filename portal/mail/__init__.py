@@ -6,5 +6,10 @@
 - `transport` — SMTP (STARTTLS, authentication) or the demo outbox;
 - `delivery` — workers send due mail in batches; `queue` wires it to the job queue;
 - `events` — in-app notifications that are mailed too; `reminders` — the daily schedule;
-- `views` — the admins' outbox and each user's mail choices.
+- `views` — the admins' outbox and each user's mail choices: the routes, on the area's `bp`
+  (blueprint `mail`).
 """
+
+from portal.mail.views import bp
+
+__all__ = ["bp"]

@@ -195,9 +195,17 @@ def page_allowed(user: User, path: str) -> bool:
     return check is not None and bool(check(user, **values))
 
 
+def has_mailbox(address: str) -> bool:
+    """Addresses under the reserved `.invalid` domain (RFC 2606), like the API's service
+    accounts, have no mailbox: their mail is cancelled, never offered to the server."""
+    domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+    return bool(domain) and domain != "invalid" and not domain.endswith(".invalid")
+
+
 def may_receive(user: User, mail_link: str, params: dict[str, Any]) -> bool:
-    """The recipient is active, may sign in, and may see the page and dealer a mail is about."""
-    if not user.active or not access.may_sign_in(user):
+    """The recipient is active, may sign in, has a mailbox, and may see the page and dealer
+    a mail is about."""
+    if not user.active or not access.may_sign_in(user) or not has_mailbox(user.email):
         return False
     dealer_id = params.get("dealer_id")
     if dealer_id is not None and not _dealer(user, dealer_id):

@@ -31,7 +31,6 @@ from portal.access.notices import READABLE, is_targeted_store, reaches
 from portal.extensions import db
 from portal.metrics import plans as plan_metrics
 from portal.metrics import timeliness
-from portal.metrics.wording import DETAILS, KEYS, LABELS, NO_DATA
 from portal.models import (
     ActionStep,
     Audit,
@@ -49,6 +48,7 @@ from portal.models import (
     StoreReport,
     StoreStatus,
 )
+from portal.models.scorecard import DETAILS, KEYS, LABELS, NO_DATA
 
 DealerIds = Collection[int] | Select[Any]
 ONE_DP = Decimal("0.1")

@@ -25,7 +25,6 @@ from portal.metrics import plans as plan_metrics
 from portal.metrics.dealer_figures import figures_of
 from portal.metrics.regions import RegionLine, RegionRef
 from portal.metrics.timeliness import MISSING, PlanState, SupervisorDue
-from portal.metrics.wording import LABELS, describe
 from portal.models import (
     Dealer,
     DealerFigures,
@@ -35,6 +34,7 @@ from portal.models import (
     RegionAuditMonth,
 )
 from portal.models.figures import COMPONENTS, FIGURE_SUMS
+from portal.models.scorecard import LABELS, describe
 
 Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
 F = DealerFigures

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +39,24 @@ def plan_due(period: str, due_day: int) -> date:
 
 def report_due(period: str, due_days: int) -> date:
     return periods.report_due_date(period, due_days)
+
+
+def plans_timeliness(plans: Iterable[SalesPlan], due_day: int, today: date) -> dict[int, str]:
+    """Each plan's timeliness, by id."""
+    return {
+        plan.id: timeliness(plan.first_submitted_at, plan_due(plan.period, due_day), today)
+        for plan in plans
+    }
+
+
+def reports_timeliness(
+    reports: Iterable[StoreReport], due_days: int, today: date
+) -> dict[int, str]:
+    """Each report's timeliness, by id."""
+    return {
+        report.id: timeliness(report.first_submitted_at, report_due(report.period, due_days), today)
+        for report in reports
+    }
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from alembic import context
 from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
+from portal.models import search_index
+
 config = context.config
 if config.config_file_name and not current_app.testing:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -41,6 +43,7 @@ def run_migrations_online() -> None:
     options = dict(migrate_extension.configure_args)
     options.setdefault("process_revision_directives", skip_empty)
     options.setdefault("render_item", render_item)
+    options.setdefault("include_name", search_index.compared)
     options.setdefault("compare_type", True)
     with migrate_extension.db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **options)

@@ -1,6 +1,14 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from portal.models.activity import ActivityEntry
+from portal.models.api import (
+    ApiToken,
+    DeliveryState,
+    IdempotencyRecord,
+    TokenKind,
+    Webhook,
+    WebhookDelivery,
+)
 from portal.models.assessments import (
     Assessment,
     AssessmentMetric,
@@ -56,6 +64,7 @@ from portal.models.notices import (
 )
 from portal.models.notifications import Notification
 from portal.models.plans import (
+    PLAN_LIFECYCLE,
     PlanAction,
     PlanActualTotal,
     PlanStatus,
@@ -64,6 +73,7 @@ from portal.models.plans import (
     SalesPlanLine,
 )
 from portal.models.reports import (
+    REPORT_LIFECYCLE,
     CompetitorActivity,
     CompetitorActivityKind,
     ReportAction,
@@ -83,10 +93,13 @@ from portal.models.standards import (
 from portal.models.users import Role, SignInCounter, User, UserSession, supervisor_regions
 
 __all__ = [
+    "PLAN_LIFECYCLE",
+    "REPORT_LIFECYCLE",
     "ActionStatus",
     "ActionStep",
     "ActivityEntry",
     "AnswerResult",
+    "ApiToken",
     "Assessment",
     "AssessmentMetric",
     "AssessmentRating",
@@ -106,12 +119,14 @@ __all__ = [
     "DealerKind",
     "DealerOverdueNotice",
     "DealerStatus",
+    "DeliveryState",
     "ExecutionStatus",
     "ExportJob",
     "ExportStatus",
     "FrozenAssessmentError",
     "FrozenAuditError",
     "FrozenVersionError",
+    "IdempotencyRecord",
     "Job",
     "JobState",
     "MailMode",
@@ -153,9 +168,12 @@ __all__ = [
     "StoreReport",
     "StoreReportLine",
     "StoreStatus",
+    "TokenKind",
     "User",
     "UserSession",
     "VersionStatus",
+    "Webhook",
+    "WebhookDelivery",
     "notice_dealers",
     "notice_regions",
     "notice_stores",

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
-from portal.metrics import wording
+from portal.models import scorecard
 from portal.models.base import (
     LabelledEnum,
     TimestampMixin,
@@ -135,12 +135,12 @@ class AssessmentMetric(db.Model):
     @property
     def shown_label(self) -> str:
         """The metric's name in the reader's language."""
-        return wording.label(self.key, fallback=self.label)
+        return scorecard.label(self.key, fallback=self.label)
 
     @property
     def shown_detail(self) -> str:
         """How the metric was computed, in the reader's language."""
-        return wording.describe(self.key, self.facts, fallback=self.detail)
+        return scorecard.describe(self.key, self.facts, fallback=self.detail)
 
 
 class AssessmentRating(db.Model):

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models import lifecycle
 from portal.models.base import (
     LabelledEnum,
     TimestampMixin,
-    UTCDateTime,
     VersionedMixin,
     register_labels,
     str_enum,
-    utcnow,
 )
 
 if TYPE_CHECKING:
@@ -26,6 +24,8 @@ if TYPE_CHECKING:
 
 
 class PlanStatus(LabelledEnum):
+    """Where a plan is in its lifecycle (`PLAN_LIFECYCLE`)."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
     APPROVED = "approved"
@@ -42,42 +42,35 @@ class PlanAction(LabelledEnum):
     REOPEN = "reopen"
 
 
-register_labels(
-    PlanStatus,
-    {
-        PlanStatus.DRAFT: _l("Draft"),
-        PlanStatus.SUBMITTED: _l("Submitted"),
-        PlanStatus.APPROVED: _l("Approved"),
-        PlanStatus.RETURNED: _l("Returned"),
-    },
+# A dealer drafts and submits its plan; a supervisor approves it or returns it, saying what
+# to change. An approved plan is locked until a supervisor reopens it, giving a reason: it
+# goes back to the dealer as returned.
+PLAN_LIFECYCLE = lifecycle.review_lifecycle(
+    "plan",
+    accept=PlanAction.APPROVE,
+    accepted=PlanStatus.APPROVED,
+    more=[
+        lifecycle.Step(
+            PlanAction.REOPEN,
+            {PlanStatus.APPROVED},
+            PlanStatus.RETURNED,
+            lifecycle.Comment(required=True, key="reason"),
+            notice=lifecycle.Notice("plan.reopened", lifecycle.Recipients.DEALER, quote=True),
+        )
+    ],
 )
-register_labels(
-    PlanAction,
-    {
-        PlanAction.CREATE: _l("Created"),
-        PlanAction.SUBMIT: _l("Submitted"),
-        PlanAction.APPROVE: _l("Approved"),
-        PlanAction.RETURN: _l("Returned"),
-        PlanAction.REOPEN: _l("Reopened"),
-    },
-)
+register_labels(PlanStatus, {PlanStatus.APPROVED: _l("Approved")})
+register_labels(PlanAction, {PlanAction.APPROVE: _l("Approved"), PlanAction.REOPEN: _l("Reopened")})
 
 
-class SalesPlan(TimestampMixin, VersionedMixin, db.Model):
+class SalesPlan(lifecycle.ReviewStamps, TimestampMixin, VersionedMixin, db.Model):
     """One dealer's plan for one period (one per dealer and period)."""
 
     __tablename__ = "sales_plans"
     __table_args__ = (
         UniqueConstraint("dealer_id", "period", name="uq_sales_plans_dealer_id_period"),
         Index("ix_sales_plans_period_status", "period", "status"),
-        # The review queue: submitted plans, oldest submission first. Partial, so that it
-        # is never mistaken for a way into the other statuses (approved: most of the table).
-        Index(
-            "ix_sales_plans_submitted",
-            "submitted_at",
-            sqlite_where=text("status = 'submitted'"),
-            postgresql_where=text("status = 'submitted'"),
-        ),
+        lifecycle.review_queue_index("sales_plans"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,21 +81,13 @@ class SalesPlan(TimestampMixin, VersionedMixin, db.Model):
     )
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # The first submission decides lateness; resubmissions after a return do not.
-    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     dealer: Mapped[Dealer] = relationship()
     created_by: Mapped[User | None] = relationship()
     lines: Mapped[list[SalesPlanLine]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="SalesPlanLine.id"
     )
-    transitions: Mapped[list[PlanTransition]] = relationship(
-        back_populates="plan",
-        cascade="all, delete-orphan",
-        order_by="(PlanTransition.at, PlanTransition.id)",
-    )
+    transitions: Mapped[list[PlanTransition]] = lifecycle.transition_log("PlanTransition", "plan")
 
     def __str__(self) -> str:
         return f"{self.period}"
@@ -130,26 +115,14 @@ class SalesPlanLine(db.Model):
     product_line: Mapped[ProductLine] = relationship()
 
 
-class PlanTransition(db.Model):
-    """One step in a plan's lifecycle: who, when, from which status to which, and why."""
+class PlanTransition(lifecycle.TransitionLog, db.Model):
+    """A step of a plan's lifecycle; the plan's history shows them."""
 
     __tablename__ = "plan_transitions"
+    workflow = PLAN_LIFECYCLE
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(
-        ForeignKey("sales_plans.id", ondelete="CASCADE"), index=True
-    )
-    action: Mapped[PlanAction] = mapped_column(str_enum(PlanAction, "plan_action"))
-    from_status: Mapped[PlanStatus | None] = mapped_column(
-        str_enum(PlanStatus, "plan_transition_from")
-    )
-    to_status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus, "plan_transition_to"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    comment: Mapped[str] = mapped_column(Text, default="")
-
+    plan_id: Mapped[int] = lifecycle.log_owner("sales_plans")
     plan: Mapped[SalesPlan] = relationship(back_populates="transitions")
-    actor: Mapped[User | None] = relationship()
 
 
 class PlanActualTotal(db.Model):

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models import lifecycle
 from portal.models.base import (
     LabelledEnum,
     TimestampMixin,
-    UTCDateTime,
     VersionedMixin,
     register_labels,
     str_enum,
-    utcnow,
 )
 
 if TYPE_CHECKING:
     from portal.models.network import Dealer, ProductLine, Store
-    from portal.models.users import User
 
 
 class ReportStatus(LabelledEnum):
@@ -48,24 +45,13 @@ class CompetitorActivityKind(LabelledEnum):
     OTHER = "other"
 
 
-register_labels(
-    ReportStatus,
-    {
-        ReportStatus.DRAFT: _l("Draft"),
-        ReportStatus.SUBMITTED: _l("Submitted"),
-        ReportStatus.REVIEWED: _l("Reviewed"),
-        ReportStatus.RETURNED: _l("Returned"),
-    },
+# A dealer writes and submits a store's report; a supervisor marks it reviewed, or returns
+# it saying what to change. A reviewed report is final.
+REPORT_LIFECYCLE = lifecycle.review_lifecycle(
+    "report", accept=ReportAction.REVIEW, accepted=ReportStatus.REVIEWED
 )
-register_labels(
-    ReportAction,
-    {
-        ReportAction.CREATE: _l("Created"),
-        ReportAction.SUBMIT: _l("Submitted"),
-        ReportAction.REVIEW: _l("Reviewed"),
-        ReportAction.RETURN: _l("Returned"),
-    },
-)
+register_labels(ReportStatus, {ReportStatus.REVIEWED: _l("Reviewed")})
+register_labels(ReportAction, {ReportAction.REVIEW: _l("Reviewed")})
 register_labels(
     CompetitorActivityKind,
     {
@@ -79,7 +65,7 @@ register_labels(
 )
 
 
-class StoreReport(TimestampMixin, VersionedMixin, db.Model):
+class StoreReport(lifecycle.ReviewStamps, TimestampMixin, VersionedMixin, db.Model):
     """One store's report for one period (one per store and period).
 
     `dealer_id` is the store's dealer when the report was made, so a report stays with
@@ -90,13 +76,7 @@ class StoreReport(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("store_id", "period", name="uq_store_reports_store_id_period"),
         Index("ix_store_reports_period_status", "period", "status"),
-        # The review queue: submitted reports, oldest submission first (partial: see plans).
-        Index(
-            "ix_store_reports_submitted",
-            "submitted_at",
-            sqlite_where=text("status = 'submitted'"),
-            postgresql_where=text("status = 'submitted'"),
-        ),
+        lifecycle.review_queue_index("store_reports"),
         # A dealer's reports over a span of months (plan against actual).
         Index("ix_store_reports_dealer_period_status", "dealer_id", "period", "status"),
     )
@@ -114,9 +94,6 @@ class StoreReport(TimestampMixin, VersionedMixin, db.Model):
     issues: Mapped[str] = mapped_column(Text, default="")
     customer_feedback: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     store: Mapped[Store] = relationship()
     dealer: Mapped[Dealer] = relationship()
@@ -128,10 +105,8 @@ class StoreReport(TimestampMixin, VersionedMixin, db.Model):
         cascade="all, delete-orphan",
         order_by="CompetitorActivity.position",
     )
-    transitions: Mapped[list[ReportTransition]] = relationship(
-        back_populates="report",
-        cascade="all, delete-orphan",
-        order_by="(ReportTransition.at, ReportTransition.id)",
+    transitions: Mapped[list[ReportTransition]] = lifecycle.transition_log(
+        "ReportTransition", "report"
     )
 
     def __str__(self) -> str:
@@ -177,21 +152,9 @@ class CompetitorActivity(db.Model):
     report: Mapped[StoreReport] = relationship(back_populates="competitor_activities")
 
 
-class ReportTransition(db.Model):
+class ReportTransition(lifecycle.TransitionLog, db.Model):
     __tablename__ = "report_transitions"
+    workflow = REPORT_LIFECYCLE
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("store_reports.id", ondelete="CASCADE"), index=True
-    )
-    action: Mapped[ReportAction] = mapped_column(str_enum(ReportAction, "report_action"))
-    from_status: Mapped[ReportStatus | None] = mapped_column(
-        str_enum(ReportStatus, "report_transition_from")
-    )
-    to_status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus, "report_transition_to"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    comment: Mapped[str] = mapped_column(Text, default="")
-
+    report_id: Mapped[int] = lifecycle.log_owner("store_reports")
     report: Mapped[StoreReport] = relationship(back_populates="transitions")
-    actor: Mapped[User | None] = relationship()

@@ -14,19 +14,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from portal import access, activity, clock, listing, periods
 from portal.access import admin_only, signed_in, staff_only
 from portal.access.dossiers import can_issue_dealer_file
 from portal.csvio import csv_response, template_response
-from portal.dossiers.archive import issued_files
+from portal.dossiers import services as dossiers
 from portal.extensions import db
 from portal.forms import ButtonForm
 from portal.ids import to_id
 from portal.metrics import contracts as contract_metrics
 from portal.metrics import plans as plan_metrics
+from portal.metrics import totals
 from portal.models import Dealer, DealerKind, DealerStatus, Region, Store, User
 from portal.network import csv_import, services
 from portal.network.editing import import_page, save_form, toggle_active
@@ -74,7 +75,7 @@ def index():
     params = listing.read_params(SORTABLE, "code", FILTERS)
     query = _scoped_query(params).options(contains_eager(Dealer.region))
     page = listing.paginate(query, params)
-    store_counts = _store_counts([dealer.id for dealer in page.items])
+    store_counts = totals.active_store_counts([dealer.id for dealer in page.items])
     regions = db.session.scalars(access.visible_regions(current_user)).all()
     return render_template(
         "network/dealers/index.html",
@@ -85,17 +86,6 @@ def index():
         kinds=DealerKind,
         statuses=DealerStatus,
     )
-
-
-def _store_counts(dealer_ids: list[int]) -> dict[int, int]:
-    if not dealer_ids:
-        return {}
-    rows = db.session.execute(
-        select(Store.dealer_id, func.count())
-        .where(Store.dealer_id.in_(dealer_ids), Store.active.is_(True))
-        .group_by(Store.dealer_id)
-    )
-    return dict(rows.all())
 
 
 @bp.route("/export.csv")
@@ -190,7 +180,7 @@ def detail(dealer_id: int):
             periods.of(clock.today()),
             ytd_through=periods.shift(periods.of(clock.today()), -1),
         ),
-        dealer_files=issued_files(dealer.id),
+        dealer_files=dossiers.issued_files(dealer.id),
         can_issue_file=can_issue_dealer_file(current_user, dealer),
         contract=contract_metrics.contract_state(
             dealer.contract_end,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal import activity
+from portal.database import insert_unique
 from portal.extensions import db
 from portal.models import Dealer, ProductLine, Region, Store
 
@@ -64,23 +64,6 @@ def _check_code_free(model: type[T], code: str, current: T | None) -> None:
     existing = db.session.scalar(select(model).where(model.code == code))
     if existing is not None and existing is not current:
         raise RegistryError("code", _l("This code is already used."))
-
-
-def insert_unique(record: object, check_free: Callable[[], None]) -> None:
-    """Add and flush `record` in a savepoint; if a unique key is taken, raise as `check_free` does.
-
-    The caller's pre-check gives the message in the common case, but two requests at once (a
-    double submit, check R3) can both pass it: the second INSERT then violates the UNIQUE
-    constraint. The savepoint keeps the transaction usable, and running the check again turns
-    the violation into the same form error. Any other violation is re-raised as it was.
-    """
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-            db.session.flush()
-    except IntegrityError:
-        check_free()
-        raise
 
 
 def _check_region(region_id: int) -> Region:

@@ -1,4 +1,5 @@
-"""The notices blueprint; its routes live in views.py, editor.py and tracking.py."""
+"""The `notices` blueprint (/notices) and its navigation badge; routes: views.py, editor.py,
+tracking.py."""
 
 from __future__ import annotations
 

@@ -23,9 +23,11 @@ from portal.models import (
     Store,
     StoreStatus,
 )
+from portal.notices import files as notice_files
 from portal.notices import services
 from portal.notices.blueprint import bp
 from portal.notices.forms import NewNoticeForm, NoticeForm, RevisionForm
+from portal.storage import CheckedUpload
 
 
 def _fill_choices(form: NoticeForm, notice: Notice | None) -> None:
@@ -88,7 +90,7 @@ def create():
             notice, created = services.create_notice(
                 values,
                 author=current_user,
-                files=form.files.data or [],
+                files=notice_files.check_files(form.files.data or []),
                 token=form.submission_token.data,
             )
         except services.NoticeError as error:
@@ -104,9 +106,7 @@ def create():
 @bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
 @staff_only
 def edit(notice_id: int):
-    notice = notice_access.get_manageable_notice_or_404(
-        current_user, notice_id, for_update=request.method == "POST"
-    )
+    notice = notice_access.get_manageable_notice_or_404(current_user, notice_id)
     if notice.status == NoticeStatus.ARCHIVED:
         flash(_("Archived notices cannot be changed."), "warning")
         return redirect(url_for("notices.detail", notice_id=notice.id))
@@ -117,21 +117,34 @@ def edit(notice_id: int):
         _prefill(form, notice)
     conflicts = []
     if form.validate_on_submit():
-        if form.is_stale(notice):
-            conflicts = form.conflicts(notice)
-            form.version.data = notice.version
-        elif _save(form, notice):
-            db.session.commit()
-            return redirect(url_for("notices.detail", notice_id=notice.id))
+        try:
+            files = _checked_files(form, notice)
+        except services.NoticeError as error:
+            _show_error(form, error)
+        else:
+            notice = notice_access.get_manageable_notice_or_404(
+                current_user, notice_id, for_update=True
+            )
+            if form.is_stale(notice):
+                conflicts = form.conflicts(notice)
+                form.version.data = notice.version
+            elif _save(form, notice, files):
+                db.session.commit()
+                return redirect(url_for("notices.detail", notice_id=notice.id))
     return render_template(
         "notices/edit.html", form=form, notice=notice, kind=notice.kind, conflicts=conflicts
     ), (409 if conflicts else 200)
 
 
-def _save(form: NoticeForm, notice: Notice) -> bool:
-    # Uploads only: the form was built from the notice, whose own `files` (its stored
-    # attachments) fill the field when nothing new was chosen.
-    files = [f for f in form.files.data or [] if isinstance(f, FileStorage)]
+def _checked_files(form: NoticeForm, notice: Notice) -> list[FileStorage | CheckedUpload]:
+    """New files, decoded before anything is locked or written (S20); a typo fix refuses
+    files anyway, so they are not decoded for it."""
+    if not notice.is_draft and form.change.data == "typo":
+        return [f for f in form.files.data or [] if isinstance(f, FileStorage) and f.filename]
+    return list(notice_files.check_files(form.files.data or []))
+
+
+def _save(form: NoticeForm, notice: Notice, files: list[FileStorage | CheckedUpload]) -> bool:
     remove = form.remove_file_ids.data or []
     try:
         if notice.is_draft:
@@ -140,7 +153,7 @@ def _save(form: NoticeForm, notice: Notice) -> bool:
             )
             flash(_("Draft saved."), "success")
         elif form.change.data == "typo":
-            if [f for f in files if f and f.filename] or remove:
+            if files or remove:
                 raise services.NoticeError(
                     "change", _("Adding or removing files is a material change.")
                 )

@@ -16,8 +16,25 @@ from portal.notices.rules import NoticeError
 MAX_FILES = 10
 
 
+def check_files(files: Sequence[object]) -> list[storage.CheckedUpload]:
+    """A form's newly chosen files, checked before the notice is written: decoding runs in
+    children with no transaction open (`storage.check_before_writing`, check S20). Only
+    uploads count: a form built from a notice holds its stored files when none is chosen."""
+    uploads = [f for f in files if isinstance(f, FileStorage) and f.filename]
+    if len(uploads) > MAX_FILES:
+        raise NoticeError("files", _l("A notice can have at most %(n)s files.", n=MAX_FILES))
+    try:
+        return storage.check_before_writing(uploads)
+    except storage.UploadRejected as rejected:
+        raise NoticeError("files", str(rejected)) from None
+
+
 def add_files(
-    notice: Notice, files: Sequence[FileStorage], actor: User, *, version: int
+    notice: Notice,
+    files: Sequence[FileStorage | storage.CheckedUpload],
+    actor: User,
+    *,
+    version: int,
 ) -> list[str]:
     """Store uploads as files of `version` onwards; returns their names."""
     uploads = [f for f in files if f and f.filename]

@@ -131,6 +131,16 @@ def acknowledge(notice: Notice, *, user: User, version: int | None) -> bool:
     return True
 
 
+def check_photo(photo: FileStorage | None) -> storage.CheckedUpload | None:
+    """An execution photo decoded before the answer is written or its notice locked: the
+    request's transaction ends first (`storage.check_before_writing`, check S20)."""
+    try:
+        checked = storage.check_before_writing([photo], storage.IMAGES)
+    except storage.UploadRejected as rejected:
+        raise NoticeError("photo", str(rejected)) from None
+    return checked[0] if checked else None
+
+
 def report_execution(
     notice: Notice,
     store: Store,
@@ -139,7 +149,7 @@ def report_execution(
     version: int | None,
     status: ExecutionStatus,
     reason: str = "",
-    photo: FileStorage | None = None,
+    photo: FileStorage | storage.CheckedUpload | None = None,
     today: date | None = None,
 ) -> tuple[NoticeExecution, bool]:
     """A store's answer to the current version of a promotion. Returns (execution, changed).
@@ -235,7 +245,9 @@ def _upgrade(execution: NoticeExecution, status: ExecutionStatus, late: bool, us
     return bool(result.rowcount)
 
 
-def _attach_photo(execution: NoticeExecution, photo: FileStorage, user: User) -> None:
+def _attach_photo(
+    execution: NoticeExecution, photo: FileStorage | storage.CheckedUpload, user: User
+) -> None:
     try:
         attachment = storage.save_upload(
             photo,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from portal import activity, clock, notifications, richtext
+from portal import activity, clock, notifications, richtext, storage
 from portal.access import notices as notice_access
 from portal.extensions import db
 from portal.models import (
@@ -77,7 +77,7 @@ def create_notice(
     values: Mapping[str, Any],
     *,
     author: User,
-    files: Sequence[FileStorage] = (),
+    files: Sequence[FileStorage | storage.CheckedUpload] = (),
     token: str | None = None,
 ) -> tuple[Notice, bool]:
     """A new draft. Returns (notice, created); a repeated form token returns the first one."""
@@ -109,7 +109,7 @@ def update_draft(
     values: Mapping[str, Any],
     *,
     actor: User,
-    files: Sequence[FileStorage] = (),
+    files: Sequence[FileStorage | storage.CheckedUpload] = (),
     remove_file_ids: Collection[int] = (),
 ) -> dict[str, Any]:
     """Change a draft freely (nobody has seen it yet)."""
@@ -200,7 +200,7 @@ def make_material_change(
     *,
     actor: User,
     change_note: str,
-    files: Sequence[FileStorage] = (),
+    files: Sequence[FileStorage | storage.CheckedUpload] = (),
     remove_file_ids: Collection[int] = (),
     today: date | None = None,
 ) -> NoticeVersion:

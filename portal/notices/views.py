@@ -25,12 +25,10 @@ from portal.models import (
     NoticeVersion,
     Role,
 )
-from portal.notices import editor, responses, services, tracking  # noqa: F401  (routes)
+from portal.notices import responses, services
 from portal.notices.blueprint import bp
 from portal.notices.forms import AcknowledgeForm, ExecutionForm
 from portal.richtext import stored
-
-__all__ = ["bp"]
 
 SORTABLE = {
     "published": Notice.published_at,
@@ -244,12 +242,15 @@ def acknowledge(notice_id: int):
 @bp.route("/<int:notice_id>/stores/<int:store_id>/execution", methods=["POST"])
 @roles(Role.DEALER)
 def report_execution(notice_id: int, store_id: int):
-    notice = _respondable(notice_id)
+    notice = notice_access.get_notice_or_404(current_user, notice_id)
     store = notice_access.get_target_store_or_404(current_user, notice, store_id)
     form = ExecutionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
+        photo = responses.check_photo(form.photo.data)  # before the notice is locked (S20)
+        notice = _respondable(notice_id)
+        store = notice_access.get_target_store_or_404(current_user, notice, store_id)
         _execution, changed = responses.report_execution(
             notice,
             store,
@@ -257,7 +258,7 @@ def report_execution(notice_id: int, store_id: int):
             version=form.version.data,
             status=form.status.data,
             reason=form.reason.data,
-            photo=form.photo.data,
+            photo=photo,
         )
     except services.NoticeError as error:
         db.session.rollback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal import access, clock, listing, periods
@@ -13,7 +13,8 @@ from portal.access import roles, signed_in
 from portal.extensions import db
 from portal.i18n import number
 from portal.metrics import plans as metrics
-from portal.models import Dealer, PlanStatus, PlanTransition, Role, SalesPlan, SalesPlanLine
+from portal.metrics.totals import plan_totals
+from portal.models import Dealer, PlanStatus, PlanTransition, Role, SalesPlan
 from portal.money import to_decimal
 from portal.plans import grid as plan_grid
 from portal.plans import services
@@ -69,21 +70,6 @@ def index():
         regions=db.session.scalars(access.visible_regions(current_user)).all(),
         next_period=periods.shift(periods.of(now), 1),
     )
-
-
-def plan_totals(plan_ids: list[int]) -> dict[int, tuple[int, int]]:
-    if not plan_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            SalesPlanLine.plan_id,
-            func.coalesce(func.sum(SalesPlanLine.revenue_minor), 0),
-            func.coalesce(func.sum(SalesPlanLine.units), 0),
-        )
-        .where(SalesPlanLine.plan_id.in_(plan_ids))
-        .group_by(SalesPlanLine.plan_id)
-    )
-    return {plan_id: (int(revenue), int(units)) for plan_id, revenue, units in rows}
 
 
 def _period_choices(window: tuple[str, str]) -> list[tuple[str, str]]:

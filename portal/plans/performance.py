@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import abort, current_app, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import access, activity, charts, clock, listing, periods
+from portal import access, activity, clock, listing, periods
 from portal.access import signed_in, staff_only
 from portal.csvio import csv_response
 from portal.database import write_intent
@@ -289,18 +287,4 @@ def sources():
         plan_lines=plan_lines,
         report_lines=report_lines,
         matched=metrics.counts_toward_target(report_lines, plan_lines),
-    )
-
-
-@bp.app_template_global()
-def plan_actual_chart(months: list[tuple[str, metrics.Figures]]) -> Markup:
-    """The 12-month SVG chart: planned revenue as bars, actual revenue as a line."""
-    labels = [period for period, _figures in months]
-    planned = [to_decimal(f.target_revenue) if f.has_target else None for _period, f in months]
-    actual = [to_decimal(f.actual_revenue) if f.has_actual else None for _period, f in months]
-    return charts.bar_line_chart(
-        labels,
-        charts.Series(_("Plan"), planned),
-        charts.Series(_("Actual"), actual),
-        title=_("Revenue: plan against actual"),
     )

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from portal import activity, notifications, periods
+from portal import activity, lifecycle, periods
 from portal.extensions import db
 from portal.models import (
+    PLAN_LIFECYCLE,
     Dealer,
     PlanAction,
-    PlanStatus,
-    PlanTransition,
     ProductLine,
     SalesPlan,
     SalesPlanLine,
@@ -28,40 +26,39 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.plans.grid import Values
 
-EDITABLE = (PlanStatus.DRAFT, PlanStatus.RETURNED)
-COMMENT_MAX = 2000
-
-notifications.register_kind(
-    "plan.submitted", _l("%(dealer)s submitted the sales plan for %(period)s.")
-)
-notifications.register_kind("plan.approved", _l("Your sales plan for %(period)s was approved."))
-notifications.register_kind(
-    "plan.returned", _l("Your sales plan for %(period)s was returned: %(comment)s")
-)
-notifications.register_kind(
-    "plan.reopened", _l("Your approved sales plan for %(period)s was reopened: %(comment)s")
-)
+EDITABLE = PLAN_LIFECYCLE.editable
 
 
-class PlanError(ValueError):
+class PlanError(lifecycle.LifecycleError):
     """A change the plan rules refuse; `field` names the form field to show it on."""
 
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
-
-class PlanExists(Exception):
+class PlanExists(lifecycle.RecordExists):
     """The dealer already has a plan for this period (a resent or concurrent create)."""
 
-    def __init__(self, plan: SalesPlan) -> None:
-        super().__init__(f"plan {plan.id} exists")
-        self.plan = plan
+    @property
+    def plan(self) -> SalesPlan:
+        return self.record
 
 
-def link(plan: SalesPlan) -> str:
-    return f"/plans/{plan.id}"
+def _summary(plan: SalesPlan) -> dict[str, Any]:
+    return {
+        "period": plan.period,
+        "dealer_id": plan.dealer_id,
+        "lines": len(plan.lines),
+        **lifecycle.line_totals(plan.lines),
+    }
+
+
+LIFECYCLE = lifecycle.Lifecycle(
+    PLAN_LIFECYCLE,
+    error=PlanError,
+    exists=PlanExists,
+    about=lambda plan: {"period": plan.period},
+    decided=lambda plan: {"dealer": plan.dealer.code, "period": plan.period},
+    summary=_summary,
+    link=lambda plan: f"/plans/{plan.id}",
+)
 
 
 # What the grid shows
@@ -151,28 +148,11 @@ def create_plan(
     window: tuple[str, str],
 ) -> SalesPlan:
     """A new draft plan with its lines; PlanExists if the dealer has one for this period."""
-    try:
-        periods.check_in_window(periods.parse(period), *window)
-    except periods.PeriodError as error:
-        raise PlanError(error.message, "period") from None
-    existing = find_plan(dealer.id, period)
-    if existing is not None:
-        raise PlanExists(existing)
     plan = SalesPlan(dealer_id=dealer.id, period=period, note=note, created_by_id=actor.id)
     plan.dealer = dealer
-    try:
-        with db.session.begin_nested():
-            db.session.add(plan)
-            db.session.flush()
-    except IntegrityError:
-        # Another request created it between our check and our insert (R3).
-        existing = find_plan(dealer.id, period)
-        if existing is None:
-            raise
-        raise PlanExists(existing) from None
+    LIFECYCLE.create(plan, existing=lambda: find_plan(dealer.id, period), window=window)
     _set_lines(plan, values)
-    _transition(plan, PlanAction.CREATE, PlanStatus.DRAFT, actor, "")
-    activity.record("sales_plan.create", plan, details=_summary(plan), actor=actor)
+    LIFECYCLE.move(plan, PlanAction.CREATE, actor=actor)
     db.session.flush()
     return plan
 
@@ -245,102 +225,24 @@ def _set_lines(plan: SalesPlan, values: Values) -> int:
     return changed
 
 
-def submit_plan(plan: SalesPlan, *, actor: User, now=None) -> None:
-    if plan.status not in EDITABLE:
-        raise PlanError(_l("Only a draft or returned plan can be submitted."))
+def submit_plan(plan: SalesPlan, *, actor: User, now: datetime | None = None) -> None:
+    LIFECYCLE.check(plan, PlanAction.SUBMIT)
     if not any(line.revenue_minor or line.units for line in plan.lines):
         raise PlanError(_l("Enter at least one target before submitting."))
-    now = now or utcnow()
-    plan.submitted_at = now
-    if plan.first_submitted_at is None:
-        plan.first_submitted_at = now
-    _transition(plan, PlanAction.SUBMIT, PlanStatus.SUBMITTED, actor, "", at=now)
-    activity.record("sales_plan.submit", plan, details=_summary(plan), actor=actor)
-    notifications.notify_supervisors_of(
-        plan.dealer_id,
-        "plan.submitted",
-        link=link(plan),
-        dealer=f"{plan.dealer.code} {plan.dealer.name}",
-        period=plan.period,
-    )
+    LIFECYCLE.move(plan, PlanAction.SUBMIT, actor=actor, at=now)
 
 
 def approve_plan(plan: SalesPlan, *, actor: User, comment: str = "") -> None:
-    _require(plan, PlanStatus.SUBMITTED, _l("Only a submitted plan can be approved."))
-    plan.decided_at = utcnow()
-    _transition(plan, PlanAction.APPROVE, PlanStatus.APPROVED, actor, comment)
-    activity.record("sales_plan.approve", plan, details={"comment": comment}, actor=actor)
-    notifications.notify_dealer(
-        plan.dealer_id, "plan.approved", link=link(plan), period=plan.period
-    )
+    LIFECYCLE.move(plan, PlanAction.APPROVE, actor=actor, comment=comment)
 
 
 def return_plan(plan: SalesPlan, *, actor: User, comment: str) -> None:
-    _require(plan, PlanStatus.SUBMITTED, _l("Only a submitted plan can be returned."))
-    comment = _required_comment(comment, _l("Say what the dealer should change."))
-    plan.decided_at = utcnow()
-    _transition(plan, PlanAction.RETURN, PlanStatus.RETURNED, actor, comment)
-    activity.record("sales_plan.return", plan, details={"comment": comment}, actor=actor)
-    notifications.notify_dealer(
-        plan.dealer_id, "plan.returned", link=link(plan), period=plan.period, comment=comment[:200]
-    )
+    LIFECYCLE.move(plan, PlanAction.RETURN, actor=actor, comment=comment)
 
 
 def reopen_plan(plan: SalesPlan, *, actor: User, reason: str) -> None:
     """Unlock an approved plan: it goes back to the dealer as returned, with the reason."""
-    _require(plan, PlanStatus.APPROVED, _l("Only an approved plan can be reopened."))
-    reason = _required_comment(reason, _l("Give a reason for reopening the plan."))
-    _transition(plan, PlanAction.REOPEN, PlanStatus.RETURNED, actor, reason)
-    activity.record("sales_plan.reopen", plan, details={"reason": reason}, actor=actor)
-    notifications.notify_dealer(
-        plan.dealer_id, "plan.reopened", link=link(plan), period=plan.period, comment=reason[:200]
-    )
-
-
-def _require(plan: SalesPlan, status: PlanStatus, message: Any) -> None:
-    if plan.status != status:
-        raise PlanError(message)
-
-
-def _required_comment(text: str, message: Any) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise PlanError(message, "comment")
-    if len(text) > COMMENT_MAX:
-        raise PlanError(_l("Keep it under %(max)d characters.", max=COMMENT_MAX), "comment")
-    return text
-
-
-def _transition(
-    plan: SalesPlan,
-    action: PlanAction,
-    to: PlanStatus,
-    actor: User,
-    comment: str,
-    at=None,
-) -> PlanTransition:
-    step = PlanTransition(
-        action=action,
-        from_status=None if action == PlanAction.CREATE else plan.status,
-        to_status=to,
-        actor_id=actor.id,
-        comment=comment,
-        at=at or utcnow(),
-    )
-    plan.transitions.append(step)
-    plan.status = to
-    db.session.flush()
-    return step
-
-
-def _summary(plan: SalesPlan) -> dict[str, Any]:
-    return {
-        "period": plan.period,
-        "dealer_id": plan.dealer_id,
-        "lines": len(plan.lines),
-        "revenue_minor": sum(line.revenue_minor for line in plan.lines),
-        "units": sum(line.units for line in plan.lines),
-    }
+    LIFECYCLE.move(plan, PlanAction.REOPEN, actor=actor, comment=reason)
 
 
 def comparison_rows(

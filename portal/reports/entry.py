@@ -16,6 +16,7 @@ from portal.forms import ButtonForm, VersionedForm
 from portal.i18n import money, number
 from portal.ids import to_id
 from portal.metrics import plans as metrics
+from portal.metrics.timeliness import reports_timeliness
 from portal.models import (
     Attachment,
     Dealer,
@@ -77,12 +78,7 @@ def index():
         params=params,
         statuses=ReportStatus,
         regions=db.session.scalars(access.visible_regions(current_user)).all(),
-        timeliness={
-            report.id: metrics.timeliness(
-                report.first_submitted_at, metrics.report_due(report.period, due_days), now
-            )
-            for report in page.items
-        },
+        timeliness=reports_timeliness(page.items, due_days, now),
         due_now=due_now,
     )
 

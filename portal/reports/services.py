@@ -8,20 +8,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from portal import activity, notifications, periods, storage
+from portal import activity, lifecycle, periods, storage
 from portal.access.plans import REPORT_OWNER_TYPE
 from portal.extensions import db
 from portal.models import (
+    REPORT_LIFECYCLE,
     Attachment,
     CompetitorActivity,
     CompetitorActivityKind,
     ProductLine,
     ReportAction,
-    ReportStatus,
-    ReportTransition,
     Store,
     StoreReport,
     StoreReportLine,
@@ -30,37 +28,20 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 
-EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
-COMMENT_MAX = 2000
+EDITABLE = REPORT_LIFECYCLE.editable
 ATTACHMENTS_MAX = 20
 
-notifications.register_kind(
-    "report.submitted",
-    _l("%(dealer)s submitted the report of %(store)s for %(period)s."),
-)
-notifications.register_kind(
-    "report.reviewed", _l("The report of %(store)s for %(period)s was reviewed.")
-)
-notifications.register_kind(
-    "report.returned", _l("The report of %(store)s for %(period)s was returned: %(comment)s")
-)
 
-
-class ReportError(ValueError):
+class ReportError(lifecycle.LifecycleError):
     """A change the report rules refuse; `field` names the form field to show it on."""
 
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
-
-class ReportExists(Exception):
+class ReportExists(lifecycle.RecordExists):
     """The store already has a report for this period (a resent or concurrent create)."""
 
-    def __init__(self, report: StoreReport) -> None:
-        super().__init__(f"report {report.id} exists")
-        self.report = report
+    @property
+    def report(self) -> StoreReport:
+        return self.record
 
 
 @dataclass
@@ -79,8 +60,28 @@ class ReportValues:
 SCALARS = ("footfall", "closing_stock_minor", "staff_count", "issues", "customer_feedback")
 
 
-def link(report: StoreReport) -> str:
-    return f"/reports/{report.id}"
+def _summary(report: StoreReport) -> dict[str, Any]:
+    return {
+        "period": report.period,
+        "store_id": report.store_id,
+        "dealer_id": report.dealer_id,
+        **lifecycle.line_totals(report.lines),
+    }
+
+
+def _store(report: StoreReport) -> str:
+    return f"{report.store.code} {report.store.name}"
+
+
+LIFECYCLE = lifecycle.Lifecycle(
+    REPORT_LIFECYCLE,
+    error=ReportError,
+    exists=ReportExists,
+    about=lambda report: {"store": _store(report), "period": report.period},
+    decided=lambda report: {"store": report.store.code, "period": report.period},
+    summary=_summary,
+    link=lambda report: f"/reports/{report.id}",
+)
 
 
 def report_window(today, config) -> tuple[str, str]:
@@ -144,29 +145,13 @@ def create_report(
     *, store: Store, period: str, values: ReportValues, actor: User, window: tuple[str, str]
 ) -> StoreReport:
     """A new draft report; ReportExists if the store has one for this period."""
-    try:
-        periods.check_in_window(periods.parse(period), *window)
-    except periods.PeriodError as error:
-        raise ReportError(error.message, "period") from None
-    existing = find_report(store.id, period)
-    if existing is not None:
-        raise ReportExists(existing)
     report = StoreReport(
         store_id=store.id, dealer_id=store.dealer_id, period=period, created_by_id=actor.id
     )
     report.store, report.dealer = store, store.dealer
-    try:
-        with db.session.begin_nested():
-            db.session.add(report)
-            db.session.flush()
-    except IntegrityError:
-        existing = find_report(store.id, period)
-        if existing is None:
-            raise
-        raise ReportExists(existing) from None
+    LIFECYCLE.create(report, existing=lambda: find_report(store.id, period), window=window)
     _apply(report, values)
-    _transition(report, ReportAction.CREATE, ReportStatus.DRAFT, actor, "")
-    activity.record("store_report.create", report, details=_summary(report), actor=actor)
+    LIFECYCLE.move(report, ReportAction.CREATE, actor=actor)
     return report
 
 
@@ -225,101 +210,18 @@ def set_actuals(report: StoreReport, actuals: dict[int, tuple[int, int]], *, rep
 
 
 def submit_report(report: StoreReport, *, actor: User) -> None:
-    if report.status not in EDITABLE:
-        raise ReportError(_l("Only a draft or returned report can be submitted."))
+    LIFECYCLE.check(report, ReportAction.SUBMIT)
     if not report.lines:
         raise ReportError(_l("Enter the actuals of at least one product line before submitting."))
-    now = utcnow()
-    report.submitted_at = now
-    if report.first_submitted_at is None:
-        report.first_submitted_at = now
-    _transition(report, ReportAction.SUBMIT, ReportStatus.SUBMITTED, actor, "", at=now)
-    activity.record("store_report.submit", report, details=_summary(report), actor=actor)
-    notifications.notify_supervisors_of(
-        report.dealer_id,
-        "report.submitted",
-        link=link(report),
-        dealer=f"{report.dealer.code} {report.dealer.name}",
-        store=f"{report.store.code} {report.store.name}",
-        period=report.period,
-    )
+    LIFECYCLE.move(report, ReportAction.SUBMIT, actor=actor)
 
 
 def review_report(report: StoreReport, *, actor: User, comment: str = "") -> None:
-    _require_submitted(report, _l("Only a submitted report can be reviewed."))
-    comment = _comment(comment, required=False)
-    report.decided_at = utcnow()
-    _transition(report, ReportAction.REVIEW, ReportStatus.REVIEWED, actor, comment)
-    activity.record("store_report.review", report, details={"comment": comment}, actor=actor)
-    notifications.notify_dealer(
-        report.dealer_id,
-        "report.reviewed",
-        link=link(report),
-        store=f"{report.store.code} {report.store.name}",
-        period=report.period,
-    )
+    LIFECYCLE.move(report, ReportAction.REVIEW, actor=actor, comment=comment)
 
 
 def return_report(report: StoreReport, *, actor: User, comment: str) -> None:
-    _require_submitted(report, _l("Only a submitted report can be returned."))
-    comment = _comment(comment, required=True)
-    report.decided_at = utcnow()
-    _transition(report, ReportAction.RETURN, ReportStatus.RETURNED, actor, comment)
-    activity.record("store_report.return", report, details={"comment": comment}, actor=actor)
-    notifications.notify_dealer(
-        report.dealer_id,
-        "report.returned",
-        link=link(report),
-        store=f"{report.store.code} {report.store.name}",
-        period=report.period,
-        comment=comment[:200],
-    )
-
-
-def _require_submitted(report: StoreReport, message: Any) -> None:
-    if report.status != ReportStatus.SUBMITTED:
-        raise ReportError(message)
-
-
-def _comment(text: str, *, required: bool) -> str:
-    text = (text or "").strip()
-    if required and not text:
-        raise ReportError(_l("Say what the store should change."), "comment")
-    if len(text) > COMMENT_MAX:
-        raise ReportError(_l("Keep it under %(max)d characters.", max=COMMENT_MAX), "comment")
-    return text
-
-
-def _transition(
-    report: StoreReport,
-    action: ReportAction,
-    to: ReportStatus,
-    actor: User,
-    comment: str,
-    at=None,
-) -> ReportTransition:
-    step = ReportTransition(
-        action=action,
-        from_status=None if action == ReportAction.CREATE else report.status,
-        to_status=to,
-        actor_id=actor.id,
-        comment=comment,
-        at=at or utcnow(),
-    )
-    report.transitions.append(step)
-    report.status = to
-    db.session.flush()
-    return step
-
-
-def _summary(report: StoreReport) -> dict[str, Any]:
-    return {
-        "period": report.period,
-        "store_id": report.store_id,
-        "dealer_id": report.dealer_id,
-        "revenue_minor": sum(line.revenue_minor for line in report.lines),
-        "units": sum(line.units for line in report.lines),
-    }
+    LIFECYCLE.move(report, ReportAction.RETURN, actor=actor, comment=comment)
 
 
 # Attachments

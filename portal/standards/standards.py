@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal import activity
 from portal.access import admin_only, staff_only
 from portal.access import audits as access
+from portal.blueprints import AreaBlueprint
 from portal.extensions import db
 from portal.forms import ButtonForm
 from portal.models import Standard, StandardSection, StandardVersion
@@ -24,7 +25,7 @@ from portal.standards.forms import (
     StandardForm,
 )
 
-bp = Blueprint("standards", __name__, url_prefix="/standards")
+bp = AreaBlueprint("standards", __name__, url_prefix="/standards")
 
 
 @bp.route("/")

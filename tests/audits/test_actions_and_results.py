@@ -178,21 +178,13 @@ def test_the_planner_shows_overdue_and_due_audits(app, world):
     assert f"/audits/{soon.id}" in due_box
 
 
-def test_evidence_photos_decode_with_no_transaction_open(app, world, monkeypatch):
+def test_evidence_photos_decode_with_no_transaction_open(app, world, decoding_watched):
     """A POST's transaction holds SQLite's write lock: open while evidence decodes, every
     other writer would wait for it (S20). A refused photo still keeps nothing."""
-    from portal import storage
-
-    seen: list[bool] = []
-    real = storage._in_child
-
-    def watched(task, header, data):
-        seen.append(db.session().in_transaction())
-        return real(task, header, data)
-
     action = completed(world, **{"B-01": "fail"}).actions[0]
     db.session.commit()
-    monkeypatch.setattr(storage, "_in_child", watched)
+    seen = decoding_watched
+    seen.clear()  # the audit's own photos, checked while the test built it
     dealer = client_for(app, world.dealer_user.email, PASSWORD)
     not_a_photo = FileStorage(io.BytesIO(b"not a photo"), filename="x.png")
     bad = {"comment": "Tags", "token": "k" * 32, "photos": [not_a_photo]}

@@ -105,6 +105,44 @@ def test_a_bad_answer_is_refused_with_a_message_and_saves_nothing(supervisor, st
     assert db.session.scalar(select(Attachment)) is None
 
 
+def test_answer_photos_decode_with_no_transaction_open(supervisor, started, decoding_watched):
+    """Checking the photos ends the request's transaction first (S20); the answer and its
+    photos are then saved together, and a refused photo keeps neither."""
+    answer = answer_of(started, "A-01")
+    db.session.commit()  # the test's own session holds no lock
+    response = supervisor.post(
+        f"/audits/{started.id}/items/{answer.item_id}",
+        data={"result": "fail", "note": "Two photos", "photos": [photo_upload(), photo_upload()]},
+        headers=JSON,
+    )
+    assert response.status_code == 200
+    assert decoding_watched == [False, False]
+    assert len(response.get_json()["photos"]) == 2
+    db.session.expire_all()
+    assert (answer.result, answer.note) == (AnswerResult.FAIL, "Two photos")
+    assert len(db.session.scalars(select(Attachment)).all()) == 2
+
+
+def test_more_photos_than_an_item_takes_are_refused_before_any_is_decoded(
+    app, supervisor, started, decoding_watched
+):
+    app.config["AUDIT_MAX_PHOTOS_PER_ANSWER"] = 2
+    answer = answer_of(started, "A-01")
+    db.session.commit()
+    photos = [photo_upload(), photo_upload(), photo_upload()]
+    response = supervisor.post(
+        f"/audits/{started.id}/items/{answer.item_id}",
+        data={"result": "fail", "photos": photos},
+        headers=JSON,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["message"] == "At most 2 photos per item."
+    assert decoding_watched == []
+    db.session.expire_all()
+    assert answer.result is None
+    assert db.session.scalar(select(Attachment)) is None
+
+
 def test_a_photo_can_be_removed_while_the_audit_is_open(supervisor, started):
     answer = answer_of(started, "B-01")
     body = supervisor.post(

@@ -292,4 +292,10 @@ def test_a_fresh_worker_process_knows_every_job_kind(tmp_path):
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.split()
 
-    assert output == ["audit_pdf", "dealer_file", "dossier_export", "dossier_export.assemble"]
+    assert output == [
+        "audit_pdf",
+        "dealer_file",
+        "dossier_export",
+        "dossier_export.assemble",
+        "webhook.deliver",
+    ]

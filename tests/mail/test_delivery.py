@@ -110,6 +110,20 @@ def test_mail_to_an_inactive_user_is_not_sent(app, smtp):
     assert db.session.scalars(select(OutgoingMail)).one().state == MailState.CANCELLED
 
 
+def test_mail_to_a_service_account_is_cancelled_not_offered(app, smtp):
+    """The API's service accounts live under the reserved .invalid domain: no mailbox."""
+    service = make_user(Role.DEALER, email="erp-1@service.invalid")
+    person = make_user(Role.DEALER)
+    for user in (service, person):
+        outbox.add(user, "password_reset_by_admin", link="/sign-in")
+    db.session.commit()
+
+    tally = deliver(app)
+
+    assert [r.rcpt_tos for r in smtp.received] == [[person.email]]
+    assert tally.cancelled == 1
+
+
 def test_a_server_down_for_an_hour_delays_mail_and_loses_none_nor_doubles_any(app, smtp):
     users = [make_user(Role.DEALER) for _ in range(3)]
     for user in users:

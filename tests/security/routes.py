@@ -90,11 +90,20 @@ class Route:
         return f"{self.endpoint} {self.rule.rule}"
 
 
-def routes(app: Flask) -> list[Route]:
-    """Every non-static rule of the app, with the access rule its view declares."""
+API_PREFIX = "/api/"
+
+
+def routes(app: Flask, *, api: bool = False) -> list[Route]:
+    """Every non-static rule of the app, with the access rule its view declares.
+
+    The JSON API's rules (under /api/) are left out unless `api`: they answer bearer tokens
+    only, never the session these page walks sign in with; tests/api walks them with tokens.
+    """
     found = []
     for rule in app.url_map.iter_rules():
         if is_static_endpoint(rule.endpoint):
+            continue
+        if not api and rule.rule.startswith(API_PREFIX):
             continue
         view = app.view_functions[rule.endpoint]
         found.append(Route(rule, getattr(view, "access_rule", None)))

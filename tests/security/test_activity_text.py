@@ -37,7 +37,7 @@ def _literals(node: ast.expr) -> set[str]:
 
 def _recorded_codes() -> set[str]:
     """Every action code the portal writes: string literals given to activity.record, plus
-    the registry families built with f-strings in portal/network."""
+    the registry families built with f-strings in portal/network and the lifecycles' steps."""
     codes: set[str] = set()
     for path in PORTAL.rglob("*.py"):
         tree = ast.parse(path.read_text(), str(path))
@@ -65,6 +65,12 @@ def _recorded_codes() -> set[str]:
         if verb in {"create", "update", "activate", "deactivate"}
     }
     codes |= {"dealer.update_contact", "dealer.move", "dealer.import", "store.import"}
+    # Lifecycle steps write `<record type>.<action>` (portal/lifecycle.py, Lifecycle.move).
+    for mapper in db.Model.registry.mappers:
+        if "transitions" in mapper.relationships:
+            log = mapper.relationships["transitions"].mapper.class_
+            kind = re.sub(r"(?<!^)(?=[A-Z])", "_", mapper.class_.__name__).lower()
+            codes |= {f"{kind}.{action.value}" for action in log.workflow.action}
     return codes
 
 

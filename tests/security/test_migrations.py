@@ -16,6 +16,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import Column, Integer, Table, inspect
 
 from portal.extensions import db
+from portal.models import search_index
 from tests.support import databases
 
 
@@ -26,12 +27,16 @@ def empty_app(tmp_path: Path) -> Iterator[Flask]:
 
 
 def _tables() -> set[str]:
-    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    """The tables, less Alembic's own and the search index's (FTS5 tables on SQLite)."""
+    found = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    return {name for name in found if not search_index.is_search_index(name)}
 
 
 def _differences() -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # As portal/migrations/env.py tells autogenerate: the search index is no model's.
+        opts = {"compare_type": True, "include_name": search_index.compared}
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, db.metadata)
 
 
@@ -70,3 +75,28 @@ def test_the_comparison_notices_a_model_the_migrations_lack(empty_app):
         db.metadata.remove(extra)
 
     assert [diff[0] for diff in differences] == ["add_table"]
+
+
+def _search_index() -> set[str]:
+    inspector = inspect(db.engine)
+    if db.engine.dialect.name == "postgresql":
+        names = {i["name"] for table in ("dealers", "stores") for i in inspector.get_indexes(table)}
+    else:
+        names = set(inspector.get_table_names())
+    return {name for name in names if search_index.is_search_index(name)}
+
+
+def test_the_search_index_comes_and_goes_with_its_migration(empty_app):
+    upgrade()
+    expected = set(
+        search_index.TRIGRAM_INDEXES
+        if db.engine.dialect.name == "postgresql"
+        else search_index.FTS_TABLES
+    )
+    assert expected <= _search_index()
+
+    downgrade(revision="0017")  # before 0019, the search index
+    assert _search_index() == set()
+
+    upgrade()
+    assert expected <= _search_index()

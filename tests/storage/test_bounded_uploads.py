@@ -113,20 +113,6 @@ def test_outside_a_request_each_file_has_only_the_per_file_limit(app):
     assert db.session.scalars(select(Attachment)).all() == []
 
 
-@pytest.fixture
-def decoding_watched(monkeypatch) -> list[bool]:
-    """Whether a database transaction was open each time an upload was checked in a child."""
-    seen: list[bool] = []
-    real = storage._in_child
-
-    def watched(task, header, data):
-        seen.append(db.session().in_transaction())
-        return real(task, header, data)
-
-    monkeypatch.setattr(storage, "_in_child", watched)
-    return seen
-
-
 def test_a_new_report_decodes_its_photos_with_no_transaction_open(
     app, client, auth, world, decoding_watched
 ):

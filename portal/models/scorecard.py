@@ -2,6 +2,8 @@
 
 A component keeps the numbers its sentence is made of (its "facts"), not the sentence: a
 frozen assessment saved by a supervisor reading Chinese reads in English to head office.
+The words live beside the models because a saved AssessmentMetric reads through them;
+portal.metrics.dealers uses the same ones when it computes a scorecard.
 """
 
 from __future__ import annotations

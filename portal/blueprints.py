@@ -1,0 +1,34 @@
+"""AreaBlueprint: an area's one blueprint, carrying the area's other blueprints with it.
+
+Every area package exposes one `bp`, which `create_app()` registers. Most areas have a single
+blueprint. A few (network, admin, audits, standards) have several whose names are in every
+endpoint (`dealers.detail`, `conduct.answer`): Flask's nested blueprints would rename those to
+`network.dealers.detail`, and templates and tests `url_for` the short names. So the area's `bp`
+is an AreaBlueprint, and the blueprints it `include`s are registered beside it under their own
+names and URL prefixes when it is registered. Its own hooks (before_request, error handlers)
+apply to its own routes only, not to the included blueprints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask.sansio.app import App
+
+
+class AreaBlueprint(Blueprint):
+    """A blueprint that registers the area's other blueprints beside itself, names unchanged."""
+
+    def __init__(self, name: str, import_name: str, **options: Any) -> None:
+        super().__init__(name, import_name, **options)
+        self.included: list[Blueprint] = []
+
+    def include(self, *blueprints: Blueprint) -> None:
+        """Register `blueprints` with the app whenever this blueprint is, in this order."""
+        self.included.extend(blueprints)
+
+    def register(self, app: App, options: dict[str, Any]) -> None:
+        super().register(app, options)
+        for blueprint in self.included:
+            app.register_blueprint(blueprint)

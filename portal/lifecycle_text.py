@@ -1,0 +1,58 @@
+"""What the lifecycles say (`portal.lifecycle`, `portal.decisions`), per workflow and step.
+
+Keyed like the activity log's codes, by the workflow's name and the step's action
+(`plan.approve`): the refusal when a step is asked of a record in another status, the
+prompt when its reason is left empty, the message after a reviewer's decision; in-app
+notices by their kind. Every step of every workflow has its words here
+(tests/plans/test_lifecycle.py checks).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+REFUSED: dict[str, Any] = {
+    "plan.submit": _l("Only a draft or returned plan can be submitted."),
+    "plan.approve": _l("Only a submitted plan can be approved."),
+    "plan.return": _l("Only a submitted plan can be returned."),
+    "plan.reopen": _l("Only an approved plan can be reopened."),
+    "report.submit": _l("Only a draft or returned report can be submitted."),
+    "report.review": _l("Only a submitted report can be reviewed."),
+    "report.return": _l("Only a submitted report can be returned."),
+}
+
+# Steps whose comment is required: what to say when it is left empty.
+WHY: dict[str, Any] = {
+    "plan.return": _l("Say what the dealer should change."),
+    "plan.reopen": _l("Give a reason for reopening the plan."),
+    "report.return": _l("Say what the store should change."),
+}
+
+# The in-app notices of the steps, by kind (registered with portal.notifications).
+NOTICES: dict[str, Any] = {
+    "plan.submitted": _l("%(dealer)s submitted the sales plan for %(period)s."),
+    "plan.approved": _l("Your sales plan for %(period)s was approved."),
+    "plan.returned": _l("Your sales plan for %(period)s was returned: %(comment)s"),
+    "plan.reopened": _l("Your approved sales plan for %(period)s was reopened: %(comment)s"),
+    "report.submitted": _l("%(dealer)s submitted the report of %(store)s for %(period)s."),
+    "report.reviewed": _l("The report of %(store)s for %(period)s was reviewed."),
+    "report.returned": _l("The report of %(store)s for %(period)s was returned: %(comment)s"),
+}
+
+# A reviewer's decisions: the message once made, then the ones when none can be made.
+DECIDED: dict[str, Any] = {
+    "plan.approve": _l("Plan of %(dealer)s for %(period)s approved."),
+    "plan.return": _l("Plan of %(dealer)s for %(period)s returned to the dealer."),
+    "report.review": _l("Report of %(store)s for %(period)s marked as reviewed."),
+    "report.return": _l("Report of %(store)s for %(period)s returned to the dealer."),
+}
+NOT_WAITING: dict[str, Any] = {
+    "plan": _l("This plan is %(status)s: there is nothing to review."),
+    "report": _l("This report is %(status)s: there is nothing to review."),
+}
+CHANGED: dict[str, Any] = {
+    "plan": _l("This plan changed since you opened it. Check it and decide again."),
+    "report": _l("This report changed since you opened it. Check it and decide again."),
+}
