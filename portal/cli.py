@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(dossier)
     app.cli.add_command(seed_large)
     app.cli.add_command(rebuild_totals)
+    app.cli.add_command(rebuild_figures)
     app.cli.add_command(worker)
     app.cli.add_command(mail_reminders)
 
@@ -158,6 +159,17 @@ def rebuild_totals() -> None:
     rows = rollup.rebuild_all()
     db.session.commit()
     click.echo(f"plan_actual_totals rebuilt: {rows:,} dealer-periods.")
+
+
+@click.command("rebuild-figures")
+def rebuild_figures() -> None:
+    """Recompute every dealer's figures (dealer_figures and the tables beside it)."""
+    from portal.metrics import upkeep
+
+    rows = upkeep.rebuild_all()
+    db.session.commit()
+    for table, count in rows.items():
+        click.echo(f"{table} rebuilt: {count:,} rows.")
 
 
 @click.command("mail-reminders")

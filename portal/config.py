@@ -176,12 +176,15 @@ class Defaults:
     }
     HEALTH_MONTHS = 3
     HOME_VISIT_LIST_SIZE = 10
-    # The staff home pages' figures, cached per process while the network's data version is
-    # unchanged (portal/cache.py); the time limit bounds staleness from changes made outside
-    # the portal. 0 turns the cache off. One entry per scope, language and day (an admin's
-    # entry for 2,000 dealers holds about 10 MB).
-    FIGURES_CACHE_SECONDS = 600
-    FIGURES_CACHE_ENTRIES = 128
+    HOME_CONTRACT_ALERTS = 20  # contracts ended or ending soon listed on a staff home
+    # Each dealer's figures are kept in `dealer_figures` (portal/metrics/upkeep.py): a
+    # transaction touching at most FIGURES_INLINE_DEALERS dealers recomputes their rows
+    # before it commits; more (a notice to a region) are left to the queue's refresh task,
+    # which also applies time-driven changes every FIGURES_REFRESH_MINUTES, FIGURES_CHUNK
+    # dealers per transaction.
+    FIGURES_INLINE_DEALERS = 50
+    FIGURES_CHUNK = 200
+    FIGURES_REFRESH_MINUTES = 1
 
     # Notice text (S20): Markdown is rendered once when it is saved, in a child process with
     # these limits (portal/richtext.py); pages show the stored HTML.

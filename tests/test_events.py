@@ -5,7 +5,7 @@ from __future__ import annotations
 from portal import create_app
 from portal.events import session_listeners
 from portal.extensions import db
-from portal.metrics import rollup
+from portal.metrics import rollup, touched
 from tests.support import databases
 
 EXPECTED = {
@@ -15,19 +15,24 @@ EXPECTED = {
         "portal.models.assessments.refuse_changes_to_final_assessments",
         "portal.metrics.rollup.remember_keys",
         "portal.mail.events.mail_notifications",
-        "portal.cache.note_changes",
+        "portal.metrics.touched.note_before",
         "portal.api.webhooks.queue_events",
     ],
-    "after_flush": ["portal.metrics.rollup.refresh_keys", "portal.api.webhooks.note_job_ids"],
-    "do_orm_execute": ["portal.cache.note_statements"],
-    "before_commit": ["portal.cache.bump_on_commit"],
+    "after_flush": [
+        "portal.metrics.rollup.refresh_keys",
+        "portal.metrics.touched.note_after",
+        "portal.api.webhooks.note_job_ids",
+    ],
+    "do_orm_execute": ["portal.metrics.touched.note_statements"],
+    "before_commit": ["portal.metrics.touched.refresh_before_commit"],
     "after_commit": [
         "portal.storage.settle_commit",
         "portal.mail.queue.wake_after_commit",
         "portal.api.webhooks.queue_after_commit",
+        "portal.jobs.figures.wake_after_commit",
     ],
     "after_rollback": ["portal.mail.queue.forget_wake", "portal.api.webhooks.forget"],
-    "after_transaction_end": ["portal.storage.settle_rollback", "portal.cache.forget_changes"],
+    "after_transaction_end": ["portal.storage.settle_rollback", "portal.metrics.touched.forget"],
 }
 
 
@@ -57,4 +62,13 @@ def test_the_rollup_keeps_the_old_value_of_every_key_attribute(app):
     assert all(
         event.contains(attribute, "set", rollup.keep_old_value)
         for attribute in rollup.KEY_ATTRIBUTES
+    )
+
+
+def test_the_figures_keep_the_old_value_of_every_key_attribute(app):
+    from sqlalchemy import event
+
+    assert all(
+        event.contains(attribute, "set", touched.keep_old_value)
+        for attribute in touched.KEY_ATTRIBUTES
     )

@@ -1,8 +1,6 @@
-"""What the supervisor's and the admin's home pages show, gathered in a fixed number of queries.
-
-The figures are computed for every dealer in scope (the table sorts and the visit list ranks
-all of them), then kept in `portal.cache` until the network's data changes: a large network
-costs its computation once per change, not once per page view.
+"""What the supervisor's and the admin's home pages show, read from each dealer's maintained
+figures (`portal.metrics.home_rows`): a fixed number of queries, each over one row per
+dealer in scope, and only the page of the dealer table being shown.
 """
 
 from __future__ import annotations
@@ -13,50 +11,34 @@ from functools import partial
 from typing import Any
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from portal import access, cache, charts, clock, listing, periods
-from portal.dashboard import visits
+from portal import access, charts, clock, listing, periods
 from portal.extensions import db
-from portal.metrics import home
-from portal.metrics import notices as notice_metrics
+from portal.metrics import home, home_rows
 from portal.metrics import regions as regions_metrics
+from portal.metrics.timeliness import SupervisorDue
 from portal.models import Notice, User
 
-SORTABLE = {
-    "dealer": lambda line, _health: (line.code,),
-    "region": lambda line, _health: (line.region_id, line.code),
-    "month": lambda line, _health: _missing_last(line.month.attainment_bp),
-    "ytd": lambda line, _health: _missing_last(line.ytd.attainment_bp),
-    "reports": lambda line, _health: (line.reports.missing, line.reports.late),
-    "audit": lambda line, _health: _missing_last(line.audits.average),
-    "actions": lambda line, _health: (line.overdue_actions, line.open_actions),
-    "ack": lambda line, _health: _missing_last(line.acknowledgement_rate),
-    "health": lambda _line, health: _missing_last(health.score if health else None),
-}
+SORTABLE = tuple(home_rows.SORTS)
 FILTERS = ("region",)
-
-
-def _missing_last(value: Any) -> tuple[bool, Any]:
-    return (value is None, value if value is not None else 0)
 
 
 @dataclass(frozen=True)
 class StaffHome:
-    """Everything the staff home pages and their exports need."""
+    """The totals the staff home pages and their exports show; rows are read per page."""
 
     when: home.Periods
     regions: list[regions_metrics.RegionRef]
-    lines: list[home.DealerLine]
     region_rows: list[regions_metrics.RegionLine]
     total: regions_metrics.RegionLine
-    due: Any
-    healths: dict[int, Any]
-    scores: tuple[list[str], dict[int, list[Any]]]  # monthly average audit score by region
-    overdue: list[tuple[int, notice_metrics.Progress]]  # notice ids, most overdue first
+    due: SupervisorDue
+    actions: dict[str, int]  # corrective actions open, overdue, waiting for verification
+    stale: int  # dealers whose figures are being brought up to date
+    scope: Any
 
     @property
     def region_names(self) -> dict[int, str]:
@@ -64,59 +46,53 @@ class StaffHome:
 
 
 def gather(user: User, today: date | None = None) -> StaffHome:
-    """The home figures for `user`: from the cache while nothing has changed since."""
+    """The totals for `user`'s scope (one grouped query over the dealers' rows)."""
     when = home.Periods.of(today or clock.today())
-    key = ("staff-home", access.scope_key(user), str(get_locale()), when.today)
-    return cache.remember(key, partial(_compute, user, when))
-
-
-def _compute(user: User, when: home.Periods) -> StaffHome:
-    config = current_app.config
     scope = partial(access.dealer_scope, user)
     regions = [
         regions_metrics.RegionRef.of(region)
         for region in db.session.scalars(access.visible_regions(user))
     ]
-    lines = home.dealer_lines(
-        scope,
-        when,
-        due_day=int(config["PLAN_DUE_DAY"]),
-        due_days=int(config["REPORT_DUE_DAYS"]),
-        window_days=int(config["AUDIT_DUE_WINDOW_DAYS"]),
-        user=user,
-    )
-    region_rows = regions_metrics.region_lines(regions, lines)
+    totals = home_rows.totals(scope, regions, when)
     return StaffHome(
         when=when,
         regions=regions,
-        lines=lines,
-        region_rows=region_rows,
-        total=regions_metrics.network_total(region_rows),
-        due=home.due_summary(lines, when, home.review_waiting(scope)),
-        healths=visits.healths_for(lines, when, home.dealers_in_scope(scope)),
-        scores=home.monthly_scores(scope, last=periods.of(when.today)),
-        overdue=[
-            (notice.id, progress)
-            for notice, progress in notice_metrics.overdue_notices(user, when.today)
-        ],
+        region_rows=totals.region_rows,
+        total=regions_metrics.network_total(totals.region_rows),
+        due=totals.due,
+        actions=totals.actions,
+        stale=totals.stale,
+        scope=scope,
     )
 
 
-def table(data: StaffHome, params: listing.ListParams) -> list[home.DealerLine]:
-    """The dealer table's rows: filtered by region and sorted as asked (all pages)."""
-    lines = data.lines
-    region_id = params.id_filter("region")
-    if region_id is not None:
-        lines = [line for line in lines if line.region_id == region_id]
-    key = SORTABLE[params.sort]
-    return sorted(
-        lines, key=lambda line: key(line, data.healths.get(line.id)), reverse=params.descending
-    )
+def _table_query(data: StaffHome, params: listing.ListParams) -> Select[Any]:
+    query = home_rows.lines_query(data.scope, region_id=params.id_filter("region"))
+    return home_rows.sorted_query(query, params.sort, params.descending)
+
+
+def table_page(data: StaffHome, params: listing.ListParams) -> Pagination:
+    """The page of the dealer table asked for: filtered by region and sorted as asked."""
+    per_page = int(current_app.config["PAGE_SIZE"])
+    return home_rows.page_of(_table_query(data, params), data.when, params.page, per_page)
+
+
+def table(data: StaffHome, params: listing.ListParams) -> list[home_rows.Line]:
+    """Every row of the dealer table, in its order (the CSV export)."""
+    return home_rows.lines(_table_query(data, params), data.when)
+
+
+def needing_visit(data: StaffHome, *, every: bool = False) -> list[home_rows.Line]:
+    """Dealers ranked by health, weakest first: HOME_VISIT_LIST_SIZE of them, or all."""
+    size = None if every else int(current_app.config["HOME_VISIT_LIST_SIZE"])
+    return home_rows.ranked(data.scope, data.when, size)
 
 
 def score_chart(data: StaffHome) -> Markup:
     """Average audit score per month, one line per region."""
-    labels, series = data.scores
+    labels, series = home_rows.monthly_scores(
+        [region.id for region in data.regions], last=periods.of(data.when.today)
+    )
     lines = [
         charts.Series(region.name, series[region.id])
         for region in data.regions
@@ -134,11 +110,12 @@ def score_chart(data: StaffHome) -> Markup:
     )
 
 
-def overdue_notices(data: StaffHome, limit: int) -> list[tuple[Notice, Any]]:
-    """The most overdue notices with their progress (loaded afresh: the cache holds ids)."""
-    wanted = data.overdue[:limit]
-    if not wanted:
-        return []
-    ids = [notice_id for notice_id, _progress in wanted]
+def overdue_notices(data: StaffHome, limit: int) -> tuple[list[tuple[Notice, Any]], bool]:
+    """The most overdue notices with their overdue counts, and whether there are more."""
+    wanted = home_rows.overdue_notices(data.scope, limit + 1)
+    ids = [notice_id for notice_id, _tally in wanted[:limit]]
+    if not ids:
+        return [], False
     notices = {n.id: n for n in db.session.scalars(select(Notice).where(Notice.id.in_(ids)))}
-    return [(notices[i], progress) for i, progress in wanted if i in notices]
+    found = [(notices[i], tally) for i, tally in wanted[:limit] if i in notices]
+    return found, len(wanted) > limit

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from functools import partial
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import access, activity, charts, clock, listing, periods
@@ -19,17 +18,15 @@ from portal.csvio import csv_response
 from portal.dashboard import staff, visits
 from portal.database import write_intent
 from portal.extensions import db
-from portal.metrics import audits as audit_metrics
 from portal.metrics import contracts as contract_metrics
-from portal.metrics import notices as notice_metrics
+from portal.metrics import dealer_figures, home_rows
 from portal.metrics import plans as plan_metrics
+from portal.metrics.home import Periods
 from portal.models import (
     ActivityEntry,
     Audit,
     AuditStatus,
-    Notice,
-    NoticeKind,
-    NoticeStatus,
+    DealerFigures,
     ProductLine,
     Store,
     User,
@@ -62,35 +59,34 @@ def _count(model, *conditions) -> int:
 
 
 def _table_params() -> listing.ListParams:
-    return listing.read_params(tuple(staff.SORTABLE), "dealer", staff.FILTERS)
+    return listing.read_params(staff.SORTABLE, "dealer", staff.FILTERS)
 
 
 def _staff_home():
     data = staff.gather(current_user)
     params = _table_params()
-    rows = staff.table(data, params)
-    ranked = visits.needing_visit(data.healths)
+    ranked = staff.needing_visit(data)
     scope = partial(access.dealer_scope, current_user)
     today = data.when.today
+    overdue, more_overdue = staff.overdue_notices(data, limit=OVERDUE_NOTICES)
     context = {
         "data": data,
         "params": params,
-        "page": listing.paginate_list(rows, params),
-        "lines_by_id": {line.id: line for line in data.lines},
+        "page": staff.table_page(data, params),
         "ranked": ranked,
-        "visit_stores": visits.stores_to_visit([h.dealer_id for h in ranked]),
+        "visit_stores": visits.stores_to_visit([row.line.id for row in ranked]),
         "weights": current_app.config["HEALTH_WEIGHTS"],
         "health_window": visits.health_window(data.when),
-        "component_labels": {p.key: p.label for h in ranked for p in h.parts},
+        "component_labels": {
+            p.key: p.label for row in ranked if row.health for p in row.health.parts
+        },
         "penalties": current_app.config["HEALTH_PENALTIES"],
         "due": data.due,
-        "audit_card": _staff_audit_card(data, scope, today),
+        "audit_card": _staff_audit_card(data),
         "score_chart": staff.score_chart(data),
-        "overdue_notices": staff.overdue_notices(data, limit=OVERDUE_NOTICES),
-        "more_overdue_notices": len(data.overdue) > OVERDUE_NOTICES,
-        "contract_alerts": contract_metrics.contract_alerts(
-            scope, today=today, within_days=int(current_app.config["CONTRACT_WARNING_DAYS"])
-        ),
+        "overdue_notices": overdue,
+        "more_overdue_notices": more_overdue,
+        **_contract_card(scope, today),
     }
     if current_user.is_admin:
         counts = {
@@ -106,21 +102,31 @@ def _staff_home():
     return render_template("dashboard/supervisor.html", **context)
 
 
-def _staff_audit_card(data: staff.StaffHome, scope, today: date) -> dict[str, int]:
-    card = audit_metrics.open_action_counts(scope, today=today)
+def _contract_card(scope, today) -> dict[str, object]:
+    """The contracts that ended or end soon: the first HOME_CONTRACT_ALERTS, and how many."""
+    within = int(current_app.config["CONTRACT_WARNING_DAYS"])
+    limit = int(current_app.config["HOME_CONTRACT_ALERTS"])
+    alerts = contract_metrics.contract_alerts(scope, today=today, within_days=within, limit=limit)
+    count = contract_metrics.contract_alert_count(scope, today=today, within_days=within)
+    return {"contract_alerts": alerts, "contract_alerts_total": count}
+
+
+def _staff_audit_card(data: staff.StaffHome) -> dict[str, int]:
+    card = dict(data.actions)
     card.update({"audits_overdue": data.total.audits.overdue, "audits_due": data.total.audits.due})
     return card
 
 
 def _dealer_home():
+    """The dealer's own row of figures, its stores, its months and its latest audits."""
     dealer = current_user.dealer
-    config = current_app.config
     today = clock.today()
-    scope = partial(access.dealer_scope, current_user)
+    when = Periods.of(today)
     current = periods.of(today)
-    last_month = periods.shift(current, -1)
-    ytd_first, ytd_last = plan_metrics.year_to_date(last_month)
-    overview = plan_metrics.dealer_overview(dealer.id, current, ytd_through=last_month)
+    last_month = when.month
+    figures = db.session.get(DealerFigures, dealer.id)
+    fresh = figures is not None and dealer_figures.is_current(figures, today)
+    months = plan_metrics.monthly(dealer.id, periods.shift(current, -11), current)
     latest = db.session.scalars(
         audit_access.visible_audits(current_user)
         .where(Audit.status == AuditStatus.COMPLETED)
@@ -131,45 +137,72 @@ def _dealer_home():
     return render_template(
         "dashboard/dealer.html",
         dealer=dealer,
+        stale=not fresh,
         stores=db.session.scalars(
             select(Store)
             .where(Store.dealer_id == dealer.id, Store.active.is_(True))
             .order_by(Store.code)
         ).all(),
-        due=plan_metrics.dealer_due_now(
-            dealer.id, today, due_day=config["PLAN_DUE_DAY"], due_days=config["REPORT_DUE_DAYS"]
-        ),
-        audit_card=audit_metrics.open_action_counts(scope, today=today),
-        upcoming=audit_metrics.due_counts(
-            lambda column: and_(audit_access.audit_scope(current_user), scope(column)),
-            today=today,
-            window_days=int(config["AUDIT_DUE_WINDOW_DAYS"]),
-        ),
-        inbox=notice_metrics.inbox_counts(current_user, today),
-        executions=_executions_due(today),
         current=current,
         last_month=last_month,
-        ytd_first=ytd_first,
-        month=dict(overview.months).get(last_month, plan_metrics.EMPTY),
-        this_month=dict(overview.months).get(current, plan_metrics.EMPTY),
-        ytd=plan_metrics.total(first=ytd_first, last=ytd_last, dealers=[dealer.id]),
-        overview=overview,
+        ytd_first=when.ytd_first,
+        this_month=dict(months).get(current, plan_metrics.EMPTY),
+        months=months,
         latest=latest,
         trend=_dealer_trend(latest),
+        **dealer_card(figures, when),
     )
 
 
-def _executions_due(today: date) -> dict[str, int]:
-    """Promotion executions the dealer's stores still owe (current versions in effect)."""
-    which = and_(
-        Notice.status == NoticeStatus.PUBLISHED,
-        Notice.kind == NoticeKind.PROMOTION,
-        notice_metrics.in_effect(today),
-    )
-    progress = notice_metrics.progress_by_notice(current_user, which, today).values()
+def dealer_card(figures: DealerFigures | None, when: Periods) -> dict[str, object]:
+    """What the dealer's home shows from its row (nothing counted while it has none)."""
+    config = current_app.config
+    due_days = int(config["REPORT_DUE_DAYS"])
+    plan_due = plan_metrics.plan_due(when.plan_period, int(config["PLAN_DUE_DAY"]))
+    report_due = plan_metrics.report_due(when.report_period, due_days)
+    if figures is None:
+        plan = plan_metrics.PlanState(None, None, plan_due, plan_metrics.NOT_DUE)
+        reports, month, ytd = plan_metrics.ReportCounts(), plan_metrics.EMPTY, plan_metrics.EMPTY
+        counts: dict[str, int] = {}
+    else:
+        plan = home_rows.plan_state(figures, plan_due)
+        tally = home_rows.report_tally(figures)
+        reports = plan_metrics.ReportCounts(
+            tally.expected, tally.on_time, tally.late, tally.missing, tally.open
+        )
+        month = dealer_figures.figures_of(figures, "month")
+        ytd = dealer_figures.figures_of(figures, "ytd")
+        counts = {
+            name: getattr(figures, name)
+            for name in (
+                "plans_returned", "reports_returned", "actions_to_answer",
+                "actions_to_answer_overdue", "notices", "notices_acknowledged",
+                "executions_pending", "executions_overdue", "audits_due_announced",
+            )
+        }  # fmt: skip
+    count = lambda name: int(counts.get(name, 0))  # noqa: E731
     return {
-        "pending": sum(p.stores - p.executed - p.not_possible for p in progress),
-        "overdue": sum(p.executions_overdue for p in progress),
+        "due": plan_metrics.DealerDue(
+            plan_period=when.plan_period,
+            plan=plan,
+            report_period=when.report_period,
+            report_due=report_due,
+            reports=reports,
+            returned_plans=count("plans_returned"),
+            returned_reports=count("reports_returned"),
+        ),
+        "audit_card": {
+            "to_answer": count("actions_to_answer"),
+            "to_answer_overdue": count("actions_to_answer_overdue"),
+        },
+        "upcoming": {"due": count("audits_due_announced")},
+        "inbox": {"to_acknowledge": count("notices") - count("notices_acknowledged")},
+        "executions": {
+            "pending": count("executions_pending"),
+            "overdue": count("executions_overdue"),
+        },
+        "month": month,
+        "ytd": ytd,
     }
 
 
@@ -221,8 +254,8 @@ def dealers_export():
         "acknowledged", "health", *(f"health_{key}" for key in keys), "health_penalty",
     ]  # fmt: skip
     rows = []
-    for line in staff.table(data, params):
-        health = data.healths.get(line.id)
+    for row in staff.table(data, params):
+        line, health = row.line, row.health
         parts = {p.key: p.value for p in health.parts} if health else {}
         rows.append(
             [
@@ -272,13 +305,12 @@ def regions_export():
 @staff_only
 def visits_export():
     data = staff.gather(current_user)
-    lines = {line.id: line for line in data.lines}
     names = data.region_names
     header = ["rank", "dealer_code", "dealer_name", "region", "health", "component", "weight",
               "value", "points", "detail"]  # fmt: skip
     rows = []
-    for number, health in enumerate(visits.needing_visit(data.healths, limit=None), start=1):
-        line = lines[health.dealer_id]
+    for number, row in enumerate(staff.needing_visit(data, every=True), start=1):
+        line, health = row.line, row.health
         lead = [number, line.code, line.name, names.get(line.region_id, ""), health.score]
         rows += [[*lead, p.key, p.weight, p.value, p.points, p.detail] for p in health.parts]
         rows += [[*lead, p.key, "", "", -p.points, p.detail] for p in health.penalties]

@@ -93,7 +93,7 @@ def create_huey(app: Flask) -> Huey:
 
 
 def init_app(app: Flask) -> None:
-    from portal.jobs import sweep, tasks  # noqa: F401  (register the job definitions)
+    from portal.jobs import figures, sweep, tasks  # noqa: F401  (register the job definitions)
 
     queue = Queue(app, create_huey(app))
     for spec in TASKS.values():
@@ -105,6 +105,7 @@ def init_app(app: Flask) -> None:
         crontab(minute=f"*/{minutes}"), name="jobs.sweep", priority=SWEEP_PRIORITY
     )(lambda: sweep.run(app))
     queue.huey.on_startup(name="jobs.sweep")(lambda: sweep.run(app))
+    figures.init_app(app, queue)  # the dealer figures' refresh: periodic and on demand
     app.extensions["queue"] = queue
 
 

@@ -27,6 +27,7 @@ from portal.models import (
     StandardItem,
     StepKind,
     Store,
+    StoreFigures,
 )
 
 Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
@@ -250,29 +251,25 @@ def action_timeliness(
 def stores_not_audited(
     scope: Scope, *, days: int, today: date, limit: int = 50
 ) -> list[tuple[Store, datetime | None]]:
-    """Active stores with no completed audit in the last `days` days (never audited first)."""
-    last = (
-        select(Audit.store_id, func.max(Audit.completed_at).label("at"))
-        .where(Audit.status == AuditStatus.COMPLETED)
-        .group_by(Audit.store_id)
-        .subquery()
-    )
+    """Active stores with no completed audit in the last `days` days (never audited first),
+    from each store's latest completed audit as `store_figures` keeps it."""
+    last = StoreFigures.last_audited_at
     cutoff = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=days)
     planned = select(Audit.store_id).where(
         Audit.status.in_([AuditStatus.SCHEDULED, AuditStatus.IN_PROGRESS])
     )
     query = (
-        select(Store, last.c.at)
+        select(Store, last)
         .join(Dealer, Dealer.id == Store.dealer_id)
-        .outerjoin(last, last.c.store_id == Store.id)
+        .outerjoin(StoreFigures, StoreFigures.store_id == Store.id)
         .where(
             scope(Store.dealer_id),
             Store.active.is_(True),
             Dealer.active.is_(True),
-            or_(last.c.at.is_(None), last.c.at < cutoff),
+            or_(last.is_(None), last < cutoff),
             Store.id.not_in(planned),
         )
-        .order_by(last.c.at.is_not(None), last.c.at, Store.code)
+        .order_by(last.is_not(None), last, Store.code)
         .limit(limit)
     )
     return [(store, _aware(at)) for store, at in db.session.execute(query)]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 
 from portal.extensions import db
 from portal.metrics.home import dealers_in_scope
@@ -48,19 +48,32 @@ def contract_state(end: date | None, *, today: date, within_days: int) -> str | 
     return None
 
 
-def contract_alerts(scope: Scope, *, today: date, within_days: int) -> list[ContractAlert]:
+def _alerting(scope: Scope, today: date, within_days: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Dealer.id.in_(dealers_in_scope(scope).scalar_subquery()),
+        Dealer.contract_end.is_not(None),
+        Dealer.contract_end <= today + timedelta(days=within_days),
+    )
+
+
+def contract_alerts(
+    scope: Scope, *, today: date, within_days: int, limit: int | None = None
+) -> list[ContractAlert]:
     """Dealers in scope (trading or suspended) whose contract ended or ends within the
-    window, those that ended first (one query)."""
-    rows = db.session.execute(
+    window, those that ended first (one query; the first `limit` of them when given)."""
+    query = (
         select(Dealer.id, Dealer.code, Dealer.name, Dealer.contract_end)
-        .where(
-            Dealer.id.in_(dealers_in_scope(scope).scalar_subquery()),
-            Dealer.contract_end.is_not(None),
-            Dealer.contract_end <= today + timedelta(days=within_days),
-        )
+        .where(*_alerting(scope, today, within_days))
         .order_by(Dealer.contract_end, Dealer.code)
-    ).all()
+    )
+    rows = db.session.execute(query.limit(limit) if limit is not None else query).all()
     return [
         ContractAlert(row.id, row.code, row.name, row.contract_end, (row.contract_end - today).days)
         for row in rows
     ]
+
+
+def contract_alert_count(scope: Scope, *, today: date, within_days: int) -> int:
+    """How many dealers `contract_alerts` lists in all."""
+    query = select(func.count(Dealer.id)).where(*_alerting(scope, today, within_days))
+    return int(db.session.scalar(query) or 0)

@@ -346,6 +346,11 @@ def _figures(
     )
 
 
+def from_sums(*values: int) -> Figures:
+    """Figures from the `SUMS` in that order (kept elsewhere, e.g. in `dealer_figures`)."""
+    return _figures(*values)
+
+
 def add(a: Figures, b: Figures) -> Figures:
     """The figures of two disjoint groups together (e.g. a region's dealers)."""
     return _figures(

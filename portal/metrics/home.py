@@ -1,8 +1,11 @@
-"""What the staff home pages show per dealer and per region, in a fixed number of queries.
+"""What the home pages count per dealer, batched: a fixed number of queries for any number of
+dealers (the notices' share is `portal.metrics.notices.dealer_notice_counts`).
+`portal.metrics.dealer_figures` turns these into each dealer's row of `dealer_figures`; the
+pages read the rows (`portal.metrics.home_rows`).
 
-Every figure is one aggregate query grouped by dealer (or by region and month), restricted by
-a sub-select of the dealers in scope, so a network of thousands of dealers costs the same
-number of round trips as a handful. Regions are sums of their dealers' lines.
+Each tally that depends on the day also says when it next changes by itself (`changes_on`:
+an audit falling due, an action becoming overdue, a notice leaving effect), so a row is
+recomputed on that day by the periodic job and not before.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, extract, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 
 from portal import periods
-from portal.access.notices import reaches, visibility_condition
+from portal.access.audits import ANNOUNCED_VISIBLE
 from portal.extensions import db
 from portal.metrics import plans as plan_metrics
-from portal.metrics.timeliness import MISSING, NOT_DUE, PlanState, SupervisorDue
+from portal.metrics.timeliness import MISSING, NOT_DUE, PlanState
 from portal.models import (
     ActionStatus,
     Audit,
@@ -27,21 +30,18 @@ from portal.models import (
     CorrectiveAction,
     Dealer,
     DealerStatus,
-    Notice,
-    NoticeReceipt,
-    NoticeStatus,
     PlanStatus,
     ReportStatus,
     SalesPlan,
     Store,
     StoreReport,
     StoreStatus,
-    User,
 )
 
 Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
 HOME_STATUSES = (DealerStatus.ACTIVE, DealerStatus.SUSPENDED)
 AUDIT_AVERAGE_DAYS = 365  # the average audit score covers this many days
+OPEN_AUDITS = (AuditStatus.SCHEDULED, AuditStatus.IN_PROGRESS)
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,11 @@ class Periods:
             plan_period=periods.shift(current, 1),
             report_period=month,
         )
+
+    @property
+    def next_month_starts(self) -> date:
+        """The day these periods move on."""
+        return periods.first_day(periods.shift(periods.of(self.today), 1))
 
 
 @dataclass(frozen=True)
@@ -135,64 +140,23 @@ def dealers_in_scope(scope: Scope) -> Select[Any]:
     )
 
 
-def _start_of(day: date) -> datetime:
+def start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def dealer_lines(
-    scope: Scope, when: Periods, *, due_day: int, due_days: int, window_days: int, user: User
-) -> list[DealerLine]:
-    """Every dealer in scope with its figures, ordered by code (a dozen queries in all)."""
-    ids = dealers_in_scope(scope)
-    rows = db.session.execute(
-        select(Dealer.id, Dealer.code, Dealer.name, Dealer.region_id, Dealer.status)
-        .where(Dealer.id.in_(ids.scalar_subquery()))
-        .order_by(Dealer.code)
-    ).all()
-    if not rows:
-        return []
-    dealer_ids = [row.id for row in rows]
-    month = plan_metrics.plan_vs_actual(
-        ("dealer_id",), first=when.month, last=when.month, dealers=ids
-    )
-    ytd = plan_metrics.plan_vs_actual(
-        ("dealer_id",), first=when.ytd_first, last=when.month, dealers=ids
-    )
-    plans = plan_metrics.plan_states(
-        dealer_ids, when.plan_period, due_day=due_day, today=when.today
-    )
-    reports = report_tallies(ids, when.report_period, due_days=due_days, today=when.today)
-    audits = audit_tallies(ids, today=when.today, window_days=window_days)
-    actions = action_tallies(ids, today=when.today)
-    notices = acknowledgement_tallies(ids, user, today=when.today)
-    stores = dict(
-        db.session.execute(
-            select(Store.dealer_id, func.count(Store.id))
-            .where(Store.dealer_id.in_(ids.scalar_subquery()), Store.active.is_(True))
-            .group_by(Store.dealer_id)
-        ).all()
-    )
-    empty = plan_metrics.EMPTY
-    return [
-        DealerLine(
-            id=row.id,
-            code=row.code,
-            name=row.name,
-            region_id=row.region_id,
-            status=DealerStatus(row.status),
-            stores=stores.get(row.id, 0),
-            month=month.get((row.id,), empty),
-            ytd=ytd.get((row.id,), empty),
-            plan=plans[row.id],
-            reports=reports.get(row.id, ReportTally()),
-            audits=audits.get(row.id, AuditTally()),
-            open_actions=actions.get(row.id, (0, 0))[0],
-            overdue_actions=actions.get(row.id, (0, 0))[1],
-            notices=notices.get(row.id, (0, 0))[0],
-            acknowledged=notices.get(row.id, (0, 0))[1],
-        )
-        for row in rows
-    ]
+def as_date(value: Any) -> date | None:
+    """A date from what MIN() over a date or datetime column returns on either database."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):  # SQLite returns MIN() over a CASE as text
+        value = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
+        return value.date() if isinstance(value, datetime) else value
+    return value.date()
+
+
+def earliest(*days: date | None) -> date | None:
+    found = [day for day in days if day is not None]
+    return min(found) if found else None
 
 
 def report_tallies(
@@ -200,7 +164,7 @@ def report_tallies(
 ) -> dict[int, ReportTally]:
     """Per dealer: stores owing a report for `period`, by timeliness (one grouped query)."""
     due = plan_metrics.report_due(period, due_days)
-    deadline = _start_of(due + timedelta(days=1))
+    deadline = start_of(due + timedelta(days=1))
     submitted = StoreReport.first_submitted_at
     rows = db.session.execute(
         select(
@@ -233,18 +197,23 @@ def report_tallies(
     }
 
 
-def audit_tallies(ids: Select[Any], *, today: date, window_days: int) -> dict[int, AuditTally]:
+@dataclass(frozen=True)
+class AuditCounts:
+    tally: AuditTally
+    due_announced: int = 0  # open audits in the due window the dealer was told of
+    changes_on: date | None = None
+
+
+def audit_counts(ids: Select[Any], *, today: date, window_days: int) -> dict[int, AuditCounts]:
     """Per dealer: completed audits of the last year with their score sum, the latest
-    completion, and open audits overdue or due within the window."""
-    since = _start_of(today - timedelta(days=AUDIT_AVERAGE_DAYS))
+    completion, and open audits overdue or due within the window (one grouped query)."""
+    since = start_of(today - timedelta(days=AUDIT_AVERAGE_DAYS))
+    horizon = today + timedelta(days=window_days)
     completed = Audit.status == AuditStatus.COMPLETED
     recent = and_(completed, Audit.completed_at >= since)
-    is_open = Audit.status.in_((AuditStatus.SCHEDULED, AuditStatus.IN_PROGRESS))
-    soon = and_(
-        is_open,
-        Audit.scheduled_for >= today,
-        Audit.scheduled_for <= today + timedelta(days=window_days),
-    )
+    is_open = Audit.status.in_(OPEN_AUDITS)
+    soon = and_(is_open, Audit.scheduled_for >= today, Audit.scheduled_for <= horizon)
+    told = and_(soon, Audit.announced.is_(True), Audit.status.in_(ANNOUNCED_VISIBLE))
     rows = db.session.execute(
         select(
             Audit.dealer_id,
@@ -253,23 +222,44 @@ def audit_tallies(ids: Select[Any], *, today: date, window_days: int) -> dict[in
             func.max(case((completed, Audit.completed_at))),
             func.sum(case((and_(is_open, Audit.scheduled_for < today), 1), else_=0)),
             func.sum(case((soon, 1), else_=0)),
+            func.sum(case((told, 1), else_=0)),
+            # What changes by itself: the oldest recent audit leaves the year, an open
+            # audit becomes overdue the day after its date, or enters the due window.
+            func.min(case((recent, Audit.completed_at))),
+            func.min(case((and_(is_open, Audit.scheduled_for >= today), Audit.scheduled_for))),
+            func.min(case((and_(is_open, Audit.scheduled_for > horizon), Audit.scheduled_for))),
         )
         .where(Audit.dealer_id.in_(ids.scalar_subquery()), Audit.status != AuditStatus.CANCELLED)
         .group_by(Audit.dealer_id)
     ).all()
-    return {
-        row[0]: AuditTally(
-            completed=int(row[1] or 0),
-            score_sum=Decimal(str(row[2] or 0)),
-            last_completed=_aware(row[3]),
-            overdue=int(row[4] or 0),
-            due=int(row[5] or 0),
+    one_day, window = timedelta(days=1), timedelta(days=window_days)
+    result = {}
+    for row in rows:
+        oldest, next_date, entering = as_date(row[7]), as_date(row[8]), as_date(row[9])
+        result[row[0]] = AuditCounts(
+            AuditTally(
+                completed=int(row[1] or 0),
+                score_sum=tenths(row[2]),
+                last_completed=aware(row[3]),
+                overdue=int(row[4] or 0),
+                due=int(row[5] or 0),
+            ),
+            due_announced=int(row[6] or 0),
+            changes_on=earliest(
+                oldest + timedelta(days=AUDIT_AVERAGE_DAYS + 1) if oldest else None,
+                next_date + one_day if next_date else None,
+                entering - window if entering else None,
+            ),
         )
-        for row in rows
-    }
+    return result
 
 
-def _aware(value: Any) -> datetime | None:
+def tenths(value: Any) -> Decimal:
+    """A sum of scores with one decimal, exact (SQLite sums them as floating point)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
+
+
+def aware(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):  # SQLite returns MAX() over a CASE as text
@@ -277,13 +267,31 @@ def _aware(value: Any) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def action_tallies(ids: Select[Any], *, today: date) -> dict[int, tuple[int, int]]:
-    """Per dealer: corrective actions not verified yet, and how many of them are overdue."""
+@dataclass(frozen=True)
+class ActionCounts:
+    """Corrective actions not verified yet, and the dealer's share of them: those still to
+    answer (open or reopened). A responded action waits for the supervisor."""
+
+    open: int = 0
+    overdue: int = 0
+    responded: int = 0
+    to_answer: int = 0
+    to_answer_overdue: int = 0
+    changes_on: date | None = None  # the day after the next due date
+
+
+def action_counts(ids: Select[Any], *, today: date) -> dict[int, ActionCounts]:
+    overdue = CorrectiveAction.due_on < today
+    to_answer = CorrectiveAction.status.in_((ActionStatus.OPEN, ActionStatus.REOPENED))
     rows = db.session.execute(
         select(
             CorrectiveAction.dealer_id,
             func.count(CorrectiveAction.id),
-            func.sum(case((CorrectiveAction.due_on < today, 1), else_=0)),
+            func.sum(case((overdue, 1), else_=0)),
+            func.sum(case((CorrectiveAction.status == ActionStatus.RESPONDED, 1), else_=0)),
+            func.sum(case((to_answer, 1), else_=0)),
+            func.sum(case((and_(to_answer, overdue), 1), else_=0)),
+            func.min(case((CorrectiveAction.due_on >= today, CorrectiveAction.due_on))),
         )
         .where(
             CorrectiveAction.dealer_id.in_(ids.scalar_subquery()),
@@ -291,102 +299,76 @@ def action_tallies(ids: Select[Any], *, today: date) -> dict[int, tuple[int, int
         )
         .group_by(CorrectiveAction.dealer_id)
     ).all()
-    return {dealer_id: (int(count), int(overdue or 0)) for dealer_id, count, overdue in rows}
-
-
-def acknowledgement_tallies(
-    ids: Select[Any], user: User, *, today: date
-) -> dict[int, tuple[int, int]]:
-    """Per dealer: published notices in effect that reach it, and how many it acknowledged
-    (current versions only)."""
-    in_effect = (Notice.effective_to.is_(None)) | (Notice.effective_to >= today)
-    receipt = and_(
-        NoticeReceipt.notice_id == Notice.id,
-        NoticeReceipt.dealer_id == Dealer.id,
-        NoticeReceipt.version_number == Notice.current_version,
-    )
-    rows = db.session.execute(
-        select(Dealer.id, func.count(Notice.id), func.count(NoticeReceipt.acknowledged_at))
-        .select_from(Dealer)
-        .join(Notice, reaches())
-        .outerjoin(NoticeReceipt, receipt)
-        .where(
-            Dealer.id.in_(ids.scalar_subquery()),
-            Notice.status == NoticeStatus.PUBLISHED,
-            in_effect,
-            visibility_condition(user),
+    return {
+        row[0]: ActionCounts(
+            *(int(value or 0) for value in row[1:6]),
+            changes_on=after(as_date(row[6])),
         )
-        .group_by(Dealer.id)
-    ).all()
-    return {dealer_id: (int(total), int(done)) for dealer_id, total, done in rows}
+        for row in rows
+    }
 
 
-def review_waiting(scope: Scope) -> tuple[int, int]:
-    """Plans and reports submitted and waiting for a supervisor's decision."""
-    plans = db.session.scalar(
-        select(func.count(SalesPlan.id)).where(
-            scope(SalesPlan.dealer_id), SalesPlan.status == PlanStatus.SUBMITTED
-        )
+def after(day: date | None) -> date | None:
+    return None if day is None else day + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    plans_returned: int = 0
+    reports_returned: int = 0
+    plans_waiting: int = 0  # submitted: a supervisor's decision is due
+    reports_waiting: int = 0
+
+
+def review_counts(ids: Select[Any]) -> dict[int, ReviewCounts]:
+    """Per dealer: plans and reports returned to it, and waiting for review."""
+    found: dict[int, list[int]] = {}
+    for offset, model, returned, submitted in (
+        (0, SalesPlan, PlanStatus.RETURNED, PlanStatus.SUBMITTED),
+        (1, StoreReport, ReportStatus.RETURNED, ReportStatus.SUBMITTED),
+    ):
+        rows = db.session.execute(
+            select(
+                model.dealer_id,
+                func.sum(case((model.status == returned, 1), else_=0)),
+                func.sum(case((model.status == submitted, 1), else_=0)),
+            )
+            .where(
+                model.dealer_id.in_(ids.scalar_subquery()),
+                model.status.in_((returned, submitted)),
+            )
+            .group_by(model.dealer_id)
+        ).all()
+        for dealer_id, back, waiting in rows:
+            counts = found.setdefault(dealer_id, [0, 0, 0, 0])
+            counts[offset], counts[2 + offset] = int(back or 0), int(waiting or 0)
+    return {dealer_id: ReviewCounts(*counts) for dealer_id, counts in found.items()}
+
+
+def active_stores(ids: Select[Any]) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(Store.dealer_id, func.count(Store.id))
+            .where(Store.dealer_id.in_(ids.scalar_subquery()), Store.active.is_(True))
+            .group_by(Store.dealer_id)
+        ).all()
     )
-    reports = db.session.scalar(
-        select(func.count(StoreReport.id)).where(
-            scope(StoreReport.dealer_id), StoreReport.status == ReportStatus.SUBMITTED
-        )
-    )
-    return int(plans or 0), int(reports or 0)
-
-
-def due_summary(lines: list[DealerLine], when: Periods, waiting: tuple[int, int]) -> SupervisorDue:
-    """The "due now" card from the dealer lines (trading dealers only, like the card says)."""
-    trading = [line for line in lines if line.status == DealerStatus.ACTIVE]
-    return SupervisorDue(
-        plans_waiting=waiting[0],
-        reports_waiting=waiting[1],
-        plan_period=when.plan_period,
-        plans_missing=sum(1 for line in trading if line.plan_missing),
-        report_period=when.report_period,
-        reports_missing=sum(line.reports.missing for line in trading),
-        reports_late=sum(line.reports.late for line in trading),
-    )
-
-
-def monthly_scores(
-    scope: Scope, *, last: str, months: int = 12
-) -> tuple[list[str], dict[int, list[Decimal | None]]]:
-    """Average completed-audit score per region and month (the `months` months to `last`)."""
-    first = periods.shift(last, -(months - 1))
-    labels = periods.span(first, last)
-    start = periods.first_day(first)
-    year, month = extract("year", Audit.completed_at), extract("month", Audit.completed_at)
-    rows = db.session.execute(
-        select(Dealer.region_id, year, month, func.avg(Audit.score))
-        .join(Dealer, Dealer.id == Audit.dealer_id)
-        .where(
-            scope(Audit.dealer_id),
-            Audit.status == AuditStatus.COMPLETED,
-            Audit.completed_at >= _start_of(start),
-        )
-        .group_by(Dealer.region_id, year, month)
-    ).all()
-    series: dict[int, list[Decimal | None]] = {}
-    for region_id, y, m, average in rows:
-        label = f"{int(y):04d}-{int(m):02d}"
-        if label not in labels:
-            continue
-        values = series.setdefault(region_id, [None] * len(labels))
-        values[labels.index(label)] = Decimal(str(average)).quantize(Decimal("0.1"))
-    return labels, series
 
 
 __all__ = [
     "MISSING",
     "NOT_DUE",
+    "ActionCounts",
+    "AuditCounts",
     "AuditTally",
     "DealerLine",
     "Periods",
     "ReportTally",
-    "dealer_lines",
-    "due_summary",
-    "monthly_scores",
-    "review_waiting",
+    "ReviewCounts",
+    "action_counts",
+    "active_stores",
+    "audit_counts",
+    "dealers_in_scope",
+    "report_tallies",
+    "review_counts",
 ]

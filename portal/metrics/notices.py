@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.access import dealer_scope
 from portal.access.notices import is_targeted_store, reaches, visibility_condition
 from portal.extensions import db
+from portal.metrics.home import after, earliest
 from portal.models import (
     Dealer,
     ExecutionStatus,
@@ -285,3 +287,90 @@ def to_acknowledge_count(user: User, today: date | None = None) -> int:
 def dealer_store_lines(notice: Notice, user: User) -> list[StoreLine]:
     """The dealer user's own stores that must carry out a promotion, with their reports."""
     return store_lines(notice, user)
+
+
+# Per dealer, for its figures row (portal.metrics.dealer_figures)
+
+
+@dataclass
+class NoticeCounts:
+    """Published notices in effect that reach a dealer: how many, how many it acknowledged
+    (current versions), promotion executions its stores still owe, and per notice what is
+    overdue: {notice id: (acknowledgement overdue 0/1, store executions overdue)}."""
+
+    notices: int = 0
+    acknowledged: int = 0
+    executions_pending: int = 0
+    executions_overdue: int = 0
+    overdue: dict[int, tuple[int, int]] | None = None
+    changes_on: date | None = None
+
+
+def dealer_notice_counts(ids: Select[Any], *, today: date) -> dict[int, NoticeCounts]:
+    """Two grouped queries: per (dealer, notice) the receipt, and per (dealer, notice) the
+    targeted stores of promotions with their execution reports."""
+    current = and_(Notice.status == NoticeStatus.PUBLISHED, in_effect(today))
+    pairs = db.session.execute(
+        select(
+            Dealer.id,
+            Notice.id,
+            NoticeReceipt.acknowledged_at.is_not(None),
+            Notice.acknowledge_due_on,
+            Notice.effective_to,
+        )
+        .select_from(Dealer)
+        .join(Notice, reaches())
+        .outerjoin(NoticeReceipt, _current_receipt())
+        .where(Dealer.id.in_(ids.scalar_subquery()), current)
+    ).all()
+    result: dict[int, NoticeCounts] = {}
+    for dealer_id, notice_id, acknowledged, ack_due, effective_to in pairs:
+        counts = result.setdefault(dealer_id, NoticeCounts(overdue={}))
+        counts.notices += 1
+        counts.acknowledged += int(bool(acknowledged))
+        if not acknowledged and ack_due is not None and ack_due < today:
+            counts.overdue[notice_id] = (1, 0)
+        counts.changes_on = earliest(
+            counts.changes_on,
+            after(effective_to),
+            after(ack_due) if not acknowledged and ack_due and ack_due >= today else None,
+        )
+    for row in _execution_rows(ids, today):
+        dealer_id, notice_id, stores, done, impossible, late, deadline = row
+        counts = result.setdefault(dealer_id, NoticeCounts(overdue={}))
+        counts.executions_pending += int(stores) - int(done or 0) - int(impossible or 0)
+        counts.executions_overdue += int(late or 0)
+        if late:
+            ack = counts.overdue.get(notice_id, (0, 0))[0]
+            counts.overdue[notice_id] = (ack, int(late))
+        waiting = int(stores) - int(done or 0) - int(impossible or 0)
+        if deadline is not None and deadline >= today and waiting > 0:
+            counts.changes_on = earliest(counts.changes_on, after(deadline))
+    return result
+
+
+def _execution_rows(ids: Select[Any], today: date) -> list[Any]:
+    not_reported = NoticeExecution.id.is_(None)
+    return db.session.execute(
+        select(
+            Store.dealer_id,
+            Notice.id,
+            func.count(Store.id),
+            func.count(case((NoticeExecution.status == ExecutionStatus.DONE, 1))),
+            func.count(case((NoticeExecution.status == ExecutionStatus.NOT_POSSIBLE, 1))),
+            func.count(case((and_(not_reported, Notice.execution_deadline < today), 1))),
+            Notice.execution_deadline,
+        )
+        .select_from(Notice)
+        .join(Dealer, reaches())
+        .join(Store, Store.dealer_id == Dealer.id)
+        .outerjoin(NoticeExecution, _current_execution())
+        .where(
+            Dealer.id.in_(ids.scalar_subquery()),
+            Notice.status == NoticeStatus.PUBLISHED,
+            Notice.kind == NoticeKind.PROMOTION,
+            in_effect(today),
+            is_targeted_store(),
+        )
+        .group_by(Store.dealer_id, Notice.id, Notice.execution_deadline)
+    ).all()

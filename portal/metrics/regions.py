@@ -1,4 +1,5 @@
-"""Regions side by side: each region's totals are the sums of its dealers' home lines."""
+"""Regions side by side: each region's totals are the sums of its dealers' figures
+(`portal.metrics.home_rows.totals` sums them per region in the database)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from portal.metrics import plans as plan_metrics
-from portal.metrics.home import AuditTally, DealerLine, ReportTally, percent
+from portal.metrics.home import AuditTally, ReportTally, percent
 from portal.models import Region
 
 
@@ -67,27 +68,6 @@ def _add_audits(a: AuditTally, b: AuditTally) -> AuditTally:
         a.overdue + b.overdue,
         a.due + b.due,
     )
-
-
-def region_lines(regions: list[RegionRef], lines: list[DealerLine]) -> list[RegionLine]:
-    """Each region's totals, in the order given (regions without dealers included)."""
-    by_id = {region.id: RegionLine(region) for region in regions}
-    for line in lines:
-        total = by_id.get(line.region_id)
-        if total is None:
-            continue
-        total.dealers += 1
-        total.stores += line.stores
-        total.month = plan_metrics.add(total.month, line.month)
-        total.ytd = plan_metrics.add(total.ytd, line.ytd)
-        total.plans_missing += int(line.plan_missing)
-        total.reports = _add_reports(total.reports, line.reports)
-        total.audits = _add_audits(total.audits, line.audits)
-        total.open_actions += line.open_actions
-        total.overdue_actions += line.overdue_actions
-        total.notices += line.notices
-        total.acknowledged += line.acknowledged
-    return list(by_id.values())
 
 
 def network_total(regions: list[RegionLine]) -> RegionLine:

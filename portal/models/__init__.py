@@ -30,6 +30,12 @@ from portal.models.audits import (
     StepKind,
 )
 from portal.models.dossiers import DealerFile, ExportJob, ExportStatus
+from portal.models.figures import (
+    DealerFigures,
+    DealerOverdueNotice,
+    RegionAuditMonth,
+    StoreFigures,
+)
 from portal.models.jobs import Job, JobState, RenderSlot
 from portal.models.mail import MailMode, MailPreference, MailState, OutgoingMail, PasswordReset
 from portal.models.network import (
@@ -85,7 +91,6 @@ from portal.models.standards import (
     VersionStatus,
 )
 from portal.models.users import Role, SignInCounter, User, UserSession, supervisor_regions
-from portal.models.versions import DataVersion
 
 __all__ = [
     "PLAN_LIFECYCLE",
@@ -108,10 +113,11 @@ __all__ = [
     "CompetitorActivity",
     "CompetitorActivityKind",
     "CorrectiveAction",
-    "DataVersion",
     "Dealer",
+    "DealerFigures",
     "DealerFile",
     "DealerKind",
+    "DealerOverdueNotice",
     "DealerStatus",
     "DeliveryState",
     "ExecutionStatus",
@@ -142,6 +148,7 @@ __all__ = [
     "PlanTransition",
     "ProductLine",
     "Region",
+    "RegionAuditMonth",
     "RenderSlot",
     "ReportAction",
     "ReportStatus",
@@ -156,6 +163,7 @@ __all__ = [
     "StandardVersion",
     "StepKind",
     "Store",
+    "StoreFigures",
     "StoreFormat",
     "StoreReport",
     "StoreReportLine",

@@ -17,13 +17,6 @@ from tests.support.plans import make_plan, make_report, this_month
 from tests.support.queries import counting
 
 
-@pytest.fixture
-def app_config() -> dict:
-    """Count the queries that compute the figures, not a cache hit (tests/dashboard/
-    test_cache.py covers the cache)."""
-    return {"FIGURES_CACHE_SECONDS": 0}
-
-
 def grow(region, supervisor, version, line, dealers: int) -> None:
     """Add dealers, each with two stores, last month's plan and reports and an audit."""
     month = this_month(-1)

@@ -59,8 +59,7 @@ CASES += [("dealer", label, path) for label, path in DEALER_PAGES]
 def measure(schema, directory: Path, dealers: int) -> dict[tuple[str, str], int]:
     """Seed a network of `dealers` dealers and count the statements of every page."""
     directory.mkdir()
-    # The figures cache off: count the statements that compute each page, not a cache hit.
-    config = databases.test_config(schema.new_url(), directory, FIGURES_CACHE_SECONDS=0)
+    config = databases.test_config(schema.new_url(), directory)
     app: Flask = create_app(config)
     with app.app_context():
         network = seed_large(dealers)

@@ -1,7 +1,7 @@
 """search_index: the index global search reads for dealers and stores (issue 13)
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-12 10:00:00.000000
 
 Search finds dealers and stores whose code, name, city or city alias contains the text
@@ -34,7 +34,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,234 @@
+"""Each dealer's figures for one day, computed from the base tables: the values of its
+`dealer_figures` row and its `dealer_overdue_notices` rows.
+
+This is the one computation behind every figure the home pages show per dealer (and the
+"full recomputation" the maintained rows are tested against). It is batched: about twenty
+queries whatever the number of dealers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import periods
+from portal.extensions import db
+from portal.metrics import dealers as dealer_metrics
+from portal.metrics import health as health_metrics
+from portal.metrics import home
+from portal.metrics import notices as notice_metrics
+from portal.metrics import plans as plan_metrics
+from portal.metrics.figures import from_sums
+from portal.models import Dealer
+from portal.models.figures import COMPONENTS, FIGURE_SUMS
+
+# Raise when what a row holds, or how it is computed, changes: every row is then recomputed
+# by the periodic job (as when a setting below changes).
+FORMAT = 1
+SETTINGS = (
+    "PLAN_DUE_DAY",
+    "REPORT_DUE_DAYS",
+    "AUDIT_DUE_WINDOW_DAYS",
+    "HEALTH_WEIGHTS",
+    "HEALTH_PENALTIES",
+    "HEALTH_MONTHS",
+)
+
+
+def settings_key(config: Any | None = None) -> str:
+    """A digest of the settings the figures depend on: rows made under others are stale."""
+    config = config if config is not None else current_app.config
+    found = {name: config[name] for name in SETTINGS}
+    text = json.dumps([FORMAT, found], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def is_current(row: Any, today: date) -> bool:
+    """Whether a `dealer_figures` row holds today's figures under today's settings."""
+    return row.as_of <= today < row.stale_on and row.settings == settings_key()
+
+
+@dataclass
+class Computed:
+    """One dealer's row values and the notices it is overdue on."""
+
+    values: dict[str, Any]
+    overdue: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def health_window(when: home.Periods) -> tuple[date, date]:
+    """The scorecard window: the last HEALTH_MONTHS complete months (to last month's end, so
+    a month whose actuals are not due yet does not count as unmet targets)."""
+    months = int(current_app.config["HEALTH_MONTHS"])
+    return dealer_metrics.period_window(periods.last_day(when.month), months)
+
+
+def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
+    """The figures of the given dealers as of `today` (dealers that no longer exist are left
+    out)."""
+    wanted = sorted(set(dealer_ids))
+    if not wanted:
+        return {}
+    ids = select(Dealer.id).where(Dealer.id.in_(wanted))
+    existing = list(db.session.scalars(ids.order_by(Dealer.id)))
+    if not existing:
+        return {}
+    config = current_app.config
+    when = home.Periods.of(today)
+    month = plan_metrics.plan_vs_actual(
+        ("dealer_id",), first=when.month, last=when.month, dealers=ids
+    )
+    ytd = plan_metrics.plan_vs_actual(
+        ("dealer_id",), first=when.ytd_first, last=when.month, dealers=ids
+    )
+    plans = plan_metrics.plan_states(
+        existing, when.plan_period, due_day=int(config["PLAN_DUE_DAY"]), today=today
+    )
+    due_days = int(config["REPORT_DUE_DAYS"])
+    reports = home.report_tallies(ids, when.report_period, due_days=due_days, today=today)
+    report_due = plan_metrics.report_due(when.report_period, due_days)
+    audits = home.audit_counts(ids, today=today, window_days=int(config["AUDIT_DUE_WINDOW_DAYS"]))
+    actions = home.action_counts(ids, today=today)
+    notices = notice_metrics.dealer_notice_counts(ids, today=today)
+    reviews = home.review_counts(ids)
+    stores = home.active_stores(ids)
+    first, last = health_window(when)
+    cards = dealer_metrics.scorecards(ids, first=first, last=last, today=today)
+    settings = settings_key(config)
+    result = {}
+    for dealer_id in existing:
+        parts = _Parts(
+            month=month.get((dealer_id,), plan_metrics.EMPTY),
+            ytd=ytd.get((dealer_id,), plan_metrics.EMPTY),
+            plan=plans[dealer_id],
+            reports=reports.get(dealer_id, home.ReportTally()),
+            audits=audits.get(dealer_id, home.AuditCounts(home.AuditTally())),
+            actions=actions.get(dealer_id, home.ActionCounts()),
+            notices=notices.get(dealer_id, notice_metrics.NoticeCounts(overdue={})),
+            reviews=reviews.get(dealer_id, home.ReviewCounts()),
+            card=cards[dealer_id],
+        )
+        values = parts.values(today)
+        values.update(
+            dealer_id=dealer_id,
+            as_of=today,
+            settings=settings,
+            stores=stores.get(dealer_id, 0),
+            stale_on=parts.stale_on(when, report_due),
+        )
+        result[dealer_id] = Computed(values, dict(parts.notices.overdue or {}))
+    return result
+
+
+@dataclass(frozen=True)
+class _Parts:
+    month: plan_metrics.Figures
+    ytd: plan_metrics.Figures
+    plan: plan_metrics.PlanState
+    reports: home.ReportTally
+    audits: home.AuditCounts
+    actions: home.ActionCounts
+    notices: notice_metrics.NoticeCounts
+    reviews: home.ReviewCounts
+    card: dealer_metrics.Scorecard
+
+    def values(self, today: date) -> dict[str, Any]:
+        tally, actions, notices = self.audits.tally, self.actions, self.notices
+        config = current_app.config
+        health = health_metrics.health(
+            self.card,
+            weights=config["HEALTH_WEIGHTS"],
+            penalties=config["HEALTH_PENALTIES"],
+            overdue_actions=actions.overdue,
+            last_audit=tally.last_completed,
+            today=today,
+        )
+        components = self.card.components
+        return {
+            **sums("month", self.month),
+            **sums("ytd", self.ytd),
+            "plan_id": self.plan.plan_id,
+            "plan_status": None if self.plan.status is None else str(self.plan.status.value),
+            "plan_timeliness": self.plan.timeliness,
+            "reports_expected": self.reports.expected,
+            "reports_on_time": self.reports.on_time,
+            "reports_late": self.reports.late,
+            "reports_missing": self.reports.missing,
+            "reports_open": self.reports.open,
+            "plans_returned": self.reviews.plans_returned,
+            "reports_returned": self.reviews.reports_returned,
+            "plans_waiting": self.reviews.plans_waiting,
+            "reports_waiting": self.reviews.reports_waiting,
+            "audits_recent": tally.completed,
+            "audit_score_sum": tally.score_sum,
+            "audit_average": tally.average,
+            "last_audit_at": tally.last_completed,
+            "audits_overdue": tally.overdue,
+            "audits_due": tally.due,
+            "audits_due_announced": self.audits.due_announced,
+            "actions_open": actions.open,
+            "actions_overdue": actions.overdue,
+            "actions_responded": actions.responded,
+            "actions_to_answer": actions.to_answer,
+            "actions_to_answer_overdue": actions.to_answer_overdue,
+            "notices": notices.notices,
+            "notices_acknowledged": notices.acknowledged,
+            "acknowledgement_rate": home.percent(notices.acknowledged, notices.notices),
+            "executions_pending": notices.executions_pending,
+            "executions_overdue": notices.executions_overdue,
+            "health_score": health.score,
+            "audit_trend": self.card.audit_trend,
+            **{f"c_{key}": components[key].value for key in COMPONENTS},
+            "facts": {key: components[key].facts for key in COMPONENTS},
+        }
+
+    def stale_on(self, when: home.Periods, report_due: date) -> date:
+        """The first day these figures may change without a change to the data: a new
+        month, a plan or store reports falling due, an audit, action or notice deadline, the
+        last audit growing old (the health penalty)."""
+        penalties = {**health_metrics.DEFAULT_PENALTIES, **current_app.config["HEALTH_PENALTIES"]}
+        last = self.audits.tally.last_completed
+        stale_audit = None
+        if last is not None:
+            stale_audit = last.date() + timedelta(days=int(penalties["stale_after_days"]) + 1)
+        plan_open = self.plan.timeliness == plan_metrics.OPEN
+        found = home.earliest(
+            when.next_month_starts,
+            self.plan.due + timedelta(days=1) if plan_open else None,
+            report_due + timedelta(days=1) if self.reports.open else None,
+            self.audits.changes_on,
+            self.actions.changes_on,
+            self.notices.changes_on,
+            stale_audit if stale_audit is not None and stale_audit > when.today else None,
+        )
+        return max(found or when.next_month_starts, when.today + timedelta(days=1))
+
+
+def sums(prefix: str, figures: plan_metrics.Figures) -> dict[str, Any]:
+    """A window's plan-against-actual sums as row values (`month_t_revenue`, …)."""
+    found = {
+        "t_revenue": figures.target_revenue,
+        "a_revenue": figures.actual_revenue,
+        "t_units": figures.target_units,
+        "a_units": figures.actual_units,
+        "t_lines": figures.target_lines,
+        "a_lines": figures.actual_lines,
+        "u_revenue": figures.unmatched_revenue,
+        "u_units": figures.unmatched_units,
+        "u_lines": figures.unmatched_lines,
+    }
+    values: dict[str, Any] = {f"{prefix}_{name}": found[name] for name in FIGURE_SUMS}
+    values[f"{prefix}_attainment_bp"] = figures.attainment_bp
+    return values
+
+
+def figures_of(row: Any, prefix: str) -> plan_metrics.Figures:
+    """The window's Figures back from a row (or a row of sums) holding `sums(prefix, …)`."""
+    return from_sums(*(int(getattr(row, f"{prefix}_{name}") or 0) for name in FIGURE_SUMS))

@@ -1,0 +1,394 @@
+"""The home pages' figures, read from the maintained rows (`dealer_figures` and the tables
+beside it): per region one grouped query over the dealers in scope, the dealer table and
+the visit list a page of rows each, sorted by the database. Nothing here computes a
+dealer's figures or writes; `portal.metrics.upkeep` keeps the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+
+from portal import periods
+from portal.extensions import db
+from portal.metrics import dealers as dealer_metrics
+from portal.metrics import health as health_metrics
+from portal.metrics import home, upkeep
+from portal.metrics import plans as plan_metrics
+from portal.metrics.dealer_figures import figures_of
+from portal.metrics.regions import RegionLine, RegionRef
+from portal.metrics.timeliness import MISSING, PlanState, SupervisorDue
+from portal.models import (
+    Dealer,
+    DealerFigures,
+    DealerOverdueNotice,
+    DealerStatus,
+    PlanStatus,
+    RegionAuditMonth,
+)
+from portal.models.figures import COMPONENTS, FIGURE_SUMS
+from portal.models.scorecard import LABELS, describe
+
+Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
+F = DealerFigures
+HOME = and_(Dealer.active.is_(True), Dealer.status.in_(home.HOME_STATUSES))
+TRADING = and_(HOME, Dealer.status == DealerStatus.ACTIVE)
+
+
+def _sum(column: Any, where: ColumnElement[bool] = HOME) -> Any:
+    return func.sum(case((where, column), else_=0))
+
+
+# The per-region sums: {label: expression}, over the dealers in scope (LEFT JOIN rows).
+def _region_sums(today: date) -> dict[str, Any]:
+    sums: dict[str, Any] = {
+        "dealers": func.sum(case((HOME, 1), else_=0)),
+        "stores": _sum(F.stores),
+        **{f"month_{name}": _sum(getattr(F, f"month_{name}")) for name in FIGURE_SUMS},
+        **{f"ytd_{name}": _sum(getattr(F, f"ytd_{name}")) for name in FIGURE_SUMS},
+        "plans_missing": _sum(case((F.plan_timeliness == MISSING, 1), else_=0)),
+        "reports_expected": _sum(F.reports_expected),
+        "reports_on_time": _sum(F.reports_on_time),
+        "reports_late": _sum(F.reports_late),
+        "reports_missing": _sum(F.reports_missing),
+        "reports_open": _sum(F.reports_open),
+        "audits_recent": _sum(F.audits_recent),
+        "audit_score_sum": _sum(F.audit_score_sum),
+        "last_audit_at": func.max(case((HOME, F.last_audit_at))),
+        "audits_overdue": _sum(F.audits_overdue),
+        "audits_due": _sum(F.audits_due),
+        "actions_open": _sum(F.actions_open),
+        "actions_overdue": _sum(F.actions_overdue),
+        "notices": _sum(F.notices),
+        "notices_acknowledged": _sum(F.notices_acknowledged),
+        # The "due now" card counts trading dealers only.
+        "trading_plans_missing": _sum(case((F.plan_timeliness == MISSING, 1), else_=0), TRADING),
+        "trading_reports_missing": _sum(F.reports_missing, TRADING),
+        "trading_reports_late": _sum(F.reports_late, TRADING),
+        # Review queues and the actions card count every dealer in scope.
+        "plans_waiting": func.sum(F.plans_waiting),
+        "reports_waiting": func.sum(F.reports_waiting),
+        "all_actions_open": func.sum(F.actions_open),
+        "all_actions_overdue": func.sum(F.actions_overdue),
+        "all_actions_responded": func.sum(F.actions_responded),
+        # Rows not holding today's figures (being brought up to date by the queue).
+        "stale": _sum(case((upkeep.current_condition(today), 0), else_=1)),
+    }
+    return sums
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What the staff home shows above the dealer table."""
+
+    region_rows: list[RegionLine]
+    due: SupervisorDue
+    actions: dict[str, int]  # open, overdue, responded: the audit card
+    stale: int  # dealers whose figures are not today's yet
+
+
+def totals(scope: Scope, regions: list[RegionRef], when: home.Periods) -> Totals:
+    """Each region's totals and the cards' counts, in one grouped query."""
+    sums = _region_sums(when.today)
+    rows = db.session.execute(
+        select(Dealer.region_id, *(expression.label(name) for name, expression in sums.items()))
+        .select_from(Dealer)
+        .outerjoin(F, F.dealer_id == Dealer.id)
+        .where(scope(Dealer.id))
+        .group_by(Dealer.region_id)
+    ).all()
+    found = {row.region_id: row for row in rows}
+    region_rows = [_region_line(region, found.get(region.id)) for region in regions]
+    every = [row for row in rows if row.region_id in {region.id for region in regions}]
+
+    def total(name: str) -> int:
+        return sum(int(getattr(row, name) or 0) for row in every)
+
+    due = SupervisorDue(
+        plans_waiting=total("plans_waiting"),
+        reports_waiting=total("reports_waiting"),
+        plan_period=when.plan_period,
+        plans_missing=total("trading_plans_missing"),
+        report_period=when.report_period,
+        reports_missing=total("trading_reports_missing"),
+        reports_late=total("trading_reports_late"),
+    )
+    actions = {
+        "open": total("all_actions_open"),
+        "overdue": total("all_actions_overdue"),
+        "responded": total("all_actions_responded"),
+    }
+    return Totals(region_rows, due, actions, total("stale"))
+
+
+def _region_line(region: RegionRef, row: Any) -> RegionLine:
+    if row is None or not row.dealers:
+        return RegionLine(region)
+    number = lambda name: int(getattr(row, name) or 0)  # noqa: E731
+    return RegionLine(
+        region=region,
+        dealers=number("dealers"),
+        stores=number("stores"),
+        month=figures_of(row, "month"),
+        ytd=figures_of(row, "ytd"),
+        plans_missing=number("plans_missing"),
+        reports=home.ReportTally(
+            *(number(f"reports_{n}") for n in ("expected", "on_time", "late", "missing", "open"))
+        ),
+        audits=home.AuditTally(
+            completed=number("audits_recent"),
+            score_sum=home.tenths(row.audit_score_sum),
+            last_completed=home.aware(row.last_audit_at),
+            overdue=number("audits_overdue"),
+            due=number("audits_due"),
+        ),
+        open_actions=number("actions_open"),
+        overdue_actions=number("actions_overdue"),
+        notices=number("notices"),
+        acknowledged=number("notices_acknowledged"),
+    )
+
+
+# The dealer table and the visit list: pages of rows, sorted by the database
+
+
+def _missing_last(column: Any, descending: bool) -> list[Any]:
+    """Dealers without the figure after the others (before them, reversed), as in Python's
+    sort on (value is None, value)."""
+    missing = column.is_(None)
+    if descending:
+        return [missing.desc(), column.desc()]
+    return [missing.asc(), column.asc()]
+
+
+def _counts(descending: bool, *columns: Any) -> list[Any]:
+    """Counts, a dealer without a row counting 0."""
+    found = [func.coalesce(column, 0) for column in columns]
+    return [c.desc() if descending else c.asc() for c in found]
+
+
+def _by(column: Any, descending: bool) -> Any:
+    return column.desc() if descending else column.asc()
+
+
+SORTS: dict[str, Callable[[bool], list[Any]]] = {
+    "dealer": lambda d: [_by(Dealer.code, d)],
+    "region": lambda d: [_by(Dealer.region_id, d), _by(Dealer.code, d)],
+    "month": lambda d: _missing_last(F.month_attainment_bp, d),
+    "ytd": lambda d: _missing_last(F.ytd_attainment_bp, d),
+    "reports": lambda d: _counts(d, F.reports_missing, F.reports_late),
+    "audit": lambda d: _missing_last(F.audit_average, d),
+    "actions": lambda d: _counts(d, F.actions_overdue, F.actions_open),
+    "ack": lambda d: _missing_last(F.acknowledgement_rate, d),
+    "health": lambda d: _missing_last(F.health_score, d),
+}
+
+
+def lines_query(scope: Scope, *, region_id: int | None = None) -> Select[Any]:
+    """The home dealers in scope with their rows (None where a dealer has none yet)."""
+    query = (
+        select(Dealer.id, Dealer.code, Dealer.name, Dealer.region_id, Dealer.status, F)
+        .select_from(Dealer)
+        .outerjoin(F, F.dealer_id == Dealer.id)
+        .where(scope(Dealer.id), HOME)
+    )
+    if region_id is not None:
+        query = query.where(Dealer.region_id == region_id)
+    return query
+
+
+def sorted_query(query: Select[Any], sort: str, descending: bool) -> Select[Any]:
+    """Ordered like the table's columns sort (ties by dealer code, like a stable sort)."""
+    return query.order_by(*SORTS[sort](descending), Dealer.code.asc())
+
+
+@dataclass(frozen=True)
+class Line:
+    """A dealer table row: the line, and its health with every part (None without a row)."""
+
+    line: home.DealerLine
+    health: health_metrics.Health | None
+
+
+def lines(query: Select[Any], when: home.Periods) -> list[Line]:
+    return [_line(row, when) for row in db.session.execute(query)]
+
+
+class RowsPage(Pagination):
+    """A page of rows fetched by the database (`fetch(offset, limit)`), with their count."""
+
+    def _query_items(self) -> list[Any]:
+        return self._query_args["fetch"](self._query_offset, self.per_page)
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]()
+
+
+def page_of(query: Select[Any], when: home.Periods, page: int, per_page: int) -> Pagination:
+    def fetch(offset: int, limit: int) -> list[Line]:
+        return lines(query.offset(offset).limit(limit), when)
+
+    def total() -> int:
+        counted = query.with_only_columns(func.count()).order_by(None)
+        return int(db.session.scalar(counted) or 0)
+
+    return RowsPage(page=page, per_page=per_page, error_out=False, fetch=fetch, total=total)
+
+
+def ranked(scope: Scope, when: home.Periods, limit: int | None) -> list[Line]:
+    """Dealers needing a visit: lowest health first, those without a score last."""
+    query = (
+        lines_query(scope)
+        .where(F.dealer_id.is_not(None))
+        .order_by(F.health_score.is_(None), F.health_score, Dealer.id)
+    )
+    return lines(query.limit(limit) if limit is not None else query, when)
+
+
+def _line(row: Any, when: home.Periods) -> Line:
+    figures: DealerFigures | None = row[5]
+    config = current_app.config
+    due = plan_metrics.plan_due(when.plan_period, int(config["PLAN_DUE_DAY"]))
+    if figures is None:
+        empty = home.DealerLine(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            region_id=row.region_id,
+            status=DealerStatus(row.status),
+            stores=0,
+            month=plan_metrics.EMPTY,
+            ytd=plan_metrics.EMPTY,
+            plan=PlanState(None, None, due, home.NOT_DUE),
+            reports=home.ReportTally(),
+            audits=home.AuditTally(),
+        )
+        return Line(empty, None)
+    line = home.DealerLine(
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        region_id=row.region_id,
+        status=DealerStatus(row.status),
+        stores=figures.stores,
+        month=figures_of(figures, "month"),
+        ytd=figures_of(figures, "ytd"),
+        plan=plan_state(figures, due),
+        reports=report_tally(figures),
+        audits=home.AuditTally(
+            completed=figures.audits_recent,
+            score_sum=home.tenths(figures.audit_score_sum),
+            last_completed=figures.last_audit_at,
+            overdue=figures.audits_overdue,
+            due=figures.audits_due,
+        ),
+        open_actions=figures.actions_open,
+        overdue_actions=figures.actions_overdue,
+        notices=figures.notices,
+        acknowledged=figures.notices_acknowledged,
+    )
+    return Line(line, health_of(figures, when.today))
+
+
+def plan_state(figures: DealerFigures, due: date) -> PlanState:
+    status = PlanStatus(figures.plan_status) if figures.plan_status else None
+    return PlanState(figures.plan_id, status, due, figures.plan_timeliness)
+
+
+def report_tally(figures: DealerFigures) -> home.ReportTally:
+    return home.ReportTally(
+        figures.reports_expected,
+        figures.reports_on_time,
+        figures.reports_late,
+        figures.reports_missing,
+        figures.reports_open,
+    )
+
+
+def health_of(figures: DealerFigures, today: date) -> health_metrics.Health:
+    """The health score and its parts, explained in the reader's language, from the row."""
+    facts = figures.facts or {}
+    components = {}
+    for key in COMPONENTS:
+        value = getattr(figures, f"c_{key}")
+        found = facts.get(key) or {}
+        components[key] = dealer_metrics.Component(
+            key, str(LABELS[key]), value, describe(key, found), found
+        )
+    card = dealer_metrics.Scorecard(figures.dealer_id, components, figures.audit_trend)
+    config = current_app.config
+    return health_metrics.health(
+        card,
+        weights=config["HEALTH_WEIGHTS"],
+        penalties=config["HEALTH_PENALTIES"],
+        overdue_actions=figures.actions_overdue,
+        last_audit=figures.last_audit_at,
+        today=today,
+    )
+
+
+# Cards: overdue notices, the score trend
+
+
+@dataclass(frozen=True)
+class OverdueTally:
+    """A notice's overdue acknowledgements and store executions among dealers in scope."""
+
+    acknowledgements_overdue: int
+    executions_overdue: int
+
+    @property
+    def overdue(self) -> int:
+        return self.acknowledgements_overdue + self.executions_overdue
+
+
+def overdue_notices(scope: Scope, limit: int) -> list[tuple[int, OverdueTally]]:
+    """The notices most overdue among the dealers in scope (notice ids), at most `limit`."""
+    ack = func.sum(DealerOverdueNotice.acknowledgement_overdue)
+    late = func.sum(DealerOverdueNotice.executions_overdue)
+    rows = db.session.execute(
+        select(DealerOverdueNotice.notice_id, ack, late)
+        .where(scope(DealerOverdueNotice.dealer_id))
+        .group_by(DealerOverdueNotice.notice_id)
+        .order_by((ack + late).desc(), DealerOverdueNotice.notice_id)
+        .limit(limit)
+    ).all()
+    return [
+        (notice_id, OverdueTally(int(a or 0), int(e or 0)))
+        for notice_id, a, e in rows
+        if (a or 0) + (e or 0)
+    ]
+
+
+def monthly_scores(
+    region_ids: Sequence[int], *, last: str, months: int = 12
+) -> tuple[list[str], dict[int, list[Decimal | None]]]:
+    """Average completed-audit score per region and month (the `months` months to `last`)."""
+    labels = periods.span(periods.shift(last, -(months - 1)), last)
+    series: dict[int, list[Decimal | None]] = {}
+    if not region_ids:
+        return labels, series
+    rows = db.session.execute(
+        select(
+            RegionAuditMonth.region_id,
+            RegionAuditMonth.period,
+            RegionAuditMonth.audits,
+            RegionAuditMonth.score_sum,
+        ).where(
+            RegionAuditMonth.region_id.in_(list(region_ids)),
+            RegionAuditMonth.period.in_(labels),
+            RegionAuditMonth.audits > literal(0),
+        )
+    ).all()
+    for region_id, period, audits, score_sum in rows:
+        values = series.setdefault(region_id, [None] * len(labels))
+        average = home.tenths(score_sum) / audits
+        values[labels.index(period)] = average.quantize(Decimal("0.1"))
+    return labels, series
