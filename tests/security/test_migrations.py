@@ -95,7 +95,7 @@ def test_the_search_index_comes_and_goes_with_its_migration(empty_app):
     )
     assert expected <= _search_index()
 
-    downgrade(revision="0017")  # before 0019, the search index
+    downgrade(revision="0018")  # before 0019, the search index
     assert _search_index() == set()
 
     upgrade()
