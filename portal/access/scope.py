@@ -26,18 +26,6 @@ def region_ids_of(user: User) -> frozenset[int]:
     return ids
 
 
-def scope_key(user: User) -> tuple[object, ...]:
-    """Equal keys for users who see exactly the same rows: all admins; supervisors of the
-    same regions; the users of one dealer (figures cached by scope are shared among them)."""
-    if user.is_admin:
-        return ("admin",)
-    if user.is_supervisor:
-        return ("supervisor", *sorted(region_ids_of(user)))
-    if user.is_dealer and user.dealer_id is not None:
-        return ("dealer", user.dealer_id)
-    return ("nobody", user.id)
-
-
 def dealer_scope(user: User, dealer_id_column: ColumnElement[int]) -> ColumnElement[bool]:
     """A WHERE clause limiting any row with a dealer id to what `user` may see."""
     if user.is_admin:
