@@ -28,7 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
     clock.start()
 
 
-# Left out of the fast suite (`pytest -m "not slow"`, about two minutes on two cores), with
+# Left out of the fast suite (`pytest -m "not slow"`), with
 # the browser and live-server tests and every test on the seeded demo network: whole
 # modules that render PDFs, seed large networks or run real queue workers, and the sweeps
 # that walk every route or page for every role (access matrices, canaries, CSRF, headers,
