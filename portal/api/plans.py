@@ -22,7 +22,6 @@ from portal.api.paging import (
     id_field,
     paginate,
     period_field,
-    require_match,
     sort_field,
     sorts_for,
     updated_since_field,
@@ -31,7 +30,6 @@ from portal.api.problems import ApiProblem
 from portal.api.schemas import PlanPage, PlanSchema, enum
 from portal.api.spec import answers, one, single, statuses
 from portal.api.writing import (
-    NOT_EDITABLE,
     CommentIn,
     PlanLineIn,
     conflict,
@@ -39,6 +37,7 @@ from portal.api.writing import (
     lines_field,
     product_line_ids,
     refused,
+    step,
 )
 from portal.extensions import db
 from portal.models import Dealer, PlanStatus, Role, SalesPlan
@@ -153,17 +152,15 @@ def create_plan(data: dict):
 def update_plan(data: dict, plan_id: int):
     """Replace a draft's or returned plan's figures and note (If-Match required)."""
     found = access.get_plan_or_404(current_user, plan_id, for_update=True)
-    require_match(_current(found))
-    if not access.can_edit_plan(current_user, found):
-        raise conflict(NOT_EDITABLE, _current(found))
-    try:
-        services.update_plan(
+    return step(
+        found,
+        PlanSchema,
+        allowed=lambda record: access.can_edit_plan(current_user, record),
+        change=lambda: services.update_plan(
             found, values=_values(data, found), note=data["note"], actor=current_user
-        )
-    except services.PlanError as error:
-        raise refused(error) from None
-    db.session.commit()
-    return one(PlanSchema, found)
+        ),
+        refusal=services.PlanError,
+    )
 
 
 @bp.route("/plans/<int:plan_id>/submit", methods=["POST"])
@@ -173,28 +170,24 @@ def update_plan(data: dict, plan_id: int):
 def submit_plan(plan_id: int):
     """Submit a draft or returned plan for review (If-Match required)."""
     found = access.get_plan_or_404(current_user, plan_id, for_update=True)
-    require_match(_current(found))
-    if not access.can_submit_plan(current_user, found):
-        raise conflict(NOT_EDITABLE, _current(found))
-    try:
-        services.submit_plan(found, actor=current_user)
-    except services.PlanError as error:
-        raise refused(error) from None
-    db.session.commit()
-    return one(PlanSchema, found)
+    return step(
+        found,
+        PlanSchema,
+        allowed=lambda record: access.can_submit_plan(current_user, record),
+        change=lambda: services.submit_plan(found, actor=current_user),
+        refusal=services.PlanError,
+    )
 
 
 def _review(plan_id: int, data: dict, decide) -> object:
     found = access.get_plan_or_404(current_user, plan_id, for_update=True)
-    require_match(_current(found))
-    if not access.can_review_plan(current_user, found):
-        raise conflict(NOT_EDITABLE, _current(found))
-    try:
-        decide(found, actor=current_user, comment=data["comment"])
-    except services.PlanError as error:
-        raise refused(error) from None
-    db.session.commit()
-    return one(PlanSchema, found)
+    return step(
+        found,
+        PlanSchema,
+        allowed=lambda record: access.can_review_plan(current_user, record),
+        change=lambda: decide(found, actor=current_user, comment=data["comment"]),
+        refusal=services.PlanError,
+    )
 
 
 @bp.route("/plans/<int:plan_id>/approve", methods=["POST"])

@@ -22,7 +22,6 @@ from portal.api.paging import (
     id_field,
     paginate,
     period_field,
-    require_match,
     sort_field,
     sorts_for,
     updated_since_field,
@@ -31,7 +30,6 @@ from portal.api.problems import ApiProblem
 from portal.api.schemas import ReportPage, ReportSchema, enum
 from portal.api.spec import answers, one, single, statuses
 from portal.api.writing import (
-    NOT_EDITABLE,
     CommentIn,
     ReportLineIn,
     conflict,
@@ -41,6 +39,7 @@ from portal.api.writing import (
     parse_amount,
     product_line_ids,
     refused,
+    step,
 )
 from portal.extensions import db
 from portal.models import CompetitorActivityKind, Dealer, ReportStatus, Role, StoreReport
@@ -182,15 +181,15 @@ def create_report(data: dict):
 def update_report(data: dict, report_id: int):
     """Replace a draft or returned report's content (If-Match required)."""
     found = access.get_report_or_404(current_user, report_id, for_update=True)
-    require_match(_current(found))
-    if not access.can_edit_report(current_user, found):
-        raise conflict(NOT_EDITABLE, _current(found))
-    try:
-        services.update_report(found, values=_values(data, found), actor=current_user)
-    except services.ReportError as error:
-        raise refused(error) from None
-    db.session.commit()
-    return one(ReportSchema, found)
+    return step(
+        found,
+        ReportSchema,
+        allowed=lambda record: access.can_edit_report(current_user, record),
+        change=lambda: services.update_report(
+            found, values=_values(data, found), actor=current_user
+        ),
+        refusal=services.ReportError,
+    )
 
 
 @bp.route("/reports/<int:report_id>/submit", methods=["POST"])
@@ -200,28 +199,24 @@ def update_report(data: dict, report_id: int):
 def submit_report(report_id: int):
     """Submit a draft or returned report for review (If-Match required)."""
     found = access.get_report_or_404(current_user, report_id, for_update=True)
-    require_match(_current(found))
-    if not access.can_edit_report(current_user, found):
-        raise conflict(NOT_EDITABLE, _current(found))
-    try:
-        services.submit_report(found, actor=current_user)
-    except services.ReportError as error:
-        raise refused(error) from None
-    db.session.commit()
-    return one(ReportSchema, found)
+    return step(
+        found,
+        ReportSchema,
+        allowed=lambda record: access.can_edit_report(current_user, record),
+        change=lambda: services.submit_report(found, actor=current_user),
+        refusal=services.ReportError,
+    )
 
 
 def _review(report_id: int, data: dict, decide) -> object:
     found = access.get_report_or_404(current_user, report_id, for_update=True)
-    require_match(_current(found))
-    if not access.can_review_report(current_user, found):
-        raise conflict(NOT_EDITABLE, _current(found))
-    try:
-        decide(found, actor=current_user, comment=data["comment"])
-    except services.ReportError as error:
-        raise refused(error) from None
-    db.session.commit()
-    return one(ReportSchema, found)
+    return step(
+        found,
+        ReportSchema,
+        allowed=lambda record: access.can_review_report(current_user, record),
+        change=lambda: decide(found, actor=current_user, comment=data["comment"]),
+        refusal=services.ReportError,
+    )
 
 
 @bp.route("/reports/<int:report_id>/review", methods=["POST"])

@@ -3,7 +3,7 @@ problems, and the request schemas of plan and report lines."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import marshmallow as ma
@@ -12,9 +12,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from portal import money
-from portal.api.paging import id_field
+from portal.api.paging import etag_of, id_field, require_match
 from portal.api.problems import ApiProblem, field_error
 from portal.api.schemas import MoneyField
+from portal.api.spec import one
+from portal.extensions import db
 from portal.models import ProductLine
 
 MAX_LINES = 5000
@@ -108,3 +110,26 @@ def lines_field(schema: type[ma.Schema]) -> fields.List:
 
 
 NOT_EDITABLE = _l("This is no longer a draft or returned: it cannot be changed.")
+
+
+def step(
+    record: Any,
+    schema: type[ma.Schema],
+    *,
+    allowed: Callable[[Any], bool],
+    change: Callable[[], object],
+    refusal: type[Exception],
+) -> object:
+    """One write on a record loaded for update, as plans and reports take them: If-Match
+    against its current ETag (428/412), 409 when its state does not allow the write, the
+    service's refusal as a problem; then commit and answer the record as it now stands."""
+    current = etag_of(schema().dump(record))
+    require_match(current)
+    if not allowed(record):
+        raise conflict(NOT_EDITABLE, current)
+    try:
+        change()
+    except refusal as error:
+        raise refused(error) from None
+    db.session.commit()
+    return one(schema, record)
