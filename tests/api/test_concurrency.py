@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
 
 from portal.extensions import db
 from portal.models import SalesPlan
@@ -17,16 +16,6 @@ from tests.support import databases
 WAIT = 30  # seconds: a bound on every wait, never an expectation of speed
 
 
-def _blocked_backends() -> int:
-    count = db.session.scalar(
-        text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-    )
-    db.session.rollback()
-    return int(count or 0)
-
 
 def _wait_until_blocked(second: threading.Thread) -> None:
     """On PostgreSQL, let the first writer commit only once the second waits for its row lock;
@@ -35,7 +24,7 @@ def _wait_until_blocked(second: threading.Thread) -> None:
         return
     pause = threading.Event()
     for _attempt in range(int(WAIT / 0.05)):
-        if _blocked_backends() or not second.is_alive():
+        if databases.blocked_backends() or not second.is_alive():
             return
         pause.wait(0.05)
     pytest.fail("the second update never waited for the first")

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 
 from portal.audits import corrective
 from portal.audits import services as audit_services
@@ -29,16 +28,6 @@ from tests.support.plans import make_world
 WAIT = 30  # seconds: a bound on every wait, never an expectation of speed
 
 
-def _blocked_backends() -> int:
-    count = db.session.scalar(
-        text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-    )
-    db.session.rollback()
-    return int(count or 0)
-
 
 def _wait_until_blocked(second: threading.Thread) -> None:
     """PostgreSQL: until the second writer waits for a lock. SQLite runs one writer at a
@@ -47,7 +36,7 @@ def _wait_until_blocked(second: threading.Thread) -> None:
         return
     pause = threading.Event()
     for _attempt in range(int(WAIT / 0.05)):
-        if _blocked_backends() or not second.is_alive():
+        if databases.blocked_backends() or not second.is_alive():
             return
         pause.wait(0.05)
     pytest.fail("the second writer never waited for the first")

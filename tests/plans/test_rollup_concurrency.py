@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.metrics import plans as metrics
@@ -59,17 +59,6 @@ def _in_own_context(app, work: Callable[[], None], *, before_commit=None) -> Non
             db.session.remove()
 
 
-def _blocked_backends() -> int:
-    """PostgreSQL sessions of this database waiting for a lock (the second writer)."""
-    count = db.session.scalar(
-        text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-    )
-    db.session.rollback()  # a fresh statistics snapshot for the next look
-    return int(count or 0)
-
 
 def _wait_until_blocked(second: threading.Thread) -> None:
     """Let the first writer commit only once the second one waits on it (PostgreSQL), so
@@ -79,7 +68,7 @@ def _wait_until_blocked(second: threading.Thread) -> None:
         return
     stop = threading.Event()
     for _attempt in range(int(WAIT / 0.05)):
-        if _blocked_backends() or not second.is_alive():
+        if databases.blocked_backends() or not second.is_alive():
             return
         stop.wait(0.05)
     pytest.fail("the second writer never waited for the first")

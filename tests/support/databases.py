@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
@@ -226,3 +227,16 @@ def empty_app(name: str, directory: Path) -> Iterator:
         db.engine.dispose()
     if is_postgres():
         drop_postgres_database(make_url(url).database)
+
+
+def blocked_backends() -> int:
+    """PostgreSQL sessions of this database waiting for a lock (a second writer), seen from
+    the test's own session; ends its transaction so that the next look is a fresh snapshot."""
+    count = db.session.scalar(
+        text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+    )
+    db.session.rollback()
+    return int(count or 0)
