@@ -37,6 +37,7 @@ def register_extensions(app: Flask) -> None:
     from portal.audits.overdue import init_app as init_overdue
     from portal.auth.sessions import load_user_from_session
     from portal.auth.views import unauthorized
+    from portal.complaints.escalation import init_app as init_complaint_escalation
     from portal.database import configure_engine
     from portal.events import init_events
     from portal.extensions import babel, csrf, db, login_manager, migrate
@@ -60,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     init_jobs(app)
     init_mail(app)
     init_overdue(app)  # the hourly run that logs corrective actions becoming overdue
+    init_complaint_escalation(app)  # complaints' reminders and escalations, every few minutes
 
 
 def init_logging(app: Flask) -> None:
@@ -86,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         attachments,
         audits,
         auth,
+        complaints,
         dashboard,
         dossiers,
         health,
@@ -100,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
-    areas += [notices, standards, audits, assessments, dossiers, search, mail]
+    areas += [notices, standards, audits, assessments, complaints, dossiers, search, mail]
     for area in areas:
         app.register_blueprint(area.bp)
     api.init_app(app)  # the JSON API (flask-smorest: its OpenAPI document) and the token pages

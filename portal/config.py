@@ -263,6 +263,11 @@ class Defaults:
     # of the dealer's region; still overdue MAIL_ESCALATE_ADMIN_DAYS later, to the admins.
     MAIL_ESCALATE_SUPERVISOR_DAYS = 3
     MAIL_ESCALATE_ADMIN_DAYS = 7
+    # Customer complaints (portal/complaints): forwarded to after-sales within this many
+    # business hours of receipt (clock hours when serious); their escalations are sent by a
+    # run every COMPLAINT_ALERT_MINUTES.
+    COMPLAINT_FORWARD_HOURS = 2
+    COMPLAINT_ALERT_MINUTES = 5
     # Password reset links (S23): single use, bound to the password, expiring.
     PASSWORD_RESET_MINUTES = 30
     PASSWORD_RESET_WINDOW = timedelta(hours=1)

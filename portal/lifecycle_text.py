@@ -21,6 +21,12 @@ REFUSED: dict[str, Any] = {
     "report.submit": _l("Only a draft or returned report can be submitted."),
     "report.review": _l("Only a submitted report can be reviewed."),
     "report.return": _l("Only a submitted report can be returned."),
+    "complaint.receive": _l("This complaint is already recorded."),
+    "complaint.forward": _l("Only a complaint just received can be forwarded to after-sales."),
+    "complaint.start": _l("Only a forwarded or reopened complaint can be taken in hand."),
+    "complaint.resolve": _l("Only a complaint in progress can be resolved."),
+    "complaint.close": _l("Only a resolved complaint can be closed."),
+    "complaint.reopen": _l("Only a resolved or closed complaint can be reopened."),
 }
 
 # Steps whose comment is required: what to say when it is left empty.
@@ -28,6 +34,8 @@ WHY: dict[str, Any] = {
     "plan.return": _l("Say what the dealer should change."),
     "plan.reopen": _l("Give a reason for reopening the plan."),
     "report.return": _l("Say what the store should change."),
+    "complaint.resolve": _l("Say how the complaint was resolved."),
+    "complaint.reopen": _l("Say why the customer came back."),
 }
 
 # The in-app notices of the steps, by kind (registered with portal.notifications).
@@ -39,6 +47,12 @@ NOTICES: dict[str, Any] = {
     "report.submitted": _l("%(dealer)s submitted the report of %(store)s for %(period)s."),
     "report.reviewed": _l("The report of %(store)s for %(period)s was reviewed."),
     "report.returned": _l("The report of %(store)s for %(period)s was returned: %(comment)s"),
+    "complaint.received": _l("%(dealer)s recorded complaint %(reference)s at %(store)s."),
+    "complaint.resolved": _l("%(dealer)s resolved complaint %(reference)s at %(store)s."),
+    "complaint.closed": _l("Complaint %(reference)s at %(store)s was closed."),
+    "complaint.reopened": _l(
+        "Complaint %(reference)s at %(store)s was reopened by %(dealer)s: %(comment)s"
+    ),
 }
 
 # A reviewer's decisions: the message once made, then the ones when none can be made.

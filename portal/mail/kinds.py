@@ -34,6 +34,7 @@ AUDITS = "audits"
 NOTICES = "notices"
 DEALER_FILES = "dealer_files"
 CONTRACTS = "contracts"
+COMPLAINTS = "complaints"
 ESCALATIONS = "escalations"  # staff may choose a digest, never off
 DIGEST = "digest"  # a bundle of other mails
 
@@ -44,10 +45,11 @@ TOPIC_LABELS: dict[str, Any] = {
     NOTICES: _l("Policies and promotions"),
     DEALER_FILES: _l("Dealer files"),
     CONTRACTS: _l("Dealer contracts ending"),
+    COMPLAINTS: _l("Customer complaints"),
     ESCALATIONS: _l("Overdue items escalated to you"),
 }
-DEALER_TOPICS = (PLANS, ACTIONS, AUDITS, NOTICES, DEALER_FILES)
-STAFF_TOPICS = (CONTRACTS, ESCALATIONS)
+DEALER_TOPICS = (PLANS, ACTIONS, AUDITS, NOTICES, DEALER_FILES, COMPLAINTS)
+STAFF_TOPICS = (CONTRACTS, COMPLAINTS, ESCALATIONS)
 NEVER_OFF = frozenset({ACCOUNT, ESCALATIONS})
 
 
@@ -95,6 +97,11 @@ register("notice_due", NOTICES)
 register("execution_due", NOTICES)
 register("contract_ending", CONTRACTS)
 register("escalation", ESCALATIONS)
+# Complaints (portal/complaints): a reminder or an escalation of a target, and a complaint
+# forwarded to its region's after-sales contact.
+register("complaint_alert", COMPLAINTS)
+register("complaint_escalation", ESCALATIONS)
+register("complaint_forwarded", COMPLAINTS)
 
 
 # May the recipient see the page a mail links to? One check per page endpoint, each the

@@ -95,8 +95,19 @@ class Region(TimestampMixin, VersionedMixin, db.Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
+    # Complaints' service levels count business hours in the region's time zone
+    # (portal/complaints/hours.py), and complaints are forwarded to its after-sales contact:
+    # a user of the portal, or a mailbox outside it.
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="Asia/Shanghai", server_default="Asia/Shanghai"
+    )
+    after_sales_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    after_sales_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     dealers: Mapped[list[Dealer]] = relationship(back_populates="region")
+    after_sales_user: Mapped[User | None] = relationship(foreign_keys=[after_sales_user_id])
     supervisors: Mapped[list[User]] = relationship(
         secondary="supervisor_regions", back_populates="regions", viewonly=True
     )
