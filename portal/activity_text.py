@@ -132,6 +132,13 @@ ACTIONS: dict[str, Any] = {
     "notice.acknowledge": _l("Acknowledged the notice"),
     "notice.execution": _l("Reported how the promotion was carried out in a store"),
     "notice.export": _l("Exported the notice's responses"),
+    "complaint.receive": _l("Recorded the customer complaint"),
+    "complaint.forward": _l("Forwarded the complaint to after-sales"),
+    "complaint.start": _l("Started handling the complaint"),
+    "complaint.resolve": _l("Resolved the complaint"),
+    "complaint.close": _l("Closed the complaint"),
+    "complaint.reopen": _l("Reopened the complaint"),
+    "complaint.export": _l("Exported the complaint list"),
     "standard.create": _l("Created the audit standard"),
     "standard.update": _l("Renamed the audit standard"),
     "standard.activate": _l("Brought the audit standard back into use"),
@@ -310,6 +317,7 @@ OBJECT_TYPES: dict[str, Any] = {
     "assessment": _l("Assessment"),
     "dealer_file": _l("Dealer file"),
     "export_job": _l("Region export"),
+    "complaint": _l("Complaint"),
 }
 
 # Values that are an enum's stored value, by field (and by object type where it differs).

@@ -5,11 +5,14 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import IntegerField, StringField
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import HiddenInput
+
+from portal import money
 
 
 class ButtonForm(FlaskForm):
@@ -65,3 +68,52 @@ def shown(field: Any, value: Any) -> str:
             return str(choice[1])
     label = getattr(value, "label", None)
     return str(label) if label is not None else str(value)
+
+
+class FigureField(StringField):
+    """A figure typed as text (`12,500.50`); `data` is the parsed integer or None."""
+
+    kind = "count"
+
+    def __init__(self, *args: Any, maximum: str = "COUNT_MAX", **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {})
+        kwargs["render_kw"].setdefault(
+            "inputmode", "numeric" if self.kind == "count" else "decimal"
+        )
+        kwargs["render_kw"].setdefault("autocomplete", "off")
+        super().__init__(*args, **kwargs)
+        self.maximum = maximum
+        self.raw: str | None = None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = (valuelist[0] if valuelist else "").strip()[:40]
+        self.data = None
+        try:
+            self.data = self.parse(self.raw)
+        except money.FigureError as error:
+            raise ValueError(str(error.message)) from None
+
+    def parse(self, text: str) -> int | None:
+        return money.parse_count(text, maximum=current_app.config[self.maximum])
+
+    def _value(self) -> str:
+        if self.raw is not None:
+            return self.raw
+        return "" if self.data is None else str(self.data)
+
+
+class MoneyField(FigureField):
+    """An amount; `data` is integer minor units."""
+
+    kind = "money"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, maximum="MONEY_MAX", **kwargs)
+
+    def parse(self, text: str) -> int | None:
+        return money.parse_money(text, max_major=current_app.config[self.maximum])
+
+    def _value(self) -> str:
+        if self.raw is not None:
+            return self.raw
+        return money.input_text(self.data)

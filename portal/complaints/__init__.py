@@ -4,10 +4,12 @@ business hours, handled to closure, escalated when late.
 The rules: services.py (recording and the lifecycle's steps), deadlines.py and hours.py (the
 clock, in the region's business hours), escalation.py (the periodic reminders and
 escalations). Routes, all on the area's `bp` (blueprint `complaints`, /complaints, in
-blueprint.py).
+blueprint.py): pages.py (the list, its CSV, recording, a complaint's page) and steps.py
+(the lifecycle's steps).
 """
 
 from portal.access import complaints as _access  # noqa: F401  (registers the photo rule)
+from portal.complaints import pages, steps  # noqa: F401  (their routes join bp)
 from portal.complaints.blueprint import bp
 
 __all__ = ["bp"]

@@ -14,6 +14,8 @@ on the row; the escalation points are computed from them with the same calendar.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -80,6 +82,30 @@ class Calendars:
 
     def __init__(self) -> None:
         self._by_region: dict[int, Calendar] = {}
+
+    def load(self, regions: Iterable[Region]) -> None:
+        """Load the calendars of `regions` in two queries, however many there are (a list
+        page shows complaints of many regions)."""
+        wanted = {region.id: region for region in regions if region.id not in self._by_region}
+        if not wanted:
+            return
+        hours: dict[int, dict[int, tuple[tuple[time, time], ...]]] = defaultdict(dict)
+        for row in db.session.scalars(select(RegionHours).where(RegionHours.region_id.in_(wanted))):
+            days = hours[row.region_id]
+            days[row.weekday] = (*days.get(row.weekday, ()), (row.opens, row.closes))
+        closed: dict[int | None, set[date]] = defaultdict(set)
+        for region_id, day in db.session.execute(
+            select(Holiday.region_id, Holiday.day).where(
+                or_(Holiday.region_id.in_(wanted), Holiday.region_id.is_(None))
+            )
+        ):
+            closed[region_id].add(day)
+        for region_id, region in wanted.items():
+            self._by_region[region_id] = Calendar(
+                zone=zone_of(region.timezone),
+                hours=hours.get(region_id) or dict(DEFAULT_HOURS),
+                holidays=frozenset(closed[None] | closed[region_id]),
+            )
 
     def of(self, complaint: Complaint) -> Calendar:
         """The calendar the complaint's targets count in."""

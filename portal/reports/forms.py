@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,8 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal import money
-from portal.forms import VersionedForm
+from portal.forms import FigureField, MoneyField, VersionedForm
 from portal.models import CompetitorActivityKind, ProductLine
 
 TEXT_MAX = 4000
@@ -29,55 +27,6 @@ BLANK_COMPETITOR_ROWS = 2
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
-
-
-class FigureField(StringField):
-    """A figure typed as text (`12,500.50`); `data` is the parsed integer or None."""
-
-    kind = "count"
-
-    def __init__(self, *args: Any, maximum: str = "COUNT_MAX", **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {})
-        kwargs["render_kw"].setdefault(
-            "inputmode", "numeric" if self.kind == "count" else "decimal"
-        )
-        kwargs["render_kw"].setdefault("autocomplete", "off")
-        super().__init__(*args, **kwargs)
-        self.maximum = maximum
-        self.raw: str | None = None
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.raw = (valuelist[0] if valuelist else "").strip()[:40]
-        self.data = None
-        try:
-            self.data = self.parse(self.raw)
-        except money.FigureError as error:
-            raise ValueError(str(error.message)) from None
-
-    def parse(self, text: str) -> int | None:
-        return money.parse_count(text, maximum=current_app.config[self.maximum])
-
-    def _value(self) -> str:
-        if self.raw is not None:
-            return self.raw
-        return "" if self.data is None else str(self.data)
-
-
-class MoneyField(FigureField):
-    """An amount; `data` is integer minor units."""
-
-    kind = "money"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, maximum="MONEY_MAX", **kwargs)
-
-    def parse(self, text: str) -> int | None:
-        return money.parse_money(text, max_major=current_app.config[self.maximum])
-
-    def _value(self) -> str:
-        if self.raw is not None:
-            return self.raw
-        return money.input_text(self.data)
 
 
 class CompetitorForm(FlaskForm):
