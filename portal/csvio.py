@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import DateField, DecimalField, Form, IntegerField, SelectField
@@ -64,8 +64,9 @@ def csv_stream(
     filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, chunk_rows: int = 500
 ) -> Response:
     """A CSV download written while `rows` are read, `chunk_rows` at a time: for exports of
-    thousands of rows, which would otherwise sit in memory whole. `rows` should come from a
-    query read in batches (`yield_per`); the request's context stays open until the end."""
+    thousands of rows, which would otherwise sit in memory whole. `rows` is read after the
+    view has returned, when the request's context is gone: a query should read in batches
+    (`yield_per`) in a session of its own, closed when the rows end."""
 
     def chunks() -> Iterator[str]:
         buffer = io.StringIO()
@@ -80,7 +81,7 @@ def csv_stream(
                 buffer.truncate()
         yield buffer.getvalue()
 
-    response = Response(stream_with_context(chunks()), mimetype="text/csv; charset=utf-8")
+    response = Response(chunks(), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

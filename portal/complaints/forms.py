@@ -20,7 +20,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from portal.complaints.services import DESCRIPTION_MAX
 from portal.forms import MoneyField, VersionedForm
@@ -92,7 +99,7 @@ class ComplaintForm(FlaskForm):
 
     def validate_serious_kind(self, field: SelectField) -> None:
         if self.severity.data == Severity.SERIOUS and not field.data:
-            raise ValueError(str(_l("Say why the complaint is serious.")))
+            raise ValidationError(_l("Say why the complaint is serious."))
 
     def chosen_photos(self) -> list[Any]:
         return [photo for photo in self.photos.data or [] if photo and photo.filename]

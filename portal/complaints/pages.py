@@ -15,8 +15,8 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, and_, false, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import Engine, Select, and_, false, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from portal import activity, clock, listing, periods, storage
 from portal.access import complaints as access
@@ -219,43 +219,52 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def _export_rows(query: Select[tuple[Complaint]]) -> Iterator[list[Any]]:
-    """One row per complaint, read EXPORT_BATCH at a time (never the whole list at once)."""
-    for complaint in db.session.scalars(query.execution_options(yield_per=EXPORT_BATCH)):
-        region = complaint.region
+def _export_rows(engine: Engine, query: Select[tuple[Complaint]]) -> Iterator[list[Any]]:
+    """One row per complaint, read EXPORT_BATCH at a time (never the whole list at once).
 
-        def local(value: datetime | None, region: Region = region) -> str:
-            return "" if value is None else clocks.local_time(value, region)
+    The rows are read while the response streams, after the request's context has ended, so
+    in a session of their own (the query already holds the reader's scope)."""
+    with Session(engine) as session:
+        batches = session.scalars(query.execution_options(yield_per=EXPORT_BATCH))
+        for complaint in batches:
+            yield _export_row(complaint)
 
-        yield [
-            complaint.reference,
-            local(complaint.received_at),
-            region.timezone,
-            region.code,
-            complaint.dealer.code,
-            complaint.dealer.name,
-            complaint.store.code,
-            complaint.store.name,
-            complaint.category.code,
-            complaint.product_line.code if complaint.product_line else "",
-            complaint.channel,
-            complaint.severity,
-            complaint.serious_kind or "",
-            complaint.status,
-            complaint.cycle,
-            local(complaint.forward_due_at),
-            local(complaint.forwarded_at),
-            _yes_no(complaint.forwarded_on_time),
-            local(complaint.resolve_due_at),
-            local(complaint.resolved_at),
-            _yes_no(complaint.resolved_on_time),
-            local(complaint.closed_at),
-            complaint.remedy or "",
-            to_decimal(complaint.cost_minor),
-            complaint.satisfaction,
-            complaint.customer_name,
-            complaint.description,
-        ]
+
+def _export_row(complaint: Complaint) -> list[Any]:
+    region = complaint.region
+
+    def local(value: datetime | None) -> str:
+        return "" if value is None else clocks.local_time(value, region)
+
+    return [
+        complaint.reference,
+        local(complaint.received_at),
+        region.timezone,
+        region.code,
+        complaint.dealer.code,
+        complaint.dealer.name,
+        complaint.store.code,
+        complaint.store.name,
+        complaint.category.code,
+        complaint.product_line.code if complaint.product_line else "",
+        complaint.channel,
+        complaint.severity,
+        complaint.serious_kind or "",
+        complaint.status,
+        complaint.cycle,
+        local(complaint.forward_due_at),
+        local(complaint.forwarded_at),
+        _yes_no(complaint.forwarded_on_time),
+        local(complaint.resolve_due_at),
+        local(complaint.resolved_at),
+        _yes_no(complaint.resolved_on_time),
+        local(complaint.closed_at),
+        complaint.remedy or "",
+        to_decimal(complaint.cost_minor),
+        complaint.satisfaction,
+        complaint.customer_name,
+        complaint.description,
+    ]
 
 
 @bp.route("/export.csv")
@@ -266,7 +275,8 @@ def export():
     query = query.options(joinedload(Complaint.product_line))
     activity.record("complaint.export", details={"q": params.q, **params.filters})
     db.session.commit()
-    return csv_stream("complaints.csv", EXPORT_HEADER, _export_rows(query))
+    rows = _export_rows(db.engine, query)
+    return csv_stream("complaints.csv", EXPORT_HEADER, rows, chunk_rows=EXPORT_BATCH)
 
 
 # Recording a complaint

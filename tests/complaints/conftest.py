@@ -38,3 +38,24 @@ def record(
         **fields,
     )
     return services.record(new, actor=actor, now=received_at)
+
+
+LONG_SESSIONS = {  # the page tests travel days around the test clock with one session
+    "SESSION_IDLE_TIMEOUT": 90 * 24 * 3600,
+    "SESSION_ABSOLUTE_TIMEOUT": 90 * 24 * 3600,
+}
+
+
+@pytest.fixture
+def signed(app, world: World):  # noqa: F811  (the fixture imported above)
+    """`signed("dealer_x")`: a client signed in as one of the world's people (made once)."""
+    from tests.support.clients import signed_in_client
+
+    made = {}
+
+    def client(role: str):
+        if role not in made:
+            made[role] = signed_in_client(app, world.people[role])
+        return made[role]
+
+    return client
