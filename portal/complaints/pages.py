@@ -359,6 +359,7 @@ def new():
         return _render_new(form, stores)
     if not form.validate_on_submit():
         return _render_new(form, stores, 422)
+    store = next(store for store in stores if store.id == form.store_id.data)
     photos = form.chosen_photos()
     if len(photos) > forms.MAX_PHOTOS:
         form.photos.errors = [_("Add at most %(count)d photos.", count=forms.MAX_PHOTOS)]
@@ -368,7 +369,6 @@ def new():
     except storage.UploadRejected as rejected:
         form.photos.errors = [str(rejected)]
         return _render_new(form, stores, 422)
-    store = next(store for store in stores if store.id == form.store_id.data)
     try:
         complaint = services.record(_new_complaint(form, store), actor=current_user)
         for photo in checked:

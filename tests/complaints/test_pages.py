@@ -232,9 +232,10 @@ def test_serious_without_a_kind_shows_the_error_on_the_field(world, categories, 
     ],
 )
 def test_bad_input_is_shown_beside_its_field(world, categories, signed, changes, field, message):
-    response = signed("dealer_x").post(
-        "/complaints/new", data=new_form(world, categories, **changes)
-    )
+    with time_machine.travel(MONDAY_0900, tick=False):
+        response = signed("dealer_x").post(
+            "/complaints/new", data=new_form(world, categories, **changes)
+        )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     error = re.search(rf'id="{field}-error-1">([^<]*)<', page)
@@ -294,6 +295,7 @@ def test_each_step_from_received_to_reopened(world, two, signed):
     dealer, supervisor = signed("dealer_x"), signed("supervisor_a")
     page = dealer.get(f"/complaints/{x.id}").get_data(as_text=True)
     assert 'data-step="forward"' in page
+    assert f'id="forward-version" name="version" type="hidden" value="{x.version}"' in page
     assert 'data-step="close"' not in page
 
     assert step(dealer, x, "forward", comment="Sent to after-sales").status_code == 302

@@ -36,7 +36,7 @@ ID_TABLES: dict[str, str] = {
     "job_id": "dossier_exports",
     "render_id": "jobs",
 }
-SAMPLE_VALUES: dict[str, str] = {"period": "2024-05"}
+SAMPLE_VALUES: dict[str, str] = {"period": "2024-05", "action": "forward"}  # a complaint step
 MAX_URLS_PER_RULE = 120
 
 
