@@ -6,23 +6,40 @@ product line, a user) as one of five people and checks the outcome:
 - ALLOWED: the request succeeds and has its effect;
 - FORBIDDEN: 403 (the role may never do this), no effect;
 - HIDDEN: 404 (the object is outside the person's scope, like a missing id), no effect;
-- FILTERED: a list or export answers 200 without the object.
+- FILTERED: a list or export answers 200 without the object;
+- REFUSED: the form refuses the object as a choice (422), no effect.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
+from portal import storage
+from portal.access.complaints import COMPLAINT_PHOTO
+from portal.complaints import services
 from portal.extensions import db
-from portal.models import supervisor_regions
+from portal.models import (
+    Attachment,
+    Channel,
+    Complaint,
+    ComplaintCategory,
+    ComplaintStatus,
+    Remedy,
+    supervisor_regions,
+)
 from tests.conftest import client_for
 from tests.support.clients import signed_in_client
 from tests.support.factories import PASSWORD
 from tests.support.pages import without_tokens
+from tests.support.uploads import jpeg
 from tests.support.world import (
     ROLES,
     World,
@@ -34,7 +51,8 @@ from tests.support.world import (
 )
 
 ALLOWED, FORBIDDEN, HIDDEN, FILTERED = "allowed", "forbidden", "hidden", "filtered"
-A, F, H, L = ALLOWED, FORBIDDEN, HIDDEN, FILTERED
+REFUSED = "refused"
+A, F, H, L, R = ALLOWED, FORBIDDEN, HIDDEN, FILTERED, REFUSED
 
 # fmt: off
 MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
@@ -62,6 +80,14 @@ MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
     ("user", "view"):            (A,    F,           F,           F,       F),
     ("user", "edit"):            (A,    F,           F,           F,       F),
     ("user", "deactivate"):      (A,    F,           F,           F,       F),
+    # Customer complaints of store SX-01, their photos and the CSV.
+    ("complaint", "list"):       (A,    A,           L,           A,       L),
+    ("complaint", "view"):       (A,    A,           H,           A,       H),
+    ("complaint", "photo"):      (A,    A,           H,           A,       H),
+    ("complaint", "export"):     (A,    A,           L,           A,       L),
+    ("complaint", "record"):     (A,    A,           R,           A,       R),
+    ("complaint", "forward"):    (A,    A,           H,           A,       H),
+    ("complaint", "close"):      (A,    A,           H,           F,       H),
 }
 # fmt: on
 
@@ -250,6 +276,105 @@ def _user_deactivate(client, w):
     return response, not w.target.active
 
 
+# Complaints
+
+
+def _complaint(w: World, *, resolved: bool = False) -> Complaint:
+    """A complaint at store SX-01 with one photo (resolved, for closing), committed."""
+    services.ensure_default_categories()
+    actor = w.people["dealer_x"]
+    category = db.session.scalar(select(ComplaintCategory).order_by(ComplaintCategory.id))
+    new = services.NewComplaint(
+        store=w.store_x, category=category, channel=Channel.PHONE, description="Kettle Xray leaks"
+    )
+    complaint = services.record(new, actor=actor)
+    upload = FileStorage(io.BytesIO(jpeg()), filename="leak.jpg", content_type="image/jpeg")
+    storage.save_upload(
+        upload,
+        owner_type=COMPLAINT_PHOTO,
+        owner_id=complaint.id,
+        dealer_id=complaint.dealer_id,
+        uploaded_by=actor,
+        allowed=storage.IMAGES,
+    )
+    if resolved:
+        services.forward(complaint, actor=actor)
+        services.start(complaint, actor=actor)
+        services.resolve(complaint, actor=actor, remedy=Remedy.REPAIR, comment="Fixed")
+    db.session.commit()
+    return complaint
+
+
+@action("complaint", "list")
+def _complaint_list(client, w):
+    complaint = _complaint(w)
+    response = client.get("/complaints/")
+    return response, _shows(response, complaint.reference)
+
+
+@action("complaint", "view")
+def _complaint_view(client, w):
+    complaint = _complaint(w)
+    response = client.get(f"/complaints/{complaint.id}")
+    return response, _shows(response, "Kettle Xray leaks")
+
+
+@action("complaint", "photo")
+def _complaint_photo(client, w):
+    complaint = _complaint(w)
+    photo = db.session.scalar(
+        select(Attachment.id).where(
+            Attachment.owner_type == COMPLAINT_PHOTO, Attachment.owner_id == complaint.id
+        )
+    )
+    response = client.get(f"/attachments/{photo}")
+    return response, response.status_code == 200 and response.data[:2] == b"\xff\xd8"
+
+
+@action("complaint", "export")
+def _complaint_export(client, w):
+    complaint = _complaint(w)
+    response = client.get("/complaints/export.csv")
+    return response, _listed(response, complaint.reference)
+
+
+@action("complaint", "record")
+def _complaint_record(client, w):
+    services.ensure_default_categories()
+    category = db.session.scalar(select(ComplaintCategory).order_by(ComplaintCategory.id))
+    db.session.commit()
+    form = {
+        "store_id": w.store_x.id,
+        "category_id": category.id,
+        "channel": "phone",
+        "severity": "normal",
+        "description": "Recorded by the matrix",
+        "client_key": uuid.uuid4().hex,
+    }
+    response = client.post("/complaints/new", data=form)
+    recorded = db.session.scalar(
+        select(Complaint.id).where(Complaint.description == "Recorded by the matrix")
+    )
+    return response, recorded is not None
+
+
+@action("complaint", "forward")
+def _complaint_forward(client, w):
+    complaint = _complaint(w)
+    form = {"version": complaint.version, "comment": "To after-sales"}
+    response = client.post(f"/complaints/{complaint.id}/forward", data=form)
+    db.session.refresh(complaint)
+    return response, complaint.status == ComplaintStatus.FORWARDED
+
+
+@action("complaint", "close")
+def _complaint_close(client, w):
+    complaint = _complaint(w, resolved=True)
+    response = client.post(f"/complaints/{complaint.id}/close", data={"version": complaint.version})
+    db.session.refresh(complaint)
+    return response, complaint.status == ComplaintStatus.CLOSED
+
+
 @pytest.fixture
 def world(app) -> World:
     return build_world()
@@ -279,6 +404,8 @@ def test_access_matrix(app, world, obj, verb, role, expected):
         assert (status, effect) == (403, False)
     elif expected == HIDDEN:
         assert (status, effect) == (404, False)
+    elif expected == REFUSED:
+        assert (status, effect) == (422, False)
     else:
         assert (status, effect) == (200, False)
 
