@@ -394,7 +394,7 @@ def _complaints(
     dealer_ids: DealerIds, first: date, last: date, today: date
 ) -> dict[str, dict[int, Component]]:
     """The three complaint components, from one grouped query."""
-    as_of = min(_start(today), _end(last))
+    as_of = _start(today)  # a complaint of the window still late today counts as late
     rows = db.session.execute(
         select(Complaint.dealer_id, *complaint_metrics.tally_columns(as_of))
         .where(

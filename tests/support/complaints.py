@@ -35,6 +35,7 @@ from portal.models import (
     ComplaintStatus,
     SeriousKind,
     Severity,
+    User,
 )
 from tests.support.world import World
 
@@ -49,7 +50,7 @@ def categories() -> dict[str, ComplaintCategory]:
     return {category.code: category for category in db.session.query(ComplaintCategory)}
 
 
-def make(world: World, store, category, *, received: timedelta, **state: Any) -> Complaint:
+def make(actor: User, store, category, *, received: timedelta, **state: Any) -> Complaint:
     """A complaint recorded `received` before now, then set to `state` (deadlines as
     offsets from now)."""
     now = clock.now()
@@ -64,7 +65,7 @@ def make(world: World, store, category, *, received: timedelta, **state: Any) ->
             serious_kind=SeriousKind.SAFETY if serious else None,
             received_at=now - min(received, 20 * DAY),
         ),
-        actor=world.people["admin"],
+        actor=actor,
         now=now,
     )
     complaint.received_at = now - received
@@ -81,38 +82,39 @@ def build(world: World) -> dict[str, Complaint]:
     found = categories()
     quality, service = found["QUALITY"], found["SERVICE"]
     x, y = world.store_x, world.store_y
+    admin = world.people["admin"]
     made = {
-        "a": make(world, x, quality, received=HOUR, forward_due=HOUR, resolve_due=3 * DAY),
+        "a": make(admin, x, quality, received=HOUR, forward_due=HOUR, resolve_due=3 * DAY),
         "b": make(
-            world, x, quality, received=2 * HOUR, serious=True,
+            admin, x, quality, received=2 * HOUR, serious=True,
             forward_due=-HOUR / 2, resolve_due=DAY,
         ),
         "c": make(
-            world, x, service, received=3 * HOUR, status=S.IN_PROGRESS,
+            admin, x, service, received=3 * HOUR, status=S.IN_PROGRESS,
             forwarded_on_time=True, forward_due=-HOUR, resolve_due=2 * DAY,
         ),
         "d": make(
-            world, x, service, received=40 * DAY, status=S.CLOSED,
+            admin, x, service, received=40 * DAY, status=S.CLOSED,
             forwarded_on_time=True, resolved_on_time=True, forward_due=-40 * DAY,
             resolve_due=-37 * DAY,
         ),
         "e": make(
-            world, x, quality, received=40 * DAY, status=S.REOPENED, cycle=1,
+            admin, x, quality, received=40 * DAY, status=S.REOPENED, cycle=1,
             forwarded_on_time=False, resolved_on_time=None, forward_due=-40 * DAY,
             resolve_due=-DAY,
         ),
         "f": make(
-            world, x, quality, received=40 * DAY, status=S.RESOLVED,
+            admin, x, quality, received=40 * DAY, status=S.RESOLVED,
             forwarded_on_time=True, resolved_on_time=False, forward_due=-40 * DAY,
             resolve_due=-37 * DAY,
         ),
         "g": make(
-            world, x, quality, received=400 * DAY, status=S.IN_PROGRESS,
+            admin, x, quality, received=400 * DAY, status=S.IN_PROGRESS,
             forwarded_on_time=True, forward_due=-400 * DAY, resolve_due=-300 * DAY,
         ),
-        "h": make(world, y, quality, received=HOUR, forward_due=-HOUR / 6, resolve_due=3 * DAY),
+        "h": make(admin, y, quality, received=HOUR, forward_due=-HOUR / 6, resolve_due=3 * DAY),
         "i": make(
-            world, y, service, received=40 * DAY, status=S.CLOSED, cycle=2,
+            admin, y, service, received=40 * DAY, status=S.CLOSED, cycle=2,
             forwarded_on_time=True, resolved_on_time=True, forward_due=-40 * DAY,
             resolve_due=-37 * DAY,
         ),
