@@ -154,6 +154,10 @@ class Defaults:
             "actions_on_time": 10,
             "acknowledgement": 10,
             "execution": 10,
+            # Customer complaints received in the period (portal/metrics/complaints.py).
+            "complaints_forwarded": 5,
+            "complaints_resolved": 5,
+            "complaints_not_repeated": 5,
         },
     }
     ASSESSMENT_GRADE_BANDS = [[85, "A"], [70, "B"], [55, "C"], [0, "D"]]
@@ -161,18 +165,21 @@ class Defaults:
     # scorecard component (re-spread over the components a dealer has data for), then
     # penalty points (see portal/metrics/health.py). HEALTH_MONTHS: the scorecard window.
     HEALTH_WEIGHTS = {
-        "attainment": 30,
+        "attainment": 25,
         "timeliness": 15,
-        "audit_score": 25,
+        "audit_score": 20,
         "actions_on_time": 10,
         "acknowledgement": 10,
         "execution": 10,
+        "complaints": 10,  # complaints forwarded and resolved on time, not repeated (12 months)
     }
     HEALTH_PENALTIES = {
         "overdue_action": 2,
         "overdue_actions_max": 10,
         "stale_audit": 10,
         "stale_after_days": 90,
+        "overdue_complaint": 2,  # per complaint late now on either target
+        "overdue_complaints_max": 10,
     }
     HEALTH_MONTHS = 3
     HOME_VISIT_LIST_SIZE = 10

@@ -18,6 +18,7 @@ from portal.csvio import csv_response
 from portal.dashboard import staff, visits
 from portal.database import write_intent
 from portal.extensions import db
+from portal.metrics import complaints as complaint_metrics
 from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealer_figures, home_rows
 from portal.metrics import plans as plan_metrics
@@ -36,6 +37,8 @@ from portal.money import to_decimal
 bp = Blueprint("dashboard", __name__)
 LATEST_AUDITS = 5
 OVERDUE_NOTICES = 10
+COMPLAINT_DEALERS = 10  # dealers with open complaints listed on a supervisor's home
+COMPLAINTS_DUE = 3  # a dealer's open complaints listed by what falls due next
 
 
 @bp.route("/")
@@ -87,6 +90,7 @@ def _staff_home():
         "overdue_notices": overdue,
         "more_overdue_notices": more_overdue,
         **_contract_card(scope, today),
+        **_complaints_card(scope, admin=current_user.is_admin),
     }
     if current_user.is_admin:
         counts = {
@@ -109,6 +113,22 @@ def _contract_card(scope, today) -> dict[str, object]:
     alerts = contract_metrics.contract_alerts(scope, today=today, within_days=within, limit=limit)
     count = contract_metrics.contract_alert_count(scope, today=today, within_days=within)
     return {"contract_alerts": alerts, "contract_alerts_total": count}
+
+
+def _complaints_card(scope, *, admin: bool) -> dict[str, object]:
+    """Complaints in scope: open and late now, shares this month and over 12 months; per
+    region for admins, the dealers with the most late and open complaints for supervisors."""
+    now = clock.now()
+    context: dict[str, object] = {
+        "complaints": complaint_metrics.card(scope, now),
+        "forward_hours": current_app.config["COMPLAINT_FORWARD_HOURS"],
+    }
+    if admin:
+        context["complaint_regions"] = complaint_metrics.by_region(scope, now)
+    else:
+        dealers, total = complaint_metrics.worst_dealers(scope, now, limit=COMPLAINT_DEALERS)
+        context.update(complaint_dealers=dealers, complaint_dealers_total=total)
+    return context
 
 
 def _staff_audit_card(data: staff.StaffHome) -> dict[str, int]:
@@ -150,6 +170,10 @@ def _dealer_home():
         months=months,
         latest=latest,
         trend=_dealer_trend(latest),
+        complaints=complaint_metrics.open_counts(
+            None, scope=complaint_metrics.only_dealer(dealer.id), now=clock.now()
+        ).get(None, complaint_metrics.NONE_OPEN),
+        complaints_due=complaint_metrics.due_next(dealer.id, clock.now(), limit=COMPLAINTS_DUE),
         **dealer_card(figures, when),
     )
 

@@ -33,6 +33,7 @@ from portal.extensions import db
 from portal.models import (
     Assessment,
     Audit,
+    Complaint,
     CorrectiveAction,
     Dealer,
     DealerFile,
@@ -47,7 +48,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 
-LAYOUT = "dossier-3"  # bump when the template changes what a file shows
+LAYOUT = "dossier-4"  # bump when the template changes what a file shows
 TEMPLATE = "pdf/dealer_file.html"
 
 notifications.register_kind(
@@ -100,6 +101,7 @@ SOURCES: list[Source] = [
         "actions",
         by_dealer(CorrectiveAction, CorrectiveAction.dealer_id, CorrectiveAction.updated_at),
     ),
+    Source("complaints", by_dealer(Complaint, Complaint.dealer_id, Complaint.updated_at)),
     Source("notices", _notices),
     Source(
         "receipts",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from portal import charts, clock, periods
 from portal.access.notices import is_targeted_store, reaches
 from portal.extensions import db
 from portal.metrics import audits as audit_metrics
+from portal.metrics import complaints as complaint_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics import timeliness as timeliness_metrics
 from portal.models import (
@@ -150,8 +151,14 @@ def dossier(dealer: Dealer, *, on: date | None = None) -> Dossier:
         actions=_open_actions(dealer.id),
         action_counts=audit_metrics.open_action_counts(_only(dealer.id), today=on),
         notices=_notices(dealer, on),
-        extra=latest_assessment(dealer),
+        extra={**latest_assessment(dealer), "complaints": _complaints(dealer.id, on)},
     )
+
+
+def _complaints(dealer_id: int, on: date) -> complaint_metrics.DealerYear:
+    """The last 12 months' complaints and the open ones, as of now (or the end of `on`)."""
+    end_of_day = datetime(on.year, on.month, on.day, tzinfo=UTC) + timedelta(days=1)
+    return complaint_metrics.dealer_year(dealer_id, min(clock.now(), end_of_day))
 
 
 def _only(dealer_id: int):

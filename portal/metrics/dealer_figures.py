@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from portal import periods
 from portal.extensions import db
+from portal.metrics import complaints as complaint_metrics
 from portal.metrics import dealers as dealer_metrics
 from portal.metrics import health as health_metrics
 from portal.metrics import home
@@ -31,7 +32,7 @@ from portal.models.figures import COMPONENTS, FIGURE_SUMS
 
 # Raise when what a row holds, or how it is computed, changes: every row is then recomputed
 # by the periodic job (as when a setting below changes).
-FORMAT = 1
+FORMAT = 2  # 2: the complaints part of the health score (in `facts["complaints"]`)
 SETTINGS = (
     "PLAN_DUE_DAY",
     "REPORT_DUE_DAYS",
@@ -101,6 +102,8 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
     stores = home.active_stores(ids)
     first, last = health_window(when)
     cards = dealer_metrics.scorecards(ids, first=first, last=last, today=today)
+    complaints = complaint_metrics.health_windows(ids, today)
+    complaint_due = complaint_metrics.next_deadline(ids, today)
     settings = settings_key(config)
     result = {}
     for dealer_id in existing:
@@ -114,6 +117,8 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
             notices=notices.get(dealer_id, notice_metrics.NoticeCounts(overdue={})),
             reviews=reviews.get(dealer_id, home.ReviewCounts()),
             card=cards[dealer_id],
+            complaints=complaints.get(dealer_id, {}),
+            complaint_due=complaint_due.get(dealer_id),
         )
         values = parts.values(today)
         values.update(
@@ -138,6 +143,8 @@ class _Parts:
     notices: notice_metrics.NoticeCounts
     reviews: home.ReviewCounts
     card: dealer_metrics.Scorecard
+    complaints: dict[str, int]  # complaint_metrics.health_facts ({}: no complaints)
+    complaint_due: date | None  # the next day an open complaint's deadline will have passed
 
     def values(self, today: date) -> dict[str, Any]:
         tally, actions, notices = self.audits.tally, self.actions, self.notices
@@ -149,6 +156,8 @@ class _Parts:
             overdue_actions=actions.overdue,
             last_audit=tally.last_completed,
             today=today,
+            complaints=complaint_metrics.health_component(self.complaints),
+            overdue_complaints=int(self.complaints.get("overdue", 0)),
         )
         components = self.card.components
         return {
@@ -186,13 +195,16 @@ class _Parts:
             "health_score": health.score,
             "audit_trend": self.card.audit_trend,
             **{f"c_{key}": components[key].value for key in COMPONENTS},
-            "facts": {key: components[key].facts for key in COMPONENTS},
+            "facts": {
+                **{key: components[key].facts for key in COMPONENTS},
+                "complaints": self.complaints,
+            },
         }
 
     def stale_on(self, when: home.Periods, report_due: date) -> date:
         """The first day these figures may change without a change to the data: a new
         month, a plan or store reports falling due, an audit, action or notice deadline, the
-        last audit growing old (the health penalty)."""
+        last audit growing old (the health penalty), a complaint's deadline passing."""
         penalties = {**health_metrics.DEFAULT_PENALTIES, **current_app.config["HEALTH_PENALTIES"]}
         last = self.audits.tally.last_completed
         stale_audit = None
@@ -206,6 +218,7 @@ class _Parts:
             self.audits.changes_on,
             self.actions.changes_on,
             self.notices.changes_on,
+            self.complaint_due,
             stale_audit if stale_audit is not None and stale_audit > when.today else None,
         )
         return max(found or when.next_month_starts, when.today + timedelta(days=1))

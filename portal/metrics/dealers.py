@@ -9,7 +9,11 @@ was computed, or None when the dealer had nothing to measure in the window:
 - actions_on_time: corrective actions answered by their original due date, among those due;
 - acknowledgement: notices acknowledged, among those whose acknowledgement fell due;
 - execution: promotion executions reported done, among the targeted stores whose deadline
-  fell in the window.
+  fell in the window;
+- complaints_forwarded, complaints_resolved, complaints_not_repeated: of the customer
+  complaints received in the window, the share forwarded within target and resolved on time
+  (as `portal.metrics.complaints` defines them, as of the start of today) and the share not
+  reopened (100 minus the repeat rate).
 
 Assessments freeze these figures; home pages rank dealers by a health score built on them.
 Every function is batched: a constant number of queries whatever the number of dealers.
@@ -29,12 +33,14 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from portal import clock, periods
 from portal.access.notices import READABLE, is_targeted_store, reaches
 from portal.extensions import db
+from portal.metrics import complaints as complaint_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics import timeliness
 from portal.models import (
     ActionStep,
     Audit,
     AuditStatus,
+    Complaint,
     CorrectiveAction,
     Dealer,
     ExecutionStatus,
@@ -100,6 +106,7 @@ def scorecards(
         "actions_on_time": _actions(dealer_ids, first, cutoff),
         "acknowledgement": _acknowledgements(dealer_ids, first, cutoff),
         "execution": _executions(dealer_ids, first, cutoff),
+        **_complaints(dealer_ids, first, last, today),
     }
     trends = _audit_trends(dealer_ids, last)
     ids = dealer_ids if not isinstance(dealer_ids, Select) else db.session.scalars(dealer_ids)
@@ -381,3 +388,51 @@ def _executions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, C
         "execution",
         ((dealer_id, part, whole) for dealer_id, whole, part in rows),
     )
+
+
+def _complaints(
+    dealer_ids: DealerIds, first: date, last: date, today: date
+) -> dict[str, dict[int, Component]]:
+    """The three complaint components, from one grouped query."""
+    as_of = _start(today)  # a complaint of the window still late today counts as late
+    rows = db.session.execute(
+        select(Complaint.dealer_id, *complaint_metrics.tally_columns(as_of))
+        .where(
+            _in(Complaint.dealer_id, dealer_ids),
+            Complaint.received_at >= _start(first),
+            Complaint.received_at < _end(last),
+        )
+        .group_by(Complaint.dealer_id)
+    ).all()
+    found: dict[str, dict[int, Component]] = {
+        "complaints_forwarded": {},
+        "complaints_resolved": {},
+        "complaints_not_repeated": {},
+    }
+    for dealer_id, *counts in rows:
+        tally = complaint_metrics.Tally(*(int(count or 0) for count in counts))
+        for key, part, whole, facts in (
+            (
+                "complaints_forwarded",
+                tally.forwarded_on_time,
+                tally.forward_measured,
+                {"part": tally.forwarded_on_time, "whole": tally.forward_measured},
+            ),
+            (
+                "complaints_resolved",
+                tally.resolved_on_time,
+                tally.resolve_measured,
+                {"part": tally.resolved_on_time, "whole": tally.resolve_measured},
+            ),
+            (
+                "complaints_not_repeated",
+                tally.total - tally.repeats,
+                tally.total,
+                {"repeats": tally.repeats, "whole": tally.total},
+            ),
+        ):
+            if whole:
+                found[key][dealer_id] = Component(
+                    key, str(LABELS[key]), percent(part, whole), str(DETAILS[key]) % facts, facts
+                )
+    return found

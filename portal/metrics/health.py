@@ -2,8 +2,15 @@
 
 The score is the weighted average of the scorecard's components that have data (each on
 0-100, attainment capped at 100), the weights re-spread over those components, minus
-penalties for overdue corrective actions and for a long time without a completed audit.
-Every part is kept with its weight and points, so a page can show how the score was made.
+penalties for overdue corrective actions, for a long time without a completed audit and for
+customer complaints late now. Every part is kept with its weight and points, so a page can
+show how the score was made.
+
+The "complaints" part is not a scorecard component: it is given beside the scorecard
+(`portal.metrics.complaints.health_component`: 40 % the share forwarded within target, 40 %
+the share resolved on time, 20 % the share not repeated, over the last 12 months). The
+default weights sum to 100: plan attainment 25, timeliness 15, audit score 20, corrective
+actions 10, acknowledgements 10, promotion execution 10, complaints 10.
 """
 
 from __future__ import annotations
@@ -23,22 +30,26 @@ HUNDRED = Decimal(100)
 TENTH = Decimal("0.1")
 
 DEFAULT_WEIGHTS: dict[str, int] = {
-    "attainment": 30,
+    "attainment": 25,
     "timeliness": 15,
-    "audit_score": 25,
+    "audit_score": 20,
     "actions_on_time": 10,
     "acknowledgement": 10,
     "execution": 10,
+    "complaints": 10,
 }
 DEFAULT_PENALTIES: dict[str, int] = {
     "overdue_action": 2,  # points per corrective action past its due date ...
     "overdue_actions_max": 10,  # ... up to this many points
     "stale_audit": 10,  # points when the last completed audit is older than the limit (or none)
     "stale_after_days": 90,
+    "overdue_complaint": 2,  # points per complaint late now (forwarding or resolution) ...
+    "overdue_complaints_max": 10,  # ... up to this many points
 }
 PENALTY_LABELS = {
     "overdue_actions": _l("Overdue corrective actions"),
     "stale_audit": _l("No recent audit"),
+    "overdue_complaints": _l("Complaints overdue"),
 }
 
 
@@ -102,14 +113,19 @@ def health(
     overdue_actions: int = 0,
     last_audit: datetime | date | None = None,
     today: date | None = None,
+    complaints: ComponentLike | None = None,
+    overdue_complaints: int = 0,
 ) -> Health:
-    """The dealer's health score and how it was made (a pure function of its arguments)."""
+    """The dealer's health score and how it was made (a pure function of its arguments).
+
+    `complaints` is the complaints part (None: left out, as a component without data)."""
     weights = DEFAULT_WEIGHTS if weights is None else weights
     rules = {**DEFAULT_PENALTIES, **(penalties or {})}
+    given = dict(scorecard.components)
+    if complaints is not None:
+        given["complaints"] = complaints
     known = {
-        key: component
-        for key, component in scorecard.components.items()
-        if key in weights and weights[key] > 0
+        key: component for key, component in given.items() if key in weights and weights[key] > 0
     }
     with_data = sum(weights[k] for k, c in known.items() if c.value is not None)
     parts = []
@@ -131,6 +147,7 @@ def health(
             )
         )
     taken = _penalties(rules, overdue_actions, last_audit, today or clock.today())
+    taken += _complaint_penalty(rules, overdue_complaints)
     if not with_data:
         return Health(scorecard.dealer_id, None, tuple(parts), taken)
     # The sum of the points shown, so a reader can add the table up to the score.
@@ -173,6 +190,18 @@ def _penalties(
                 )
             )
     return tuple(taken)
+
+
+def _complaint_penalty(rules: Mapping[str, int], overdue: int) -> tuple[Penalty, ...]:
+    if overdue <= 0 or rules["overdue_complaint"] <= 0:
+        return ()
+    points = min(overdue * rules["overdue_complaint"], rules["overdue_complaints_max"])
+    detail = lazy_ngettext("%(num)s complaint overdue", "%(num)s complaints overdue", overdue)
+    return (
+        Penalty(
+            "overdue_complaints", PENALTY_LABELS["overdue_complaints"], Decimal(points), detail
+        ),
+    )
 
 
 def _days_since(when: datetime | date | None, today: date) -> int | None:

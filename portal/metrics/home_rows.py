@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 
 from portal import periods
 from portal.extensions import db
+from portal.metrics import complaints as complaint_metrics
 from portal.metrics import dealers as dealer_metrics
 from portal.metrics import health as health_metrics
 from portal.metrics import home, upkeep
@@ -323,6 +324,7 @@ def health_of(figures: DealerFigures, today: date) -> health_metrics.Health:
             key, str(LABELS[key]), value, describe(key, found), found
         )
     card = dealer_metrics.Scorecard(figures.dealer_id, components, figures.audit_trend)
+    complaints = facts.get("complaints") or {}
     config = current_app.config
     return health_metrics.health(
         card,
@@ -331,6 +333,8 @@ def health_of(figures: DealerFigures, today: date) -> health_metrics.Health:
         overdue_actions=figures.actions_overdue,
         last_audit=figures.last_audit_at,
         today=today,
+        complaints=complaint_metrics.health_component(complaints),
+        overdue_complaints=int(complaints.get("overdue", 0)),
     )
 
 

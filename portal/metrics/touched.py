@@ -14,7 +14,8 @@ Session listeners, registered by `portal.events`:
 - after_transaction_end `forget`: a transaction that ended leaves nothing behind.
 
 Only changes that can move a figure count: a draft plan's lines, a notice read but not
-acknowledged, a dealer's address or a notice's wording touch nothing.
+acknowledged, a dealer's address, a notice's wording or a complaint's description touch
+nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from portal.models import (
     ActionStep,
     Audit,
     AuditStatus,
+    Complaint,
     CorrectiveAction,
     Dealer,
     Notice,
@@ -82,6 +84,19 @@ WATCHED: dict[type, frozenset[str] | None] = {
             "regions",
             "dealers",
             "stores",
+        }
+    ),
+    # The health score's complaints part: counts by receipt, on-time flags, open deadlines.
+    Complaint: frozenset(
+        {
+            "dealer_id",
+            "status",
+            "received_at",
+            "cycle",
+            "forwarded_on_time",
+            "resolved_on_time",
+            "forward_due_at",
+            "resolve_due_at",
         }
     ),
     SalesPlanLine: None,

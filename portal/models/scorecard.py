@@ -20,6 +20,9 @@ LABELS = {
     "actions_on_time": _l("Corrective actions on time"),
     "acknowledgement": _l("Notices acknowledged"),
     "execution": _l("Promotions executed"),
+    "complaints_forwarded": _l("Complaints forwarded on time"),
+    "complaints_resolved": _l("Complaints resolved on time"),
+    "complaints_not_repeated": _l("Complaints not repeated"),
 }
 KEYS = tuple(LABELS)
 DETAILS = {
@@ -29,6 +32,9 @@ DETAILS = {
     "actions_on_time": _l("%(part)s of %(whole)s answered by the due date"),
     "acknowledgement": _l("%(part)s of %(whole)s notices acknowledged"),
     "execution": _l("%(part)s of %(whole)s store executions done"),
+    "complaints_forwarded": _l("%(part)s of %(whole)s complaints forwarded within the target"),
+    "complaints_resolved": _l("%(part)s of %(whole)s complaints resolved by their deadline"),
+    "complaints_not_repeated": _l("%(repeats)s of %(whole)s complaints reopened"),
 }
 NO_DATA = _l("No data")
 

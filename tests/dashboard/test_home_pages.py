@@ -84,7 +84,7 @@ def test_supervisor_sees_dealers_needing_a_visit_with_components_and_a_schedule_
     visits = section(page, "needing-visit")
     assert f'data-dealer="{home_world.dealer_x.code}"' in visits
     assert "Plan attainment" in visits
-    assert "Plan attainment 30," in visits  # the weights are shown
+    assert "Plan attainment 25," in visits  # the weights are shown
     assert "Overdue corrective actions" in visits  # the penalty, explained
     store = home_world.stores_x[1]  # never audited: the one to visit
     assert f"/audits/schedule?store={store.id}" in visits

@@ -1,12 +1,12 @@
 """The maintained figures equal a full recomputation, whatever happens to the network.
 
-Hypothesis draws sequences of plan, report, audit, corrective action, notice, registry
-and calendar steps; each step goes through the services the pages call, and commits like
-a request. After each sequence the rows kept by the writing transactions (and by the
-refresh task, for the time that passed and for changes left to the queue) must equal what
-`rebuild-figures` computes from the base tables. After each jump of the calendar, before
-the task runs, every row that still claims to be current must already be right: that is
-the proof that `stale_on` names every day a figure changes by itself.
+Hypothesis draws sequences of plan, report, audit, corrective action, notice, registry,
+customer complaint and calendar steps; each step goes through the services the pages call,
+and commits like a request. After each sequence the rows kept by the writing transactions
+(and by the refresh task, for the time that passed and for changes left to the queue) must
+equal what `rebuild-figures` computes from the base tables. After each jump of the
+calendar, before the task runs, every row that still claims to be current must already be
+right: that is the proof that `stale_on` names every day a figure changes by itself.
 
 Runs on both databases (PORTAL_TEST_DATABASE_URL). Each test's examples share one
 database, so later sequences start from a network earlier ones left behind.
@@ -26,10 +26,15 @@ from hypothesis import strategies as st
 from portal import clock, jobs, periods
 from portal.access.notices import can_respond
 from portal.audits import corrective, scheduling
+from portal.complaints import services as complaint_services
 from portal.extensions import db
 from portal.jobs import figures as figure_jobs
 from portal.models import (
     ActionStatus,
+    Channel,
+    Complaint,
+    ComplaintCategory,
+    ComplaintStatus,
     CorrectiveAction,
     Dealer,
     DealerStatus,
@@ -38,6 +43,7 @@ from portal.models import (
     NoticeStatus,
     PlanStatus,
     ProductLine,
+    Remedy,
     ReportStatus,
     Role,
     StandardVersion,
@@ -74,6 +80,7 @@ class Net:
     line: ProductLine
     version: StandardVersion
     regions: list[Any]
+    category: ComplaintCategory
 
 
 def build() -> Net:
@@ -88,9 +95,15 @@ def build() -> Net:
         line=make_product_line(),
         version=make_standard(),
         regions=regions,
+        category=_category(),
     )
     db.session.commit()
     return net
+
+
+def _category() -> ComplaintCategory:
+    complaint_services.ensure_default_categories()
+    return db.session.scalars(db.select(ComplaintCategory).order_by(ComplaintCategory.id)).first()
 
 
 dealer_index = st.integers(0, 2)
@@ -105,11 +118,21 @@ AUDITS = st.tuples(
     st.sampled_from(["schedule", "complete"]),
 )
 TICKS = st.tuples(st.just("tick"), st.sampled_from([1, 1, 2, 3, 6, 13, 31, 95]))
-# Audits and the calendar twice: actions and due dates come from audits, and most figures
-# that change by themselves change a few days after them.
+COMPLAINTS = st.tuples(
+    st.just("complaint"),
+    dealer_index,
+    store_index,
+    st.sampled_from([0, 1, 3, 30, 200]),  # hours back it was received
+    st.sampled_from(["record", "record", "forward", "start", "resolve", "close", "reopen"]),
+)
+# Audits, complaints and the calendar twice: actions and due dates come from audits, a
+# complaint's deadlines pass within hours or days, and most figures that change by
+# themselves change a few days after them.
 STEPS = st.one_of(
     AUDITS,
     AUDITS,
+    COMPLAINTS,
+    COMPLAINTS,
     TICKS,
     TICKS,
     st.tuples(
@@ -316,6 +339,43 @@ class Run:
         }
         notice, _created = notice_services.create_notice(values, author=self.net.admin)
         notice_services.publish(notice, actor=self.net.admin)
+
+    def complaint(self, d: int, s: int, hours: int, verb: str) -> None:
+        store, user = self.net.stores[d][s], self.net.users[d]
+        if verb == "record":
+            when = clock.now() - timedelta(hours=hours)
+            new = complaint_services.NewComplaint(
+                store=store, category=self.net.category, channel=Channel.PHONE,
+                description="Leaks", received_at=when,
+            )  # fmt: skip
+            complaint_services.record(new, actor=user)
+            return
+        sources = {
+            "forward": (ComplaintStatus.RECEIVED,),
+            "start": (ComplaintStatus.FORWARDED, ComplaintStatus.REOPENED),
+            "resolve": (ComplaintStatus.IN_PROGRESS,),
+            "close": (ComplaintStatus.RESOLVED,),
+            "reopen": (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED),
+        }[verb]
+        complaint = db.session.scalar(
+            db.select(Complaint)
+            .where(Complaint.dealer_id == self.net.dealers[d].id, Complaint.status.in_(sources))
+            .order_by(Complaint.id)
+            .limit(1)
+        )
+        if complaint is None:
+            return
+        staff = self.net.supervisor
+        if verb == "forward":
+            complaint_services.forward(complaint, actor=staff)
+        elif verb == "start":
+            complaint_services.start(complaint, actor=user)
+        elif verb == "resolve":
+            complaint_services.resolve(complaint, actor=user, remedy=Remedy.REPAIR, comment="Fixed")
+        elif verb == "close":
+            complaint_services.close(complaint, actor=staff)
+        else:
+            complaint_services.reopen(complaint, actor=staff, reason="Back again")
 
     def registry(self, d: int, s: int, verb: str) -> None:
         dealer, store = self.net.dealers[d], self.net.stores[d][s]
