@@ -8,6 +8,8 @@ blueprint.py).
 """
 
 from portal.access import complaints as _access  # noqa: F401  (registers the photo rule)
+from portal.complaints import mailing as _mailing  # noqa: F401  (the forwarded mail's builder)
+from portal.complaints import settings as _settings  # noqa: F401  (the admin settings routes)
 from portal.complaints.blueprint import bp
 
 __all__ = ["bp"]
