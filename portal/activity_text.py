@@ -174,7 +174,14 @@ ACTIONS: dict[str, Any] = {
     "dossier_export.finish": _l("Finished the region export"),
     "dossier_export.finish:failure": _l("The region export failed"),
     "dossier_export.download": _l("Downloaded the region export"),
-    # Complaint settings (portal/complaints/admin.py, csv_import.py)
+    # Complaints (the lifecycle's steps, portal/complaints/services.py) and their settings
+    # (portal/complaints/admin.py, csv_import.py)
+    "complaint.receive": _l("Recorded the complaint"),
+    "complaint.forward": _l("Forwarded the complaint to after-sales"),
+    "complaint.start": _l("Started handling the complaint"),
+    "complaint.resolve": _l("Resolved the complaint"),
+    "complaint.close": _l("Closed the complaint"),
+    "complaint.reopen": _l("Reopened the complaint"),
     "complaint_category.create": _l("Created the complaint category"),
     "complaint_category.update": _l("Changed the complaint category"),
     "complaint_category.defaults": _l("Added the usual complaint categories"),
@@ -328,6 +335,7 @@ OBJECT_TYPES: dict[str, Any] = {
     "assessment": _l("Assessment"),
     "dealer_file": _l("Dealer file"),
     "export_job": _l("Region export"),
+    "complaint": _l("Complaint"),
     "complaint_category": _l("Complaint category"),
     "holiday": _l("Holiday"),
 }

@@ -363,6 +363,7 @@ def complaint_example() -> list[str]:
         .where(ComplaintCategory.active.is_(True))
         .order_by(ComplaintCategory.sort_order, ComplaintCategory.code)
     )
+    zone = deadlines.zone_of(store.dealer.region.timezone if store is not None else "UTC")
     return [
         store.code if store is not None else "S001",
         category.code if category is not None else "QUALITY",
@@ -370,7 +371,7 @@ def complaint_example() -> list[str]:
         Severity.NORMAL.value,
         "",
         "",
-        clock.now().strftime("%Y-%m-%d %H:%M"),
+        f"{clock.now().astimezone(zone):%Y-%m-%d %H:%M}",  # the store's region's time
         "",
         "",
         "",
