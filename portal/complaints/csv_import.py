@@ -137,9 +137,13 @@ def import_holidays(upload: FileStorage | bytes, *, user: User) -> ImportResult:
     _reject(errors)
     created = 0
     for day, name, region in parsed:
-        if admin.find_holiday(day, region.id if region is not None else None) is None:
+        if admin.find_holiday(day, region.id if region is not None else None) is not None:
+            continue
+        try:
             admin.add_holiday(day, name, region)
-            created += 1
+        except admin.SettingsError:
+            continue  # added meanwhile by another request: there now, as wanted
+        created += 1
     result = ImportResult(rows=len(parsed), created=created)
     _log("holiday.import", raw, result, user)
     return result
