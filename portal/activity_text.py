@@ -181,6 +181,15 @@ ACTIONS: dict[str, Any] = {
     "dossier_export.finish": _l("Finished the region export"),
     "dossier_export.finish:failure": _l("The region export failed"),
     "dossier_export.download": _l("Downloaded the region export"),
+    # Complaints' settings (portal/complaints/admin.py) and import (csv_import.py)
+    "complaint_category.create": _l("Created the complaint category"),
+    "complaint_category.update": _l("Changed the complaint category"),
+    "complaint_category.defaults": _l("Added the usual complaint categories"),
+    "region.calendar": _l("Changed the region's business calendar"),
+    "holiday.create": _l("Added a holiday"),
+    "holiday.delete": _l("Removed a holiday"),
+    "holiday.import": _l("Imported holidays from a CSV file"),
+    "complaint.import": _l("Imported complaints from a CSV file"),
 }
 
 # Actions whose details are {field: [old, new]} (from activity.apply_changes), besides
@@ -203,12 +212,21 @@ CHANGE_ACTIONS = frozenset(
         "standard.edit_item",
         "audit.answer",
         "audit.reschedule",
+        "complaint_category.update",
+        "region.calendar",
     }
 )
 CONTEXT_KEYS = frozenset({"item", "code", "version", "note", "files"})
 
 FIELDS: dict[str, Any] = {
     "acknowledge_days": _l("Days to acknowledge"),
+    "after_sales_email": _l("After-sales mailbox"),
+    "after_sales_user_id": _l("After-sales contact"),
+    "day": _l("Date"),
+    "hours": _l("Opening hours"),
+    "name_zh": _l("Chinese name"),
+    "resolve_days": _l("Resolution target (business days)"),
+    "timezone": _l("Time zone"),
     "days": _l("Days valid"),
     "events": _l("Events"),
     "read_only": _l("Read-only"),
@@ -318,6 +336,8 @@ OBJECT_TYPES: dict[str, Any] = {
     "dealer_file": _l("Dealer file"),
     "export_job": _l("Region export"),
     "complaint": _l("Complaint"),
+    "complaint_category": _l("Complaint category"),
+    "holiday": _l("Holiday"),
 }
 
 # Values that are an enum's stored value, by field (and by object type where it differs).

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import clock, lifecycle
-from portal.complaints import deadlines, escalation
+from portal.complaints import deadlines, escalation, mailing
 from portal.extensions import db
 from portal.models import (
     COMPLAINT_LIFECYCLE,
@@ -94,11 +94,16 @@ class NewComplaint:
     client_key: str | None = None
 
 
-def record(new: NewComplaint, *, actor: User, now: datetime | None = None) -> Complaint:
-    """Record a complaint received at `new.received_at` (default now) and start its clock."""
+def record(
+    new: NewComplaint, *, actor: User, now: datetime | None = None, imported: bool = False
+) -> Complaint:
+    """Record a complaint received at `new.received_at` (default now) and start its clock.
+
+    `imported`: an admin's CSV import of past complaints, which may be older than
+    BACKDATE_LIMIT (every other rule applies)."""
     now = now or clock.now()
     received_at = new.received_at or now
-    _check_new(new, received_at, now)
+    _check_new(new, received_at, now, backdate_limit=not imported)
     store = new.store
     complaint = Complaint(
         client_key=new.client_key or None,
@@ -134,7 +139,9 @@ def record(new: NewComplaint, *, actor: User, now: datetime | None = None) -> Co
     return complaint
 
 
-def _check_new(new: NewComplaint, received_at: datetime, now: datetime) -> None:
+def _check_new(
+    new: NewComplaint, received_at: datetime, now: datetime, *, backdate_limit: bool = True
+) -> None:
     if not new.description.strip():
         raise ComplaintError(_l("Describe what the customer complained of."), "description")
     if len(new.description) > DESCRIPTION_MAX:
@@ -142,7 +149,7 @@ def _check_new(new: NewComplaint, received_at: datetime, now: datetime) -> None:
         raise ComplaintError(message, "description")
     if received_at > now + timedelta(minutes=5):
         raise ComplaintError(_l("A complaint cannot be received in the future."), "received_at")
-    if received_at < now - BACKDATE_LIMIT:
+    if backdate_limit and received_at < now - BACKDATE_LIMIT:
         message = _l("Record complaints within %(days)d days of receiving them.", days=30)
         raise ComplaintError(message, "received_at")
     if new.severity == Severity.SERIOUS and new.serious_kind is None:
@@ -159,6 +166,7 @@ def forward(complaint: Complaint, *, actor: User, comment: str = "") -> None:
     LIFECYCLE.move(complaint, ComplaintAction.FORWARD, actor=actor, comment=comment, at=at)
     complaint.forwarded_on_time = at <= complaint.forward_due_at
     _after_step(complaint)
+    mailing.forwarded(complaint)
 
 
 def start(complaint: Complaint, *, actor: User, comment: str = "") -> None:

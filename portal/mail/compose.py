@@ -5,6 +5,10 @@ Each kind has one template, `templates/mail/<kind>.html`, rendered three times w
 set to "subject", "text" and "html" (macros in mail/_macros.html write a paragraph or a link
 either way). Rendering is autoescaped every time, so user text is inert in the HTML part; the
 text part is unescaped afterwards, which gives back exactly what was written.
+
+A recipient is a user, or a `Mailbox` outside the portal (a region's after-sales address):
+a mailbox sees only the kinds registered for mailboxes, in the portal's default language,
+with no page check (it is no one the portal's rules know) but never at a `.invalid` address.
 """
 
 from __future__ import annotations
@@ -39,6 +43,18 @@ class NotForRecipient(Exception):
 
 
 @dataclass(frozen=True)
+class Mailbox:
+    """A recipient that is an address, not a user of the portal."""
+
+    email: str
+    name: str = ""
+    locale: str | None = None
+
+
+Recipient = User | Mailbox
+
+
+@dataclass(frozen=True)
 class Composed:
     subject: str
     text: str
@@ -47,7 +63,7 @@ class Composed:
 
 # Extra template context per kind: `builder(mail, user, context)` adds to the context or
 # raises NotForRecipient.
-Builder = Callable[[OutgoingMail, User, dict[str, Any]], None]
+Builder = Callable[[OutgoingMail, Recipient, dict[str, Any]], None]
 BUILDERS: dict[str, Builder] = {}
 
 
@@ -74,9 +90,24 @@ def preferences_url() -> str:
     return absolute("/account/mail")
 
 
-def context_for(mail: OutgoingMail, user: User, *, redact: bool = False) -> dict[str, Any]:
+def recipient_of(mail: OutgoingMail, user: User | None) -> Recipient:
+    """Who a mail goes to: its user, or the mailbox of a mail that has none."""
+    if mail.user_id is None:
+        return Mailbox(mail.to_address)
+    if user is None:
+        raise NotForRecipient
+    return user
+
+
+def _allowed(mail: OutgoingMail, recipient: Recipient) -> bool:
+    if isinstance(recipient, Mailbox):
+        return kinds.kind_of(mail.kind).to_mailboxes and kinds.has_mailbox(recipient.email)
+    return kinds.may_receive(recipient, mail.link, mail.params)
+
+
+def context_for(mail: OutgoingMail, user: Recipient, *, redact: bool = False) -> dict[str, Any]:
     """What the kind's template sees; NotForRecipient when the rules say no (S23)."""
-    if not kinds.may_receive(user, mail.link, mail.params):
+    if not _allowed(mail, user):
         raise NotForRecipient
     context: dict[str, Any] = {
         **mail.params,
@@ -87,6 +118,7 @@ def context_for(mail: OutgoingMail, user: User, *, redact: bool = False) -> dict
         "topic": mail.topic,
         "topic_label": kinds.TOPIC_LABELS.get(mail.topic, ""),
         "redact": redact,
+        "mailbox": isinstance(user, Mailbox),
         # An event's own sentence, as the inbox shows it: the subject of its mail.
         "headline": notifications.render(mail.notification) if mail.notification else "",
     }
@@ -105,7 +137,7 @@ def render(kind: str, context: dict[str, Any]) -> Composed:
     return Composed(subject, text, body)
 
 
-def subject_of(mail: OutgoingMail, user: User) -> str:
+def subject_of(mail: OutgoingMail, user: Recipient) -> str:
     """Only the subject (a digest's line for this mail), in the locale already forced."""
     context = context_for(mail, user)
     return header_text(
@@ -113,7 +145,7 @@ def subject_of(mail: OutgoingMail, user: User) -> str:
     )
 
 
-def compose(mail: OutgoingMail, user: User, *, redact: bool = False) -> Composed:
+def compose(mail: OutgoingMail, user: Recipient, *, redact: bool = False) -> Composed:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         return render(mail.kind, context_for(mail, user, redact=redact))
 
@@ -124,7 +156,7 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", tidy) + "\n"
 
 
-def message_for(mail: OutgoingMail, user: User, composed: Composed) -> EmailMessage:
+def message_for(mail: OutgoingMail, user: Recipient, composed: Composed) -> EmailMessage:
     """The message as sent: multipart/alternative, addressed to the user, headers one line."""
     config = current_app.config
     sender_name, sender_address = parseaddr(config["MAIL_SENDER"])
@@ -135,7 +167,8 @@ def message_for(mail: OutgoingMail, user: User, composed: Composed) -> EmailMess
     message["Date"] = format_datetime(utcnow())
     domain = sender_address.rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<portal-mail-{mail.id}@{header_text(domain, 100)}>"
-    message["List-Unsubscribe"] = f"<{preferences_url()}>"
+    if not isinstance(user, Mailbox):  # a mailbox has no choices to make
+        message["List-Unsubscribe"] = f"<{preferences_url()}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(composed.text)  # clears Content-* headers: the language comes after
     message.add_alternative(composed.html, subtype="html")

@@ -75,10 +75,9 @@ def _put_back(mails: list[OutgoingMail], error: str, tally: Tally) -> None:
 
 
 def _send_one(mail: OutgoingMail, channel, tally: Tally) -> None:
-    user = db.session.get(User, mail.user_id)
+    found = db.session.get(User, mail.user_id) if mail.user_id is not None else None
     try:
-        if user is None:
-            raise compose.NotForRecipient
+        user = compose.recipient_of(mail, found)
         composed = compose.compose(mail, user)
     except compose.NotForRecipient:
         outbox.mark_cancelled(mail, "not for the recipient")
@@ -117,7 +116,7 @@ def _send_one(mail: OutgoingMail, channel, tally: Tally) -> None:
     db.session.commit()
 
 
-def _keep_copy(mail: OutgoingMail, user: User, composed: compose.Composed) -> None:
+def _keep_copy(mail: OutgoingMail, user: compose.Recipient, composed: compose.Composed) -> None:
     """The demo outbox keeps what was "sent"; a kind whose link must reach nobody but the
     recipient (a password reset) is kept without it."""
     from portal.mail import kinds

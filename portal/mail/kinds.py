@@ -13,10 +13,12 @@ from werkzeug.exceptions import HTTPException
 
 from portal import access
 from portal.access import audits as audit_access
+from portal.access import complaints as complaint_access
 from portal.access import notices as notice_access
 from portal.extensions import db
 from portal.models import (
     Audit,
+    Complaint,
     CorrectiveAction,
     Dealer,
     DealerFile,
@@ -62,6 +64,7 @@ class Kind:
     name: str  # the template: mail/<name>.html
     topic: str
     redact_in_outbox: bool = False  # the demo outbox keeps a copy without its link
+    to_mailboxes: bool = False  # may also go to an address that is no user's (outbox.add_to)
 
 
 KINDS: dict[str, Kind] = {}
@@ -101,7 +104,7 @@ register("escalation", ESCALATIONS)
 # forwarded to its region's after-sales contact.
 register("complaint_alert", COMPLAINTS)
 register("complaint_escalation", ESCALATIONS)
-register("complaint_forwarded", COMPLAINTS)
+register("complaint_forwarded", COMPLAINTS, to_mailboxes=True)
 
 
 # May the recipient see the page a mail links to? One check per page endpoint, each the
@@ -153,6 +156,11 @@ def _dealer_file(user: User, file_id: int) -> bool:
     return dealer_file is not None and access.can_view_dealer(user, dealer_file.dealer)
 
 
+def _complaint(user: User, complaint_id: int) -> bool:
+    complaint = _get(Complaint, complaint_id)
+    return complaint is not None and complaint_access.can_view_complaint(user, complaint)
+
+
 def _signed_in(user: User, **_values: Any) -> bool:
     return True
 
@@ -170,11 +178,13 @@ PAGE_CHECKS: dict[str, Check] = {
     "notices.detail": lambda user, notice_id: _notice(user, notice_id),
     "dealers.detail": lambda user, dealer_id: _dealer(user, dealer_id),
     "dossiers.download": lambda user, file_id: _dealer_file(user, file_id),
+    "complaints.detail": lambda user, complaint_id: _complaint(user, complaint_id),
     "dashboard.home": _signed_in,
     "plans.index": _signed_in,
     "reports.index": _signed_in,
     "actions.index": _signed_in,
     "notices.index": _signed_in,
+    "complaints.index": _signed_in,
     "auth.sign_in": _signed_in,
     "auth.account": _signed_in,
     "dealers.index": _staff,

@@ -87,6 +87,46 @@ def add(
     return db.session.get(OutgoingMail, new_id)
 
 
+def add_to(
+    address: str,
+    kind: str,
+    *,
+    key: str,
+    link: str = "",
+    params: dict[str, Any] | None = None,
+) -> OutgoingMail | None:
+    """One mail to a mailbox that is no user's, for a kind registered `to_mailboxes`: no
+    choices apply, it is due at once (once per key). Flushes."""
+    if not kinds.kind_of(kind).to_mailboxes:
+        raise ValueError(f"mail kind {kind} never goes to a mailbox")
+    if not enabled() or not address.strip():
+        return None
+    now = utcnow()
+    row = {
+        "user_id": None,
+        "kind": kind,
+        "topic": kinds.kind_of(kind).topic,
+        "key": key,
+        "link": link[:300],
+        "params": dict(params or {}),
+        "state": MailState.PENDING,
+        "attempts": 0,
+        "error": "",
+        "to_address": address.strip()[:254],
+        "subject": "",
+        "created_at": now,
+        "next_try_at": now,
+    }
+    statement = (
+        _insert()(OutgoingMail.__table__).values(row).on_conflict_do_nothing(index_elements=["key"])
+    )
+    new_id = db.session.execute(statement.returning(OutgoingMail.__table__.c.id)).scalar()
+    if new_id is None:
+        return None
+    db.session.info[WAKE] = True
+    return db.session.get(OutgoingMail, new_id)
+
+
 def add_many(rows: Sequence[dict[str, Any]]) -> int:
     """Many keyed mails at once (reminders); a key already used is skipped. Returns how many
     rows were offered. Runs statements; the caller commits."""

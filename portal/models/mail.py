@@ -1,10 +1,11 @@
 """Outgoing mail, each user's mail choices and password-reset links.
 
-An `OutgoingMail` row is one mail to one user, from the moment something decides it should
-go until it went (or failed for good): the queue's workers claim and send rows, the admins'
-outbox page lists them, and in demo mode without an SMTP server the row keeps the mail
-itself for admins to read. A unique `key` per (kind, item, user, day) makes every reminder
-idempotent, however many workers run the schedule.
+An `OutgoingMail` row is one mail to one user (or, for the few kinds that may go outside
+the portal, to one mailbox address: `user_id` empty, `to_address` set), from the moment
+something decides it should go until it went (or failed for good): the queue's workers
+claim and send rows, the admins' outbox page lists them, and in demo mode without an SMTP
+server the row keeps the mail itself for admins to read. A unique `key` per (kind, item,
+user, day) makes every reminder idempotent, however many workers run the schedule.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -68,16 +69,20 @@ register_labels(
 
 
 class OutgoingMail(db.Model):
-    """One mail to one user: why it goes, where it stands, and (outbox only) what it says."""
+    """One mail to one user: why it goes, where it stands, and (outbox only) what it says.
+
+    A mail to a mailbox that is no user's (a region's after-sales address) has no `user_id`
+    and its address in `to_address` from the start: no choices apply, it goes right away."""
 
     __tablename__ = "outgoing_mails"
     __table_args__ = (
         Index("ix_outgoing_mails_state_next_try_at", "state", "next_try_at"),
         Index("ix_outgoing_mails_user_id_state", "user_id", "state"),
+        CheckConstraint("user_id IS NOT NULL OR to_address <> ''", name="user_or_address"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40), index=True)  # its template, mail/<kind>.html
     topic: Mapped[str] = mapped_column(String(20))  # what the recipient's choice is about
     # One mail per key: (kind, item, recipient, day) for reminders; None for event mails,
@@ -105,7 +110,7 @@ class OutgoingMail(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
     notification: Mapped[Notification | None] = relationship()
 
     def __str__(self) -> str:

@@ -58,6 +58,9 @@ QUERY_SAMPLES: dict[str, list[str]] = {
         "q=CANARY",
         *(f"q=CANARY&kind={kind}" for kind in ("dealers", "stores", "plans", "audits")),
     ],
+    # The complaint list and its CSV search customer names and descriptions too.
+    "complaints.index": ["q=CANARY"],
+    "complaints.export": ["q=CANARY"],
 }
 
 

@@ -26,6 +26,7 @@ STAFF_EXPORTS = {
     "/home/regions.csv",
     "/home/visits.csv",
     "/home/audits.csv",
+    "/complaints/export.csv",
 }
 
 
