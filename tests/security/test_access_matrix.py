@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import storage
+from portal import clock, storage
 from portal.access.complaints import COMPLAINT_PHOTO
 from portal.complaints import services
 from portal.extensions import db
@@ -88,6 +88,8 @@ MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
     ("complaint", "record"):     (A,    A,           R,           A,       R),
     ("complaint", "forward"):    (A,    A,           H,           A,       H),
     ("complaint", "close"):      (A,    A,           H,           F,       H),
+    ("complaint", "import"):     (A,    F,           F,           F,       F),
+    ("complaint_category", "edit"): (A, F,           F,           F,       F),
 }
 # fmt: on
 
@@ -373,6 +375,39 @@ def _complaint_close(client, w):
     response = client.post(f"/complaints/{complaint.id}/close", data={"version": complaint.version})
     db.session.refresh(complaint)
     return response, complaint.status == ComplaintStatus.CLOSED
+
+
+@action("complaint", "import")
+def _complaint_import(client, w):
+    services.ensure_default_categories()
+    db.session.commit()
+    text = (
+        "store_code,category_code,channel,severity,received_at,description\n"
+        f"SX-01,QUALITY,phone,normal,{clock.now().isoformat()},Imported by the matrix\n"
+    )
+    response = client.post("/complaints/settings/import", data=csv_upload(text))
+    imported = db.session.scalar(
+        select(Complaint.id).where(Complaint.description == "Imported by the matrix")
+    )
+    return response, imported is not None
+
+
+@action("complaint_category", "edit")
+def _complaint_category_edit(client, w):
+    services.ensure_default_categories()
+    category = db.session.scalar(select(ComplaintCategory).order_by(ComplaintCategory.id))
+    db.session.commit()
+    form = {
+        "code": category.code,
+        "name": "Renamed Category",
+        "resolve_days": 5,
+        "sort_order": 1,
+        "active": "y",
+        "version": category.version,
+    }
+    response = client.post(f"/complaints/settings/categories/{category.id}/edit", data=form)
+    db.session.refresh(category)
+    return response, category.name == "Renamed Category"
 
 
 @pytest.fixture
