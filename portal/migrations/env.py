@@ -46,9 +46,24 @@ def run_migrations_online() -> None:
     options.setdefault("include_name", search_index.compared)
     options.setdefault("compare_type", True)
     with migrate_extension.db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table's foreign keys by rebuilding it (copy, DROP, rename), and
+            # the DROP of a table others refer to fails while foreign keys are enforced. As
+            # SQLite's own procedure for such changes says: enforcement off (outside any
+            # transaction), migrate, check every key, enforcement back on.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
