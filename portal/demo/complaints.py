@@ -266,24 +266,37 @@ def _history(rng, stores: list[Store], categories, now: datetime) -> list[Plan]:
 
 
 def _today(network: DemoNetwork, categories, now: datetime) -> list[Plan]:
-    """The complaints open now: one of each state, and one overdue."""
+    """The complaints open now: one of each state, and one overdue. The ones handled
+    yesterday or the day before were received on the last business days, so that their
+    steps fall before now on any day of the week."""
     now = now.replace(second=0, microsecond=0)
+    calendar = deadlines.calendar_for(network.regions["NORTH"])
+    yesterday = _business_day(calendar, calendar.local_date(now), 1)
+    day_before = _business_day(calendar, yesterday, 1)
     by_code = {category.code: category for category in categories}
     stores = {code: dealer.stores for code, dealer in network.dealers.items()}
     return [
         Plan(stores["N01"][0], now - timedelta(days=12, hours=3), by_code["QUALITY"],
              Channel.IN_STORE, "open_overdue"),
-        Plan(stores["E02"][0], now - timedelta(days=20), by_code["SERVICE"], Channel.PHONE,
+        Plan(stores["E02"][0], now - timedelta(days=25), by_code["SERVICE"], Channel.PHONE,
              "open_reopened"),
-        Plan(stores["N02"][0], now - timedelta(days=2, hours=1), by_code["DELIVERY"],
+        Plan(stores["N02"][0], _local(day_before, 10, 5), by_code["DELIVERY"],
              Channel.ONLINE, "open_in_progress"),
-        Plan(stores["E01"][1], now - timedelta(days=1, hours=2), by_code["PRICE"],
+        Plan(stores["E01"][1], _local(yesterday, 15, 20), by_code["PRICE"],
              Channel.PHONE, "open_forwarded"),
         Plan(stores["S02"][1], now - timedelta(hours=5), by_code["QUALITY"], Channel.PHONE,
              "open_serious", SeriousKind.SAFETY),
         Plan(stores["N04"][0], now - timedelta(minutes=40), by_code["PROMOTION"],
              Channel.IN_STORE, "open_received"),
     ]  # fmt: skip
+
+
+def _business_day(calendar: Calendar, day: date, back: int) -> date:
+    """The business day `back` business days before `day`."""
+    while back:
+        day -= timedelta(days=1)
+        back -= calendar.is_business_day(day)
+    return day
 
 
 def _language(store: Store) -> str:
