@@ -74,6 +74,9 @@ PAGES = [
     ("admin", "actions list (admin)", "/actions/"),
     ("admin", "notices list (admin)", "/notices/"),
     ("supervisor", "audits list (supervisor)", "/audits/"),
+    ("admin", "complaint list (admin)", "/complaints/"),
+    ("supervisor", "complaint list (supervisor)", "/complaints/"),
+    ("dealer", "complaint list (dealer)", "/complaints/"),
     ("admin", "search (admin)", "/search?q={city}"),
     ("supervisor", "search (supervisor)", "/search?q={city}"),
     ("dealer", "search (dealer)", "/search?q={city}"),
@@ -137,8 +140,11 @@ def accounts(url: str) -> tuple[dict[str, str], dict[str, object]]:
                 text("SELECT city FROM dealers WHERE id = :id"), {"id": dealer[1]}
             ).scalar_one()
             day = conn.execute(text("SELECT MAX(as_of) FROM dealer_figures")).scalar()
+            complaints = conn.execute(text("SELECT COUNT(*) FROM complaints")).scalar_one()
     finally:
         engine.dispose()
+    if not complaints:
+        raise SystemExit("the network has no complaints: the complaint lists would be empty")
     people = {"admin": admin[0], "supervisor": supervisor[0], "dealer": dealer[0]}
     day = date.fromisoformat(str(day)[:10]) if day else date.today()
     return people, {"dealer": dealer[1], "city": city, "day": day}

@@ -32,6 +32,7 @@ pages = PageBlueprint("api_pages", __name__, cli_group=None)
 
 from portal.api import (  # noqa: E402  (route modules register on the blueprints above)
     actuals,
+    complaints,
     docs,
     network,
     plans,
@@ -56,6 +57,7 @@ def init_app(app: Flask) -> None:
 __all__ = [
     "actuals",
     "bp",
+    "complaints",
     "docs",
     "init_app",
     "network",

@@ -17,14 +17,19 @@ from portal.models import (
     AssessmentStatus,
     AuditKind,
     AuditStatus,
+    Channel,
     CompetitorActivityKind,
+    ComplaintStatus,
     DealerKind,
     DealerStatus,
     NoticeKind,
     NoticeStatus,
     PlanStatus,
+    Remedy,
     ReportStatus,
     Role,
+    SeriousKind,
+    Severity,
     StoreFormat,
     StoreStatus,
 )
@@ -374,6 +379,45 @@ class DealerFileSchema(ma.Schema):
     locale = fields.String()
 
 
+# Complaints
+
+
+class ComplaintSchema(ma.Schema):
+    id = fields.Integer()
+    reference = fields.String(metadata={"description": "C000123"})
+    store_id = fields.Integer()
+    dealer_id = fields.Integer()
+    region_id = fields.Integer()
+    category = fields.String(attribute="category.code", metadata={"description": "Code"})
+    product_line_id = fields.Integer(allow_none=True)
+    channel = enum(Channel)
+    severity = enum(Severity)
+    serious_kind = enum(SeriousKind, allow_none=True)
+    customer_name = fields.String()
+    customer_phone = fields.String()
+    customer_email = fields.String()
+    description = fields.String()
+    status = enum(ComplaintStatus)
+    received_at = fields.DateTime()
+    forwarded_at = fields.DateTime(allow_none=True)
+    started_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    reopened_at = fields.DateTime(allow_none=True)
+    cycle = fields.Integer(metadata={"description": "Times reopened (a repeat when above 0)"})
+    forward_due_at = fields.DateTime(metadata={"description": "In business hours"})
+    resolve_due_at = fields.DateTime(metadata={"description": "Of the current cycle"})
+    forwarded_on_time = fields.Boolean(allow_none=True)
+    resolved_on_time = fields.Boolean(allow_none=True)
+    remedy = enum(Remedy, allow_none=True)
+    cost = MoneyField(attribute="cost_minor", allow_none=True)
+    satisfaction = fields.Integer(allow_none=True, metadata={"description": "1 to 5"})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+    transitions = fields.List(fields.Nested(TransitionSchema))
+
+
 def page_of(item: type[ma.Schema], name: str) -> type[ma.Schema]:
     """A list answer: the items and the cursor of the next page (null on the last)."""
     return type(
@@ -399,3 +443,4 @@ ActionPage = page_of(ActionSchema, "ActionPage")
 NoticePage = page_of(NoticeSchema, "NoticePage")
 AssessmentPage = page_of(AssessmentSchema, "AssessmentPage")
 DealerFilePage = page_of(DealerFileSchema, "DealerFilePage")
+ComplaintPage = page_of(ComplaintSchema, "ComplaintPage")

@@ -119,14 +119,16 @@ def step(
     allowed: Callable[[Any], bool],
     change: Callable[[], object],
     refusal: type[Exception],
+    not_allowed: Any = NOT_EDITABLE,
 ) -> object:
-    """One write on a record loaded for update, as plans and reports take them: If-Match
-    against its current ETag (428/412), 409 when its state does not allow the write, the
-    service's refusal as a problem; then commit and answer the record as it now stands."""
+    """One write on a record loaded for update, as plans, reports and complaints take them:
+    If-Match against its current ETag (428/412), 409 (`not_allowed`) when its state does not
+    allow the write, the service's refusal as a problem; then commit and answer the record
+    as it now stands."""
     current = etag_of(schema().dump(record))
     require_match(current)
     if not allowed(record):
-        raise conflict(NOT_EDITABLE, current)
+        raise conflict(not_allowed, current)
     try:
         change()
     except refusal as error:

@@ -2,8 +2,9 @@
 
 About 20 regions, `dealers` dealers with five stores each, 24 months of sales plans and
 store reports (with their lines and transitions), completed audits with every answer,
-corrective actions for some failures, a few notices, a few supervisors per region and
-one user per dealer. Everyone shares one password, hashed once.
+corrective actions for some failures, a few notices, a year of customer complaints (ten per
+dealer, with their steps and escalations), a few supervisors per region and one user per
+dealer. Everyone shares one password, hashed once.
 
 Rows are written in bulk straight through the database driver (executemany on SQLite,
 COPY on PostgreSQL) with primary keys chosen here, so no row needs a round trip to learn
@@ -21,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from time import perf_counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select, text
@@ -28,12 +30,24 @@ from sqlalchemy import func, select, text
 from portal import clock, periods
 from portal.audits import scoring
 from portal.auth.passwords import hash_password
+from portal.complaints import deadlines, services
+from portal.complaints.hours import ALWAYS, Calendar
+from portal.demo.complaints import TEXT as COMPLAINT_TEXT
+from portal.demo.complaints import ZONE as COMPLAINT_ZONE
 from portal.demo.network import PRODUCT_LINES
 from portal.demo.plans import FORMAT_SIZE, LINE_MIX, SEASON, STANDARD_STORE_REVENUE
 from portal.demo.retail_standard import SECTIONS
 from portal.extensions import db
 from portal.metrics import rollup, upkeep
-from portal.models import Role, Standard, StandardVersion, User, VersionStatus
+from portal.models import (
+    ComplaintCategory,
+    Holiday,
+    Role,
+    Standard,
+    StandardVersion,
+    User,
+    VersionStatus,
+)
 from portal.richtext import plain_text_html
 from portal.standards import services as standards
 
@@ -56,7 +70,8 @@ CITIES = ["Beijing", "Shanghai", "Guangzhou", "Shenzhen", "Chengdu", "Wuhan", "X
 BULK_TABLES = (
     "sales_plans", "sales_plan_lines", "plan_transitions", "store_reports",
     "store_report_lines", "report_transitions", "audits", "audit_answers",
-    "corrective_actions", "notices", "notice_versions", "notice_receipts",
+    "corrective_actions", "notices", "notice_versions", "notice_receipts", "complaints",
+    "complaint_transitions", "complaint_alerts",
 )  # fmt: skip
 
 
@@ -236,6 +251,7 @@ def seed_large(
     _plans_and_reports(writer, ids, rng, today)
     _audits(writer, ids, rng, audits, today, version)
     _notices(writer, ids, rng, today)
+    _complaints(writer, ids, rng, today)
     writer.restore_indexes()
     writer.restore_foreign_keys()
     writer.reset_sequences()
@@ -725,6 +741,224 @@ def _notices(writer: _Writer, ids: _Ids, rng: random.Random, today: date) -> Non
     writer.write("notices", NOTICE_COLUMNS, notices)
     writer.write("notice_versions", NOTICE_VERSION_COLUMNS, versions)
     writer.write("notice_receipts", RECEIPT_COLUMNS, receipts)
+
+
+# Complaints
+
+COMPLAINTS_PER_DEALER = 10
+COMPLAINT_COLUMNS = ("id", "store_id", "dealer_id", "region_id", "category_id",
+                     "product_line_id", "channel", "severity", "serious_kind", "customer_name",
+                     "customer_phone", "customer_email", "description", "status", "received_at",
+                     "forwarded_at", "started_at", "resolved_at", "closed_at", "reopened_at",
+                     "cycle", "forward_due_at", "resolve_due_at", "forwarded_on_time",
+                     "resolved_on_time", "next_alert_at", "remedy", "cost_minor", "satisfaction",
+                     "created_by_id", "created_at", "updated_at", "version")  # fmt: skip
+ALERT_COLUMNS = ("id", "complaint_id", "target", "level", "cycle", "due_at", "sent_at")
+CHANNELS = ["phone", "phone", "phone", "in_store", "in_store", "online", "social_media",
+            "consumer_association"]  # fmt: skip
+SERIOUS_KINDS = ["injury", "safety", "media", "regulator"]
+CATEGORY_WEIGHTS = {"QUALITY": 5, "SERVICE": 3, "DELIVERY": 2, "PRICE": 1, "PROMOTION": 1}
+COMPLAINT_REMEDIES = ["repair", "replacement", "refund", "apology", "none"]
+
+
+@dataclass
+class _Life:
+    """One generated complaint's story: its steps (action, before, after, actor, at) and
+    what they leave on the row."""
+
+    received: datetime
+    forward_due: datetime
+    resolve_due: datetime
+    calendar: Calendar
+    days: int  # the category's resolution target
+    steps: list[tuple[str, str | None, str, int, datetime]] = field(default_factory=list)
+    alerts: list[tuple[str, str, int, datetime]] = field(default_factory=list)
+
+
+def _complaints(writer: _Writer, ids: _Ids, rng: random.Random, today: date) -> None:
+    """Ten complaints per dealer over the last year, as the services would have left them on
+    the morning of `today`: deadlines from the default business hours (clock hours when
+    serious), steps up to then, on-time flags, the escalations already sent and the next
+    one due. Most are closed on time; some late, a few repeats, a share open."""
+    services.ensure_default_categories()
+    categories = [
+        (category.id, category.code, category.resolve_days)
+        for category in db.session.scalars(
+            select(ComplaintCategory).where(ComplaintCategory.active).order_by("sort_order")
+        )
+    ]
+    holidays = frozenset(db.session.scalars(select(Holiday.day).where(Holiday.region_id.is_(None))))
+    calendar = Calendar(zone=ZoneInfo(COMPLAINT_ZONE), holidays=holidays)
+    cutoff = datetime.combine(today, time(8), tzinfo=UTC)
+    contacts = [{"user": ids.supervisors[region][0], "region": region} for region in ids.regions]
+    db.session.execute(
+        text("UPDATE regions SET after_sales_user_id = :user WHERE id = :region"), contacts
+    )
+    handled = [
+        (store_id, dealer_id, region, status)
+        for dealer_id, region, status, _kind in ids.dealers
+        if status in ("active", "suspended")
+        for store_id, _format, active in ids.stores[dealer_id]
+        if active
+    ]
+    if not handled or not categories:
+        return
+    complaint_id = writer.next_id("complaints")
+    step_id = writer.next_id("complaint_transitions")
+    alert_id = writer.next_id("complaint_alerts")
+    rows, steps, alerts = [], [], []
+    weights = [CATEGORY_WEIGHTS.get(code, 1) for _id, code, _days in categories]
+    descriptions = [line for key in CATEGORY_WEIGHTS for line in COMPLAINT_TEXT["en"][key]]
+    for number in range(COMPLAINTS_PER_DEALER * len(ids.dealers)):
+        store_id, dealer_id, region, status = handled[rng.randrange(len(handled))]
+        category_id, code, resolve_days = rng.choices(categories, weights=weights)[0]
+        serious = rng.random() < 0.03
+        local = datetime.combine(
+            # One in 25 came in this week (the open work of today's queues).
+            today - timedelta(days=rng.randint(0, 6 if number % 25 == 5 else 364)),
+            time(rng.randint(9, 21), rng.randint(0, 59)),
+            tzinfo=ZoneInfo(COMPLAINT_ZONE),
+        )
+        received = min(local.astimezone(UTC), cutoff - timedelta(minutes=rng.randint(5, 300)))
+        life = _life(ALWAYS if serious else calendar, received, resolve_days)
+        recorder = ids.dealer_users[dealer_id]
+        if status == "suspended":  # read-only dealer users: the supervisor records for them
+            recorder = ids.supervisors[region][0]
+        _story(rng, life, number, recorder, ids.supervisors[region][0])
+        row = _complaint_row(rng, life, cutoff)
+        kept = [step for step in life.steps if step[4] <= cutoff]
+        for action, before, after, actor, at in kept:
+            steps.append((step_id, complaint_id, action, before, after, actor, _naive(at), ""))
+            step_id += 1
+        for target, level, cycle, due in life.alerts:
+            sent = min(due + timedelta(minutes=rng.randint(0, 4)), cutoff)
+            alerts.append((alert_id, complaint_id, target, level, cycle, _naive(due),
+                           _naive(sent)))  # fmt: skip
+            alert_id += 1
+        last = kept[-1][4]
+        rows.append((
+            complaint_id, store_id, dealer_id, region, category_id,
+            rng.choice(ids.lines) if code == "QUALITY" else None,
+            rng.choice(CHANNELS), "serious" if serious else "normal",
+            rng.choice(SERIOUS_KINDS) if serious else None,
+            f"Customer {complaint_id}", f"+86 139{complaint_id:08d}", "",
+            rng.choice(descriptions), *row, recorder, _naive(received), _naive(last), 1,
+        ))  # fmt: skip
+        complaint_id += 1
+        if len(rows) >= 20_000:
+            _write_complaints(writer, rows, steps, alerts)
+    _write_complaints(writer, rows, steps, alerts)
+
+
+def _write_complaints(writer: _Writer, rows: list, steps: list, alerts: list) -> None:
+    writer.write("complaints", COMPLAINT_COLUMNS, rows)
+    writer.write("complaint_transitions", _step_columns("complaint"), steps)
+    writer.write("complaint_alerts", ALERT_COLUMNS, alerts)
+    for batch in (rows, steps, alerts):
+        batch.clear()
+
+
+def _naive(instant: datetime | None) -> datetime | None:
+    """UTC without tzinfo, as UTCDateTime stores it."""
+    return None if instant is None else instant.astimezone(UTC).replace(tzinfo=None)
+
+
+def _life(calendar: Calendar, received: datetime, days: int) -> _Life:
+    return _Life(
+        received=received,
+        forward_due=calendar.add(received, deadlines.forward_hours() * 3600),
+        resolve_due=calendar.add_days(received, days),
+        calendar=calendar,
+        days=days,
+    )
+
+
+def _story(rng: random.Random, life: _Life, number: int, handler: int, supervisor: int) -> None:
+    """The steps the complaint will have taken, some perhaps after the cut-off (not kept):
+    one in 40 is forgotten in progress, one in 20 resolved and not closed, one in 25 comes
+    back (a repeat); about one in ten is forwarded late and one in eight resolved late."""
+    calendar, at = life.calendar, life.received
+    life.steps.append(("receive", None, "received", handler, at))
+    forward_hours = rng.uniform(2.3, 9) if rng.random() < 0.10 else rng.uniform(0.1, 1.9)
+    at = calendar.add(at, forward_hours * 3600)
+    life.steps.append(("forward", "received", "forwarded", handler, at))
+    waits = (4, 24) if number % 50 == 5 else (0.2, 4)  # half of this week's wait longer
+    at = calendar.add(at, rng.uniform(*waits) * 3600)
+    life.steps.append(("start", "forwarded", "in_progress", handler, at))
+    if number % 40 == 7:
+        return  # forgotten: still in progress, long overdue
+    late = rng.random() < 0.12
+    share = rng.uniform(1.1, 2.3) if late else rng.uniform(0.3, 0.95)
+    at = max(calendar.point(life.received, life.resolve_due, share), at + timedelta(minutes=5))
+    life.steps.append(("resolve", "in_progress", "resolved", handler, at))
+    if number % 20 == 3:
+        return  # resolved, not yet closed
+    at = calendar.add(at, rng.uniform(2, 30) * 3600)
+    life.steps.append(("close", "resolved", "closed", supervisor, at))
+    if number % 25 == 11:
+        at = calendar.add(at + timedelta(days=rng.randint(2, 12)), rng.uniform(0.5, 6) * 3600)
+        life.steps.append(("reopen", "closed", "reopened", handler, at))
+        at = calendar.add(at, rng.uniform(0.5, 6) * 3600)
+        life.steps.append(("start", "reopened", "in_progress", handler, at))
+        at = calendar.add(at, rng.uniform(3, 20) * 3600)
+        life.steps.append(("resolve", "in_progress", "resolved", handler, at))
+        at = calendar.add(at, rng.uniform(2, 30) * 3600)
+        life.steps.append(("close", "resolved", "closed", supervisor, at))
+
+
+def _complaint_row(rng: random.Random, life: _Life, cutoff: datetime) -> tuple:
+    """From status to satisfaction (COMPLAINT_COLUMNS' middle), as the steps taken by
+    `cutoff` leave them; collects the escalations sent on the way into `life.alerts`."""
+    calendar = life.calendar
+    taken = {}
+    cycle, clock_start, resolve_due, status = 0, life.received, life.resolve_due, "received"
+    resolved_on_time, remedy, cost, satisfaction = None, None, None, None
+    ends: dict[tuple[str, int], datetime] = {}
+    for action, _before, after, _actor, at in life.steps:
+        if at > cutoff:
+            break
+        status = after
+        if action == "reopen":
+            ends.setdefault(("resolve", cycle), at)
+            cycle += 1
+            clock_start = at
+            resolve_due = calendar.add_days(at, life.days)
+            resolved_on_time, remedy, cost = None, None, None
+        elif action == "forward":
+            ends[("forward", 0)] = at
+        elif action == "resolve":
+            ends[("resolve", cycle)] = at
+            resolved_on_time = at <= resolve_due
+            remedy = rng.choice(COMPLAINT_REMEDIES)
+            cost = rng.choice([None, 5_000, 20_000, 80_000]) if remedy != "none" else None
+        elif action == "close":
+            satisfaction = rng.randint(1, 5) if rng.random() < 0.7 else None
+        if action == "start" and "start" in taken:
+            continue
+        taken[action] = at
+    # The escalations sent: each target's points passed before its step was taken (or now).
+    spans = [("forward", 0, life.received, life.forward_due)]
+    spans.append(("resolve", 0, life.received, life.resolve_due))
+    if cycle:
+        spans.append(("resolve", 1, clock_start, resolve_due))
+    upcoming = []
+    for target, span_cycle, start, deadline in spans:
+        end = ends.get((target, span_cycle), cutoff)
+        for level, share in deadlines.LEVELS:
+            point = calendar.point(start, deadline, share)
+            if point < end and point <= cutoff:
+                life.alerts.append((target, level.value, span_cycle, point))
+            elif (target, span_cycle) not in ends:
+                upcoming.append(point)
+    open_now = status not in ("resolved", "closed")
+    forwarded = taken.get("forward")
+    return (
+        status, _naive(life.received), _naive(forwarded), _naive(taken.get("start")),
+        _naive(taken.get("resolve")), _naive(taken.get("close")), _naive(taken.get("reopen")),
+        cycle, _naive(life.forward_due), _naive(resolve_due),
+        None if forwarded is None else forwarded <= life.forward_due, resolved_on_time,
+        _naive(min(upcoming)) if open_now and upcoming else None, remedy, cost, satisfaction,
+    )  # fmt: skip
 
 
 def is_empty() -> bool:

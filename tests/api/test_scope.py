@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.demo.network import DEALERS
 from portal.extensions import db
 from portal.models import (
+    Complaint,
     CorrectiveAction,
     Dealer,
     DealerFile,
@@ -39,6 +40,7 @@ DEALER_OWNED = [
     ("/api/v1/reports", StoreReport, StoreReport.dealer_id),
     ("/api/v1/corrective-actions", CorrectiveAction, CorrectiveAction.dealer_id),
     ("/api/v1/dealer-files", DealerFile, DealerFile.dealer_id),
+    ("/api/v1/complaints", Complaint, Complaint.dealer_id),
 ]
 # Every list of the API, walked by the canary sweep (each item's own page too).
 LISTS = [
@@ -53,6 +55,7 @@ LISTS = [
     "/api/v1/notices",
     "/api/v1/assessments",
     "/api/v1/dealer-files",
+    "/api/v1/complaints",
 ]
 
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
+
 from sqlalchemy import func, select
 
+from portal import clock
+from portal.complaints import deadlines, escalation
 from portal.extensions import db
 from portal.models import (
+    OPEN_STATUSES,
     ActionStatus,
     AnswerResult,
     Audit,
     AuditAnswer,
     AuditStatus,
+    Complaint,
+    ComplaintAlert,
+    ComplaintStatus,
     CorrectiveAction,
     Dealer,
     DealerStatus,
@@ -22,6 +31,7 @@ from portal.models import (
     Role,
     SalesPlan,
     SalesPlanLine,
+    Severity,
     Store,
     StoreReport,
     StoreReportLine,
@@ -105,3 +115,52 @@ def test_refuses_a_database_with_data_unless_forced(app):
     assert count(Dealer) == 4
     assert count(Region) == 40
     assert count(Audit, Audit.status == AuditStatus.COMPLETED) == 4
+
+
+def test_complaints_are_in_states_the_services_would_leave(app):
+    """Ten per dealer over a year; deadlines from the calendar; steps, on-time flags and
+    escalations consistent, so the escalation run has nothing to catch up on."""
+    result = app.test_cli_runner().invoke(args=["seed-large", "--dealers", "20", "--audits", "4"])
+    assert result.exit_code == 0, result.output
+    cutoff = datetime.combine(clock.today(), time(8), tzinfo=UTC)
+    complaints = list(db.session.scalars(select(Complaint).order_by(Complaint.id)))
+    assert len(complaints) == 200
+    assert min(c.received_at for c in complaints) < cutoff - timedelta(days=300)
+    calendars = deadlines.Calendars()
+    for complaint in complaints:
+        steps = complaint.transitions
+        assert steps[0].action.value == "receive"
+        assert steps[0].at == complaint.received_at
+        assert [s.at for s in steps] == sorted(s.at for s in steps)
+        assert steps[-1].at <= cutoff
+        assert steps[-1].to_status == complaint.status
+        for before, after in pairwise(steps):
+            assert after.from_status == before.to_status
+        calendar = calendars.of(complaint)
+        assert complaint.forward_due_at == calendar.add(complaint.received_at, 2 * 3600)
+        start = deadlines.clock_start(complaint)
+        days = complaint.category.resolve_days
+        assert complaint.resolve_due_at == calendar.add_days(start, days)
+        if complaint.severity == Severity.SERIOUS:
+            assert complaint.resolve_due_at - start == timedelta(days=days)
+        if complaint.forwarded_at is not None:
+            assert complaint.forwarded_on_time is (
+                complaint.forwarded_at <= complaint.forward_due_at
+            )
+        if complaint.status in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED):
+            assert complaint.resolved_on_time is (complaint.resolved_at <= complaint.resolve_due_at)
+            assert complaint.next_alert_at is None
+        else:
+            sent = escalation.sent_alerts(complaint)
+            assert complaint.next_alert_at == deadlines.next_alert(complaint, calendar, sent=sent)
+    opened = [c for c in complaints if c.status in OPEN_STATUSES]
+    assert 4 <= len(opened) <= 30
+    assert sum(c.resolve_due_at < cutoff for c in opened) >= 2  # overdue now
+    assert {c.status for c in complaints} >= {ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED}
+    assert sum(c.is_repeat for c in complaints) >= 4
+    assert 5 <= sum(c.forwarded_on_time is False for c in complaints) <= 40
+    assert 5 <= sum(c.resolved_on_time is False for c in complaints) <= 50
+    assert count(ComplaintAlert) > 0
+    assert all(r.after_sales_user_id is not None for r in db.session.scalars(select(Region)))
+    # Every escalation due by the seed's morning was sent: the run finds nothing to do.
+    assert escalation.run_due(cutoff) == 0
