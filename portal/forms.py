@@ -7,12 +7,34 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from portal import money
+
+# A record's code (dealer, store, region, product line, standard, category): 2-20 letters,
+# digits, - and _, starting with a letter or digit.
+CODE_RULES = [
+    DataRequired(),
+    Length(min=2, max=20),
+    Regexp(
+        r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+        message=_l("Use letters, digits, - and _ only, starting with a letter or digit."),
+    ),
+]
+
+
+def strip_text(value: str | None) -> str | None:
+    """A field filter: surrounding spaces off."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def upper_code(value: str | None) -> str | None:
+    """A field filter for codes: spaces off, upper case."""
+    return value.strip().upper() if isinstance(value, str) else value
 
 
 class ButtonForm(FlaskForm):

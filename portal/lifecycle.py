@@ -1,6 +1,6 @@
 """Moving a record along its lifecycle (the transition tables of `portal.models.lifecycle`).
 
-One place applies a step, for plans and reports now and complaints and contracts next: it
+One place applies a step, for plans, reports and complaints now and contracts next: it
 refuses a step from the wrong status, checks the comment, stamps the step's times, logs
 the transition, records it in the activity log (`sales_plan.approve`) and sends the step's
 notice, in the words of `portal.lifecycle_text`. Like every service it flushes and never

@@ -14,17 +14,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
-from portal.forms import VersionedForm
+from portal.forms import VersionedForm, strip_text
 from portal.models import Role
 from portal.models.activity import OUTCOMES
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class UserFields(VersionedForm):
-    name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[_strip])
+    name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[strip_text])
     role = SelectField(_l("Role"), choices=Role.choices, coerce=Role, validators=[InputRequired()])
     dealer_id = SelectField(_l("Dealer (for dealer users)"), coerce=int, validators=[Optional()])
     region_ids = SelectMultipleField(

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.forms import strip_text
 from portal.models import Role
 
 ACCESS_CHOICES = [
@@ -15,15 +16,11 @@ ACCESS_CHOICES = [
 ]
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Name"),
         [DataRequired(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip_text],
         description=_l("What the token is for, e.g. the system that uses it."),
     )
     days = IntegerField(_l("Valid for (days)"), [InputRequired(), NumberRange(min=1, max=366)])

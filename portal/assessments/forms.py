@@ -13,7 +13,7 @@ from wtforms import BooleanField, Field, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.assessments.services import COMMENT_MAX, RatingInput
-from portal.forms import VersionedForm
+from portal.forms import VersionedForm, strip_text
 
 RATING_NAMES = {
     1: _l("1 - Poor"),
@@ -26,10 +26,6 @@ RATING_NAMES = {
 
 CONFIRM_LABEL = _l("I have checked this assessment: once final, it cannot be changed.")
 CONFIRM_MISSING = _l("Tick the box to confirm that the assessment is to be finalised.")
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _rating(value: Any) -> int | None:
@@ -63,7 +59,7 @@ class AssessmentForm(VersionedForm):
     comment = TextAreaField(
         _l("Overall comment"),
         [Optional(), Length(max=COMMENT_MAX)],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 3},
     )
     confirm = BooleanField(CONFIRM_LABEL)
@@ -97,7 +93,7 @@ def assessment_form(criteria: Sequence[tuple[str, str]], **kwargs: Any) -> Asses
         fields[f"comment_{key}"] = TextAreaField(
             _("Comment on %(criterion)s", criterion=_(label)),
             [Optional(), Length(max=COMMENT_MAX)],
-            filters=[_strip],
+            filters=[strip_text],
             render_kw={"rows": 2},
         )
     form_class = type("CriteriaAssessmentForm", (AssessmentForm,), fields)

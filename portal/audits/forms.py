@@ -17,15 +17,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.forms import VersionedForm
+from portal.forms import VersionedForm, strip_text
 from portal.models import AnswerResult
 
 NOTE_LIMIT = 2000
 COMMENT_LIMIT = 4000
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def new_token() -> str:
@@ -61,7 +57,7 @@ class FollowUpForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), [Optional(), Length(max=NOTE_LIMIT)], filters=[_strip])
+    reason = TextAreaField(_l("Reason"), [Optional(), Length(max=NOTE_LIMIT)], filters=[strip_text])
 
 
 class AnswerForm(FlaskForm):
@@ -73,19 +69,19 @@ class AnswerForm(FlaskForm):
         validators=[Optional()],
         validate_choice=True,
     )
-    note = TextAreaField(_l("Note"), [Optional(), Length(max=NOTE_LIMIT)], filters=[_strip])
+    note = TextAreaField(_l("Note"), [Optional(), Length(max=NOTE_LIMIT)], filters=[strip_text])
     photos = MultipleFileField(_l("Photos"))
 
 
 class CompleteForm(FlaskForm):
     summary = TextAreaField(
-        _l("Summary for the dealer"), [Optional(), Length(max=NOTE_LIMIT)], filters=[_strip]
+        _l("Summary for the dealer"), [Optional(), Length(max=NOTE_LIMIT)], filters=[strip_text]
     )
 
 
 class AcknowledgeForm(FlaskForm):
     comment = TextAreaField(
-        _l("Comment (optional)"), [Optional(), Length(max=NOTE_LIMIT)], filters=[_strip]
+        _l("Comment (optional)"), [Optional(), Length(max=NOTE_LIMIT)], filters=[strip_text]
     )
 
 
@@ -93,7 +89,7 @@ class RespondForm(FlaskForm):
     comment = TextAreaField(
         _l("What was done"),
         [DataRequired(message=_l("Write what was done.")), Length(max=COMMENT_LIMIT)],
-        filters=[_strip],
+        filters=[strip_text],
     )
     photos = MultipleFileField(_l("Evidence photos"))
     token = TokenField()
@@ -101,7 +97,7 @@ class RespondForm(FlaskForm):
 
 class VerifyForm(FlaskForm):
     comment = TextAreaField(
-        _l("Comment (optional)"), [Optional(), Length(max=COMMENT_LIMIT)], filters=[_strip]
+        _l("Comment (optional)"), [Optional(), Length(max=COMMENT_LIMIT)], filters=[strip_text]
     )
 
 
@@ -109,6 +105,6 @@ class ReopenForm(FlaskForm):
     comment = TextAreaField(
         _l("Why it is reopened"),
         [DataRequired(message=_l("Say why the action is reopened.")), Length(max=COMMENT_LIMIT)],
-        filters=[_strip],
+        filters=[strip_text],
     )
     due_on = DateField(_l("New due date (optional)"), [Optional()])

@@ -30,16 +30,12 @@ from wtforms.validators import (
 )
 
 from portal.complaints.services import DESCRIPTION_MAX
-from portal.forms import MoneyField, VersionedForm
+from portal.forms import MoneyField, VersionedForm, strip_text
 from portal.models import Channel, ComplaintAction, Remedy, SeriousKind, Severity
 
 COMMENT_MAX = 4000
 MAX_PHOTOS = 5
 SATISFACTION = [("", "—"), *((str(score), str(score)) for score in range(1, 6))]
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _score(value: Any) -> int | None:
@@ -73,12 +69,12 @@ class ComplaintForm(FlaskForm):
     serious_kind = SelectField(
         _l("Why it is serious"), choices=[("", "—"), *SeriousKind.choices()], default=""
     )
-    customer_name = StringField(_l("Customer name"), [Length(max=120)], filters=[_strip])
-    customer_phone = StringField(_l("Customer phone"), [Length(max=40)], filters=[_strip])
+    customer_name = StringField(_l("Customer name"), [Length(max=120)], filters=[strip_text])
+    customer_phone = StringField(_l("Customer phone"), [Length(max=40)], filters=[strip_text])
     customer_email = StringField(
         _l("Customer email"),
         [Optional(), Length(max=254), Email(check_deliverability=False)],
-        filters=[_strip],
+        filters=[strip_text],
     )
     received_at = DateTimeLocalField(
         _l("Received at (the store's local time; empty: now)"),
@@ -91,7 +87,7 @@ class ComplaintForm(FlaskForm):
             DataRequired(message=_l("Describe what the customer complained of.")),
             Length(max=DESCRIPTION_MAX),
         ],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 5},
     )
     photos = MultipleFileField(_l("Photos (optional, up to %(count)d)", count=MAX_PHOTOS))
@@ -108,7 +104,7 @@ class ComplaintForm(FlaskForm):
 def _comment(label: Any, *, required: Any = None) -> TextAreaField:
     validators: list[Any] = [Length(max=COMMENT_MAX)]
     validators.insert(0, DataRequired(message=required) if required else Optional())
-    return TextAreaField(label, validators, filters=[_strip], render_kw={"rows": 2})
+    return TextAreaField(label, validators, filters=[strip_text], render_kw={"rows": 2})
 
 
 class ForwardForm(VersionedForm):

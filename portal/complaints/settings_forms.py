@@ -24,34 +24,16 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
-from portal.forms import VersionedForm
-
-CODE_RULES = [
-    DataRequired(),
-    Length(min=2, max=20),
-    Regexp(
-        r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
-        message=_l("Use letters, digits, - and _ only, starting with a letter or digit."),
-    ),
-]
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _upper(value: str | None) -> str | None:
-    return value.strip().upper() if isinstance(value, str) else value
+from portal.forms import CODE_RULES, VersionedForm, strip_text, upper_code
 
 
 class CategoryForm(VersionedForm):
-    code = StringField(_l("Code"), CODE_RULES, filters=[_upper])
-    name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[_strip])
-    name_zh = StringField(_l("Chinese name"), [Optional(), Length(max=120)], filters=[_strip])
+    code = StringField(_l("Code"), CODE_RULES, filters=[upper_code])
+    name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[strip_text])
+    name_zh = StringField(_l("Chinese name"), [Optional(), Length(max=120)], filters=[strip_text])
     resolve_days = IntegerField(
         _l("Resolution target (business days)"),
         [InputRequired(), NumberRange(min=1, max=60)],
@@ -87,7 +69,7 @@ class CalendarForm(VersionedForm):
     after_sales_email = EmailField(
         _l("After-sales mailbox"),
         [Optional(), Length(max=254), Email(check_deliverability=False)],
-        filters=[_strip],
+        filters=[strip_text],
     )
 
     def validate_days(self, field: FieldList) -> None:
@@ -97,7 +79,7 @@ class CalendarForm(VersionedForm):
 
 class HolidayForm(FlaskForm):
     day = DateField(_l("Date"), [InputRequired()])
-    name = StringField(_l("Name"), [Optional(), Length(max=120)], filters=[_strip])
+    name = StringField(_l("Name"), [Optional(), Length(max=120)], filters=[strip_text])
     region_id = SelectField(_l("Where"), coerce=int, default=0)
 
 

@@ -1,6 +1,6 @@
 """Lifecycles: the transition table of a workflow, and the mixins of the records that follow it.
 
-Sales plans and store reports (and the complaints and contracts that come next) move from
+Sales plans, store reports and complaints (and the contract renewals that come next) move from
 status to status by named actions. Each workflow declares its table once, beside its enums
 (`portal.models.plans.PLAN_LIFECYCLE`): which statuses an action starts from, where it
 leads, whether it takes a comment, which times it stamps and whom it tells.

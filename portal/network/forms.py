@@ -16,25 +16,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.forms import VersionedForm
+from portal.forms import CODE_RULES, VersionedForm, strip_text, upper_code
 from portal.models import DealerKind, DealerStatus, StoreFormat, StoreStatus
-
-CODE_RULES = [
-    DataRequired(),
-    Length(min=2, max=20),
-    Regexp(
-        r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
-        message=_l("Use letters, digits, - and _ only, starting with a letter or digit."),
-    ),
-]
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _upper(value: str | None) -> str | None:
-    return value.strip().upper() if isinstance(value, str) else value
 
 
 class ContractDates:
@@ -48,7 +31,7 @@ class ContractDates:
 
 class DealerContactFields(VersionedForm):
     contact_person = StringField(
-        _l("Contact person"), [Optional(), Length(max=120)], filters=[_strip]
+        _l("Contact person"), [Optional(), Length(max=120)], filters=[strip_text]
     )
     phone = StringField(
         _l("Phone"),
@@ -57,25 +40,25 @@ class DealerContactFields(VersionedForm):
             Length(max=40),
             Regexp(r"^[0-9+()\-. ]*$", message=_l("Digits, spaces and + ( ) - . only.")),
         ],
-        filters=[_strip],
+        filters=[strip_text],
     )
     email = EmailField(
         _l("Email"),
         [Optional(), Length(max=254), Email(check_deliverability=False)],
-        filters=[_strip],
+        filters=[strip_text],
     )
-    address = StringField(_l("Address"), [Optional(), Length(max=300)], filters=[_strip])
-    city = StringField(_l("City"), [Optional(), Length(max=120)], filters=[_strip])
+    address = StringField(_l("Address"), [Optional(), Length(max=300)], filters=[strip_text])
+    city = StringField(_l("City"), [Optional(), Length(max=120)], filters=[strip_text])
     city_alias = StringField(
         _l("City in the other language or alias"),
         [Optional(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip_text],
     )
 
 
 class DealerFields(DealerContactFields):
-    code = StringField(_l("Code"), CODE_RULES, filters=[_upper])
-    name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[_strip])
+    code = StringField(_l("Code"), CODE_RULES, filters=[upper_code])
+    name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[strip_text])
     kind = SelectField(
         _l("Kind"), choices=DealerKind.choices, coerce=DealerKind, validators=[InputRequired()]
     )
@@ -108,14 +91,14 @@ class MoveDealerForm(VersionedForm):
 
 
 class StoreFields(VersionedForm):
-    code = StringField(_l("Code"), CODE_RULES, filters=[_upper])
-    name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[_strip])
-    address = StringField(_l("Address"), [Optional(), Length(max=300)], filters=[_strip])
-    city = StringField(_l("City"), [Optional(), Length(max=120)], filters=[_strip])
+    code = StringField(_l("Code"), CODE_RULES, filters=[upper_code])
+    name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[strip_text])
+    address = StringField(_l("Address"), [Optional(), Length(max=300)], filters=[strip_text])
+    city = StringField(_l("City"), [Optional(), Length(max=120)], filters=[strip_text])
     city_alias = StringField(
         _l("City in the other language or alias"),
         [Optional(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip_text],
     )
     format = SelectField(
         _l("Format"), choices=StoreFormat.choices, coerce=StoreFormat, validators=[InputRequired()]
@@ -131,17 +114,17 @@ class StoreForm(StoreFields):
 
 
 class RegionForm(VersionedForm):
-    code = StringField(_l("Code"), CODE_RULES, filters=[_upper])
-    name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[_strip])
+    code = StringField(_l("Code"), CODE_RULES, filters=[upper_code])
+    name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[strip_text])
 
 
 class ProductLineForm(VersionedForm):
-    code = StringField(_l("Code"), CODE_RULES, filters=[_upper])
-    name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[_strip])
+    code = StringField(_l("Code"), CODE_RULES, filters=[upper_code])
+    name = StringField(_l("Name"), [DataRequired(), Length(max=120)], filters=[strip_text])
     name_zh = StringField(
         _l("Chinese name"),
         [Optional(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip_text],
     )
     sort_order = IntegerField(
         _l("Sort order"), [Optional(), NumberRange(min=0, max=9999)], default=0

@@ -28,15 +28,11 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from portal import richtext
-from portal.forms import VersionedForm
+from portal.forms import VersionedForm, strip_text
 from portal.models import Audience, DealerKind, ExecutionStatus
 from portal.richtext import MAX_SOURCE_LENGTH
 
 MAX_TITLE = 200
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _bounded_shape(_form: FlaskForm, field: TextAreaField) -> None:
@@ -54,11 +50,11 @@ def _new_token() -> str:
 class NoticeForm(VersionedForm):
     """A draft: everything about the notice (kind is chosen when it is created)."""
 
-    title = StringField(_l("Title"), [DataRequired(), Length(max=MAX_TITLE)], filters=[_strip])
+    title = StringField(_l("Title"), [DataRequired(), Length(max=MAX_TITLE)], filters=[strip_text])
     body = TextAreaField(
         _l("Text"),
         [DataRequired(), Length(max=MAX_SOURCE_LENGTH), _bounded_shape],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 12},
     )
     effective_from = DateField(_l("Effective from"), [InputRequired()])
@@ -103,7 +99,7 @@ class RevisionForm(NoticeForm):
     change_note = TextAreaField(
         _l("What changed (shown to dealers)"),
         [Optional(), Length(max=1000)],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 2},
     )
 
@@ -122,7 +118,7 @@ class ExecutionForm(FlaskForm):
     reason = TextAreaField(
         _l("Why is it not possible?"),
         [Optional(), Length(max=2000)],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 2},
     )
     photo = FileField(_l("Photo (optional)"))

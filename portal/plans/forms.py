@@ -7,13 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import VersionedForm
+from portal.forms import VersionedForm, strip_text
 
 NOTE_MAX = 2000
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class PeriodChoiceForm(FlaskForm):
@@ -32,7 +28,7 @@ class PlanForm(VersionedForm):
     note = TextAreaField(
         _l("Note to your supervisor"),
         [Optional(), Length(max=NOTE_MAX)],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 3},
     )
 
@@ -45,7 +41,7 @@ class ReviewForm(VersionedForm):
     comment = TextAreaField(
         _l("Comment"),
         [Optional(), Length(max=NOTE_MAX)],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 3},
     )
 
@@ -54,6 +50,6 @@ class ReopenForm(VersionedForm):
     reason = TextAreaField(
         _l("Reason for reopening"),
         [DataRequired(message=_l("Give a reason for reopening the plan.")), Length(max=NOTE_MAX)],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 2},
     )

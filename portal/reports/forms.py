@@ -17,16 +17,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import FigureField, MoneyField, VersionedForm
+from portal.forms import FigureField, MoneyField, VersionedForm, strip_text
 from portal.models import CompetitorActivityKind, ProductLine
 
 TEXT_MAX = 4000
 COMPETITOR_ROWS_MAX = 20
 BLANK_COMPETITOR_ROWS = 2
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class CompetitorForm(FlaskForm):
@@ -36,12 +32,15 @@ class CompetitorForm(FlaskForm):
         csrf = False
 
     # No Optional() here: it would stop validation before the row-level checks below.
-    competitor = StringField(_l("Competitor"), [Length(max=120)], filters=[_strip])
+    competitor = StringField(_l("Competitor"), [Length(max=120)], filters=[strip_text])
     kind = SelectField(
         _l("Kind of activity"), choices=[("", "—"), *CompetitorActivityKind.choices()]
     )
     observation = TextAreaField(
-        _l("Observation"), [Optional(), Length(max=1000)], filters=[_strip], render_kw={"rows": 2}
+        _l("Observation"),
+        [Optional(), Length(max=1000)],
+        filters=[strip_text],
+        render_kw={"rows": 2},
     )
 
     @property
@@ -64,12 +63,15 @@ class ReportForm(VersionedForm):
     closing_stock = MoneyField(_l("Closing stock value"))
     staff_count = FigureField(_l("Staff"))
     issues = TextAreaField(
-        _l("Issues"), [Optional(), Length(max=TEXT_MAX)], filters=[_strip], render_kw={"rows": 3}
+        _l("Issues"),
+        [Optional(), Length(max=TEXT_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 3},
     )
     customer_feedback = TextAreaField(
         _l("Customer feedback"),
         [Optional(), Length(max=TEXT_MAX)],
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"rows": 3},
     )
     competitors = FieldList(FormField(CompetitorForm), max_entries=COMPETITOR_ROWS_MAX)
@@ -122,7 +124,7 @@ def report_form_class(lines: list[ProductLine], *, creating: bool = False) -> ty
 
 class ReviewForm(VersionedForm):
     comment = TextAreaField(
-        _l("Comment"), [Optional(), Length(max=2000)], filters=[_strip], render_kw={"rows": 3}
+        _l("Comment"), [Optional(), Length(max=2000)], filters=[strip_text], render_kw={"rows": 3}
     )
 
 
