@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -48,7 +49,7 @@ class CategoryForm(VersionedForm):
 class DayForm(Form):
     """One weekday of a region's week: open or not, and when."""
 
-    open = BooleanField(_l("Open"))
+    open = BooleanField(lazy_pgettext("business day", "Open"))
     opens = TimeField(_l("Opens"), [Optional()])
     closes = TimeField(_l("Closes"), [Optional()])
 
