@@ -8,12 +8,14 @@ listeners run in the order listed.
 - before_flush: first the guards that refuse to change history (a completed audit, a
   published standard version, a final assessment), so nothing else runs for a flush that
   fails; then the rollup notes the plan and report keys a flush touches (with their old
-  values), new in-app notifications of mailed kinds get their outgoing mail, the dealer
-  figures note which dealers the changes pointed at before them, and new activity entries
-  of webhook events get their deliveries (portal/api/webhooks.py).
+  values), the complaint counts note the differences the flush's complaints make, new
+  in-app notifications of mailed kinds get their outgoing mail, the dealer figures note
+  which dealers the changes pointed at before them, and new activity entries of webhook
+  events get their deliveries (portal/api/webhooks.py).
 - after_flush: the rollup recomputes `plan_actual_totals` for those keys, in the same
-  transaction; then the dealer figures note the dealers the changes point at now (and
-  keep each store's latest completed audit).
+  transaction, and `complaint_months` gets those differences added; then the dealer
+  figures note the dealers the changes point at now (and keep each store's latest
+  completed audit).
 - do_orm_execute: a bulk statement through the session on a table the figures read makes
   every dealer's figures stale.
 - before_commit: the dealer figures flush (running the flush listeners above once more,
@@ -45,7 +47,7 @@ def session_listeners() -> list[tuple[str, Callable[..., Any]]]:
     from portal.jobs import figures as figure_jobs
     from portal.mail import events as mail_events
     from portal.mail import queue as mail_queue
-    from portal.metrics import rollup, touched
+    from portal.metrics import complaint_months, rollup, touched
     from portal.models import assessments, audits, standards
 
     return [
@@ -53,10 +55,12 @@ def session_listeners() -> list[tuple[str, Callable[..., Any]]]:
         ("before_flush", standards.refuse_changes_to_published_versions),
         ("before_flush", assessments.refuse_changes_to_final_assessments),
         ("before_flush", rollup.remember_keys),
+        ("before_flush", complaint_months.remember),
         ("before_flush", mail_events.mail_notifications),
         ("before_flush", touched.note_before),
         ("before_flush", webhooks.queue_events),
         ("after_flush", rollup.refresh_keys),
+        ("after_flush", complaint_months.apply),
         ("after_flush", touched.note_after),
         ("after_flush", webhooks.note_job_ids),
         ("do_orm_execute", touched.note_statements),
@@ -69,6 +73,7 @@ def session_listeners() -> list[tuple[str, Callable[..., Any]]]:
         ("after_rollback", webhooks.forget),
         ("after_transaction_end", storage.settle_rollback),
         ("after_transaction_end", touched.forget),
+        ("after_transaction_end", complaint_months.forget),
     ]
 
 

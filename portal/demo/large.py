@@ -38,7 +38,7 @@ from portal.demo.network import PRODUCT_LINES
 from portal.demo.plans import FORMAT_SIZE, LINE_MIX, SEASON, STANDARD_STORE_REVENUE
 from portal.demo.retail_standard import SECTIONS
 from portal.extensions import db
-from portal.metrics import rollup, upkeep
+from portal.metrics import complaint_months, rollup, upkeep
 from portal.models import (
     ComplaintCategory,
     Holiday,
@@ -258,6 +258,9 @@ def seed_large(
     # The plans and reports went in past the ORM and its flush events: sum them once.
     writer.counts["plan_actual_totals"] = rollup.rebuild_all()
     writer.tables.add("plan_actual_totals")
+    # The complaints too: count them per region and month once.
+    writer.counts["complaint_months"] = complaint_months.rebuild(db.session.connection())
+    writer.tables.add("complaint_months")
     # And past the hooks that keep each dealer's figures: compute them all once.
     for table, rows in upkeep.rebuild_all(today).items():
         writer.counts[table] = rows

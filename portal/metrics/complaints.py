@@ -11,6 +11,10 @@
 - repeat rate: complaints received in the period that were reopened (`cycle > 0`), among all
   received in it.
 
+The staff home pages count a period's complaints from `complaint_months` (kept per region
+and month of receipt, `portal/metrics/complaint_months.py`), so they read a few hundred
+rows, not a year of complaints; a dealer's own figures count its complaints directly.
+
 Periods are by receipt: "this month" from the first of the current month, "12 months" from
 the first of the month eleven months back (UTC), both up to `now`. Every function is one
 grouped query over the model's indexes (region or dealer with `received_at`, status with
@@ -22,8 +26,8 @@ complaint's dealer id (`access.dealer_scope` bound to a user, or a dealer's own)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -35,10 +39,12 @@ from sqlalchemy.orm import joinedload
 
 from portal import periods
 from portal.extensions import db
+from portal.metrics import complaint_months
 from portal.models import (
     OPEN_STATUSES,
     Complaint,
     ComplaintCategory,
+    ComplaintMonth,
     ComplaintStatus,
     Dealer,
     Region,
@@ -239,13 +245,66 @@ class Card:
     year: Tally
 
 
-def card(scope: Scope, now: datetime) -> Card:
-    """The complaints card of a home page: open and late now, this month, 12 months."""
+Regions = frozenset[int] | None  # region ids, or None: every region
+
+
+def region_tallies(regions: Regions, *, since: datetime, now: datetime) -> dict[int, Tally]:
+    """Complaints received from `since` (a month's first instant) to `now`, by the region
+    they were received in, as of `now`: the kept monthly counts (`complaint_months`), plus
+    the open complaints whose deadline has passed since (they count as late)."""
+    kept = select(
+        ComplaintMonth.region_id,
+        *(func.sum(getattr(ComplaintMonth, name)) for name in complaint_months.FIELDS),
+    ).where(
+        ComplaintMonth.month >= complaint_months.month_of(since),
+        ComplaintMonth.month <= complaint_months.month_of(now),
+    )
+    late = select(
+        Complaint.region_id, _count(forward_overdue(now)), _count(resolve_overdue(now))
+    ).where(is_open(), Complaint.received_at >= since, Complaint.received_at <= now)
+    if regions is not None:
+        kept = kept.where(ComplaintMonth.region_id.in_(sorted(regions)))
+        late = late.where(Complaint.region_id.in_(sorted(regions)))
+    overdue = {
+        region_id: (int(forward or 0), int(resolve or 0))
+        for region_id, forward, resolve in db.session.execute(late.group_by(Complaint.region_id))
+    }
+    found = {}
+    for row in db.session.execute(kept.group_by(ComplaintMonth.region_id)):
+        total, serious, repeats, forwarded, forward_ok, resolved, resolve_ok = (
+            int(value or 0) for value in row[1:]
+        )
+        if not total:
+            continue
+        forward_late, resolve_late = overdue.get(row[0], (0, 0))
+        found[row[0]] = Tally(
+            total,
+            serious,
+            repeats,
+            forwarded + forward_late,
+            forward_ok,
+            resolved + resolve_late,
+            resolve_ok,
+        )
+    return found
+
+
+def _sum(kind: type[Any], values: Iterable[Any]) -> Any:
+    """Counts added up field by field (a Tally or OpenCounts of many)."""
+    values = list(values)
+    return kind(*(sum(getattr(v, f.name) for v in values) for f in fields(kind)))
+
+
+def card(scope: Scope, now: datetime, *, regions: Regions) -> Card:
+    """The complaints card of a staff home page: open and late now (the complaints of the
+    dealers in `scope`), this month and 12 months (received in `regions`)."""
     today = now.date()
+    month = region_tallies(regions, since=month_start(today), now=now)
+    year = region_tallies(regions, since=year_start(today), now=now)
     return Card(
         now_open=open_counts(None, scope=scope, now=now).get(None, NONE_OPEN),
-        month=tally(scope=scope, since=month_start(today), now=now),
-        year=tally(scope=scope, since=year_start(today), now=now),
+        month=_sum(Tally, month.values()),
+        year=_sum(Tally, year.values()),
     )
 
 
@@ -258,15 +317,15 @@ class RegionLine:
     year: Tally
 
 
-def by_region(scope: Scope, now: datetime) -> list[RegionLine]:
+def by_region(scope: Scope, now: datetime, *, regions: Regions) -> list[RegionLine]:
     """Per region (where the complaint was received): open and late now, 12 months' shares;
     regions without any complaint are left out."""
     opened = open_counts(Complaint.region_id, scope=scope, now=now)
-    year = tallies(Complaint.region_id, scope=scope, since=year_start(now.date()), now=now)
+    year = region_tallies(regions, since=year_start(now.date()), now=now)
     ids = sorted(set(opened) | set(year))
     if not ids:
         return []
-    regions = db.session.execute(
+    regions_found = db.session.execute(
         select(Region.id, Region.code, Region.name).where(Region.id.in_(ids))
     ).all()
     return sorted(
@@ -274,7 +333,7 @@ def by_region(scope: Scope, now: datetime) -> list[RegionLine]:
             RegionLine(
                 region_id, code, name, opened.get(region_id, NONE_OPEN), year.get(region_id, EMPTY)
             )
-            for region_id, code, name in regions
+            for region_id, code, name in regions_found
         ),
         key=lambda line: line.name,
     )

@@ -438,3 +438,27 @@ class Holiday(db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
 
     region: Mapped[Region | None] = relationship()
+
+
+class ComplaintMonth(db.Model):
+    """Complaints received in one region and month (UTC), counted as they stand now.
+
+    Kept exact on every flush by adding each change's difference (portal/metrics/
+    complaint_months.py), so the staff home pages sum a year of a few hundred rows instead
+    of reading every complaint of the year. What depends on the time of reading (an open
+    complaint passing its deadline) is counted from the open complaints when read.
+    """
+
+    __tablename__ = "complaint_months"
+
+    region_id: Mapped[int] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    total: Mapped[int] = mapped_column(default=0)
+    serious: Mapped[int] = mapped_column(default=0)
+    repeats: Mapped[int] = mapped_column(default=0)
+    forwarded: Mapped[int] = mapped_column(default=0)  # forwarded, on time or not
+    forwarded_on_time: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)  # resolved in their current cycle
+    resolved_on_time: Mapped[int] = mapped_column(default=0)

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from tests.support.factories import PASSWORD
 from tests.support.live import serve_in_thread
 
 
@@ -63,3 +64,14 @@ def sign_in(page, live_server):
         return page
 
     return _sign_in
+
+
+def signed_in_page(browser, live_server: str, email: str, *, width: int = 1024, height: int = 768):
+    """A fresh browser context (its own cookies) signed in as `email` through the real form."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.goto(f"{live_server}/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{live_server}/home")
+    return page

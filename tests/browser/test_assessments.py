@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from tests.support.factories import PASSWORD
+from tests.browser.conftest import signed_in_page
 from tests.support.world import build_world
 
 pytestmark = pytest.mark.browser
@@ -28,14 +28,7 @@ def world(app):
 
 
 def _as(browser, live_server, email):
-    """A fresh browser (its own cookies) signed in as `email`, through the real form."""
-    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    page.goto(f"{live_server}/sign-in")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server}/home")
-    return page
+    return signed_in_page(browser, live_server, email, width=390, height=844)
 
 
 def test_supervisor_assesses_a_dealer_and_the_dealer_sees_the_grade(browser, live_server, world):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from portal.complaints import escalation, services
 from portal.extensions import db
 from portal.models import Notification
-from tests.support.factories import PASSWORD
+from tests.browser.conftest import signed_in_page
 from tests.support.world import build_world
 
 pytestmark = pytest.mark.browser
@@ -46,13 +46,7 @@ def world(app):
 
 
 def _as(browser, live_server, email):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{live_server}/sign-in")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server}/home")
-    return page
+    return signed_in_page(browser, live_server, email, width=1280, height=900)
 
 
 def _notices(user, kind: str) -> int:

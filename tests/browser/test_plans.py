@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
+from tests.browser.conftest import signed_in_page
 from tests.support import uploads
-from tests.support.factories import PASSWORD
 from tests.support.plans import make_world, this_month
 
 pytestmark = pytest.mark.browser
@@ -34,14 +34,7 @@ def world(app):
 
 
 def _as(browser, live_server, email):
-    """A fresh browser (its own cookies) signed in as `email`, through the real form."""
-    page = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
-    page.goto(f"{live_server}/sign-in")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server}/home")
-    return page
+    return signed_in_page(browser, live_server, email, width=1024, height=768)
 
 
 def test_plan_and_report_go_through_review_and_show_in_plan_vs_actual(

@@ -38,22 +38,22 @@ def scope_of(world: World, person: str):
 
 def test_open_and_overdue_counts_network_and_by_scope(world, made):
     now = clock.now()
-    network = cm.card(cm.everywhere, now).now_open
+    network = cm.card(cm.everywhere, now, regions=None).now_open
     assert network == cm.OpenCounts(
         open=6, serious=1, overdue_forward=2, overdue_resolve=2, overdue=4
     )
-    region_a = cm.card(scope_of(world, "supervisor_a"), now).now_open
+    region_a = cm.card(scope_of(world, "supervisor_a"), now, regions={world.region_a.id}).now_open
     # b late to forward; e and g late to resolve; a and c not late; g counts though old.
     assert region_a == cm.OpenCounts(
         open=5, serious=1, overdue_forward=1, overdue_resolve=2, overdue=3
     )
-    dealer_y = cm.card(scope_of(world, "dealer_y"), now).now_open
+    dealer_y = cm.card(scope_of(world, "dealer_y"), now, regions={world.region_b.id}).now_open
     assert dealer_y == cm.OpenCounts(open=1, overdue_forward=1, overdue=1)
 
 
 def test_shares_this_month_and_over_twelve_months(world, made):
     now = clock.now()
-    card = cm.card(scope_of(world, "supervisor_a"), now)
+    card = cm.card(scope_of(world, "supervisor_a"), now, regions={world.region_a.id})
     # This month: a (forwarding not due yet), b (unforwarded past its deadline: late),
     # c (forwarded on time); nothing resolved or past resolution.
     assert card.month == cm.Tally(
@@ -78,7 +78,7 @@ def test_shares_this_month_and_over_twelve_months(world, made):
         Decimal("33.3"),
         Decimal("16.7"),
     )
-    network = cm.card(cm.everywhere, now)
+    network = cm.card(cm.everywhere, now, regions=None)
     assert (network.month.total, network.month.forward_share) == (4, Decimal("33.3"))
     assert (network.year.total, network.year.repeats) == (8, 2)
     assert network.year.forward_share == Decimal("57.1")  # 4 of 7
@@ -88,13 +88,14 @@ def test_shares_this_month_and_over_twelve_months(world, made):
 
 def test_by_region_and_worst_dealers(world, made):
     now = clock.now()
-    regions = {line.code: line for line in cm.by_region(cm.everywhere, now)}
+    regions = {line.code: line for line in cm.by_region(cm.everywhere, now, regions=None)}
     assert set(regions) == {"RA", "RB"}
     assert regions["RB"].now_open.overdue_forward == 1
     assert regions["RB"].year.repeat_rate == Decimal("50.0")
     assert regions["RA"].now_open.open == 5
     # A supervisor sees only their region's.
-    assert [line.code for line in cm.by_region(scope_of(world, "supervisor_b"), now)] == ["RB"]
+    only_b = cm.by_region(scope_of(world, "supervisor_b"), now, regions={world.region_b.id})
+    assert [line.code for line in only_b] == ["RB"]
     lines, total = cm.worst_dealers(cm.everywhere, now, limit=1)
     assert total == 2
     assert [(line.code, line.now_open.overdue) for line in lines] == [("DX", 3)]

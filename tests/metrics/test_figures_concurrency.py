@@ -28,7 +28,6 @@ from tests.support.plans import make_world
 WAIT = 30  # seconds: a bound on every wait, never an expectation of speed
 
 
-
 def _wait_until_blocked(second: threading.Thread) -> None:
     """PostgreSQL: until the second writer waits for a lock. SQLite runs one writer at a
     time (the second waits in BEGIN IMMEDIATE, which nothing here observes)."""

@@ -22,6 +22,7 @@ import pytest
 import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from portal import clock, jobs, periods
 from portal.access.notices import can_respond
@@ -29,11 +30,13 @@ from portal.audits import corrective, scheduling
 from portal.complaints import services as complaint_services
 from portal.extensions import db
 from portal.jobs import figures as figure_jobs
+from portal.metrics import complaint_months
 from portal.models import (
     ActionStatus,
     Channel,
     Complaint,
     ComplaintCategory,
+    ComplaintMonth,
     ComplaintStatus,
     CorrectiveAction,
     Dealer,
@@ -207,6 +210,7 @@ class Run:
             db.session.expire_all()
             stored = figures.snapshot()
             assert figures.differences(stored, figures.recomputed()) == {}
+            assert kept_complaint_months() == computed_complaint_months()
         db.session.rollback()
 
     # Steps
@@ -391,6 +395,19 @@ class Run:
         else:
             region = self.net.regions[1] if dealer.region_id == self.net.regions[0].id else None
             network.move_dealer(dealer, (region or self.net.regions[0]).id)
+
+
+def kept_complaint_months() -> dict[tuple[int, str], tuple[int, ...]]:
+    """complaint_months as kept by the flushes (rows counting nothing left out)."""
+    rows = db.session.execute(select(ComplaintMonth.__table__))
+    found = {(row.region_id, row.month): tuple(row[2:]) for row in rows}
+    return {key: counts for key, counts in found.items() if any(counts)}
+
+
+def computed_complaint_months() -> dict[tuple[int, str], tuple[int, ...]]:
+    connection = db.session.connection()
+    rows = connection.execute(complaint_months.computed(connection))
+    return {(row.region_id, row.month): tuple(row[2:]) for row in rows}
 
 
 def check_current_rows() -> None:

@@ -1,0 +1,53 @@
+"""complaints counted per region and month of receipt (complaint_months), filled from the complaints
+
+Revision ID: 0024
+Revises: 0023
+Create Date: 2026-12-13 12:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0024'
+down_revision = '0023'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('complaint_months',
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('serious', sa.Integer(), nullable=False),
+    sa.Column('repeats', sa.Integer(), nullable=False),
+    sa.Column('forwarded', sa.Integer(), nullable=False),
+    sa.Column('forwarded_on_time', sa.Integer(), nullable=False),
+    sa.Column('resolved', sa.Integer(), nullable=False),
+    sa.Column('resolved_on_time', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_complaint_months_region_id_regions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('region_id', 'month', name=op.f('pk_complaint_months'))
+    )
+    # The complaints already there, counted as the app keeps counting them from now on.
+    if op.get_bind().dialect.name == 'postgresql':
+        month = "to_char(received_at, 'YYYY-MM')"
+    else:
+        month = "strftime('%Y-%m', received_at)"
+    op.execute(f"""
+        INSERT INTO complaint_months (region_id, month, total, serious, repeats, forwarded,
+            forwarded_on_time, resolved, resolved_on_time)
+        SELECT region_id, {month}, count(*),
+            sum(CASE WHEN severity = 'serious' THEN 1 ELSE 0 END),
+            sum(CASE WHEN cycle > 0 THEN 1 ELSE 0 END),
+            sum(CASE WHEN forwarded_on_time IS NOT NULL THEN 1 ELSE 0 END),
+            sum(CASE WHEN forwarded_on_time THEN 1 ELSE 0 END),
+            sum(CASE WHEN resolved_on_time IS NOT NULL THEN 1 ELSE 0 END),
+            sum(CASE WHEN resolved_on_time THEN 1 ELSE 0 END)
+        FROM complaints GROUP BY region_id, {month}
+    """)
+
+
+def downgrade():
+    op.drop_table('complaint_months')
