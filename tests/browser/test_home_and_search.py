@@ -26,7 +26,8 @@ def test_supervisor_home_ranks_dealers_needing_a_visit(demo, page, sign_in):
     visits = main.get_by_test_id("visit-row")
     expect(visits).to_have_count(4)  # North's four trading dealers
     expect(main.get_by_test_id("needing-visit")).not_to_contain_text("S01")
-    expect(main.get_by_test_id("health-weights")).to_contain_text("Plan attainment 30")
+    expect(main.get_by_test_id("health-weights")).to_contain_text("Plan attainment 25")
+    expect(main.get_by_test_id("health-weights")).to_contain_text("per complaint late")
     expect(main.get_by_test_id("dealer-table").locator("tbody tr")).to_have_count(4)
     expect(main.get_by_test_id("score-trend").locator("svg")).to_be_visible()
 

@@ -116,7 +116,7 @@ def test_outsiders_never_see_dealer_x_markers(app, world, marked, outsider):
 
 def test_the_sweep_finds_the_markers_where_they_belong(app, world, marked):
     client = client_for(app, world.supervisor_a.email, PASSWORD)
-    pages = _sweep(client, _start(world, marked, world.dealer_x), limit=80)
+    pages = _sweep(client, _start(world, marked, world.dealer_x), limit=120)
     hits = {url for url, body in pages.items() if CANARY in body}
     assert f"/plans/{marked['plan']}" in hits
     assert f"/reports/{marked['report']}" in hits
