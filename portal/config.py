@@ -271,9 +271,10 @@ class Defaults:
     MAIL_ESCALATE_SUPERVISOR_DAYS = 3
     MAIL_ESCALATE_ADMIN_DAYS = 7
     # Customer complaints (portal/complaints): forwarded to after-sales within this many
-    # business hours of receipt (clock hours when serious); their escalations are sent by a
-    # run every COMPLAINT_ALERT_MINUTES.
+    # business hours of receipt, a serious one within COMPLAINT_FORWARD_HOURS_SERIOUS clock
+    # hours; their escalations are sent by a run every COMPLAINT_ALERT_MINUTES.
     COMPLAINT_FORWARD_HOURS = 2
+    COMPLAINT_FORWARD_HOURS_SERIOUS = 2
     COMPLAINT_ALERT_MINUTES = 5
     # Password reset links (S23): single use, bound to the password, expiring.
     PASSWORD_RESET_MINUTES = 30

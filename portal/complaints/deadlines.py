@@ -1,7 +1,7 @@
 """A complaint's clock: its targets and escalation points, from its region's calendar.
 
 - Forwarding: COMPLAINT_FORWARD_HOURS (2) business hours from receipt; a serious complaint
-  counts clock hours (`hours.ALWAYS`).
+  COMPLAINT_FORWARD_HOURS_SERIOUS (2) clock hours (`hours.ALWAYS`).
 - Resolution: the category's `resolve_days` business days from receipt, or from the latest
   reopening (clock days for a serious complaint).
 - Escalation: at 75 % of a target the handler is reminded, at 100 % the region's
@@ -32,6 +32,7 @@ from portal.models import (
     Holiday,
     Region,
     RegionHours,
+    Severity,
     Target,
 )
 
@@ -118,14 +119,17 @@ class Calendars:
         return calendar
 
 
-def forward_hours() -> float:
+def forward_hours(severity: Severity = Severity.NORMAL) -> float:
+    """The forwarding target of a complaint of this severity, in (business or clock) hours."""
+    if severity == Severity.SERIOUS:
+        return float(current_app.config.get("COMPLAINT_FORWARD_HOURS_SERIOUS", 2))
     return float(current_app.config.get("COMPLAINT_FORWARD_HOURS", 2))
 
 
 def start_clock(complaint: Complaint, calendar: Calendar, at: datetime) -> None:
     """Set the deadlines of a complaint received (or reopened) at `at`."""
     if complaint.cycle == 0:
-        complaint.forward_due_at = calendar.add(at, forward_hours() * 3600)
+        complaint.forward_due_at = calendar.add(at, forward_hours(complaint.severity) * 3600)
     complaint.resolve_due_at = calendar.add_days(at, complaint.category.resolve_days)
     complaint.next_alert_at = next_alert(complaint, calendar, sent=set())
 

@@ -43,6 +43,7 @@ from portal.models import (
     ComplaintCategory,
     Holiday,
     Role,
+    Severity,
     Standard,
     StandardVersion,
     User,
@@ -823,7 +824,8 @@ def _complaints(writer: _Writer, ids: _Ids, rng: random.Random, today: date) -> 
             tzinfo=ZoneInfo(COMPLAINT_ZONE),
         )
         received = min(local.astimezone(UTC), cutoff - timedelta(minutes=rng.randint(5, 300)))
-        life = _life(ALWAYS if serious else calendar, received, resolve_days)
+        severity = Severity.SERIOUS if serious else Severity.NORMAL
+        life = _life(ALWAYS if serious else calendar, received, resolve_days, severity)
         recorder = ids.dealer_users[dealer_id]
         if status == "suspended":  # read-only dealer users: the supervisor records for them
             recorder = ids.supervisors[region][0]
@@ -866,10 +868,10 @@ def _naive(instant: datetime | None) -> datetime | None:
     return None if instant is None else instant.astimezone(UTC).replace(tzinfo=None)
 
 
-def _life(calendar: Calendar, received: datetime, days: int) -> _Life:
+def _life(calendar: Calendar, received: datetime, days: int, severity: Severity) -> _Life:
     return _Life(
         received=received,
-        forward_due=calendar.add(received, deadlines.forward_hours() * 3600),
+        forward_due=calendar.add(received, deadlines.forward_hours(severity) * 3600),
         resolve_due=calendar.add_days(received, days),
         calendar=calendar,
         days=days,
