@@ -14,12 +14,14 @@ EXPECTED = {
         "portal.models.standards.refuse_changes_to_published_versions",
         "portal.models.assessments.refuse_changes_to_final_assessments",
         "portal.metrics.rollup.remember_keys",
+        "portal.metrics.complaint_months.remember",
         "portal.mail.events.mail_notifications",
         "portal.metrics.touched.note_before",
         "portal.api.webhooks.queue_events",
     ],
     "after_flush": [
         "portal.metrics.rollup.refresh_keys",
+        "portal.metrics.complaint_months.apply",
         "portal.metrics.touched.note_after",
         "portal.api.webhooks.note_job_ids",
     ],
@@ -32,7 +34,11 @@ EXPECTED = {
         "portal.jobs.figures.wake_after_commit",
     ],
     "after_rollback": ["portal.mail.queue.forget_wake", "portal.api.webhooks.forget"],
-    "after_transaction_end": ["portal.storage.settle_rollback", "portal.metrics.touched.forget"],
+    "after_transaction_end": [
+        "portal.storage.settle_rollback",
+        "portal.metrics.touched.forget",
+        "portal.metrics.complaint_months.forget",
+    ],
 }
 
 
