@@ -281,6 +281,17 @@ class Complaint(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_complaints_region_received", "region_id", "received_at"),
         Index("ix_complaints_dealer_received", "dealer_id", "received_at"),
         Index("ix_complaints_status_received", "status", "received_at"),
+        # The home pages' counts of open complaints read only this (portal/metrics/complaints.py).
+        Index(
+            "ix_complaints_open_figures",
+            "status",
+            "region_id",
+            "dealer_id",
+            "severity",
+            "received_at",
+            "forward_due_at",
+            "resolve_due_at",
+        ),
         # The escalation run: open complaints whose next escalation is due.
         Index(
             "ix_complaints_next_alert",

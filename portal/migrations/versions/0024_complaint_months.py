@@ -1,4 +1,4 @@
-"""complaints counted per region and month of receipt (complaint_months), filled from the complaints
+"""complaints counted per region and month of receipt (complaint_months), filled from the complaints; the open complaints' covering index
 
 Revision ID: 0024
 Revises: 0023
@@ -30,6 +30,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_complaint_months_region_id_regions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('region_id', 'month', name=op.f('pk_complaint_months'))
     )
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.create_index('ix_complaints_open_figures', ['status', 'region_id', 'dealer_id', 'severity', 'received_at', 'forward_due_at', 'resolve_due_at'], unique=False)
     # The complaints already there, counted as the app keeps counting them from now on.
     if op.get_bind().dialect.name == 'postgresql':
         month = "to_char(received_at, 'YYYY-MM')"
@@ -50,4 +52,6 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaints_open_figures')
     op.drop_table('complaint_months')
