@@ -119,16 +119,15 @@ def _complaints_card(scope, *, admin: bool) -> dict[str, object]:
     """Complaints in scope: open and late now, shares this month and over 12 months; per
     region for admins, the dealers with the most late and open complaints for supervisors."""
     now = clock.now()
-    regions = None if current_user.is_admin else access.region_ids_of(current_user)
-    context: dict[str, object] = {
-        "complaints": complaint_metrics.card(scope, now, regions=regions),
-        "forward_hours": current_app.config["COMPLAINT_FORWARD_HOURS"],
-    }
+    context: dict[str, object] = {"forward_hours": current_app.config["COMPLAINT_FORWARD_HOURS"]}
     if admin:
-        context["complaint_regions"] = complaint_metrics.by_region(scope, now, regions=regions)
+        card, lines = complaint_metrics.network_view(scope, now, regions=None)
+        context.update(complaints=card, complaint_regions=lines)
     else:
+        regions = access.region_ids_of(current_user)
+        card = complaint_metrics.card(scope, now, regions=regions)
         dealers, total = complaint_metrics.worst_dealers(scope, now, limit=COMPLAINT_DEALERS)
-        context.update(complaint_dealers=dealers, complaint_dealers_total=total)
+        context.update(complaints=card, complaint_dealers=dealers, complaint_dealers_total=total)
     return context
 
 

@@ -325,15 +325,28 @@ class RegionLine:
 def by_region(scope: Scope, now: datetime, *, regions: Regions) -> list[RegionLine]:
     """Per region (where the complaint was received): open and late now, 12 months' shares;
     regions without any complaint are left out."""
+    return network_view(scope, now, regions=regions)[1]
+
+
+def network_view(scope: Scope, now: datetime, *, regions: Regions) -> tuple[Card, list[RegionLine]]:
+    """The admin home's card and its lines per region, from one count of each kind (the
+    card's figures are the regions' added up)."""
+    today = now.date()
     opened = open_counts(Complaint.region_id, scope=scope, now=now)
-    year = region_tallies(regions, since=year_start(now.date()), now=now)
+    year = region_tallies(regions, since=year_start(today), now=now)
+    month = region_tallies(regions, since=month_start(today), now=now)
+    card = Card(
+        now_open=_sum(OpenCounts, opened.values()),
+        month=_sum(Tally, month.values()),
+        year=_sum(Tally, year.values()),
+    )
     ids = sorted(set(opened) | set(year))
     if not ids:
-        return []
+        return card, []
     regions_found = db.session.execute(
         select(Region.id, Region.code, Region.name).where(Region.id.in_(ids))
     ).all()
-    return sorted(
+    lines = sorted(
         (
             RegionLine(
                 region_id, code, name, opened.get(region_id, NONE_OPEN), year.get(region_id, EMPTY)
@@ -342,6 +355,7 @@ def by_region(scope: Scope, now: datetime, *, regions: Regions) -> list[RegionLi
         ),
         key=lambda line: line.name,
     )
+    return card, lines
 
 
 @dataclass(frozen=True)
