@@ -255,42 +255,69 @@ Regions = frozenset[int] | None  # region ids, or None: every region
 
 def region_tallies(regions: Regions, *, since: datetime, now: datetime) -> dict[int, Tally]:
     """Complaints received from `since` (a month's first instant) to `now`, by the region
-    they were received in, as of `now`: the kept monthly counts (`complaint_months`), plus
-    the open complaints whose deadline has passed since (they count as late)."""
+    they were received in, as of `now`."""
+    return windows(regions, {"period": since}, now=now)["period"]
+
+
+def windows(
+    regions: Regions, starts: Mapping[str, datetime], *, now: datetime
+) -> dict[str, dict[int, Tally]]:
+    """`region_tallies` for several periods ending now (this month, 12 months) in two
+    queries: the kept monthly counts (`complaint_months`) of every month in the longest,
+    and the open complaints whose deadline has passed since each start (they count as
+    late)."""
+    earliest = min(starts.values())
     kept = select(
         ComplaintMonth.region_id,
-        *(func.sum(getattr(ComplaintMonth, name)) for name in complaint_months.FIELDS),
+        ComplaintMonth.month,
+        *(getattr(ComplaintMonth, name) for name in complaint_months.FIELDS),
     ).where(
-        ComplaintMonth.month >= complaint_months.month_of(since),
+        ComplaintMonth.month >= complaint_months.month_of(earliest),
         ComplaintMonth.month <= complaint_months.month_of(now),
     )
-    late = among_open(
-        select(Complaint.region_id, _count(forward_overdue(now)), _count(resolve_overdue(now)))
-    ).where(Complaint.received_at >= since, Complaint.received_at <= now)
+    columns = []
+    for start in starts.values():
+        since = Complaint.received_at >= start
+        columns += [
+            _count(and_(since, forward_overdue(now))),
+            _count(and_(since, resolve_overdue(now))),
+        ]
+    late = among_open(select(Complaint.region_id, *columns)).where(
+        Complaint.received_at >= earliest, Complaint.received_at <= now
+    )
     if regions is not None:
         kept = kept.where(ComplaintMonth.region_id.in_(sorted(regions)))
         late = late.where(Complaint.region_id.in_(sorted(regions)))
-    overdue = {
-        region_id: (int(forward or 0), int(resolve or 0))
-        for region_id, forward, resolve in db.session.execute(late.group_by(Complaint.region_id))
-    }
-    found = {}
-    for row in db.session.execute(kept.group_by(ComplaintMonth.region_id)):
-        total, serious, repeats, forwarded, forward_ok, resolved, resolve_ok = (
-            int(value or 0) for value in row[1:]
-        )
-        if not total:
-            continue
-        forward_late, resolve_late = overdue.get(row[0], (0, 0))
-        found[row[0]] = Tally(
-            total,
-            serious,
-            repeats,
-            forwarded + forward_late,
-            forward_ok,
-            resolved + resolve_late,
-            resolve_ok,
-        )
+    overdue = {row[0]: [int(v or 0) for v in row[1:]] for row in db.session.execute(
+        late.group_by(Complaint.region_id)
+    )}  # fmt: skip
+    months = db.session.execute(kept).all()
+    found: dict[str, dict[int, Tally]] = {}
+    for index, (name, start) in enumerate(starts.items()):
+        first = complaint_months.month_of(start)
+        sums: dict[int, list[int]] = {}
+        for row in months:
+            if row.month >= first:
+                counts = sums.setdefault(row.region_id, [0] * len(complaint_months.FIELDS))
+                for position, value in enumerate(row[2:]):
+                    counts[position] += int(value or 0)
+        tallies_of: dict[int, Tally] = {}
+        for region_id, counts in sums.items():
+            total, serious, repeats, forwarded, forward_ok, resolved, resolve_ok = counts
+            if not total:
+                continue
+            late_counts = overdue.get(region_id, [0] * len(columns))
+            forward_late, resolve_late = late_counts[2 * index : 2 * index + 2]
+            tallies_of[region_id] = Tally(
+                total,
+                serious,
+                repeats,
+                forwarded + forward_late,
+                forward_ok,
+                resolved + resolve_late,
+                resolve_ok,
+            )
+        found[name] = tallies_of
     return found
 
 
@@ -304,8 +331,8 @@ def card(scope: Scope, now: datetime, *, regions: Regions) -> Card:
     """The complaints card of a staff home page: open and late now (the complaints of the
     dealers in `scope`), this month and 12 months (received in `regions`)."""
     today = now.date()
-    month = region_tallies(regions, since=month_start(today), now=now)
-    year = region_tallies(regions, since=year_start(today), now=now)
+    found = windows(regions, {"month": month_start(today), "year": year_start(today)}, now=now)
+    month, year = found["month"], found["year"]
     return Card(
         now_open=open_counts(None, scope=scope, now=now).get(None, NONE_OPEN),
         month=_sum(Tally, month.values()),
@@ -333,8 +360,8 @@ def network_view(scope: Scope, now: datetime, *, regions: Regions) -> tuple[Card
     card's figures are the regions' added up)."""
     today = now.date()
     opened = open_counts(Complaint.region_id, scope=scope, now=now)
-    year = region_tallies(regions, since=year_start(today), now=now)
-    month = region_tallies(regions, since=month_start(today), now=now)
+    found = windows(regions, {"month": month_start(today), "year": year_start(today)}, now=now)
+    month, year = found["month"], found["year"]
     card = Card(
         now_open=_sum(OpenCounts, opened.values()),
         month=_sum(Tally, month.values()),
