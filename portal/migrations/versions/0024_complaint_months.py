@@ -33,22 +33,31 @@ def upgrade():
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.create_index('ix_complaints_open_figures', ['status', 'region_id', 'dealer_id', 'severity', 'received_at', 'forward_due_at', 'resolve_due_at'], unique=False)
     # The complaints already there, counted as the app keeps counting them from now on.
-    if op.get_bind().dialect.name == 'postgresql':
-        month = "to_char(received_at, 'YYYY-MM')"
-    else:
+    month = "to_char(received_at, 'YYYY-MM')"
+    if op.get_bind().dialect.name != 'postgresql':
         month = "strftime('%Y-%m', received_at)"
-    op.execute(f"""
-        INSERT INTO complaint_months (region_id, month, total, serious, repeats, forwarded,
-            forwarded_on_time, resolved, resolved_on_time)
-        SELECT region_id, {month}, count(*),
-            sum(CASE WHEN severity = 'serious' THEN 1 ELSE 0 END),
-            sum(CASE WHEN cycle > 0 THEN 1 ELSE 0 END),
-            sum(CASE WHEN forwarded_on_time IS NOT NULL THEN 1 ELSE 0 END),
-            sum(CASE WHEN forwarded_on_time THEN 1 ELSE 0 END),
-            sum(CASE WHEN resolved_on_time IS NOT NULL THEN 1 ELSE 0 END),
-            sum(CASE WHEN resolved_on_time THEN 1 ELSE 0 END)
-        FROM complaints GROUP BY region_id, {month}
-    """)
+    counted = sa.select(
+        sa.column('region_id'),
+        sa.literal_column(month).label('month'),
+        sa.func.count().label('total'),
+        *(
+            sa.func.sum(sa.case((sa.literal_column(condition), 1), else_=0)).label(name)
+            for name, condition in (
+                ('serious', "severity = 'serious'"),
+                ('repeats', 'cycle > 0'),
+                ('forwarded', 'forwarded_on_time IS NOT NULL'),
+                ('forwarded_on_time', 'forwarded_on_time'),
+                ('resolved', 'resolved_on_time IS NOT NULL'),
+                ('resolved_on_time', 'resolved_on_time'),
+            )
+        ),
+    ).select_from(sa.table('complaints')).group_by(sa.column('region_id'), sa.literal_column(month))
+    months = sa.table('complaint_months', *(sa.column(name) for name in (
+        'region_id', 'month', 'total', 'serious', 'repeats', 'forwarded', 'forwarded_on_time',
+        'resolved', 'resolved_on_time')))
+    op.execute(months.insert().from_select(
+        ['region_id', 'month', 'total', 'serious', 'repeats', 'forwarded', 'forwarded_on_time',
+         'resolved', 'resolved_on_time'], counted))
 
 
 def downgrade():
