@@ -15,7 +15,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, select
 
 from portal.access.attachments import attachment_rule
-from portal.access.scope import _get, can_view_dealer, dealer_scope
+from portal.access.scope import can_view_dealer, dealer_scope, fetch
 from portal.access.standing import is_read_only
 from portal.extensions import db
 from portal.models import (
@@ -71,7 +71,7 @@ def can_manage_complaint_settings(user: User) -> bool:
 
 
 def get_complaint_or_404(user: User, complaint_id: int, *, for_update: bool = False) -> Complaint:
-    complaint = _get(Complaint, complaint_id, for_update)
+    complaint = fetch(Complaint, complaint_id, for_update)
     if complaint is None or not can_view_complaint(user, complaint):
         abort(404)
     return complaint

@@ -86,7 +86,7 @@ def can_edit_store(user: User, store: Store) -> bool:
     return user.is_admin
 
 
-def _get(model: type, record_id: int, for_update: bool) -> Any:
+def fetch(model: type, record_id: int, for_update: bool) -> Any:
     """The record by id; `for_update` locks its row and reads it afresh (PostgreSQL)."""
     if not for_update:
         return db.session.get(model, record_id)
@@ -95,14 +95,14 @@ def _get(model: type, record_id: int, for_update: bool) -> Any:
 
 
 def get_dealer_or_404(user: User, dealer_id: int, *, for_update: bool = False) -> Dealer:
-    dealer = _get(Dealer, dealer_id, for_update)
+    dealer = fetch(Dealer, dealer_id, for_update)
     if dealer is None or not can_view_dealer(user, dealer):
         abort(404)
     return dealer
 
 
 def get_store_or_404(user: User, store_id: int, *, for_update: bool = False) -> Store:
-    store = _get(Store, store_id, for_update)
+    store = fetch(Store, store_id, for_update)
     if store is None or not can_view_store(user, store):
         abort(404)
     return store

@@ -253,19 +253,14 @@ class Card:
 Regions = frozenset[int] | None  # region ids, or None: every region
 
 
-def region_tallies(regions: Regions, *, since: datetime, now: datetime) -> dict[int, Tally]:
-    """Complaints received from `since` (a month's first instant) to `now`, by the region
-    they were received in, as of `now`."""
-    return windows(regions, {"period": since}, now=now)["period"]
-
-
 def windows(
     regions: Regions, starts: Mapping[str, datetime], *, now: datetime
 ) -> dict[str, dict[int, Tally]]:
-    """`region_tallies` for several periods ending now (this month, 12 months) in two
-    queries: the kept monthly counts (`complaint_months`) of every month in the longest,
-    and the open complaints whose deadline has passed since each start (they count as
-    late)."""
+    """Complaints received from each start (a month's first instant) to `now`, by the
+    region they were received in, as of `now`, for several periods at once (this month, 12
+    months) in two queries: the kept monthly counts (`complaint_months`) of every month in
+    the longest, and the open complaints whose deadline has passed since each start (they
+    count as late)."""
     earliest = min(starts.values())
     kept = select(
         ComplaintMonth.region_id,
