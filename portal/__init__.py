@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from portal.blueprints import LazyBuilderRule
 from portal.config import load_config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -18,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     overrides = test_config or {}
     instance_path = overrides.get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.url_rule_class = LazyBuilderRule
     load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)

@@ -9,6 +9,7 @@ undocumented status from a documented one.
 from __future__ import annotations
 
 import http
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,51 @@ AUTH_STATUSES = (401, 403, 429)
 
 
 class PortalApi(Api):
+    """The API's blueprint is registered with the app at once; the shared responses and
+    its views are described in the OpenAPI document when the document is first read
+    (`document`).
+
+    Describing them walks every schema (apispec): about two thirds of `create_app()`'s
+    time, which every app a worker, a CLI command or a test makes would pay for a document
+    it almost never serves.
+    """
+
     DEFAULT_ERROR_RESPONSE_NAME = None
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._undescribed: list[tuple[Blueprint, str, Any]] = []
+        self._describing = threading.Lock()
+        self._responses_described = False
+
+    def register_blueprint(self, blp: Blueprint, *, parameters: Any = None, **options: Any):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undescribed.append((blp, name, parameters))
+
+    def document(self) -> dict[str, Any]:
+        """The OpenAPI document, every registered blueprint's views described (once)."""
+        with self._describing:
+            if not self._responses_described:
+                self._describe_responses()
+                self._responses_described = True
+            while self._undescribed:
+                blp, name, parameters = self._undescribed.pop(0)
+                blp.register_views_in_doc(
+                    self, self._app, self.spec, name=name, parameters=parameters
+                )
+                self.spec.tag({"name": name, "description": blp.description})
+            return self.spec.to_dict()
 
     def _register_error_handlers(self) -> None:
         """None app-wide: the API blueprint registers its own (portal/api/problems.py)."""
 
     def _register_responses(self) -> None:
+        """Not when the app starts: with the views, in `document`."""
+
+    def _describe_responses(self) -> None:
         for status in http.HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
@@ -89,7 +128,7 @@ def init_spec(app: Flask, blueprint: Blueprint) -> PortalApi:
 
 def spec_of_app() -> dict[str, Any]:
     api: PortalApi = current_app.extensions[EXTENSION]
-    return api.spec.to_dict()
+    return api.document()
 
 
 def answers(blueprint: Blueprint, *statuses: int) -> Callable[[Any], Any]:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.auth import passwords, strength
-from portal.config import ConfigError
+from portal.config import ConfigError, Defaults
 from portal.demo.server import prepare
 from portal.extensions import db
 from portal.models import Role, User
@@ -36,6 +36,15 @@ def _assert_strong(password_hash: str) -> None:
     assert memory >= 19456  # KiB: 19 MiB
     assert time_cost >= 2
     assert parallelism >= 1
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """The production argon2 parameters (the other suites sign in with cheap ones)."""
+    return {
+        name: getattr(Defaults, name)
+        for name in ("ARGON2_MEMORY_KIB", "ARGON2_TIME_COST", "ARGON2_PARALLELISM")
+    }
 
 
 def _user(email: str) -> User:

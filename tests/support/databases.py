@@ -73,6 +73,11 @@ def test_config(database_url: str, instance: Path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "INSTANCE_PATH": str(instance),
+        # A sign-in verifies an argon2id hash: ~26 ms of CPU at the production parameters,
+        # paid thousands of times by the suite. Tests sign in with the smallest parameters;
+        # tests/security/test_passwords.py puts the production ones back and checks them (S10).
+        "ARGON2_MEMORY_KIB": 64,
+        "ARGON2_TIME_COST": 1,
     }
     config.update(overrides)
     return config

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from flask import current_app
+
 from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.models import (
@@ -22,7 +24,7 @@ from portal.models import (
 
 PASSWORD = "correct-horse-battery-staple"
 _numbers = itertools.count(1)
-_hashes: dict[str, str] = {}
+_hashes: dict[tuple[str, int, int, int], str] = {}
 
 
 def _next() -> int:
@@ -30,10 +32,17 @@ def _next() -> int:
 
 
 def password_hash(password: str = PASSWORD) -> str:
-    """Hash once per password per run: argon2id costs ~30 ms a time."""
-    if password not in _hashes:
-        _hashes[password] = hash_password(password)
-    return _hashes[password]
+    """Hash once per password and set of argon2 parameters (the app's config) per run."""
+    config = current_app.config
+    key = (
+        password,
+        config["ARGON2_MEMORY_KIB"],
+        config["ARGON2_TIME_COST"],
+        config["ARGON2_PARALLELISM"],
+    )
+    if key not in _hashes:
+        _hashes[key] = hash_password(password)
+    return _hashes[key]
 
 
 def make_region(*, code: str | None = None, name: str | None = None) -> Region:

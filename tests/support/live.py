@@ -58,6 +58,10 @@ def gunicorn(
         "PORTAL_SESSION_COOKIE_SECURE": "false",
         # Throttling is per address; the load tests all come from 127.0.0.1.
         "PORTAL_SIGNIN_MAX_FAILURES_PER_ADDRESS": "100000",
+        # The test config's cheap argon2 parameters (tests/support/databases.test_config):
+        # accounts made by the test's factories are not rehashed at every sign-in.
+        "PORTAL_ARGON2_MEMORY_KIB": "64",
+        "PORTAL_ARGON2_TIME_COST": "1",
         **(extra_env or {}),
     }
     command = [
