@@ -10,10 +10,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 
 from portal.extensions import db
-from portal.models import Dealer, Notification, Role, User, supervisor_regions
+from portal.models import (
+    ApiToken,
+    Dealer,
+    Notification,
+    Role,
+    TokenKind,
+    User,
+    supervisor_regions,
+)
 from portal.models.base import utcnow
 
 _kinds: dict[str, Any] = {}
@@ -48,7 +56,15 @@ def render(notification: Notification) -> str:
         return notification.kind if isinstance(template, _Counted) else str(template)
 
 
+def people() -> ColumnElement[bool]:
+    """Users who are people: not the service account an API service token acts as (it has
+    no one to read an inbox, as it has no mailbox). Every fan-out to a role or a dealer's users
+    filters with it."""
+    return ~exists().where(ApiToken.user_id == User.id, ApiToken.kind == TokenKind.SERVICE)
+
+
 def notify_users(users: Iterable[User], kind: str, *, link: str = "", **params: Any) -> int:
+    """One notification to each of `users` (chosen by the caller, with `people()`)."""
     count = 0
     for user in users:
         db.session.add(Notification(user_id=user.id, kind=kind, params=params, link=link))
@@ -57,9 +73,9 @@ def notify_users(users: Iterable[User], kind: str, *, link: str = "", **params: 
 
 
 def notify_dealer(dealer_id: int, kind: str, *, link: str = "", **params: Any) -> int:
-    """Every active user of one dealer."""
+    """Every active user of one dealer (its people, not its integrations)."""
     users = db.session.scalars(
-        select(User).where(User.dealer_id == dealer_id, User.active.is_(True))
+        select(User).where(User.dealer_id == dealer_id, User.active.is_(True), people())
     )
     return notify_users(users, kind, link=link, **params)
 
@@ -74,6 +90,7 @@ def notify_supervisors_of(dealer_id: int, kind: str, *, link: str = "", **params
             supervisor_regions.c.region_id == region_id,
             User.active.is_(True),
             User.role == Role.SUPERVISOR,
+            people(),
         )
     )
     return notify_users(users, kind, link=link, **params)

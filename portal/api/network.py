@@ -14,6 +14,7 @@ from portal.api.auth import current_token
 from portal.api.paging import (
     ListArgs,
     filter_common,
+    filter_owned,
     id_field,
     paginate,
     sort_field,
@@ -153,14 +154,11 @@ class StoreArgs(ListArgs):
 @answers(bp, *LIST_ERRORS)
 def stores(args: dict):
     """Stores of the dealers this token may see."""
-    query = access.visible_stores(current_user)
-    if args.get("region") is not None:
-        in_region = select(Dealer.id).where(Dealer.region_id == args["region"])
-        query = query.where(Store.dealer_id.in_(in_region.scalar_subquery()))
-    query = filter_common(
-        query,
+    query = filter_owned(
+        access.visible_stores(current_user),
         args,
-        {"dealer": Store.dealer_id, "status": Store.status, "updated_since": Store.updated_at},
+        Store.dealer_id,
+        {"status": Store.status, "updated_since": Store.updated_at},
     )
     return paginate(query, args, sorts=STORE_SORTS, id_column=Store.id)
 

@@ -20,12 +20,13 @@ import marshmallow as ma
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, or_, select
 
 from portal import periods
 from portal.api.problems import ApiProblem, field_error
 from portal.extensions import db
 from portal.ids import MAX_ID
+from portal.models import Dealer
 from portal.models.base import UTCDateTime
 
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -155,6 +156,17 @@ def filter_common(
     if since is not None and "updated_since" in columns:
         query = query.where(columns["updated_since"] >= since)
     return query
+
+
+def filter_owned(
+    query: Select[Any], args: Mapping[str, Any], dealer_column: Any, columns: Mapping[str, Any]
+) -> Select[Any]:
+    """`filter_common` for rows a dealer owns: `dealer` is `dealer_column`, and `region` the
+    region of that dealer (now, as the access rules read it)."""
+    if args.get("region") is not None:
+        in_region = select(Dealer.id).where(Dealer.region_id == args["region"])
+        query = query.where(dealer_column.in_(in_region.scalar_subquery()))
+    return filter_common(query, args, {"dealer": dealer_column, **columns})
 
 
 def check_period(value: str) -> str:

@@ -9,7 +9,6 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access, clock
@@ -18,7 +17,7 @@ from portal.api import bp
 from portal.api.paging import (
     ListArgs,
     etag_of,
-    filter_common,
+    filter_owned,
     id_field,
     paginate,
     period_field,
@@ -40,7 +39,7 @@ from portal.api.writing import (
     step,
 )
 from portal.extensions import db
-from portal.models import Dealer, PlanStatus, Role, SalesPlan
+from portal.models import PlanStatus, Role, SalesPlan
 from portal.plans import services
 
 SORTS = {"id": SalesPlan.id, "period": SalesPlan.period, "updated_at": SalesPlan.updated_at}
@@ -77,19 +76,13 @@ def _eager(query):
 @answers(bp, *statuses(400, 422))
 def plans(args: dict):
     """Sales plans of the dealers this token may see."""
-    query = access.visible_plans(current_user)
-    if args.get("region") is not None:
-        in_region = select(Dealer.id).where(Dealer.region_id == args["region"])
-        query = query.where(SalesPlan.dealer_id.in_(in_region.scalar_subquery()))
     columns = {
-        "dealer": SalesPlan.dealer_id,
         "period": SalesPlan.period,
         "status": SalesPlan.status,
         "updated_since": SalesPlan.updated_at,
     }
-    return paginate(
-        _eager(filter_common(query, args, columns)), args, sorts=SORTS, id_column=SalesPlan.id
-    )
+    query = filter_owned(access.visible_plans(current_user), args, SalesPlan.dealer_id, columns)
+    return paginate(_eager(query), args, sorts=SORTS, id_column=SalesPlan.id)
 
 
 @bp.route("/plans/<int:plan_id>")

@@ -25,6 +25,7 @@ from portal.api import bp
 from portal.api.paging import (
     ListArgs,
     filter_common,
+    filter_owned,
     id_field,
     paginate,
     sort_field,
@@ -59,7 +60,6 @@ from portal.models import (
     AuditAnswer,
     AuditStatus,
     CorrectiveAction,
-    Dealer,
     DealerFile,
     Notice,
     NoticeKind,
@@ -70,16 +70,6 @@ from portal.notices import responses
 from portal.notices.rules import NoticeError
 
 LIST_ERRORS = statuses(400, 422)
-
-
-def _in_region(column: Any, region_id: int | None) -> Any:
-    return column.in_(select(Dealer.id).where(Dealer.region_id == region_id).scalar_subquery())
-
-
-def _scoped_filters(query, args: dict, dealer_column: Any, columns: dict[str, Any]):
-    if args.get("region") is not None:
-        query = query.where(_in_region(dealer_column, args["region"]))
-    return filter_common(query, args, {"dealer": dealer_column, **columns})
 
 
 # Audits
@@ -112,7 +102,7 @@ class AuditListItem(AuditSchema):
 @answers(bp, *LIST_ERRORS)
 def audits(args: dict):
     """Audits this token may see (dealers: completed ones, and announced ones before)."""
-    query = _scoped_filters(
+    query = filter_owned(
         audit_access.visible_audits(current_user),
         args,
         Audit.dealer_id,
@@ -184,7 +174,7 @@ class ActionArgs(ListArgs):
 @bp.response(200, ActionPage)
 @answers(bp, *LIST_ERRORS)
 def corrective_actions(args: dict):
-    query = _scoped_filters(
+    query = filter_owned(
         audit_access.visible_actions(current_user).options(selectinload(CorrectiveAction.item)),
         args,
         CorrectiveAction.dealer_id,
@@ -285,7 +275,7 @@ class AssessmentArgs(ListArgs):
 @answers(bp, *LIST_ERRORS)
 def assessments(args: dict):
     """Dealer assessments (dealers: their own final ones)."""
-    query = _scoped_filters(
+    query = filter_owned(
         visible_assessments(current_user).options(
             selectinload(Assessment.metrics), selectinload(Assessment.ratings)
         ),
@@ -321,7 +311,7 @@ class DealerFileArgs(ListArgs):
 @answers(bp, *LIST_ERRORS)
 def dealer_files(args: dict):
     """Issued dealer files (their metadata) of the dealers this token may see."""
-    query = _scoped_filters(
+    query = filter_owned(
         select(DealerFile).where(dealer_scope(current_user, DealerFile.dealer_id)),
         args,
         DealerFile.dealer_id,

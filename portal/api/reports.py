@@ -9,7 +9,6 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access, clock
@@ -18,7 +17,7 @@ from portal.api import bp
 from portal.api.paging import (
     ListArgs,
     etag_of,
-    filter_common,
+    filter_owned,
     id_field,
     paginate,
     period_field,
@@ -42,7 +41,7 @@ from portal.api.writing import (
     step,
 )
 from portal.extensions import db
-from portal.models import CompetitorActivityKind, Dealer, ReportStatus, Role, StoreReport
+from portal.models import CompetitorActivityKind, ReportStatus, Role, StoreReport
 from portal.reports import services
 
 SORTS = {"id": StoreReport.id, "period": StoreReport.period, "updated_at": StoreReport.updated_at}
@@ -99,19 +98,14 @@ def _eager(query):
 @answers(bp, *statuses(400, 422))
 def reports(args: dict):
     """Store reports of the dealers this token may see."""
-    query = access.visible_reports(current_user)
-    if args.get("region") is not None:
-        in_region = select(Dealer.id).where(Dealer.region_id == args["region"])
-        query = query.where(StoreReport.dealer_id.in_(in_region.scalar_subquery()))
     columns = {
-        "dealer": StoreReport.dealer_id,
         "store": StoreReport.store_id,
         "period": StoreReport.period,
         "status": StoreReport.status,
         "updated_since": StoreReport.updated_at,
     }
-    query = _eager(filter_common(query, args, columns))
-    return paginate(query, args, sorts=SORTS, id_column=StoreReport.id)
+    query = filter_owned(access.visible_reports(current_user), args, StoreReport.dealer_id, columns)
+    return paginate(_eager(query), args, sorts=SORTS, id_column=StoreReport.id)
 
 
 @bp.route("/reports/<int:report_id>")

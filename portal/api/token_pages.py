@@ -158,7 +158,7 @@ def api_token(email: str, name: str, read_only: bool, days: int | None) -> None:
         _token, secret = services.create_personal_token(
             user,
             name=name,
-            days=days or int(current_app.config["API_TOKEN_DAYS"]),
+            days=int(current_app.config["API_TOKEN_DAYS"]) if days is None else days,
             read_only=read_only,
             max_days=_max_days(),
         )

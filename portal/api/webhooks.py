@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import activity
+from portal import activity, clock
 from portal.api import outbound
 from portal.extensions import db
 from portal.jobs import enqueue, finish, task
@@ -185,7 +184,7 @@ def deliver(job: Job) -> None:
 def _send(hook: Webhook, delivery: WebhookDelivery) -> tuple[int | None, str]:
     config = current_app.config
     body = delivery.body.encode()
-    timestamp = int(time.time())
+    timestamp = int(clock.now().timestamp())
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "DealerNetworkPortal-Webhook/1",

@@ -181,7 +181,7 @@ def recipients(complaint: Complaint, point: Point) -> list[User]:
             User.role == Role.DEALER,
             User.active.is_(True),
         )
-    users = list(db.session.scalars(query.order_by(User.id)))
+    users = list(db.session.scalars(query.where(notifications.people()).order_by(User.id)))
     handler = complaint.region.after_sales_user
     if (
         point.level == AlertLevel.REMIND

@@ -323,7 +323,12 @@ def _notify_audience(notice: Notice, kind: str, **params: Any) -> int:
         select(User)
         .join(Dealer, User.dealer_id == Dealer.id)
         .join(Notice, notice_access.reaches())
-        .where(Notice.id == notice.id, User.active.is_(True), User.role == Role.DEALER)
+        .where(
+            Notice.id == notice.id,
+            User.active.is_(True),
+            User.role == Role.DEALER,
+            notifications.people(),
+        )
     )
     return notifications.notify_users(users, kind, link=notice_path(notice), **params)
 

@@ -16,7 +16,6 @@ from tests.support import databases
 WAIT = 30  # seconds: a bound on every wait, never an expectation of speed
 
 
-
 def _wait_until_blocked(second: threading.Thread) -> None:
     """On PostgreSQL, let the first writer commit only once the second waits for its row lock;
     SQLite's second writer waits in BEGIN IMMEDIATE, which nothing here can see."""

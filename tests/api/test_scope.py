@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.demo.network import DEALERS
 from portal.extensions import db
 from portal.models import (
+    Audit,
     Complaint,
     CorrectiveAction,
     Dealer,
@@ -59,11 +60,13 @@ LISTS = [
 ]
 
 
-def walk(client: FlaskClient, path: str, headers: dict) -> Iterator[tuple[str, dict]]:
+def walk(
+    client: FlaskClient, path: str, headers: dict, **filters: object
+) -> Iterator[tuple[str, dict]]:
     """Every page of a list, following next_cursor: (body text, parsed body)."""
     cursor = None
     for _page in range(200):
-        query = {"limit": 50, **({"cursor": cursor} if cursor else {})}
+        query = {"limit": 50, **filters, **({"cursor": cursor} if cursor else {})}
         response = client.get(path, query_string=query, headers=headers)
         assert response.status_code == 200, f"{path}: {response.status_code}"
         body = response.get_json()
@@ -74,8 +77,9 @@ def walk(client: FlaskClient, path: str, headers: dict) -> Iterator[tuple[str, d
     raise AssertionError(f"{path} did not end")
 
 
-def listed_ids(client: FlaskClient, path: str, headers: dict) -> set[int]:
-    return {item["id"] for _text, body in walk(client, path, headers) for item in body["items"]}
+def listed_ids(client: FlaskClient, path: str, headers: dict, **filters: object) -> set[int]:
+    pages = walk(client, path, headers, **filters)
+    return {item["id"] for _text, body in pages for item in body["items"]}
 
 
 @pytest.mark.parametrize("email", DEMO_ROLES)
@@ -142,3 +146,23 @@ def test_no_marker_reaches_a_token_outside_its_dealers_scope(app, demo, client):
         assert {row["dealer_id"] for row in figures.get_json()["items"]} <= scope
         # Not vacuous: the walk met the marker of every dealer in scope.
         assert seen == scope, email
+
+
+def test_the_region_filter_keeps_the_rows_of_that_regions_dealers(app, demo, client):
+    """`?region=` on every dealer-owned list: the rows of the dealers of that region now."""
+    headers = bearer(make_token(demo.users["admin@demo.example"]))
+    dealers = db.session.execute(select(Dealer.id, Dealer.region_id)).all()
+    regions = sorted({region_id for _dealer_id, region_id in dealers})
+    assert len(regions) > 1
+    for path, model, dealer_column in DEALER_OWNED:
+        rows = db.session.execute(select(model.id, dealer_column)).all()
+        for region_id in regions:
+            members = {dealer_id for dealer_id, region in dealers if region == region_id}
+            expected = {row_id for row_id, dealer_id in rows if dealer_id in members}
+            listed = listed_ids(client, path, headers, region=region_id)
+            assert listed == expected, f"{path}?region={region_id}"
+    audits = db.session.execute(select(Audit.id, Audit.dealer_id)).all()
+    north = regions[0]
+    members = {dealer_id for dealer_id, region in dealers if region == north}
+    listed = listed_ids(client, "/api/v1/audits", headers, region=north)
+    assert listed == {row_id for row_id, dealer_id in audits if dealer_id in members}

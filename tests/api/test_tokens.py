@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import ApiToken, Dealer, DealerStatus, Role, TokenKind, User
 from portal.models.base import utcnow
 from tests.api.conftest import bearer, make_token
-from tests.support.factories import make_dealer, make_region, make_user
+from tests.support.factories import make_dealer, make_region, make_store, make_user
 
 
 def _token_of(secret: str) -> ApiToken:
@@ -202,3 +202,59 @@ def test_the_command_line_prints_a_new_token(app):
     assert token.user_id == user.id
     assert token.read_only
     assert token.name == "POS"
+
+
+@pytest.mark.parametrize("days", ["0", "367", "-5"])
+def test_every_token_expires_within_the_allowed_days(app, client, auth, days):
+    app.config["API_TOKEN_MAX_DAYS"] = 366
+    user = make_user(Role.SUPERVISOR, email="bi@example.test")
+    auth.sign_in(user)
+
+    refused = client.post(
+        "/account/api-tokens", data={"name": "BI", "days": days, "access": "read"}
+    )
+    by_command = app.test_cli_runner().invoke(
+        args=["api-token", "bi@example.test", "--name", "BI", "--days", days]
+    )
+
+    assert refused.status_code == 422
+    assert "new-token" not in refused.get_data(as_text=True)
+    assert by_command.exit_code != 0
+    assert db.session.scalars(select(ApiToken)).all() == []
+
+
+def test_a_dealer_service_token_sees_its_dealer_only_until_an_admin_revokes_it(app, client, auth):
+    region = make_region()
+    dealer, other = make_dealer(region), make_dealer(region)
+    mine, theirs = make_store(dealer), make_store(other)
+    auth.sign_in(make_user(Role.ADMIN))
+    made = client.post(
+        "/admin/api-tokens",
+        data={
+            "name": "POS",
+            "role": "dealer",
+            "dealer_id": str(dealer.id),
+            "days": "30",
+            "access": "write",
+        },
+    )
+    assert made.status_code == 200
+    secret = made.get_data(as_text=True).split('data-testid="new-token"')[0]
+    secret = secret.rsplit('value="', 1)[1].split('"')[0]
+    token = _token_of(secret)
+    assert not token.read_only
+    assert (token.user.role, token.user.dealer_id) == (Role.DEALER, dealer.id)
+
+    stores = client.get("/api/v1/stores", headers=bearer(secret)).get_json()["items"]
+    assert [row["id"] for row in stores] == [mine.id]
+    assert client.get(f"/api/v1/stores/{mine.id}", headers=bearer(secret)).status_code == 200
+    hidden = client.get(f"/api/v1/stores/{theirs.id}", headers=bearer(secret))
+    missing = client.get("/api/v1/stores/999999", headers=bearer(secret))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_json()["detail"] == missing.get_json()["detail"]
+
+    assert client.post(f"/admin/api-tokens/{token.id}/revoke").status_code == 302
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
+    db.session.expire_all()
+    assert _token_of(secret).revoked_at is not None
+    assert not _token_of(secret).user.active

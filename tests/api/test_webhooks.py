@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.jobs import drain
 from portal.models import DeliveryState, Role, Webhook, WebhookDelivery
@@ -91,9 +92,11 @@ def run_jobs(app) -> None:
 
 
 def _verified(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """As a receiver checks: the HMAC of "<t>." + body, and a timestamp of now (no replay)."""
     stamp, signature = (part.split("=", 1)[1] for part in headers["X-Portal-Signature"].split(","))
     expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
+    fresh = abs(clock.now().timestamp() - int(stamp)) < 300
+    return fresh and hmac.compare_digest(expected, signature)
 
 
 def test_an_event_is_received_exactly_once_after_a_failure_and_a_retry(app, client, auth, shop):
@@ -121,6 +124,11 @@ def test_an_event_is_received_exactly_once_after_a_failure_and_a_retry(app, clie
     assert event["object"] == {"type": "sales_plan", "id": plan_id}
     assert headers["X-Portal-Delivery"] == event["id"]
     assert receiver.received[0][2] == body  # the retry sent the same event
+    assert _verified(secret, receiver.received[0][1], body)
+    assert not _verified(secret, headers, body + b" ")  # the body is signed
+    stale = headers["X-Portal-Signature"].split(",", 1)[1]
+    replayed = f"t={int(clock.now().timestamp()) - 3600},{stale}"
+    assert not _verified(secret, {"X-Portal-Signature": replayed}, body)  # so is the time
 
 
 def test_a_redirect_is_not_followed(app, client, auth, shop):
@@ -134,6 +142,21 @@ def test_a_redirect_is_not_followed(app, client, auth, shop):
     delivery = db.session.scalars(select(WebhookDelivery)).one()
     assert delivery.state != DeliveryState.DELIVERED
     assert delivery.last_status == 302
+
+
+def test_a_host_found_private_when_sending_gets_nothing(app, client, auth, shop):
+    """The address is checked again at each try (DNS may have changed since registration)."""
+    with Receiver([]) as receiver:
+        _register(client, auth, receiver.url + "/hook")
+        app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+        _submit_a_plan(client, shop)
+        run_jobs(app)
+
+    assert receiver.received == []
+    delivery = db.session.scalars(select(WebhookDelivery)).one()
+    assert delivery.state != DeliveryState.DELIVERED
+    assert delivery.last_status is None
+    assert "private" in delivery.last_error
 
 
 def test_an_event_that_rolls_back_sends_nothing(app, client, auth, shop):
@@ -160,6 +183,14 @@ def test_an_event_that_rolls_back_sends_nothing(app, client, auth, shop):
         "https://169.254.169.254/latest",  # link-local (cloud metadata)
         "https://[::1]/hook",
         "https://user:pass@example.com/hook",
+        "https://[::ffff:127.0.0.1]/hook",  # loopback written as IPv6
+        "https://[fd00::1]/hook",  # IPv6 unique local
+        "https://[fe80::1]/hook",  # IPv6 link-local
+        "https://0.0.0.0/hook",
+        "https://100.64.0.1/hook",  # shared address space (carrier NAT)
+        "https://2130706433/hook",  # 127.0.0.1 as one number
+        "ftp://example.com/hook",
+        "javascript:alert(1)",
     ],
 )
 def test_only_https_to_public_hosts_can_be_registered(app, client, auth, url):

@@ -285,3 +285,34 @@ def test_the_sign_in_page_has_no_axe_violation(browser, site, axe_source, locale
         assert not problems, "axe-core WCAG 2.1 AA violations:\n" + "\n".join(problems)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_api_documentation_has_no_axe_violation(browser, site, axe_source, locale):
+    """/api/v1/docs (Swagger UI, public): as rendered, with a write and a list with its
+    parameters opened (and "Try it out"), and with the Authorize dialog open."""
+    context, page = _new_page(browser, site, axe_source)
+    try:
+        page.goto(f"{site.base}/sign-in")
+        use_locale(page, locale)
+        response = page.goto(f"{site.base}/api/v1/docs")
+        assert response is not None
+        assert response.status == 200
+        assert page.locator("html").get_attribute("lang") == locale.replace("_", "-")
+        operations = page.locator(".swagger-ui .opblock")
+        operations.first.wait_for()
+        problems = _violations(page, site, "API documentation")
+        write = page.locator(".swagger-ui .opblock-post").first
+        listing = page.locator(".swagger-ui .opblock-get").first
+        for operation in (write, listing):
+            operation.locator(".opblock-summary-control").click()
+            operation.locator(".opblock-body").wait_for()
+        listing.locator(".try-out__btn").click()
+        listing.locator(".execute").wait_for()
+        problems += _violations(page, site, "API documentation, two operations open")
+        page.locator(".swagger-ui .btn.authorize").first.click()
+        page.locator(".swagger-ui .modal-ux").wait_for()
+        problems += _violations(page, site, "API documentation, Authorize dialog")
+        assert not problems, "axe-core WCAG 2.1 AA violations:\n" + "\n".join(problems)
+    finally:
+        context.close()
