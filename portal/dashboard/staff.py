@@ -15,13 +15,14 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import Select, select
+from sqlalchemy.orm import load_only
 
 from portal import access, charts, clock, listing, periods
 from portal.extensions import db
 from portal.metrics import home, home_rows
 from portal.metrics import regions as regions_metrics
 from portal.metrics.timeliness import SupervisorDue
-from portal.models import Notice, User
+from portal.models import Notice, Region, User
 
 SORTABLE = tuple(home_rows.SORTS)
 FILTERS = ("region",)
@@ -49,10 +50,8 @@ def gather(user: User, today: date | None = None) -> StaffHome:
     """The totals for `user`'s scope (one grouped query over the dealers' rows)."""
     when = home.Periods.of(today or clock.today())
     scope = partial(access.dealer_scope, user)
-    regions = [
-        regions_metrics.RegionRef.of(region)
-        for region in db.session.scalars(access.visible_regions(user))
-    ]
+    named = access.visible_regions(user).with_only_columns(Region.id, Region.code, Region.name)
+    regions = [regions_metrics.RegionRef(*row) for row in db.session.execute(named)]
     totals = home_rows.totals(scope, regions, when)
     return StaffHome(
         when=when,
@@ -74,7 +73,17 @@ def _table_query(data: StaffHome, params: listing.ListParams) -> Select[Any]:
 def table_page(data: StaffHome, params: listing.ListParams) -> Pagination:
     """The page of the dealer table asked for: filtered by region and sorted as asked."""
     per_page = int(current_app.config["PAGE_SIZE"])
-    return home_rows.page_of(_table_query(data, params), data.when, params.page, per_page)
+    query, size = _table_query(data, params), _table_size(data, params)
+    return home_rows.page_of(query, data.when, params.page, per_page, total=size)
+
+
+def _table_size(data: StaffHome, params: listing.ListParams) -> int:
+    """How many dealers the table lists: the dealers at home in scope (in the region asked
+    for), which the region totals have counted already."""
+    region_id = params.id_filter("region")
+    if region_id is None:
+        return data.total.dealers
+    return next((row.dealers for row in data.region_rows if row.region.id == region_id), 0)
 
 
 def table(data: StaffHome, params: listing.ListParams) -> list[home_rows.Line]:
@@ -116,6 +125,9 @@ def overdue_notices(data: StaffHome, limit: int) -> tuple[list[tuple[Notice, Any
     ids = [notice_id for notice_id, _tally in wanted[:limit]]
     if not ids:
         return [], False
-    notices = {n.id: n for n in db.session.scalars(select(Notice).where(Notice.id.in_(ids)))}
+    shown = load_only(Notice.id, Notice.title, Notice.kind)  # not their bodies
+    notices = {
+        n.id: n for n in db.session.scalars(select(Notice).where(Notice.id.in_(ids)).options(shown))
+    }
     found = [(notices[i], tally) for i, tally in wanted[:limit] if i in notices]
     return found, len(wanted) > limit
