@@ -19,7 +19,7 @@ from sqlalchemy.orm import load_only
 
 from portal import access, charts, clock, listing, periods
 from portal.extensions import db
-from portal.metrics import home, home_rows
+from portal.metrics import home, home_rows, home_totals
 from portal.metrics import regions as regions_metrics
 from portal.metrics.timeliness import SupervisorDue
 from portal.models import Notice, Region, User
@@ -52,7 +52,7 @@ def gather(user: User, today: date | None = None) -> StaffHome:
     scope = partial(access.dealer_scope, user)
     named = access.visible_regions(user).with_only_columns(Region.id, Region.code, Region.name)
     regions = [regions_metrics.RegionRef(*row) for row in db.session.execute(named)]
-    totals = home_rows.totals(scope, regions, when)
+    totals = home_totals.totals(scope, regions, when)
     return StaffHome(
         when=when,
         regions=regions,
