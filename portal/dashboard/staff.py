@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
@@ -102,16 +103,24 @@ def score_chart(data: StaffHome) -> Markup:
     labels, series = home_rows.monthly_scores(
         [region.id for region in data.regions], last=periods.of(data.when.today)
     )
-    lines = [
-        charts.Series(region.name, series[region.id])
-        for region in data.regions
-        if region.id in series
-    ]
-    if not lines:
-        lines = [charts.Series(_("Average score"), [None] * len(labels))]
+    lines = tuple(
+        (region.name, tuple(series[region.id])) for region in data.regions if region.id in series
+    )
+    return _score_chart(str(get_locale()), tuple(labels), lines)
+
+
+@lru_cache(maxsize=64)
+def _score_chart(
+    _locale: str, labels: tuple[str, ...], lines: tuple[tuple[str, tuple[Any, ...]], ...]
+) -> Markup:
+    """The chart of these figures in this language (the key: the chart is a function of
+    them, and they change only when an audit completes, so the last few are kept)."""
+    series = [charts.Series(name, list(values)) for name, values in lines]
+    if not series:
+        series = [charts.Series(_("Average score"), [None] * len(labels))]
     return charts.line_chart(
-        labels,
-        lines,
+        list(labels),
+        series,
         title=_("Average audit score by month"),
         y_min=0,
         y_max=100,
