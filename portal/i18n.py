@@ -7,9 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from babel import Locale, numbers
 from babel.numbers import NumberPattern, parse_pattern
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_decimal, to_user_timezone
+from flask_babel import format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
 
 
@@ -34,8 +35,6 @@ def select_locale() -> str:
 
 def reads_chinese() -> bool:
     """True when the page, PDF or e-mail being made is in Chinese."""
-    from flask_babel import get_locale
-
     try:
         locale = get_locale()
     except RuntimeError:  # outside any application context
@@ -67,7 +66,19 @@ def number(value: int | float | Decimal | None, digits: int = 0) -> str:
     """Thousands separators in the user's locale; a dash for nothing."""
     if value is None:
         return "–"  # noqa: RUF001  (an en dash for "no value")
+    locale = get_locale()
+    if locale is not None and type(value) in (int, Decimal):
+        # The same figure recurs across a page and across requests (counts, shares): the
+        # text is a function of the locale, the value and the digits, so it is kept.
+        return _formatted(locale, type(value), str(value), digits)
     return format_decimal(value, format=_number_pattern(digits))
+
+
+@lru_cache(maxsize=4096)
+def _formatted(locale: Locale, kind: type, text: str, digits: int) -> str:
+    """`number()` of kind(text): keyed by the value's text, so that equal values written
+    differently (Decimal("-0") and Decimal("0")) keep their own entry."""
+    return numbers.format_decimal(kind(text), format=_number_pattern(digits), locale=locale)
 
 
 @lru_cache(maxsize=8)

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import Select, select
+from sqlalchemy.orm import load_only
 
 from portal import access, charts, clock, listing, periods
 from portal.extensions import db
-from portal.metrics import home, home_rows
+from portal.metrics import home, home_rows, home_totals
 from portal.metrics import regions as regions_metrics
 from portal.metrics.timeliness import SupervisorDue
-from portal.models import Notice, User
+from portal.models import Notice, Region, User
 
 SORTABLE = tuple(home_rows.SORTS)
 FILTERS = ("region",)
@@ -49,11 +51,9 @@ def gather(user: User, today: date | None = None) -> StaffHome:
     """The totals for `user`'s scope (one grouped query over the dealers' rows)."""
     when = home.Periods.of(today or clock.today())
     scope = partial(access.dealer_scope, user)
-    regions = [
-        regions_metrics.RegionRef.of(region)
-        for region in db.session.scalars(access.visible_regions(user))
-    ]
-    totals = home_rows.totals(scope, regions, when)
+    named = access.visible_regions(user).with_only_columns(Region.id, Region.code, Region.name)
+    regions = [regions_metrics.RegionRef(*row) for row in db.session.execute(named)]
+    totals = home_totals.totals(scope, regions, when)
     return StaffHome(
         when=when,
         regions=regions,
@@ -74,7 +74,17 @@ def _table_query(data: StaffHome, params: listing.ListParams) -> Select[Any]:
 def table_page(data: StaffHome, params: listing.ListParams) -> Pagination:
     """The page of the dealer table asked for: filtered by region and sorted as asked."""
     per_page = int(current_app.config["PAGE_SIZE"])
-    return home_rows.page_of(_table_query(data, params), data.when, params.page, per_page)
+    query, size = _table_query(data, params), _table_size(data, params)
+    return home_rows.page_of(query, data.when, params.page, per_page, total=size)
+
+
+def _table_size(data: StaffHome, params: listing.ListParams) -> int:
+    """How many dealers the table lists: the dealers at home in scope (in the region asked
+    for), which the region totals have counted already."""
+    region_id = params.id_filter("region")
+    if region_id is None:
+        return data.total.dealers
+    return next((row.dealers for row in data.region_rows if row.region.id == region_id), 0)
 
 
 def table(data: StaffHome, params: listing.ListParams) -> list[home_rows.Line]:
@@ -93,16 +103,24 @@ def score_chart(data: StaffHome) -> Markup:
     labels, series = home_rows.monthly_scores(
         [region.id for region in data.regions], last=periods.of(data.when.today)
     )
-    lines = [
-        charts.Series(region.name, series[region.id])
-        for region in data.regions
-        if region.id in series
-    ]
-    if not lines:
-        lines = [charts.Series(_("Average score"), [None] * len(labels))]
+    lines = tuple(
+        (region.name, tuple(series[region.id])) for region in data.regions if region.id in series
+    )
+    return _score_chart(str(get_locale()), tuple(labels), lines)
+
+
+@lru_cache(maxsize=64)
+def _score_chart(
+    _locale: str, labels: tuple[str, ...], lines: tuple[tuple[str, tuple[Any, ...]], ...]
+) -> Markup:
+    """The chart of these figures in this language (the key: the chart is a function of
+    them, and they change only when an audit completes, so the last few are kept)."""
+    series = [charts.Series(name, list(values)) for name, values in lines]
+    if not series:
+        series = [charts.Series(_("Average score"), [None] * len(labels))]
     return charts.line_chart(
-        labels,
-        lines,
+        list(labels),
+        series,
         title=_("Average audit score by month"),
         y_min=0,
         y_max=100,
@@ -116,6 +134,9 @@ def overdue_notices(data: StaffHome, limit: int) -> tuple[list[tuple[Notice, Any
     ids = [notice_id for notice_id, _tally in wanted[:limit]]
     if not ids:
         return [], False
-    notices = {n.id: n for n in db.session.scalars(select(Notice).where(Notice.id.in_(ids)))}
+    shown = load_only(Notice.id, Notice.title, Notice.kind)  # not their bodies
+    notices = {
+        n.id: n for n in db.session.scalars(select(Notice).where(Notice.id.in_(ids)).options(shown))
+    }
     found = [(notices[i], tally) for i, tally in wanted[:limit] if i in notices]
     return found, len(wanted) > limit

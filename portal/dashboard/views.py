@@ -57,8 +57,15 @@ def home():
     return _staff_home()
 
 
-def _count(model, *conditions) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+def _counts(**counted) -> dict[str, int]:
+    """Rows of each model matching its conditions ({name: (model, *conditions)}), in one
+    query."""
+    columns = [
+        select(func.count()).select_from(model).where(*conditions).scalar_subquery().label(name)
+        for name, (model, *conditions) in counted.items()
+    ]
+    row = db.session.execute(select(*columns)).one()
+    return {name: int(row._mapping[name] or 0) for name in counted}
 
 
 def _table_params() -> listing.ListParams:
@@ -97,8 +104,10 @@ def _staff_home():
             "regions": len(data.regions),
             "dealers": data.total.dealers,
             "stores": data.total.stores,
-            "product_lines": _count(ProductLine, ProductLine.active.is_(True)),
-            "users": _count(User, User.active.is_(True)),
+            **_counts(
+                product_lines=(ProductLine, ProductLine.active.is_(True)),
+                users=(User, User.active.is_(True)),
+            ),
         }
         newest_first = (ActivityEntry.at.desc(), ActivityEntry.id.desc())
         recent = db.session.scalars(select(ActivityEntry).order_by(*newest_first).limit(5)).all()
@@ -110,8 +119,9 @@ def _contract_card(scope, today) -> dict[str, object]:
     """The contracts that ended or end soon: the first HOME_CONTRACT_ALERTS, and how many."""
     within = int(current_app.config["CONTRACT_WARNING_DAYS"])
     limit = int(current_app.config["HOME_CONTRACT_ALERTS"])
-    alerts = contract_metrics.contract_alerts(scope, today=today, within_days=within, limit=limit)
-    count = contract_metrics.contract_alert_count(scope, today=today, within_days=within)
+    alerts, count = contract_metrics.contract_alerts(
+        scope, today=today, within_days=within, limit=limit
+    )
     return {"contract_alerts": alerts, "contract_alerts_total": count}
 
 

@@ -587,12 +587,28 @@ def health_value(facts: Mapping[str, Any]) -> Decimal | None:
     return (Decimal(total) / weight).quantize(ONE_DP, ROUND_HALF_UP)
 
 
-def health_component(facts: Mapping[str, Any] | None) -> HealthComponent:
+@dataclass(frozen=True)
+class HealthTexts:
+    """The health part's words; `now()` translates them once for many dealers."""
+
+    label: Any = HEALTH_LABEL
+    detail: Any = HEALTH_DETAIL
+    no_data: Any = NO_DATA
+
+    @classmethod
+    def now(cls) -> HealthTexts:
+        return cls(str(HEALTH_LABEL), str(HEALTH_DETAIL), str(NO_DATA))
+
+
+def health_component(
+    facts: Mapping[str, Any] | None, texts: HealthTexts | None = None
+) -> HealthComponent:
     """The "complaints" part of a dealer's health, from `health_facts()` ({}: none)."""
+    texts = texts or HealthTexts()
     facts = dict(facts or {})
     value = health_value(facts)
-    detail = str(NO_DATA) if value is None else str(HEALTH_DETAIL) % facts
-    return HealthComponent("complaints", str(HEALTH_LABEL), value, detail, facts)
+    detail = str(texts.no_data) if value is None else str(texts.detail) % facts
+    return HealthComponent("complaints", str(texts.label), value, detail, facts)
 
 
 def _among(dealer_ids: Any) -> Scope:

@@ -58,22 +58,18 @@ def _alerting(scope: Scope, today: date, within_days: int) -> tuple[ColumnElemen
 
 def contract_alerts(
     scope: Scope, *, today: date, within_days: int, limit: int | None = None
-) -> list[ContractAlert]:
+) -> tuple[list[ContractAlert], int]:
     """Dealers in scope (trading or suspended) whose contract ended or ends within the
-    window, those that ended first (one query; the first `limit` of them when given)."""
+    window, those that ended first (the first `limit` of them when given), and how many
+    there are in all (one query)."""
     query = (
-        select(Dealer.id, Dealer.code, Dealer.name, Dealer.contract_end)
+        select(Dealer.id, Dealer.code, Dealer.name, Dealer.contract_end, func.count().over())
         .where(*_alerting(scope, today, within_days))
         .order_by(Dealer.contract_end, Dealer.code)
     )
     rows = db.session.execute(query.limit(limit) if limit is not None else query).all()
-    return [
+    alerts = [
         ContractAlert(row.id, row.code, row.name, row.contract_end, (row.contract_end - today).days)
         for row in rows
     ]
-
-
-def contract_alert_count(scope: Scope, *, today: date, within_days: int) -> int:
-    """How many dealers `contract_alerts` lists in all."""
-    query = select(func.count(Dealer.id)).where(*_alerting(scope, today, within_days))
-    return int(db.session.scalar(query) or 0)
+    return alerts, int(rows[0][4]) if rows else 0

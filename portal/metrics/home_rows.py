@@ -1,6 +1,6 @@
 """The home pages' figures, read from the maintained rows (`dealer_figures` and the tables
-beside it): per region one grouped query over the dealers in scope, the dealer table and
-the visit list a page of rows each, sorted by the database. Nothing here computes a
+beside it): the dealer table and the visit list a page of rows each, sorted by the
+database (the totals per region: `portal.metrics.home_totals`). Nothing here computes a
 dealer's figures or writes; `portal.metrics.upkeep` keeps the rows.
 """
 
@@ -14,18 +14,17 @@ from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select
 
 from portal import periods
 from portal.extensions import db
 from portal.metrics import complaints as complaint_metrics
 from portal.metrics import dealers as dealer_metrics
 from portal.metrics import health as health_metrics
-from portal.metrics import home, upkeep
+from portal.metrics import home
 from portal.metrics import plans as plan_metrics
 from portal.metrics.dealer_figures import figures_of
-from portal.metrics.regions import RegionLine, RegionRef
-from portal.metrics.timeliness import MISSING, PlanState, SupervisorDue
+from portal.metrics.timeliness import PlanState
 from portal.models import (
     Dealer,
     DealerFigures,
@@ -34,127 +33,13 @@ from portal.models import (
     PlanStatus,
     RegionAuditMonth,
 )
-from portal.models.figures import COMPONENTS, FIGURE_SUMS
-from portal.models.scorecard import LABELS, describe
+from portal.models.figures import COMPONENTS
+from portal.models.scorecard import DETAILS, LABELS, NO_DATA, describe, translated
 
 Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
 F = DealerFigures
+FiguresRow = Any  # a DealerFigures, or a result row with its columns (lines_query)
 HOME = and_(Dealer.active.is_(True), Dealer.status.in_(home.HOME_STATUSES))
-TRADING = and_(HOME, Dealer.status == DealerStatus.ACTIVE)
-
-
-def _sum(column: Any, where: ColumnElement[bool] = HOME) -> Any:
-    return func.sum(case((where, column), else_=0))
-
-
-# The per-region sums: {label: expression}, over the dealers in scope (LEFT JOIN rows).
-def _region_sums(today: date) -> dict[str, Any]:
-    sums: dict[str, Any] = {
-        "dealers": func.sum(case((HOME, 1), else_=0)),
-        "stores": _sum(F.stores),
-        **{f"month_{name}": _sum(getattr(F, f"month_{name}")) for name in FIGURE_SUMS},
-        **{f"ytd_{name}": _sum(getattr(F, f"ytd_{name}")) for name in FIGURE_SUMS},
-        "plans_missing": _sum(case((F.plan_timeliness == MISSING, 1), else_=0)),
-        "reports_expected": _sum(F.reports_expected),
-        "reports_on_time": _sum(F.reports_on_time),
-        "reports_late": _sum(F.reports_late),
-        "reports_missing": _sum(F.reports_missing),
-        "reports_open": _sum(F.reports_open),
-        "audits_recent": _sum(F.audits_recent),
-        "audit_score_sum": _sum(F.audit_score_sum),
-        "last_audit_at": func.max(case((HOME, F.last_audit_at))),
-        "audits_overdue": _sum(F.audits_overdue),
-        "audits_due": _sum(F.audits_due),
-        "actions_open": _sum(F.actions_open),
-        "actions_overdue": _sum(F.actions_overdue),
-        "notices": _sum(F.notices),
-        "notices_acknowledged": _sum(F.notices_acknowledged),
-        # The "due now" card counts trading dealers only.
-        "trading_plans_missing": _sum(case((F.plan_timeliness == MISSING, 1), else_=0), TRADING),
-        "trading_reports_missing": _sum(F.reports_missing, TRADING),
-        "trading_reports_late": _sum(F.reports_late, TRADING),
-        # Review queues and the actions card count every dealer in scope.
-        "plans_waiting": func.sum(F.plans_waiting),
-        "reports_waiting": func.sum(F.reports_waiting),
-        "all_actions_open": func.sum(F.actions_open),
-        "all_actions_overdue": func.sum(F.actions_overdue),
-        "all_actions_responded": func.sum(F.actions_responded),
-        # Rows not holding today's figures (being brought up to date by the queue).
-        "stale": _sum(case((upkeep.current_condition(today), 0), else_=1)),
-    }
-    return sums
-
-
-@dataclass(frozen=True)
-class Totals:
-    """What the staff home shows above the dealer table."""
-
-    region_rows: list[RegionLine]
-    due: SupervisorDue
-    actions: dict[str, int]  # open, overdue, responded: the audit card
-    stale: int  # dealers whose figures are not today's yet
-
-
-def totals(scope: Scope, regions: list[RegionRef], when: home.Periods) -> Totals:
-    """Each region's totals and the cards' counts, in one grouped query."""
-    sums = _region_sums(when.today)
-    rows = db.session.execute(
-        select(Dealer.region_id, *(expression.label(name) for name, expression in sums.items()))
-        .select_from(Dealer)
-        .outerjoin(F, F.dealer_id == Dealer.id)
-        .where(scope(Dealer.id))
-        .group_by(Dealer.region_id)
-    ).all()
-    found = {row.region_id: row for row in rows}
-    region_rows = [_region_line(region, found.get(region.id)) for region in regions]
-    every = [row for row in rows if row.region_id in {region.id for region in regions}]
-
-    def total(name: str) -> int:
-        return sum(int(getattr(row, name) or 0) for row in every)
-
-    due = SupervisorDue(
-        plans_waiting=total("plans_waiting"),
-        reports_waiting=total("reports_waiting"),
-        plan_period=when.plan_period,
-        plans_missing=total("trading_plans_missing"),
-        report_period=when.report_period,
-        reports_missing=total("trading_reports_missing"),
-        reports_late=total("trading_reports_late"),
-    )
-    actions = {
-        "open": total("all_actions_open"),
-        "overdue": total("all_actions_overdue"),
-        "responded": total("all_actions_responded"),
-    }
-    return Totals(region_rows, due, actions, total("stale"))
-
-
-def _region_line(region: RegionRef, row: Any) -> RegionLine:
-    if row is None or not row.dealers:
-        return RegionLine(region)
-    number = lambda name: int(getattr(row, name) or 0)  # noqa: E731
-    return RegionLine(
-        region=region,
-        dealers=number("dealers"),
-        stores=number("stores"),
-        month=figures_of(row, "month"),
-        ytd=figures_of(row, "ytd"),
-        plans_missing=number("plans_missing"),
-        reports=home.ReportTally(
-            *(number(f"reports_{n}") for n in ("expected", "on_time", "late", "missing", "open"))
-        ),
-        audits=home.AuditTally(
-            completed=number("audits_recent"),
-            score_sum=home.tenths(row.audit_score_sum),
-            last_completed=home.aware(row.last_audit_at),
-            overdue=number("audits_overdue"),
-            due=number("audits_due"),
-        ),
-        open_actions=number("actions_open"),
-        overdue_actions=number("actions_overdue"),
-        notices=number("notices"),
-        acknowledged=number("notices_acknowledged"),
-    )
 
 
 # The dealer table and the visit list: pages of rows, sorted by the database
@@ -193,9 +78,17 @@ SORTS: dict[str, Callable[[bool], list[Any]]] = {
 
 
 def lines_query(scope: Scope, *, region_id: int | None = None) -> Select[Any]:
-    """The home dealers in scope with their rows (None where a dealer has none yet)."""
+    """The home dealers in scope with their rows' columns (None where a dealer has none
+    yet): plain values, a page's worth of rows read without building model instances."""
     query = (
-        select(Dealer.id, Dealer.code, Dealer.name, Dealer.region_id, Dealer.status, F)
+        select(
+            Dealer.id,
+            Dealer.code,
+            Dealer.name,
+            Dealer.region_id,
+            Dealer.status,
+            *F.__table__.columns,
+        )
         .select_from(Dealer)
         .outerjoin(F, F.dealer_id == Dealer.id)
         .where(scope(Dealer.id), HOME)
@@ -218,8 +111,29 @@ class Line:
     health: health_metrics.Health | None
 
 
+@dataclass(frozen=True)
+class HealthTexts:
+    """The health explanations' words in the reader's language, translated once for all the
+    rows of a page rather than once per row."""
+
+    labels: dict[str, str]
+    details: dict[str, str]
+    no_data: str
+    complaints: complaint_metrics.HealthTexts
+
+    @classmethod
+    def now(cls) -> HealthTexts:
+        return cls(
+            translated(LABELS),
+            translated(DETAILS),
+            str(NO_DATA),
+            complaint_metrics.HealthTexts.now(),
+        )
+
+
 def lines(query: Select[Any], when: home.Periods) -> list[Line]:
-    return [_line(row, when) for row in db.session.execute(query)]
+    texts = HealthTexts.now()
+    return [_line(row, when, texts) for row in db.session.execute(query)]
 
 
 class RowsPage(Pagination):
@@ -232,29 +146,42 @@ class RowsPage(Pagination):
         return self._query_args["total"]()
 
 
-def page_of(query: Select[Any], when: home.Periods, page: int, per_page: int) -> Pagination:
+def page_of(
+    query: Select[Any], when: home.Periods, page: int, per_page: int, *, total: int | None = None
+) -> Pagination:
+    """A page of `query`'s lines; `total`, how many there are, when the caller knows it."""
+
     def fetch(offset: int, limit: int) -> list[Line]:
         return lines(query.offset(offset).limit(limit), when)
 
-    def total() -> int:
+    def count() -> int:
+        if total is not None:
+            return total
         counted = query.with_only_columns(func.count()).order_by(None)
         return int(db.session.scalar(counted) or 0)
 
-    return RowsPage(page=page, per_page=per_page, error_out=False, fetch=fetch, total=total)
+    return RowsPage(page=page, per_page=per_page, error_out=False, fetch=fetch, total=count)
 
 
 def ranked(scope: Scope, when: home.Periods, limit: int | None) -> list[Line]:
     """Dealers needing a visit: lowest health first, those without a score last."""
-    query = (
-        lines_query(scope)
-        .where(F.dealer_id.is_not(None))
-        .order_by(F.health_score.is_(None), F.health_score, Dealer.id)
-    )
-    return lines(query.limit(limit) if limit is not None else query, when)
+    query = lines_query(scope).where(F.dealer_id.is_not(None))
+    if limit is None:
+        return lines(query.order_by(F.health_score.is_(None), F.health_score, Dealer.id), when)
+    # The scored ones first, read in the order of the health score's index (ordering by
+    # "score is null" first would sort every dealer's row); the unscored ones only when
+    # fewer than `limit` dealers have a score.
+    scored = query.where(F.health_score.is_not(None)).order_by(F.health_score, Dealer.id)
+    found = lines(scored.limit(limit), when)
+    if len(found) < limit:
+        unscored = query.where(F.health_score.is_(None)).order_by(Dealer.id)
+        found += lines(unscored.limit(limit - len(found)), when)
+    return found
 
 
-def _line(row: Any, when: home.Periods) -> Line:
-    figures: DealerFigures | None = row[5]
+def _line(row: Any, when: home.Periods, texts: HealthTexts) -> Line:
+    # The row carries the dealer's figures columns (all None when it has no figures row).
+    figures = row if row.dealer_id is not None else None
     config = current_app.config
     due = plan_metrics.plan_due(when.plan_period, int(config["PLAN_DUE_DAY"]))
     if figures is None:
@@ -295,15 +222,15 @@ def _line(row: Any, when: home.Periods) -> Line:
         notices=figures.notices,
         acknowledged=figures.notices_acknowledged,
     )
-    return Line(line, health_of(figures, when.today))
+    return Line(line, health_of(figures, when.today, texts))
 
 
-def plan_state(figures: DealerFigures, due: date) -> PlanState:
+def plan_state(figures: FiguresRow, due: date) -> PlanState:
     status = PlanStatus(figures.plan_status) if figures.plan_status else None
     return PlanState(figures.plan_id, status, due, figures.plan_timeliness)
 
 
-def report_tally(figures: DealerFigures) -> home.ReportTally:
+def report_tally(figures: FiguresRow) -> home.ReportTally:
     return home.ReportTally(
         figures.reports_expected,
         figures.reports_on_time,
@@ -313,16 +240,18 @@ def report_tally(figures: DealerFigures) -> home.ReportTally:
     )
 
 
-def health_of(figures: DealerFigures, today: date) -> health_metrics.Health:
+def health_of(
+    figures: FiguresRow, today: date, texts: HealthTexts | None = None
+) -> health_metrics.Health:
     """The health score and its parts, explained in the reader's language, from the row."""
+    texts = texts or HealthTexts.now()
     facts = figures.facts or {}
     components = {}
     for key in COMPONENTS:
         value = getattr(figures, f"c_{key}")
         found = facts.get(key) or {}
-        components[key] = dealer_metrics.Component(
-            key, str(LABELS[key]), value, describe(key, found), found
-        )
+        sentence = describe(key, found, details=texts.details, no_data=texts.no_data)
+        components[key] = dealer_metrics.Component(key, texts.labels[key], value, sentence, found)
     card = dealer_metrics.Scorecard(figures.dealer_id, components, figures.audit_trend)
     complaints = facts.get("complaints") or {}
     config = current_app.config
@@ -333,7 +262,7 @@ def health_of(figures: DealerFigures, today: date) -> health_metrics.Health:
         overdue_actions=figures.actions_overdue,
         last_audit=figures.last_audit_at,
         today=today,
-        complaints=complaint_metrics.health_component(complaints),
+        complaints=complaint_metrics.health_component(complaints, texts.complaints),
         overdue_complaints=int(complaints.get("overdue", 0)),
     )
 

@@ -1,5 +1,5 @@
 """Regions side by side: each region's totals are the sums of its dealers' figures
-(`portal.metrics.home_rows.totals` sums them per region in the database)."""
+(`portal.metrics.home_totals.totals` sums them per region in the database)."""
 
 from __future__ import annotations
 

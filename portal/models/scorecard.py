@@ -45,13 +45,26 @@ def label(key: str, fallback: str = "") -> str:
     return str(found) if found is not None else fallback
 
 
-def describe(key: str, facts: Mapping[str, Any] | None, fallback: str = "") -> str:
+def describe(
+    key: str,
+    facts: Mapping[str, Any] | None,
+    fallback: str = "",
+    *,
+    details: Mapping[str, Any] = DETAILS,
+    no_data: Any = NO_DATA,
+) -> str:
     """The component's sentence in the current language, from its facts ({}: no data).
 
-    `facts` None means the sentence was stored as text only (`fallback`).
+    `facts` None means the sentence was stored as text only (`fallback`). A page describing
+    many dealers passes `details` and `no_data` translated once (`translated()`).
     """
-    if facts is None or key not in DETAILS:
+    if facts is None or key not in details:
         return fallback
     if not facts:
-        return str(NO_DATA)
-    return str(DETAILS[key]) % facts
+        return str(no_data)
+    return str(details[key]) % facts
+
+
+def translated(texts: Mapping[str, Any]) -> dict[str, str]:
+    """`LABELS` or `DETAILS` in the current language, for many rows of one page."""
+    return {key: str(text) for key, text in texts.items()}
