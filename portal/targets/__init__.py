@@ -8,6 +8,7 @@ in blueprint.py): pages.py (targets, the overview, its CSV and chart), allocatio
 forecasts.py.
 """
 
+from portal.targets import allocations, forecasts, pages  # noqa: F401  (their routes join bp)
 from portal.targets.blueprint import bp
 
 __all__ = ["bp"]

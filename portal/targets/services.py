@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal import activity, lifecycle, periods
 from portal.extensions import db
@@ -123,6 +124,17 @@ def find_target(region_id: int, year: int, product_line_id: int) -> RegionTarget
             RegionTarget.region_id == region_id,
             RegionTarget.year == year,
             RegionTarget.product_line_id == product_line_id,
+        )
+    )
+
+
+def targets_of(region_id: int, year: int) -> list[RegionTarget]:
+    return list(
+        db.session.scalars(
+            select(RegionTarget)
+            .where(RegionTarget.region_id == region_id, RegionTarget.year == year)
+            .options(selectinload(RegionTarget.product_line))
+            .order_by(RegionTarget.product_line_id)
         )
     )
 
