@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import decisions, money, periods
+from portal import clock, decisions, money, periods
 from portal.access import admin_only, staff_only
 from portal.access import targets as rules
 from portal.extensions import db
@@ -18,12 +18,16 @@ from portal.targets.blueprint import bp
 from portal.targets.forms import AllocationForm, MoveForm, ReviewForm
 
 
-@bp.route("/regions/<int:region_id>/allocations/<int:year>", methods=["POST"])
+@bp.route("/regions/<int:region_id>/allocations", methods=["POST"])
 @staff_only
-def start(region_id: int, year: int):
+def start(region_id: int):
+    """The region's allocation of the year the form names (this year by default)."""
     region = rules.get_target_region_or_404(current_user, region_id)
     if not rules.can_start_allocation(current_user, region.id):
         abort(403)
+    year = request.form.get("year", type=int) or clock.today().year
+    if not 2000 <= year <= 2999:
+        abort(400)
     try:
         allocation = services.start_allocation(region=region, year=year, actor=current_user)
     except services.TargetExists as exists:

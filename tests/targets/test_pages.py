@@ -31,7 +31,9 @@ def test_the_journey_from_head_office_to_the_forecast(app, net):
     assert response.status_code == 302
     target = db.session.scalar(db.select(RegionTarget))
     assert target.revenue_minor == 12_000_000
-    response = supervisor.post(f"/targets/regions/{net.region_a.id}/allocations/{YEAR}")
+    response = supervisor.post(
+        f"/targets/regions/{net.region_a.id}/allocations", data={"year": YEAR}
+    )
     allocation = db.session.scalar(db.select(TargetAllocation))
     page = supervisor.get(f"/targets/allocations/{allocation.id}")
     assert page.status_code == 200
