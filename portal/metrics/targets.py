@@ -141,6 +141,41 @@ def dealer_allocation(dealer_id: int, period: str) -> dict[int, Amount]:
     return {line: amount for (_, line, month), amount in rows.items() if month == period}
 
 
+def month_allocations(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Amount]:
+    """(dealer_id, period) -> the dealer's approved allocated target for the month, summed
+    over product lines (one query for a page of plans)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    query = (
+        select(
+            AllocationLine.dealer_id,
+            AllocationLine.period,
+            func.sum(AllocationLine.revenue_minor),
+            func.sum(AllocationLine.units),
+        )
+        .join(TargetAllocation, TargetAllocation.id == AllocationLine.allocation_id)
+        .where(
+            TargetAllocation.status == AllocationStatus.APPROVED,
+            AllocationLine.dealer_id.in_({dealer for dealer, _ in wanted}),
+            AllocationLine.period.in_({period for _, period in wanted}),
+        )
+        .group_by(AllocationLine.dealer_id, AllocationLine.period)
+    )
+    return {
+        (dealer, period): (int(revenue or 0), int(units or 0))
+        for dealer, period, revenue, units in db.session.execute(query)
+        if (dealer, period) in wanted
+    }
+
+
+def below_allocation(dealer_id: int, period: str, planned: Mapping[int, int]) -> list[int]:
+    """The product lines whose planned revenue (`planned`: line -> revenue) is below the
+    dealer's approved allocated target for the month."""
+    allocation = dealer_allocation(dealer_id, period)
+    return sorted(line for line, amount in allocation.items() if planned.get(line, 0) < amount[0])
+
+
 def plans_and_actuals(
     first: str, last: str, dealers: DealerFilter
 ) -> tuple[dict[tuple, Amount], dict[tuple, Amount]]:
@@ -328,11 +363,16 @@ def dealer_grid(region_ids: Sequence[int], period: str) -> Grid:
 
 
 def _add_plans_and_actuals(grid: Grid, months: list[str], dealers, group_of) -> None:
-    plans, actuals = plans_and_actuals(months[0], months[-1], dealers)
-    for (dealer, _, month), amount in plans.items():
-        grid.add("plan", group_of(dealer), month, amount)
-    for (dealer, _, month), amount in actuals.items():
-        grid.add("actual", group_of(dealer), month, amount)
+    # Per dealer and month only: read from the plan-actual rollup, not the lines.
+    rows = plan_vs_actual(
+        ("dealer_id", "period"), first=months[0], last=months[-1], dealers=dealers
+    )
+    for (dealer, month), found in rows.items():
+        if found.has_target:
+            grid.add("plan", group_of(dealer), month, (found.target_revenue, found.target_units))
+        if found.has_reported:
+            actual = (found.reported_revenue, found.reported_units)
+            grid.add("actual", group_of(dealer), month, actual)
 
 
 def _add_forecasts(grid: Grid, region_ids: Sequence[int], period: str) -> None:
