@@ -431,3 +431,53 @@ def forecast_accuracy(region_ids: Sequence[int], period: str) -> dict[int, Accur
         )
         result[region] = Accuracy((first, last), predicted, actual_of[region])
     return result
+
+
+# Home pages
+
+
+@dataclass(frozen=True)
+class DealerTarget:
+    """A dealer's approved allocation against its actuals: this month and the year to date."""
+
+    month: Window
+    year_to_date: Window
+
+    @property
+    def has_allocation(self) -> bool:
+        return self.year_to_date.allocated != ZERO or self.month.allocated != ZERO
+
+
+def dealer_target(dealer_id: int, period: str) -> DealerTarget:
+    """The dealer's home card: its approved allocation (its target) against plans and actuals."""
+    year = periods.split(period)[0]
+    grid = Grid()
+    for (_, _, month), amount in allocated(
+        year, dealer_ids=[dealer_id], approved_only=True
+    ).items():
+        grid.add("allocated", dealer_id, month, amount)
+        grid.add("target", dealer_id, month, amount)
+    _add_plans_and_actuals(grid, year_periods(year), [dealer_id], lambda d: d)
+    to_date = periods.span(periods.year_start(period), period)
+    return DealerTarget(window(grid, dealer_id, [period]), window(grid, dealer_id, to_date))
+
+
+@dataclass(frozen=True)
+class RegionYear:
+    """A region's year on a supervisor's home page, and last quarter's forecast accuracy."""
+
+    region_id: int
+    year: Window
+    accuracy: Accuracy | None
+
+
+def region_cards(region_ids: Sequence[int], period: str) -> list[RegionYear]:
+    if not region_ids:
+        return []
+    grid = region_grid(region_ids, period)
+    year = windows_of(period)["year"]
+    accuracy = forecast_accuracy(region_ids, period)
+    return [
+        RegionYear(region, window(grid, region, year), accuracy.get(region))
+        for region in region_ids
+    ]
