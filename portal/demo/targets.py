@@ -43,7 +43,12 @@ def seed_targets(demo: DemoNetwork, today: date | None = None) -> None:
         for region in user.regions
     }
     lines = [line for line in demo.product_lines if line.active]
-    start = _at(date(year, 1, 2))
+
+    # The year's first steps, on their days in January (on the first when that is today).
+    def early(day: int, hour: int = 9) -> datetime:
+        return _at(min(date(year, 1, day), today), hour)
+
+    start = early(2, 8)
     with clock.frozen(start):
         services.set_profile(
             region=None, weights=[round(weight * 100) for weight in SEASON], actor=admin
@@ -53,16 +58,16 @@ def seed_targets(demo: DemoNetwork, today: date | None = None) -> None:
     allocations = {}
     for index, region in enumerate(demo.regions.values()):
         supervisor = supervisors.get(region.id, admin)
-        with clock.frozen(_at(date(year, 1, 5), 10 + index)):
+        with clock.frozen(early(5, 10 + index)):
             lower = region.code == "NORTH"
             allocations[region.code] = _allocate(region, year, supervisor, lower=lower)
-    with clock.frozen(_at(date(year, 1, 8))):
+    with clock.frozen(early(8, 14)):
         for code, allocation in allocations.items():
             if code != "SOUTH":
                 services.ALLOCATIONS.move(
                     allocation, AllocationAction.APPROVE, actor=admin, comment="Agreed."
                 )
-    if today.month >= 6 and "EAST" in allocations:
+    if today >= date(year, 6, 3) and "EAST" in allocations:
         with clock.frozen(_at(date(year, 6, 3))):
             _move(allocations["EAST"], demo, year, supervisors.get(allocations["EAST"].region_id))
     for code in ("NORTH", "EAST"):
@@ -70,10 +75,10 @@ def seed_targets(demo: DemoNetwork, today: date | None = None) -> None:
         if region is None:
             continue
         for month in range(1, today.month + 1):
-            day = date(year, month, 3)
+            day = date(year, month, 1)
             if day > today:
                 break
-            with clock.frozen(_at(day)):
+            with clock.frozen(_at(day, 15)):
                 _forecast(region, f"{year:04d}-{month:02d}", supervisors.get(region.id), rng)
     db.session.flush()
 
