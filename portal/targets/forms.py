@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import FigureField, MoneyField, VersionedForm, strip_text
@@ -77,4 +77,14 @@ class RevisionForm(VersionedForm):
         [Optional(), Length(max=TEXT_MAX)],
         filters=[strip_text],
         render_kw={"rows": 2},
+    )
+
+
+class SeasonalityForm(FlaskForm):
+    """Twelve monthly weights (January first); the target is split in their proportion."""
+
+    weights = FieldList(
+        IntegerField(validators=[InputRequired(), NumberRange(min=0, max=10_000)]),
+        min_entries=12,
+        max_entries=12,
     )

@@ -21,7 +21,7 @@ from portal.models import Dealer, Region
 from portal.money import to_decimal
 from portal.targets import services
 from portal.targets.blueprint import bp
-from portal.targets.forms import TargetForm
+from portal.targets.forms import SeasonalityForm, TargetForm
 
 WINDOWS = ("month", "quarter", "year")
 
@@ -208,3 +208,46 @@ def set_target(region_id: int):
         targets=services.targets_of(region.id, year),
         weights=services.weights_for(region.id),
     ), (422 if form.errors else 200)
+
+
+@bp.route("/seasonality", methods=["GET", "POST"])
+@admin_only
+def seasonality():
+    """The default seasonality profile."""
+    return _profile(None)
+
+
+@bp.route("/regions/<int:region_id>/seasonality", methods=["GET", "POST"])
+@admin_only
+def region_seasonality(region_id: int):
+    """A region's own seasonality profile (overrides the default)."""
+    return _profile(rules.get_target_region_or_404(current_user, region_id))
+
+
+def _profile(region: Region | None):
+    form = SeasonalityForm()
+    refused = False
+    if request.method == "GET":
+        current = services.weights_for(region.id) if region else services.default_weights()
+        for entry, weight in zip(form.weights.entries, current, strict=True):
+            entry.data = weight
+    elif form.validate_on_submit():
+        try:
+            services.set_profile(
+                region=region, weights=[e.data for e in form.weights.entries], actor=current_user
+            )
+        except services.TargetError as error:
+            db.session.rollback()
+            flash(str(error.message), "danger")
+            refused = True
+        else:
+            db.session.commit()
+            flash(_("Seasonality profile saved."), "success")
+            if region is None:
+                return redirect(url_for("targets.seasonality"))
+            return redirect(url_for("targets.region_seasonality", region_id=region.id))
+    months = [f"{month:02d}" for month in range(1, 13)]
+    status = 422 if form.errors or refused else 200
+    return render_template(
+        "targets/seasonality.html", form=form, region=region, months=months
+    ), status

@@ -101,6 +101,11 @@ def weights_for(region_id: int) -> list[int]:
     return list(figures.DEFAULT_WEIGHTS)
 
 
+def default_weights() -> list[int]:
+    profile = profile_of(None)
+    return profile.month_weights if profile else list(figures.DEFAULT_WEIGHTS)
+
+
 def set_profile(*, region: Region | None, weights: Sequence[int], actor: User) -> None:
     """Save the default profile (`region` None) or a region's override."""
     if len(weights) != figures.MONTHS or any(w < 0 for w in weights) or sum(weights) <= 0:

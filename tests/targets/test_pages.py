@@ -115,3 +115,16 @@ def test_another_regions_allocation_and_forecast_answer_404(app, net):
     assert "Target Alpha" not in overview
     supervisor = signed_in_client(app, net.supervisor_a)
     assert supervisor.post(f"/targets/regions/{net.region_a.id}/target", data={}).status_code == 403
+
+
+def test_head_office_sets_a_regions_seasonality_and_the_target_follows_it(app, net):
+    admin = signed_in_client(app, net.admin)
+    weights = {f"weights-{n}": "1" if n == 11 else "0" for n in range(12)}
+    url = f"/targets/regions/{net.region_a.id}/seasonality"
+    assert admin.post(url, data=weights).status_code == 302
+    assert services.weights_for(net.region_a.id) == [0] * 11 + [1]
+    assert services.weights_for(net.region_b.id) != [0] * 11 + [1]  # the default still
+    refused = admin.post(url, data={f"weights-{n}": "0" for n in range(12)})
+    assert refused.status_code == 422
+    assert b"at least one above 0" in refused.data
+    assert signed_in_client(app, net.supervisor_a).get(url).status_code == 403
