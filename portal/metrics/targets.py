@@ -442,6 +442,25 @@ def _add_forecasts(grid: Grid, region_ids: Sequence[int], period: str) -> None:
             grid.add("forecast", region, month, amount)
 
 
+def forecast_movement(grid: Grid, region_ids: Sequence[int], period: str) -> dict[int, int]:
+    """Per region: how far the year's forecast in force at `period` moved (revenue) from the
+    one in force a month before (regions with a forecast at both)."""
+    before = periods.shift(period, -1)
+    if before[:4] != period[:4]:
+        return {}
+    earlier = Grid()
+    earlier.cells["actual"] = grid.cells["actual"]
+    _add_forecasts(earlier, region_ids, before)
+    now_in_force = latest_forecasts(region_ids, period)
+    then_in_force = latest_forecasts(region_ids, before)
+    year = year_periods(periods.split(period)[0])
+    return {
+        region: window(grid, region, year).forecast[0] - window(earlier, region, year).forecast[0]
+        for region in region_ids
+        if region in now_in_force and region in then_in_force
+    }
+
+
 @dataclass(frozen=True)
 class Accuracy:
     """Last quarter's forecast (made in its first month) against what happened (revenue)."""

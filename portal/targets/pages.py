@@ -83,6 +83,7 @@ def index():
         rows=rows,
         network=network,
         accuracy=accuracy,
+        movement=figures.forecast_movement(grid, [region.id for region in regions], period),
         allocations=allocations,
         windows=window_labels(),
         chart=chart(grid, None, periods.split(period)[0]),

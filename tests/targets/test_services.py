@@ -233,3 +233,33 @@ def test_an_overridden_forecast_needs_a_comment_and_head_office_can_ask_again(ne
     with pytest.raises(services.TargetExists):
         services.start_forecast(region=net.region_a, period=f"{YEAR}-06", actor=net.supervisor_a)
     db.session.rollback()
+
+
+def test_accuracy_and_movement_compare_forecasts_with_what_happened(net):
+    allocation = approved_allocation(net)
+    assert allocation.status == AllocationStatus.APPROVED
+    region = net.region_a
+    # Forecasts made in January and February; the year's figure moves by the override.
+    january = services.start_forecast(region=region, period=f"{YEAR}-01", actor=net.supervisor_a)
+    services.submit_forecast(january, actor=net.supervisor_a)
+    february = services.start_forecast(region=region, period=f"{YEAR}-02", actor=net.supervisor_a)
+    line = next(line for line in february.lines if line.period == f"{YEAR}-12")
+    cells = {(line.product_line_id, line.period): (line.revenue_minor + 7_000, line.units)}
+    services.save_forecast(february, cells=cells, comment="Bigger December", actor=net.supervisor_a)
+    services.submit_forecast(february, actor=net.supervisor_a)
+    db.session.flush()
+    grid = figures.region_grid([region.id], f"{YEAR}-02")
+    movement = figures.forecast_movement(grid, [region.id], f"{YEAR}-02")
+    # January now counts its actual (none reported) instead of January's forecast of it.
+    january_itself = sum(
+        line.revenue_minor for line in january.lines if line.period == f"{YEAR}-01"
+    )
+    assert movement == {region.id: 7_000 - january_itself}
+    # Last quarter's accuracy, seen from April: January's forecast of Q1 against actuals.
+    store = net.stores[net.dealers[0].id][0]
+    predicted = sum(line.revenue_minor for line in january.lines if line.period <= f"{YEAR}-03")
+    make_report(store, f"{YEAR}-02", {net.lines[0]: (predicted // 2, 1)},
+                status=ReportStatus.SUBMITTED)  # fmt: skip
+    accuracy = figures.forecast_accuracy([region.id], f"{YEAR}-04")[region.id]
+    assert (accuracy.forecast, accuracy.actual) == (predicted, predicted // 2)
+    assert accuracy.accuracy_bp == 0  # missed by twice the actual: no accuracy left
