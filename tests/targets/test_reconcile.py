@@ -109,8 +109,8 @@ def test_totals_reconcile_at_every_level(net, annual, store_counts, edited, move
             continue
         period = f"{YEAR}-{month + 1:02d}"
         held = services.cells_of(first).get((dealers[giver].id, net.lines[1].id, period), (0, 0))
-        if not everything and revenue > held[0]:
-            continue
+        if not everything and not 0 < revenue <= held[0]:
+            continue  # a move of nothing, or of more than the dealer holds, is refused
         if everything and held == (0, 0):
             continue
         services.move_target(
