@@ -80,6 +80,8 @@ PAGES = [
     ("admin", "search (admin)", "/search?q={city}"),
     ("supervisor", "search (supervisor)", "/search?q={city}"),
     ("dealer", "search (dealer)", "/search?q={city}"),
+    ("admin", "targets overview (admin)", "/targets/"),
+    ("supervisor", "targets overview (supervisor)", "/targets/"),
     (None, "/healthz", "/healthz"),
 ]
 # The home pages right after a change to one dealer (made before each request).

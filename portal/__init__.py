@@ -102,10 +102,12 @@ def register_blueprints(app: Flask) -> None:
         reports,
         search,
         standards,
+        targets,
     )
 
     areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
     areas += [notices, standards, audits, assessments, complaints, dossiers, search, mail]
+    areas += [targets]
     for area in areas:
         app.register_blueprint(area.bp)
     api.init_app(app)  # the JSON API (flask-smorest: its OpenAPI document) and the token pages

@@ -190,6 +190,21 @@ ACTIONS: dict[str, Any] = {
     "holiday.delete": _l("Removed a holiday"),
     "holiday.import": _l("Imported holidays from a CSV file"),
     "complaint.import": _l("Imported complaints from a CSV file"),
+    # Head office's targets, their allocation and the regions' forecasts (portal/targets)
+    "region_target.set": _l("Set the region's annual target"),
+    "seasonality_profile.set": _l("Changed the seasonality profile"),
+    "target_allocation.create": _l("Started the target allocation"),
+    "target_allocation.update": _l("Saved the target allocation"),
+    "target_allocation.submit": _l("Submitted the target allocation for approval"),
+    "target_allocation.approve": _l("Approved the target allocation"),
+    "target_allocation.return": _l("Returned the target allocation for changes"),
+    "target_allocation.reopen": _l("Reopened the approved target allocation"),
+    "target_allocation.move": _l("Moved target between dealers"),
+    "forecast.create": _l("Started the region's forecast"),
+    "forecast.update": _l("Saved the region's forecast"),
+    "forecast.submit": _l("Submitted the region's forecast"),
+    "forecast.request_revision": _l("Asked for a revision of the region's forecast"),
+    "targets.export": _l("Exported target, plan, forecast and actual figures"),
 }
 
 # Actions whose details are {field: [old, new]} (from activity.apply_changes), besides

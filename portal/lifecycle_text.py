@@ -27,6 +27,12 @@ REFUSED: dict[str, Any] = {
     "complaint.resolve": _l("Only a complaint in progress can be resolved."),
     "complaint.close": _l("Only a resolved complaint can be closed."),
     "complaint.reopen": _l("Only a resolved or closed complaint can be reopened."),
+    "allocation.submit": _l("Only a draft or returned allocation can be submitted."),
+    "allocation.approve": _l("Only a submitted allocation can be approved."),
+    "allocation.return": _l("Only a submitted allocation can be returned."),
+    "allocation.reopen": _l("Only an approved allocation can be reopened."),
+    "forecast.submit": _l("This forecast is already submitted."),
+    "forecast.request_revision": _l("Only a submitted forecast can be sent back for revision."),
 }
 
 # Steps whose comment is required: what to say when it is left empty.
@@ -36,6 +42,9 @@ WHY: dict[str, Any] = {
     "report.return": _l("Say what the store should change."),
     "complaint.resolve": _l("Say how the complaint was resolved."),
     "complaint.reopen": _l("Say why the customer came back."),
+    "allocation.return": _l("Say what the supervisor should change."),
+    "allocation.reopen": _l("Give a reason for reopening the allocation."),
+    "forecast.request_revision": _l("Say what the supervisor should revise."),
 }
 
 # The in-app notices of the steps, by kind (registered with portal.notifications).
@@ -61,12 +70,18 @@ DECIDED: dict[str, Any] = {
     "plan.return": _l("Plan of %(dealer)s for %(period)s returned to the dealer."),
     "report.review": _l("Report of %(store)s for %(period)s marked as reviewed."),
     "report.return": _l("Report of %(store)s for %(period)s returned to the dealer."),
+    "allocation.approve": _l("Allocation of %(region)s for %(year)s approved."),
+    "allocation.return": _l("Allocation of %(region)s for %(year)s returned to the supervisor."),
 }
 NOT_WAITING: dict[str, Any] = {
     "plan": _l("This plan is %(status)s: there is nothing to review."),
     "report": _l("This report is %(status)s: there is nothing to review."),
+    "allocation": _l("This allocation is %(status)s: there is nothing to review."),
+    "forecast": _l("This forecast is %(status)s: there is nothing to review."),
 }
 CHANGED: dict[str, Any] = {
     "plan": _l("This plan changed since you opened it. Check it and decide again."),
     "report": _l("This report changed since you opened it. Check it and decide again."),
+    "allocation": _l("This allocation changed since you opened it. Check it and decide again."),
+    "forecast": _l("This forecast changed since you opened it. Check it and decide again."),
 }

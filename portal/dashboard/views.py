@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from portal import access, activity, charts, clock, listing, periods
 from portal.access import audits as audit_access
 from portal.access import public, signed_in, staff_only
+from portal.access import targets as target_access
 from portal.csvio import csv_response
 from portal.dashboard import staff, visits
 from portal.database import write_intent
@@ -22,6 +23,7 @@ from portal.metrics import complaints as complaint_metrics
 from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealer_figures, home_rows
 from portal.metrics import plans as plan_metrics
+from portal.metrics import targets as target_metrics
 from portal.metrics.home import Periods
 from portal.models import (
     ActivityEntry,
@@ -99,6 +101,8 @@ def _staff_home():
         **_contract_card(scope, today),
         **_complaints_card(scope, admin=current_user.is_admin),
     }
+    if not current_user.is_admin:  # head office has the whole overview (targets.index)
+        context.update(_targets_card(today))
     if current_user.is_admin:
         counts = {
             "regions": len(data.regions),
@@ -139,6 +143,14 @@ def _complaints_card(scope, *, admin: bool) -> dict[str, object]:
         dealers, total = complaint_metrics.worst_dealers(scope, now, limit=COMPLAINT_DEALERS)
         context.update(complaints=card, complaint_dealers=dealers, complaint_dealers_total=total)
     return context
+
+
+def _targets_card(today) -> dict[str, object]:
+    """Each region in scope: this year's target, allocation, forecast and actual."""
+    regions = db.session.scalars(target_access.target_regions(current_user)).all()
+    cards = target_metrics.region_cards([region.id for region in regions], periods.of(today))
+    names = {region.id: region.name for region in regions}
+    return {"target_cards": [(names[card.region_id], card) for card in cards]}
 
 
 def _staff_audit_card(data: staff.StaffHome) -> dict[str, int]:
@@ -184,6 +196,7 @@ def _dealer_home():
             None, scope=complaint_metrics.only_dealer(dealer.id), now=clock.now()
         ).get(None, complaint_metrics.NONE_OPEN),
         complaints_due=complaint_metrics.due_next(dealer.id, clock.now(), limit=COMPLAINTS_DUE),
+        target=target_metrics.dealer_target(dealer.id, current),
         **dealer_card(figures, when),
     )
 

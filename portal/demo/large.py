@@ -32,6 +32,7 @@ from portal.audits import scoring
 from portal.auth.passwords import hash_password
 from portal.complaints import deadlines, services
 from portal.complaints.hours import ALWAYS, Calendar
+from portal.demo import large_targets
 from portal.demo.complaints import TEXT as COMPLAINT_TEXT
 from portal.demo.complaints import ZONE as COMPLAINT_ZONE
 from portal.demo.network import PRODUCT_LINES
@@ -192,7 +193,7 @@ class _Writer:
         if self.dialect != "postgresql":
             return
         for table in sorted(self.tables):
-            if table in ("supervisor_regions",):
+            if table in ("supervisor_regions", "region_target_months"):  # keyed without an id
                 continue
             db.session.execute(
                 text(
@@ -253,6 +254,7 @@ def seed_large(
     _audits(writer, ids, rng, audits, today, version)
     _notices(writer, ids, rng, today)
     _complaints(writer, ids, rng, today)
+    large_targets.seed_targets(writer.write, writer.next_id, ids, rng, today)
     writer.restore_indexes()
     writer.restore_foreign_keys()
     writer.reset_sequences()

@@ -366,6 +366,11 @@ def add(a: Figures, b: Figures) -> Figures:
     )
 
 
+def attainment_of(actual: int, target: int) -> int | None:
+    """Actual against target in basis points: the one rounding every attainment uses."""
+    return _attainment_of(actual, target)
+
+
 def _attainment_of(actual: int, target: int) -> int | None:
     """Basis points, rounded half up in integers (truncated toward zero when negative)."""
     if target <= 0:

@@ -80,6 +80,8 @@ class SalesPlan(lifecycle.ReviewStamps, TimestampMixin, VersionedMixin, db.Model
         str_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT
     )
     note: Mapped[str] = mapped_column(Text, default="")
+    # Why the plan is below the dealer's allocated target (portal.targets), where it is.
+    below_target_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     dealer: Mapped[Dealer] = relationship()

@@ -13,6 +13,7 @@ from portal.access import roles, signed_in
 from portal.extensions import db
 from portal.i18n import number
 from portal.metrics import plans as metrics
+from portal.metrics import targets as target_metrics
 from portal.metrics.totals import plan_totals
 from portal.models import Dealer, PlanStatus, PlanTransition, Role, SalesPlan
 from portal.money import to_decimal
@@ -120,6 +121,7 @@ def new():
             dealer=dealer,
             period=period,
             chooser=chooser,
+            allocation=target_metrics.dealer_allocation(dealer.id, period),
         )
     grid = _parse(stores, lines)
     if not form.validate_on_submit() or grid.has_errors:
@@ -133,6 +135,7 @@ def new():
             note=note,
             actor=current_user,
             window=window,
+            below_target_reason=form.below_target_reason.data or "",
         )
         if request.form.get("action") == "submit":
             services.submit_plan(plan, actor=current_user)
@@ -183,6 +186,7 @@ def _render_edit(form, grid, plan, dealer, period, *, status=200, conflicts=None
         period=period,
         conflicts=conflicts,
         chooser=None,
+        allocation=target_metrics.dealer_allocation(dealer.id, period),
     ), status
 
 
@@ -273,6 +277,7 @@ def detail(plan_id: int):
         grid=grid,
         previous=previous,
         comparison=services.comparison_rows(stores, plan, previous),
+        allocation=target_metrics.dealer_allocation(plan.dealer_id, plan.period),
         actual_period=actual_period,
         actuals={key[0]: figures for key, figures in actuals.items()},
         due=due,
@@ -313,7 +318,13 @@ def edit(plan_id: int):
             return redirect(url_for("plans.detail", plan_id=plan.id))
         return _conflict(plan, form, grid)
     try:
-        services.update_plan(plan, values=values, note=note, actor=current_user)
+        services.update_plan(
+            plan,
+            values=values,
+            note=note,
+            actor=current_user,
+            below_target_reason=form.below_target_reason.data or "",
+        )
         if request.form.get("action") == "submit":
             services.submit_plan(plan, actor=current_user)
     except services.PlanError as error:

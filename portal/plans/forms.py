@@ -31,6 +31,12 @@ class PlanForm(VersionedForm):
         filters=[strip_text],
         render_kw={"rows": 3},
     )
+    below_target_reason = TextAreaField(
+        _l("Why the plan is below your allocated target"),
+        [Optional(), Length(max=NOTE_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 2},
+    )
 
 
 class SubmitForm(VersionedForm):

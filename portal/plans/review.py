@@ -12,6 +12,7 @@ from portal import access, clock, decisions
 from portal.access import staff_only
 from portal.extensions import db
 from portal.metrics import plans as metrics
+from portal.metrics import targets as target_metrics
 from portal.metrics.timeliness import plans_timeliness
 from portal.metrics.totals import plan_totals
 from portal.models import Dealer, PlanStatus, ReportStatus, SalesPlan, StoreReport
@@ -40,6 +41,7 @@ def review_queue():
         previous=previous,
         last_actuals=metrics.last_actuals(plans),
         totals=plan_totals(ids),
+        allocations=target_metrics.month_allocations((p.dealer_id, p.period) for p in plans),
         timeliness=plans_timeliness(plans, current_app.config["PLAN_DUE_DAY"], clock.today()),
         waiting_reports=_waiting_reports(),
     )

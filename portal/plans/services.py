@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from portal import activity, lifecycle, periods
 from portal.extensions import db
+from portal.metrics import targets as target_metrics
 from portal.models import (
     PLAN_LIFECYCLE,
     Dealer,
@@ -146,9 +147,16 @@ def create_plan(
     note: str,
     actor: User,
     window: tuple[str, str],
+    below_target_reason: str = "",
 ) -> SalesPlan:
     """A new draft plan with its lines; PlanExists if the dealer has one for this period."""
-    plan = SalesPlan(dealer_id=dealer.id, period=period, note=note, created_by_id=actor.id)
+    plan = SalesPlan(
+        dealer_id=dealer.id,
+        period=period,
+        note=note,
+        below_target_reason=below_target_reason,
+        created_by_id=actor.id,
+    )
     plan.dealer = dealer
     LIFECYCLE.create(plan, existing=lambda: find_plan(dealer.id, period), window=window)
     _set_lines(plan, values)
@@ -173,8 +181,16 @@ def plans_by_period(dealer_id: int, months: list[str]) -> dict[str, SalesPlan]:
     return {plan.period: plan for plan in rows}
 
 
-def update_plan(plan: SalesPlan, *, values: Values, note: str, actor: User) -> int:
-    """Replace the plan's figures and note; returns the number of changed cells."""
+def update_plan(
+    plan: SalesPlan,
+    *,
+    values: Values,
+    note: str,
+    actor: User,
+    below_target_reason: str | None = None,
+) -> int:
+    """Replace the plan's figures and note (and the reason it is below its allocated target,
+    when given); returns the number of changed cells."""
     if plan.status not in EDITABLE:
         raise PlanError(
             _l("This plan is %(status)s and cannot be changed.", status=plan.status.label)
@@ -182,6 +198,9 @@ def update_plan(plan: SalesPlan, *, values: Values, note: str, actor: User) -> i
     changed = _set_lines(plan, values)
     note_changed = plan.note != note
     plan.note = note
+    if below_target_reason is not None and below_target_reason != plan.below_target_reason:
+        plan.below_target_reason = below_target_reason
+        note_changed = True
     if changed or note_changed:
         plan.updated_at = utcnow()  # lines live in another table: bump the plan's version
         db.session.flush()
@@ -229,6 +248,11 @@ def submit_plan(plan: SalesPlan, *, actor: User, now: datetime | None = None) ->
     LIFECYCLE.check(plan, PlanAction.SUBMIT)
     if not any(line.revenue_minor or line.units for line in plan.lines):
         raise PlanError(_l("Enter at least one target before submitting."))
+    if below_target(plan) and not plan.below_target_reason.strip():
+        raise PlanError(
+            _l("Your plan is below your allocated target: say why before submitting."),
+            "below_target_reason",
+        )
     LIFECYCLE.move(plan, PlanAction.SUBMIT, actor=actor, at=now)
 
 
@@ -243,6 +267,14 @@ def return_plan(plan: SalesPlan, *, actor: User, comment: str) -> None:
 def reopen_plan(plan: SalesPlan, *, actor: User, reason: str) -> None:
     """Unlock an approved plan: it goes back to the dealer as returned, with the reason."""
     LIFECYCLE.move(plan, PlanAction.REOPEN, actor=actor, comment=reason)
+
+
+def below_target(plan: SalesPlan) -> list[int]:
+    """The product lines where the plan is below the dealer's approved allocated target."""
+    planned: dict[int, int] = {}
+    for line in plan.lines:
+        planned[line.product_line_id] = planned.get(line.product_line_id, 0) + line.revenue_minor
+    return target_metrics.below_allocation(plan.dealer_id, plan.period, planned)
 
 
 def comparison_rows(

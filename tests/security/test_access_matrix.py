@@ -22,16 +22,19 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import clock, storage
+from portal import clock, periods, storage
 from portal.access.complaints import COMPLAINT_PHOTO
 from portal.complaints import services
 from portal.extensions import db
 from portal.models import (
+    AllocationStatus,
     Attachment,
     Channel,
     Complaint,
     ComplaintCategory,
     ComplaintStatus,
+    ForecastStatus,
+    RegionTarget,
     Remedy,
     supervisor_regions,
 )
@@ -90,6 +93,15 @@ MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
     ("complaint", "close"):      (A,    A,           H,           F,       H),
     ("complaint", "import"):     (A,    F,           F,           F,       F),
     ("complaint_category", "edit"): (A, F,           F,           F,       F),
+    # Head office's targets for region A, their allocation to its dealers and its forecast.
+    ("target", "set"):           (A,    F,           F,           F,       F),
+    ("target", "overview"):      (A,    A,           L,           F,       F),
+    ("target", "export"):        (A,    A,           L,           F,       F),
+    ("allocation", "view"):      (A,    A,           H,           F,       F),
+    ("allocation", "edit"):      (F,    A,           H,           F,       F),
+    ("allocation", "approve"):   (A,    F,           F,           F,       F),
+    ("forecast", "view"):        (A,    A,           H,           F,       F),
+    ("forecast", "submit"):      (F,    A,           H,           F,       F),
 }
 # fmt: on
 
@@ -305,6 +317,110 @@ def _complaint(w: World, *, resolved: bool = False) -> Complaint:
         services.resolve(complaint, actor=actor, remedy=Remedy.REPAIR, comment="Fixed")
     db.session.commit()
     return complaint
+
+
+# Targets, allocations and forecasts (portal/targets)
+
+
+def _region_target(w: World) -> None:
+    from portal.targets import services as targets
+
+    targets.set_target(
+        region=w.region_a,
+        year=clock.today().year,
+        product_line=w.line,
+        revenue_minor=1_200_000,
+        units=120,
+        months=None,
+        reason="Matrix",
+        actor=w.people["admin"],
+        today=clock.today(),
+    )
+
+
+def _allocation(w: World, *, submitted: bool = False):
+    from portal.targets import services as targets
+
+    _region_target(w)
+    allocation = targets.start_allocation(
+        region=w.region_a, year=clock.today().year, actor=w.people["supervisor_a"]
+    )
+    if submitted:
+        targets.submit_allocation(allocation, actor=w.people["supervisor_a"])
+    db.session.commit()
+    return allocation
+
+
+def _forecast(w: World):
+    from portal.targets import services as targets
+
+    _allocation(w)
+    forecast = targets.start_forecast(
+        region=w.region_a, period=periods.of(clock.today()), actor=w.people["supervisor_a"]
+    )
+    db.session.commit()
+    return forecast
+
+
+@action("target", "set")
+def _target_set(client, w):
+    form = {"year": clock.today().year, "product_line_id": w.line.id, "revenue": "5000",
+            "units": "50", "reason": "Matrix"}  # fmt: skip
+    response = client.post(f"/targets/regions/{w.region_a.id}/target", data=form)
+    return response, db.session.scalar(select(RegionTarget.id)) is not None
+
+
+@action("target", "overview")
+def _target_overview(client, w):
+    response = client.get("/targets/")
+    return response, _shows(response, "Region Alpha")
+
+
+@action("target", "export")
+def _target_export(client, w):
+    response = client.get("/targets/export.csv")
+    return response, _listed(response, r"\nRA,")
+
+
+@action("allocation", "view")
+def _allocation_view(client, w):
+    allocation = _allocation(w)
+    response = client.get(f"/targets/allocations/{allocation.id}")
+    return response, _shows(response, "Dealer Xray")
+
+
+@action("allocation", "edit")
+def _allocation_edit(client, w):
+    allocation = _allocation(w)
+    form = {"version": allocation.version, "explanation": "Matrix explanation"}
+    response = client.post(f"/targets/allocations/{allocation.id}", data=form)
+    db.session.refresh(allocation)
+    return response, allocation.explanation == "Matrix explanation"
+
+
+@action("allocation", "approve")
+def _allocation_approve(client, w):
+    allocation = _allocation(w, submitted=True)
+    form = {"version": allocation.version, "decision": "approve"}
+    response = client.post(f"/targets/allocations/{allocation.id}/review", data=form)
+    db.session.refresh(allocation)
+    return response, allocation.status == AllocationStatus.APPROVED
+
+
+@action("forecast", "view")
+def _forecast_view(client, w):
+    forecast = _forecast(w)
+    response = client.get(f"/targets/forecasts/{forecast.id}")
+    return response, _shows(response, "Region Alpha")
+
+
+@action("forecast", "submit")
+def _forecast_submit(client, w):
+    forecast = _forecast(w)
+    form = {"version": forecast.version, "submit": "1"}
+    response = client.post(f"/targets/forecasts/{forecast.id}", data=form)
+    db.session.refresh(forecast)
+    return response, forecast.status == ForecastStatus.SUBMITTED
 
 
 @action("complaint", "list")

@@ -1,0 +1,90 @@
+"""Target forms. The allocation's and the forecast's grids of cells are read in the views."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.forms import FigureField, MoneyField, VersionedForm, strip_text
+
+TEXT_MAX = 2000
+
+
+class TargetForm(FlaskForm):
+    """A region's annual target for one product line, split by the seasonality profile."""
+
+    year = IntegerField(_l("Year"), [InputRequired(), NumberRange(min=2000, max=2999)])
+    product_line_id = SelectField(_l("Product line"), coerce=int, validators=[InputRequired()])
+    revenue = MoneyField(_l("Annual revenue"), [InputRequired()])
+    units = FigureField(_l("Annual units"), [InputRequired()])
+    reason = TextAreaField(
+        _l("Reason for the change"),
+        [Optional(), Length(max=TEXT_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 2},
+    )
+
+
+class AllocationForm(VersionedForm):
+    explanation = TextAreaField(
+        _l("Why the allocation differs from the region's target"),
+        [Optional(), Length(max=TEXT_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 3},
+    )
+
+
+class ReviewForm(VersionedForm):
+    comment = TextAreaField(
+        _l("Comment"),
+        [Optional(), Length(max=TEXT_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 2},
+    )
+
+
+class MoveForm(FlaskForm):
+    """Move target from one dealer to another, for some months of the year."""
+
+    from_dealer_id = SelectField(_l("From dealer"), coerce=int, validators=[InputRequired()])
+    to_dealer_id = SelectField(_l("To dealer"), coerce=int, validators=[InputRequired()])
+    product_line_id = SelectField(_l("Product line"), coerce=int, validators=[InputRequired()])
+    first = StringField(_l("From month"), [DataRequired()], render_kw={"placeholder": "YYYY-MM"})
+    last = StringField(_l("To month"), [DataRequired()], render_kw={"placeholder": "YYYY-MM"})
+    revenue = MoneyField(_l("Revenue each month (empty: all of it)"), [Optional()])
+    reason = TextAreaField(
+        _l("Reason"),
+        [DataRequired(message=_l("Say why the target moves.")), Length(max=TEXT_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 2},
+    )
+
+
+class ForecastForm(VersionedForm):
+    comment = TextAreaField(
+        _l("Comment (why your figures differ from the suggestion)"),
+        [Optional(), Length(max=TEXT_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 3},
+    )
+
+
+class RevisionForm(VersionedForm):
+    comment = TextAreaField(
+        _l("What should be revised"),
+        [Optional(), Length(max=TEXT_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 2},
+    )
+
+
+class SeasonalityForm(FlaskForm):
+    """Twelve monthly weights (January first); the target is split in their proportion."""
+
+    weights = FieldList(
+        IntegerField(validators=[InputRequired(), NumberRange(min=0, max=10_000)]),
+        min_entries=12,
+        max_entries=12,
+    )
