@@ -30,9 +30,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # Left out of the fast suite (`pytest -m "not slow"`), with
 # the browser and live-server tests and every test on the seeded demo network: whole
-# modules that render PDFs, seed large networks or run real queue workers, and the sweeps
-# that walk every route or page for every role (access matrices, canaries, CSRF, headers,
-# oversized ids, escaping). The full suite (CI) runs them all.
+# modules that render PDFs, seed large networks or run real queue workers; property tests
+# that drive the services through many random steps and races run on threads (each one
+# test of 5-50 s that the fast suite would wait for at its end); and the sweeps that walk
+# every route or page for every role (access matrices, canaries, CSRF, headers, oversized
+# ids, escaping). The full suite (CI) runs them all.
 SLOW_MODULES = (
     "tests/security/test_canary_sweep.py",
     "tests/dossiers/",
@@ -40,6 +42,12 @@ SLOW_MODULES = (
     "tests/jobs/",
     "tests/scale/",
     "tests/notices/test_bounded_text.py",
+    "tests/metrics/test_figures_property.py",
+    "tests/metrics/test_figures_concurrency.py",
+    "tests/network/test_csv_round_trip.py",
+    "tests/network/test_duplicate_races.py",
+    "tests/admin/test_duplicate_races.py",
+    "tests/plans/test_rollup_concurrency.py",
 )
 SWEEP_MODULES = (
     "tests/security/test_csrf.py",
