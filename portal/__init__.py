@@ -99,13 +99,15 @@ def register_blueprints(app: Flask) -> None:
         network,
         notices,
         plans,
+        receivables,
         reports,
         search,
         standards,
     )
 
     areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
-    areas += [notices, standards, audits, assessments, complaints, dossiers, search, mail]
+    areas += [notices, standards, audits, assessments, complaints, receivables, dossiers, search]
+    areas += [mail]
     for area in areas:
         app.register_blueprint(area.bp)
     api.init_app(app)  # the JSON API (flask-smorest: its OpenAPI document) and the token pages

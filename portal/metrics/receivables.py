@@ -200,6 +200,12 @@ class Standing:
         return credit_use(self.aging.open_minor, self.limit_minor)
 
     @property
+    def credit_use_bp(self) -> int | None:
+        """Credit use in basis points, as the `percent` filter shows it."""
+        use = self.credit_use
+        return None if use is None else int(use * 10000)
+
+    @property
     def on_hold(self) -> bool:
         return self.credit is not None and self.credit.on_hold
 

@@ -1,8 +1,14 @@
 """Receivables and credit: each dealer's invoices and payments, aging, credit limits, holds
 and the supervisors' collection follow-up.
 
-The rules: services.py (invoices, payments, credit terms and holds), collections.py (the
-collection tasks, their contacts and the periodic run that opens and escalates them),
-csv_import.py (the invoices CSV). Aging, DSO and credit use are computed in
-portal/metrics/receivables.py.
+The rules: services.py (invoices, payments, credit terms and holds), csv_import.py (the
+invoices CSV). Aging, DSO and credit use are computed in portal/metrics/receivables.py.
+Routes, all on the area's `bp` (blueprint `receivables`, /receivables, in blueprint.py):
+pages.py (aging per dealer and region, a dealer's statement, the CSV import) and credit.py
+(limits, terms and holds).
 """
+
+from portal.receivables import credit, pages  # noqa: F401  (their routes join bp)
+from portal.receivables.blueprint import bp
+
+__all__ = ["bp"]
