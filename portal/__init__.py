@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     from portal.i18n import select_locale
     from portal.jobs import init_app as init_jobs
     from portal.mail.queue import init_app as init_mail
+    from portal.receivables.collections import init_app as init_collections
     from portal.storage import init_storage
 
     db.init_app(app)
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     init_mail(app)
     init_overdue(app)  # the hourly run that logs corrective actions becoming overdue
     init_complaint_escalation(app)  # complaints' reminders and escalations, every few minutes
+    init_collections(app)  # overdue invoices' collection tasks and broken promises, hourly
 
 
 def init_logging(app: Flask) -> None:

@@ -22,11 +22,13 @@ from portal.metrics import complaints as complaint_metrics
 from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealer_figures, home_rows
 from portal.metrics import plans as plan_metrics
+from portal.metrics import receivables as receivable_metrics
 from portal.metrics.home import Periods
 from portal.models import (
     ActivityEntry,
     Audit,
     AuditStatus,
+    Dealer,
     DealerFigures,
     ProductLine,
     Store,
@@ -91,6 +93,7 @@ def _staff_home():
         "more_overdue_notices": more_overdue,
         **_contract_card(scope, today),
         **_complaints_card(scope, admin=current_user.is_admin),
+        **_receivables_card(scope, today),
     }
     if current_user.is_admin:
         counts = {
@@ -129,6 +132,25 @@ def _complaints_card(scope, *, admin: bool) -> dict[str, object]:
         dealers, total = complaint_metrics.worst_dealers(scope, now, limit=COMPLAINT_DEALERS)
         context.update(complaints=card, complaint_dealers=dealers, complaint_dealers_total=total)
     return context
+
+
+def _receivables_card(scope, today) -> dict[str, object]:
+    """Dealers over their credit limit or with too much overdue beyond 60 days: the first
+    HOME_RECEIVABLES_ALERTS, and how many."""
+    flagged = receivable_metrics.flagged_dealers(
+        scope, today, late_share=receivable_metrics.late_share_limit()
+    )
+    shown = flagged[: int(current_app.config["HOME_RECEIVABLES_ALERTS"])]
+    dealers = {
+        dealer.id: dealer
+        for dealer in db.session.scalars(
+            select(Dealer).where(Dealer.id.in_([dealer_id for dealer_id, _s in shown]))
+        )
+    }
+    return {
+        "receivable_flags": [(dealers[dealer_id], standing) for dealer_id, standing in shown],
+        "receivable_flags_total": len(flagged),
+    }
 
 
 def _staff_audit_card(data: staff.StaffHome) -> dict[str, int]:
@@ -174,6 +196,9 @@ def _dealer_home():
             None, scope=complaint_metrics.only_dealer(dealer.id), now=clock.now()
         ).get(None, complaint_metrics.NONE_OPEN),
         complaints_due=complaint_metrics.due_next(dealer.id, clock.now(), limit=COMPLAINTS_DUE),
+        receivables=receivable_metrics.dealer_standing(
+            dealer.id, today, late_share=receivable_metrics.late_share_limit()
+        ),
         **dealer_card(figures, when),
     )
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, case, func, select
 
 from portal.extensions import db
@@ -112,6 +113,11 @@ def credit_use(open_minor: int, limit_minor: int | None) -> Decimal | None:
     if not limit_minor:
         return None
     return Decimal(open_minor) / Decimal(limit_minor)
+
+
+def late_share_limit() -> Decimal:
+    """The share overdue beyond 60 days above which a dealer is flagged (RECEIVABLES_LATE_SHARE)."""
+    return Decimal(str(current_app.config.get("RECEIVABLES_LATE_SHARE", "0.2")))
 
 
 # In SQL

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -34,9 +34,7 @@ SORTABLE = ("dealer", "open", "overdue", "late", "dso")
 RECENT_PAYMENTS = 20
 
 
-def late_share() -> Decimal:
-    """The share overdue beyond 60 days above which a dealer is flagged (configurable)."""
-    return Decimal(str(current_app.config.get("RECEIVABLES_LATE_SHARE", "0.2")))
+late_share = metrics.late_share_limit
 
 
 @bp.route("/")
