@@ -194,7 +194,7 @@ class _Writer:
         if self.dialect != "postgresql":
             return
         for table in sorted(self.tables):
-            if table in ("supervisor_regions",):
+            if "id" not in db.metadata.tables[table].c:  # supervisor_regions, dealer_credits
                 continue
             db.session.execute(
                 text(
