@@ -151,7 +151,11 @@ def _row(number: int, values: dict[str, str], dealers: dict[str, Dealer], terms:
     if errors or dealer is None or issued_on is None or amount is None:
         return None, errors
     if due_on is None:
-        due_on = issued_on + timedelta(days=terms.get(dealer.id, DEFAULT_TERMS_DAYS))
+        try:
+            due_on = issued_on + timedelta(days=terms.get(dealer.id, DEFAULT_TERMS_DAYS))
+        except OverflowError:
+            refuse("issued_on", found(given["issued_on"], _("This date is too far ahead.")))
+            return None, errors
     if due_on < issued_on:
         refuse("due_on", _("The due date is before the invoice date."))
     if paid > amount:
