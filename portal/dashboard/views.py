@@ -137,10 +137,12 @@ def _complaints_card(scope, *, admin: bool) -> dict[str, object]:
 def _receivables_card(scope, today) -> dict[str, object]:
     """Dealers over their credit limit or with too much overdue beyond 60 days: the first
     HOME_RECEIVABLES_ALERTS, and how many."""
-    flagged = receivable_metrics.flagged_dealers(
-        scope, today, late_share=receivable_metrics.late_share_limit()
+    shown, total = receivable_metrics.flagged_dealers(
+        scope,
+        today,
+        late_share=receivable_metrics.late_share_limit(),
+        limit=int(current_app.config["HOME_RECEIVABLES_ALERTS"]),
     )
-    shown = flagged[: int(current_app.config["HOME_RECEIVABLES_ALERTS"])]
     dealers = {
         dealer.id: dealer
         for dealer in db.session.scalars(
@@ -149,7 +151,7 @@ def _receivables_card(scope, today) -> dict[str, object]:
     }
     return {
         "receivable_flags": [(dealers[dealer_id], standing) for dealer_id, standing in shown],
-        "receivable_flags_total": len(flagged),
+        "receivable_flags_total": total,
     }
 
 

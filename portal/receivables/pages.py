@@ -51,30 +51,31 @@ def index():
     region_id = params.id_filter("region")
     if region_id is not None:
         conditions.append(Dealer.region_id == region_id)
-    standings = metrics.dealer_standings(
-        rules.receivables_scope(current_user), today, *conditions, late_share=late_share()
+    scope = rules.receivables_scope(current_user)
+    standings = metrics.dealer_standings(scope, today, *conditions, late_share=late_share())
+    found = select(Dealer.id, Dealer.code).where(scope(Dealer.id))
+    codes = dict(
+        db.session.execute(listing.search(found, (Dealer.code, Dealer.name), params.q)).all()
     )
+    rows = [(codes[key], s, key) for key, s in standings.items() if key in codes]
+    if params.filters.get("flagged"):
+        rows = [row for row in rows if row[1].flagged]
+    rows.sort(key=_sort_key(params.sort), reverse=params.descending)
+    page = listing.paginate_list(rows, params)
+    # Only the page's dealers are loaded as records: thousands of rows are sorted as figures.
+    ids = [key for _code, _s, key in page.items]
     dealers = {
         dealer.id: dealer
         for dealer in db.session.scalars(
-            select(Dealer)
-            .where(Dealer.id.in_(list(standings)))
-            .options(selectinload(Dealer.region))
+            select(Dealer).where(Dealer.id.in_(ids)).options(selectinload(Dealer.region))
         )
     }
-    rows = [(dealers[dealer_id], s) for dealer_id, s in standings.items() if dealer_id in dealers]
-    if params.filters.get("flagged"):
-        rows = [row for row in rows if row[1].flagged]
-    if params.q:
-        text = params.q.lower()
-        rows = [row for row in rows if text in row[0].code.lower() or text in row[0].name.lower()]
-    rows.sort(key=_sort_key(params.sort), reverse=params.descending)
-    page = listing.paginate_list(rows, params)
     return render_template(
         "receivables/index.html",
         page=page,
+        rows=[(dealers[key], s) for _code, s, key in page.items],
         params=params,
-        totals=_total([s.aging for _dealer, s in rows]),
+        totals=_total([s.aging for _code, s, _key in rows]),
         regions=db.session.scalars(visible_regions(current_user)).all(),
         buckets=bucket_labels(),
         today=today,
@@ -83,7 +84,7 @@ def index():
 
 def _sort_key(sort: str):
     keys = {
-        "dealer": lambda row: row[0].code,
+        "dealer": lambda row: row[0],
         "open": lambda row: row[1].aging.open_minor,
         "overdue": lambda row: row[1].aging.overdue_minor,
         "late": lambda row: (row[1].aging.late_minor, row[1].aging.overdue_minor),

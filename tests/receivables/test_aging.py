@@ -14,7 +14,8 @@ from portal import clock
 from portal.extensions import db
 from portal.metrics import receivables as metrics
 from portal.metrics.receivables import BUCKETS, OpenItem, aging, bucket_of
-from portal.models import Invoice
+from portal.models import DealerCredit, Invoice
+from portal.receivables import services
 from tests.receivables.conftest import invoice
 
 AS_OF = date(2099, 11, 18)
@@ -119,4 +120,33 @@ def test_sql_aging_agrees_with_the_pure_function(world, rows):
     finally:
         db.session.rollback()
         db.session.execute(db.delete(Invoice))
+        db.session.commit()
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(st.tuples(st.integers(-20, 200), st.integers(1, 10**6)), max_size=8),
+    st.integers(0, 3 * 10**6),
+    st.sampled_from(["0.1", "0.2", "0.5"]),
+)
+def test_the_home_pages_flag_query_agrees_with_the_standings(world, rows, limit, share):
+    today = clock.today()
+    late_share = Decimal(share)
+    try:
+        services.credit_of(world.dealer_x).limit_minor = limit
+        for n, (days_past_due, amount) in enumerate(rows):
+            dealer = world.dealer_x if n % 2 else world.dealer_y
+            invoice(dealer, f"F{n}", due_on=today - timedelta(days=days_past_due), amount=amount)
+        everyone = lambda column: column.is_not(None)  # noqa: E731
+        standings = metrics.dealer_standings(everyone, today, late_share=late_share)
+        expected = {key for key, standing in standings.items() if standing.flagged}
+        assert set(metrics.flagged_ids(everyone, today, late_share=late_share)) == expected
+    finally:
+        db.session.rollback()
+        db.session.execute(db.delete(Invoice))
+        db.session.execute(db.delete(DealerCredit))
         db.session.commit()
