@@ -82,6 +82,7 @@ def test_dso_and_credit_use():
     assert metrics.credit_use(50, 0) is None
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,
@@ -123,6 +124,7 @@ def test_sql_aging_agrees_with_the_pure_function(world, rows):
         db.session.commit()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=20,
     deadline=None,
