@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     from portal.i18n import select_locale
     from portal.jobs import init_app as init_jobs
     from portal.mail.queue import init_app as init_mail
+    from portal.receivables.collections import init_app as init_collections
     from portal.storage import init_storage
 
     db.init_app(app)
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     init_mail(app)
     init_overdue(app)  # the hourly run that logs corrective actions becoming overdue
     init_complaint_escalation(app)  # complaints' reminders and escalations, every few minutes
+    init_collections(app)  # overdue invoices' collection tasks and broken promises, hourly
 
 
 def init_logging(app: Flask) -> None:
@@ -99,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         network,
         notices,
         plans,
+        receivables,
         reports,
         search,
         standards,
@@ -106,8 +109,8 @@ def register_blueprints(app: Flask) -> None:
     )
 
     areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
-    areas += [notices, standards, audits, assessments, complaints, dossiers, search, mail]
-    areas += [targets]
+    areas += [notices, standards, audits, assessments, complaints, receivables, dossiers, search]
+    areas += [mail, targets]
     for area in areas:
         app.register_blueprint(area.bp)
     api.init_app(app)  # the JSON API (flask-smorest: its OpenAPI document) and the token pages

@@ -205,6 +205,13 @@ ACTIONS: dict[str, Any] = {
     "forecast.submit": _l("Submitted the region's forecast"),
     "forecast.request_revision": _l("Asked for a revision of the region's forecast"),
     "targets.export": _l("Exported target, plan, forecast and actual figures"),
+    # Receivables and credit (portal/receivables)
+    "credit.terms": _l("Changed the dealer's credit limit and payment terms"),
+    "credit.hold": _l("Placed the dealer's credit on hold"),
+    "credit.release": _l("Lifted the dealer's credit hold"),
+    "invoice.import": _l("Imported invoices from a CSV file"),
+    "collection.contact": _l("Logged a collection contact"),
+    "collection.escalate": _l("Escalated a broken promise to pay"),
 }
 
 # Actions whose details are {field: [old, new]} (from activity.apply_changes), besides
@@ -234,6 +241,12 @@ CHANGE_ACTIONS = frozenset(
 CONTEXT_KEYS = frozenset({"item", "code", "version", "note", "files"})
 
 FIELDS: dict[str, Any] = {
+    "limit_minor": _l("Credit limit (minor units)"),
+    "terms_days": _l("Payment terms (days)"),
+    "promise_on": _l("Promised to pay by"),
+    "invoice": _l("Invoice"),
+    "paid": _l("Payments recorded"),
+    "contact": _l("Contact"),
     "acknowledge_days": _l("Days to acknowledge"),
     "after_sales_email": _l("After-sales mailbox"),
     "after_sales_user_id": _l("After-sales contact"),

@@ -276,6 +276,10 @@ class Defaults:
     COMPLAINT_FORWARD_HOURS = 2
     COMPLAINT_FORWARD_HOURS_SERIOUS = 2
     COMPLAINT_ALERT_MINUTES = 5
+    # Receivables: a dealer is flagged on the home pages when its open invoices pass its credit
+    # limit, or when more than this share of what it owes is overdue beyond 60 days.
+    RECEIVABLES_LATE_SHARE = 0.2
+    HOME_RECEIVABLES_ALERTS = 10  # flagged dealers listed on a staff home
     # Password reset links (S23): single use, bound to the password, expiring.
     PASSWORD_RESET_MINUTES = 30
     PASSWORD_RESET_WINDOW = timedelta(hours=1)

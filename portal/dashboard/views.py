@@ -23,12 +23,14 @@ from portal.metrics import complaints as complaint_metrics
 from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealer_figures, home_rows
 from portal.metrics import plans as plan_metrics
+from portal.metrics import receivables as receivable_metrics
 from portal.metrics import targets as target_metrics
 from portal.metrics.home import Periods
 from portal.models import (
     ActivityEntry,
     Audit,
     AuditStatus,
+    Dealer,
     DealerFigures,
     ProductLine,
     Store,
@@ -100,6 +102,7 @@ def _staff_home():
         "more_overdue_notices": more_overdue,
         **_contract_card(scope, today),
         **_complaints_card(scope, admin=current_user.is_admin),
+        **_receivables_card(scope, today),
     }
     if not current_user.is_admin:  # head office has the whole overview (targets.index)
         context.update(_targets_card(today))
@@ -153,6 +156,27 @@ def _targets_card(today) -> dict[str, object]:
     return {"target_cards": [(names[card.region_id], card) for card in cards]}
 
 
+def _receivables_card(scope, today) -> dict[str, object]:
+    """Dealers over their credit limit or with too much overdue beyond 60 days: the first
+    HOME_RECEIVABLES_ALERTS, and how many."""
+    shown, total = receivable_metrics.flagged_dealers(
+        scope,
+        today,
+        late_share=receivable_metrics.late_share_limit(),
+        limit=int(current_app.config["HOME_RECEIVABLES_ALERTS"]),
+    )
+    dealers = {
+        dealer.id: dealer
+        for dealer in db.session.scalars(
+            select(Dealer).where(Dealer.id.in_([dealer_id for dealer_id, _s in shown]))
+        )
+    }
+    return {
+        "receivable_flags": [(dealers[dealer_id], standing) for dealer_id, standing in shown],
+        "receivable_flags_total": total,
+    }
+
+
 def _staff_audit_card(data: staff.StaffHome) -> dict[str, int]:
     card = dict(data.actions)
     card.update({"audits_overdue": data.total.audits.overdue, "audits_due": data.total.audits.due})
@@ -197,6 +221,9 @@ def _dealer_home():
         ).get(None, complaint_metrics.NONE_OPEN),
         complaints_due=complaint_metrics.due_next(dealer.id, clock.now(), limit=COMPLAINTS_DUE),
         target=target_metrics.dealer_target(dealer.id, current),
+        receivables=receivable_metrics.dealer_standing(
+            dealer.id, today, late_share=receivable_metrics.late_share_limit()
+        ),
         **dealer_card(figures, when),
     )
 

@@ -3,8 +3,9 @@
 About 20 regions, `dealers` dealers with five stores each, 24 months of sales plans and
 store reports (with their lines and transitions), completed audits with every answer,
 corrective actions for some failures, a few notices, a year of customer complaints (ten per
-dealer, with their steps and escalations), a few supervisors per region and one user per
-dealer. Everyone shares one password, hashed once.
+dealer, with their steps and escalations), two years of invoices and payments (one dealer in
+ten a slow payer) with the collection tasks of the overdue ones, a few supervisors per
+region and one user per dealer. Everyone shares one password, hashed once.
 
 Rows are written in bulk straight through the database driver (executemany on SQLite,
 COPY on PostgreSQL) with primary keys chosen here, so no row needs a round trip to learn
@@ -37,6 +38,7 @@ from portal.demo.complaints import TEXT as COMPLAINT_TEXT
 from portal.demo.complaints import ZONE as COMPLAINT_ZONE
 from portal.demo.network import PRODUCT_LINES
 from portal.demo.plans import FORMAT_SIZE, LINE_MIX, SEASON, STANDARD_STORE_REVENUE
+from portal.demo.receivables import TERMS, bills
 from portal.demo.retail_standard import SECTIONS
 from portal.extensions import db
 from portal.metrics import complaint_months, rollup, upkeep
@@ -73,7 +75,7 @@ BULK_TABLES = (
     "sales_plans", "sales_plan_lines", "plan_transitions", "store_reports",
     "store_report_lines", "report_transitions", "audits", "audit_answers",
     "corrective_actions", "notices", "notice_versions", "notice_receipts", "complaints",
-    "complaint_transitions", "complaint_alerts",
+    "complaint_transitions", "complaint_alerts", "invoices", "payments", "collection_tasks",
 )  # fmt: skip
 
 
@@ -193,7 +195,7 @@ class _Writer:
         if self.dialect != "postgresql":
             return
         for table in sorted(self.tables):
-            if table in ("supervisor_regions", "region_target_months"):  # keyed without an id
+            if "id" not in db.metadata.tables[table].c:  # supervisor_regions, dealer_credits
                 continue
             db.session.execute(
                 text(
@@ -255,6 +257,7 @@ def seed_large(
     _notices(writer, ids, rng, today)
     _complaints(writer, ids, rng, today)
     large_targets.seed_targets(writer.write, writer.next_id, ids, rng, today)
+    _receivables(writer, ids, rng, today, now)
     writer.restore_indexes()
     writer.restore_foreign_keys()
     writer.reset_sequences()
@@ -855,6 +858,58 @@ def _complaints(writer: _Writer, ids: _Ids, rng: random.Random, today: date) -> 
         if len(rows) >= 20_000:
             _write_complaints(writer, rows, steps, alerts)
     _write_complaints(writer, rows, steps, alerts)
+
+
+INVOICE_COLUMNS = ("id", "dealer_id", "number", "issued_on", "due_on", "amount_minor", "currency",
+                   "paid_minor", "settled", "created_at", "updated_at", "version")  # fmt: skip
+PAYMENT_COLUMNS = ("id", "invoice_id", "dealer_id", "paid_on", "amount_minor", "created_at")
+CREDIT_COLUMNS = ("dealer_id", "limit_minor", "currency", "terms_days", "on_hold", "hold_reason",
+                  "created_at", "updated_at", "version")  # fmt: skip
+TASK_COLUMNS = ("id", "invoice_id", "dealer_id", "status", "created_at", "updated_at", "version")
+
+
+def _receivables(
+    writer: _Writer, ids: _Ids, rng: random.Random, today: date, now: datetime
+) -> None:
+    """Two years of invoices per trading dealer (portal/demo/receivables.py tells how they are
+    paid), its credit terms, and a collection task for each invoice overdue today."""
+    stamp = _naive(now)
+    invoice_id = writer.next_id("invoices")
+    payment_id = writer.next_id("payments")
+    task_id = writer.next_id("collection_tasks")
+    invoices, payments, credits, tasks = [], [], [], []
+    for dealer_id, _region, status, _kind in ids.dealers:
+        if status not in ("active", "suspended"):
+            continue
+        terms = rng.choice(TERMS)
+        monthly = rng.randrange(80_000, 400_000) * 100
+        slow = rng.random() < 0.1
+        for bill in bills(f"L{dealer_id}", rng, today, monthly=monthly, terms=terms, slow=slow):
+            settled = bill.paid_minor >= bill.amount_minor
+            invoices.append((invoice_id, dealer_id, bill.number, bill.issued_on, bill.due_on,
+                             bill.amount_minor, "CNY", bill.paid_minor, settled, stamp, stamp,
+                             1))  # fmt: skip
+            for day, amount in bill.payments:
+                payments.append((payment_id, invoice_id, dealer_id, day, amount, stamp))
+                payment_id += 1
+            if not settled and bill.due_on < today:
+                tasks.append((task_id, invoice_id, dealer_id, "open", stamp, stamp, 1))
+                task_id += 1
+            invoice_id += 1
+        limit = monthly * (1 if slow else 3)
+        credits.append((dealer_id, limit, "CNY", terms, False, "", stamp, stamp, 1))
+        if len(invoices) >= 20_000:
+            _write_receivables(writer, invoices, payments, tasks)
+    _write_receivables(writer, invoices, payments, tasks)
+    writer.write("dealer_credits", CREDIT_COLUMNS, credits)
+
+
+def _write_receivables(writer: _Writer, invoices: list, payments: list, tasks: list) -> None:
+    writer.write("invoices", INVOICE_COLUMNS, invoices)
+    writer.write("payments", PAYMENT_COLUMNS, payments)
+    writer.write("collection_tasks", TASK_COLUMNS, tasks)
+    for batch in (invoices, payments, tasks):
+        batch.clear()
 
 
 def _write_complaints(writer: _Writer, rows: list, steps: list, alerts: list) -> None:

@@ -15,9 +15,11 @@ from portal import access
 from portal.access import audits as audit_access
 from portal.access import complaints as complaint_access
 from portal.access import notices as notice_access
+from portal.access import receivables as receivables_access
 from portal.extensions import db
 from portal.models import (
     Audit,
+    CollectionTask,
     Complaint,
     CorrectiveAction,
     Dealer,
@@ -105,6 +107,8 @@ register("escalation", ESCALATIONS)
 register("complaint_alert", COMPLAINTS)
 register("complaint_escalation", ESCALATIONS)
 register("complaint_forwarded", COMPLAINTS, to_mailboxes=True)
+# Receivables (portal/receivables/collections.py): a dealer's broken promise to pay.
+register("collection_escalation", ESCALATIONS)
 
 
 # May the recipient see the page a mail links to? One check per page endpoint, each the
@@ -161,6 +165,11 @@ def _complaint(user: User, complaint_id: int) -> bool:
     return complaint is not None and complaint_access.can_view_complaint(user, complaint)
 
 
+def _collection(user: User, task_id: int) -> bool:
+    task = _get(CollectionTask, task_id)
+    return task is not None and receivables_access.can_view_collection(user, task)
+
+
 def _signed_in(user: User, **_values: Any) -> bool:
     return True
 
@@ -179,6 +188,7 @@ PAGE_CHECKS: dict[str, Check] = {
     "dealers.detail": lambda user, dealer_id: _dealer(user, dealer_id),
     "dossiers.download": lambda user, file_id: _dealer_file(user, file_id),
     "complaints.detail": lambda user, complaint_id: _complaint(user, complaint_id),
+    "receivables.collection": lambda user, task_id: _collection(user, task_id),
     "dashboard.home": _signed_in,
     "plans.index": _signed_in,
     "reports.index": _signed_in,

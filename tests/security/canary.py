@@ -61,6 +61,9 @@ QUERY_SAMPLES: dict[str, list[str]] = {
     # The complaint list and its CSV search customer names and descriptions too.
     "complaints.index": ["q=CANARY"],
     "complaints.export": ["q=CANARY"],
+    # Receivables lists search dealer codes and names, collections invoice numbers too.
+    "receivables.index": ["q=CANARY"],
+    "receivables.collections_index": ["q=CANARY"],
 }
 
 

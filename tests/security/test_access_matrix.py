@@ -16,6 +16,7 @@ import io
 import re
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,14 +31,19 @@ from portal.models import (
     AllocationStatus,
     Attachment,
     Channel,
+    CollectionTask,
     Complaint,
     ComplaintCategory,
     ComplaintStatus,
+    DealerCredit,
     ForecastStatus,
+    Invoice,
     RegionTarget,
     Remedy,
     supervisor_regions,
 )
+from portal.receivables import collections
+from portal.receivables import services as receivables
 from tests.conftest import client_for
 from tests.support.clients import signed_in_client
 from tests.support.factories import PASSWORD
@@ -102,6 +108,14 @@ MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
     ("allocation", "approve"):   (A,    F,           F,           F,       F),
     ("forecast", "view"):        (A,    A,           H,           F,       F),
     ("forecast", "submit"):      (F,    A,           H,           F,       F),
+    # Dealer X's invoices: its statement, the aging list, the CSV, credit and collections.
+    ("statement", "view"):       (A,    A,           H,           A,       H),
+    ("receivables", "list"):     (A,    A,           L,           A,       L),
+    ("invoice", "import"):       (A,    A,           R,           F,       F),
+    ("credit", "terms"):         (A,    F,           F,           F,       F),
+    ("credit", "hold"):          (A,    A,           H,           F,       F),
+    ("collection", "view"):      (A,    A,           H,           F,       F),
+    ("collection", "contact"):   (A,    A,           H,           F,       F),
 }
 # fmt: on
 
@@ -524,6 +538,83 @@ def _complaint_category_edit(client, w):
     response = client.post(f"/complaints/settings/categories/{category.id}/edit", data=form)
     db.session.refresh(category)
     return response, category.name == "Renamed Category"
+
+
+# Receivables
+
+
+def _invoice(w: World) -> Invoice:
+    """An invoice of dealer X ten days overdue, with its collection task, committed."""
+    today = clock.today()
+    line = receivables.InvoiceLine(
+        dealer=w.dealer_x,
+        number="INV-MATRIX",
+        issued_on=today - timedelta(days=40),
+        due_on=today - timedelta(days=10),
+        amount_minor=123_400,
+    )
+    receivables.save_invoice(line)
+    collections.open_tasks(notify=False)
+    db.session.commit()
+    return receivables.find_invoice(w.dealer_x.id, "INV-MATRIX")
+
+
+def _task(w: World) -> CollectionTask:
+    invoice = _invoice(w)
+    return db.session.scalar(select(CollectionTask).where(CollectionTask.invoice_id == invoice.id))
+
+
+@action("statement", "view")
+def _statement_view(client, w):
+    _invoice(w)
+    response = client.get(f"/receivables/dealers/{w.dealer_x.id}")
+    return response, _shows(response, "INV-MATRIX")
+
+
+@action("receivables", "list")
+def _receivables_list(client, w):
+    _invoice(w)
+    response = client.get("/receivables/", follow_redirects=True)
+    return response, _shows(response, "Dealer Xray")
+
+
+@action("invoice", "import")
+def _invoice_import(client, w):
+    text = "dealer_code,number,issued_on,amount\nDX,INV-IMPORTED,2099-10-01,100\n"
+    response = client.post("/receivables/import", data=csv_upload(text))
+    return response, receivables.find_invoice(w.dealer_x.id, "INV-IMPORTED") is not None
+
+
+@action("credit", "terms")
+def _credit_terms(client, w):
+    form = {"limit_minor": "5000", "terms_days": "45"}
+    response = client.post(f"/receivables/dealers/{w.dealer_x.id}/terms", data=form)
+    credit = db.session.get(DealerCredit, w.dealer_x.id)
+    return response, credit is not None and credit.terms_days == 45
+
+
+@action("credit", "hold")
+def _credit_hold(client, w):
+    form = {"on_hold": "y", "reason": "Matrix hold"}
+    response = client.post(f"/receivables/dealers/{w.dealer_x.id}/hold", data=form)
+    credit = db.session.get(DealerCredit, w.dealer_x.id)
+    return response, credit is not None and credit.on_hold
+
+
+@action("collection", "view")
+def _collection_view(client, w):
+    task = _task(w)
+    response = client.get(f"/receivables/collections/{task.id}")
+    return response, _shows(response, "INV-MATRIX")
+
+
+@action("collection", "contact")
+def _collection_contact(client, w):
+    task = _task(w)
+    form = {"kind": "call", "contacted_on": clock.today().isoformat(), "note": "Matrix call"}
+    response = client.post(f"/receivables/collections/{task.id}/contact", data=form)
+    db.session.refresh(task)
+    return response, len(task.contacts) == 1
 
 
 @pytest.fixture

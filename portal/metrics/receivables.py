@@ -1,0 +1,314 @@
+"""Receivables: aging, days sales outstanding and credit use, for statements, aging pages and
+the home pages' flags.
+
+`aging()` is the definition: a pure function of the open invoices and a day. `aging_by()`
+computes the same in SQL for many dealers or regions at once, bucket by bucket, from cut-off
+dates worked out here (so that both databases compare plain dates); a property test holds
+the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, case, func, select
+
+from portal.extensions import db
+from portal.models import Dealer, DealerCredit, Invoice
+
+Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
+
+CURRENT, D1_30, D31_60, D61_90, OVER_90 = "current", "d1_30", "d31_60", "d61_90", "over_90"
+BUCKETS = (CURRENT, D1_30, D31_60, D61_90, OVER_90)
+# The first day past due each bucket holds (current: not yet past due).
+BUCKET_STARTS = {CURRENT: None, D1_30: 1, D31_60: 31, D61_90: 61, OVER_90: 91}
+DSO_DAYS = 90  # days sales outstanding, over the sales of the last quarter
+LATE_BUCKETS = (D61_90, OVER_90)  # "overdue beyond 60 days"
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """What aging needs of an invoice: its due date and what is still to pay."""
+
+    due_on: date
+    open_minor: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    amount_minor: int = 0
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Aging:
+    buckets: dict[str, Bucket] = field(default_factory=lambda: {key: Bucket() for key in BUCKETS})
+
+    @property
+    def open_minor(self) -> int:
+        return sum(bucket.amount_minor for bucket in self.buckets.values())
+
+    @property
+    def open_count(self) -> int:
+        return sum(bucket.count for bucket in self.buckets.values())
+
+    @property
+    def overdue_minor(self) -> int:
+        return self.open_minor - self.buckets[CURRENT].amount_minor
+
+    @property
+    def late_minor(self) -> int:
+        """Overdue beyond 60 days."""
+        return sum(self.buckets[key].amount_minor for key in LATE_BUCKETS)
+
+    @property
+    def late_share(self) -> Decimal | None:
+        """The share of the open amount overdue beyond 60 days (None when nothing is open)."""
+        if self.open_minor <= 0:
+            return None
+        return Decimal(self.late_minor) / Decimal(self.open_minor)
+
+
+def bucket_of(due_on: date, as_of: date) -> str:
+    days = (as_of - due_on).days
+    if days <= 0:
+        return CURRENT
+    if days <= 30:
+        return D1_30
+    if days <= 60:
+        return D31_60
+    if days <= 90:
+        return D61_90
+    return OVER_90
+
+
+def aging(items: Iterable[OpenItem], as_of: date) -> Aging:
+    """The open amount and count of invoices by days past due on `as_of`; paid invoices
+    (nothing open) count nowhere."""
+    amounts = dict.fromkeys(BUCKETS, 0)
+    counts = dict.fromkeys(BUCKETS, 0)
+    for item in items:
+        if item.open_minor <= 0:
+            continue
+        key = bucket_of(item.due_on, as_of)
+        amounts[key] += item.open_minor
+        counts[key] += 1
+    return Aging({key: Bucket(amounts[key], counts[key]) for key in BUCKETS})
+
+
+def dso(open_minor: int, invoiced_minor: int, days: int = DSO_DAYS) -> Decimal | None:
+    """Days sales outstanding: what is open, in days of the period's average sales."""
+    if invoiced_minor <= 0:
+        return None
+    return (Decimal(open_minor) * days / Decimal(invoiced_minor)).quantize(Decimal("0.1"))
+
+
+def credit_use(open_minor: int, limit_minor: int | None) -> Decimal | None:
+    """The share of the credit limit in use (None without a limit)."""
+    if not limit_minor:
+        return None
+    return Decimal(open_minor) / Decimal(limit_minor)
+
+
+def late_share_limit() -> Decimal:
+    """The share overdue beyond 60 days above which a dealer is flagged (RECEIVABLES_LATE_SHARE)."""
+    return Decimal(str(current_app.config.get("RECEIVABLES_LATE_SHARE", "0.2")))
+
+
+# In SQL
+
+
+def _cutoff(as_of: date, days: int) -> date:
+    """An invoice due on or after this day is at most `days` days past due on `as_of`."""
+    return as_of - timedelta(days=days)
+
+
+def _bucket_case(as_of: date) -> Any:
+    return case(
+        (Invoice.due_on >= as_of, CURRENT),
+        (Invoice.due_on >= _cutoff(as_of, 30), D1_30),
+        (Invoice.due_on >= _cutoff(as_of, 60), D31_60),
+        (Invoice.due_on >= _cutoff(as_of, 90), D61_90),
+        else_=OVER_90,
+    )
+
+
+def open_invoices(*conditions: Any) -> Any:
+    return (Invoice.settled.is_(False), Invoice.amount_minor > Invoice.paid_minor, *conditions)
+
+
+def aging_by(key: Any, scope: Scope, as_of: date, *conditions: Any) -> dict[Any, Aging]:
+    """Aging per value of `key` (Invoice.dealer_id, or Dealer.region_id) for the dealers in
+    `scope`: one grouped query."""
+    bucket = _bucket_case(as_of).label("bucket")
+    query = (
+        select(
+            key.label("key"),
+            bucket,
+            func.sum(Invoice.amount_minor - Invoice.paid_minor).label("amount"),
+            func.count(Invoice.id).label("count"),
+        )
+        .join(Dealer, Dealer.id == Invoice.dealer_id)
+        .where(*open_invoices(scope(Invoice.dealer_id), *conditions))
+        .group_by(key, bucket)
+    )
+    amounts: dict[Any, dict[str, Bucket]] = {}
+    for row in db.session.execute(query):
+        amounts.setdefault(row.key, {})[row.bucket] = Bucket(int(row.amount), int(row.count))
+    return {
+        found: Aging({name: buckets.get(name, Bucket()) for name in BUCKETS})
+        for found, buckets in amounts.items()
+    }
+
+
+def invoiced_by(key: Any, scope: Scope, as_of: date, *conditions: Any) -> dict[Any, int]:
+    """What was invoiced in the DSO_DAYS up to `as_of`, per value of `key`."""
+    since = as_of - timedelta(days=DSO_DAYS)
+    query = (
+        select(key.label("key"), func.sum(Invoice.amount_minor).label("amount"))
+        .join(Dealer, Dealer.id == Invoice.dealer_id)
+        .where(
+            scope(Invoice.dealer_id),
+            Invoice.issued_on > since,
+            Invoice.issued_on <= as_of,
+            *conditions,
+        )
+        .group_by(key)
+    )
+    return {row.key: int(row.amount or 0) for row in db.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A dealer's receivables at a glance: aging, DSO, credit and why it is flagged."""
+
+    aging: Aging
+    dso: Decimal | None
+    limit_minor: int | None
+    on_hold: bool
+    over_limit: bool
+    late_share_high: bool
+    credit: DealerCredit | None = None  # the row itself, where one dealer's page shows it
+
+    @property
+    def flagged(self) -> bool:
+        return self.over_limit or self.late_share_high
+
+    @property
+    def credit_use(self) -> Decimal | None:
+        return credit_use(self.aging.open_minor, self.limit_minor)
+
+    @property
+    def credit_use_bp(self) -> int | None:
+        """Credit use in basis points, as the `percent` filter shows it."""
+        use = self.credit_use
+        return None if use is None else int(use * 10000)
+
+
+def standing_of(
+    aging_: Aging,
+    invoiced_minor: int,
+    limit_minor: int | None,
+    *,
+    on_hold: bool = False,
+    late_share: Decimal,
+    credit: DealerCredit | None = None,
+) -> Standing:
+    share = aging_.late_share
+    return Standing(
+        aging=aging_,
+        dso=dso(aging_.open_minor, invoiced_minor),
+        limit_minor=limit_minor or None,
+        on_hold=on_hold,
+        over_limit=bool(limit_minor) and aging_.open_minor > (limit_minor or 0),
+        late_share_high=share is not None and share > late_share,
+        credit=credit,
+    )
+
+
+def dealer_standing(dealer_id: int, as_of: date, *, late_share: Decimal) -> Standing:
+    """One dealer's standing (three small queries)."""
+
+    def only(column: ColumnElement[int]) -> ColumnElement[bool]:
+        return column == dealer_id
+
+    found = aging_by(Invoice.dealer_id, only, as_of).get(dealer_id, Aging())
+    invoiced = invoiced_by(Invoice.dealer_id, only, as_of).get(dealer_id, 0)
+    credit = db.session.get(DealerCredit, dealer_id)
+    return standing_of(
+        found,
+        invoiced,
+        credit.limit_minor if credit is not None else None,
+        on_hold=credit is not None and credit.on_hold,
+        late_share=late_share,
+        credit=credit,
+    )
+
+
+def dealer_standings(
+    scope: Scope, as_of: date, *conditions: Any, late_share: Decimal
+) -> dict[int, Standing]:
+    """The standing of every dealer in scope with open invoices (three grouped queries)."""
+    agings = aging_by(Invoice.dealer_id, scope, as_of, *conditions)
+    invoiced = invoiced_by(Invoice.dealer_id, scope, as_of, *conditions)
+    credits = {
+        row.dealer_id: row
+        for row in db.session.execute(
+            select(DealerCredit.dealer_id, DealerCredit.limit_minor, DealerCredit.on_hold).where(
+                scope(DealerCredit.dealer_id)
+            )
+        )
+    }
+    standings = {}
+    for dealer_id, found in agings.items():
+        credit = credits.get(dealer_id)
+        standings[dealer_id] = standing_of(
+            found,
+            invoiced.get(dealer_id, 0),
+            credit.limit_minor if credit is not None else None,
+            on_hold=credit is not None and credit.on_hold,
+            late_share=late_share,
+        )
+    return standings
+
+
+def flagged_ids(scope: Scope, as_of: date, *, late_share: Decimal) -> list[int]:
+    """The dealers in scope over their limit or with more than `late_share` of what they owe
+    overdue beyond 60 days, the largest late amount first: one grouped query, the same rules
+    as `standing_of` (a property of the home pages at thousands of dealers)."""
+    open_amount = func.sum(Invoice.amount_minor - Invoice.paid_minor)
+    late = func.sum(
+        case(
+            (Invoice.due_on < _cutoff(as_of, 60), Invoice.amount_minor - Invoice.paid_minor),
+            else_=0,
+        )
+    )
+    limit = func.coalesce(func.max(DealerCredit.limit_minor), 0)
+    basis_points = int(late_share * 10000)
+    query = (
+        select(Invoice.dealer_id)
+        .join(Dealer, Dealer.id == Invoice.dealer_id)
+        .outerjoin(DealerCredit, DealerCredit.dealer_id == Invoice.dealer_id)
+        .where(*open_invoices(scope(Invoice.dealer_id)))
+        .group_by(Invoice.dealer_id)
+        .having(((limit > 0) & (open_amount > limit)) | (late * 10000 > open_amount * basis_points))
+        .order_by(late.desc(), Invoice.dealer_id)
+    )
+    return list(db.session.scalars(query))
+
+
+def flagged_dealers(
+    scope: Scope, as_of: date, *, late_share: Decimal, limit: int | None = None
+) -> tuple[list[tuple[int, Standing]], int]:
+    """The first `limit` flagged dealers with their standing, and how many are flagged."""
+    ids = flagged_ids(scope, as_of, late_share=late_share)
+    shown = ids[:limit] if limit is not None else ids
+    if not shown:
+        return [], len(ids)
+    standings = dealer_standings(scope, as_of, Invoice.dealer_id.in_(shown), late_share=late_share)
+    return [(dealer_id, standings[dealer_id]) for dealer_id in shown], len(ids)
