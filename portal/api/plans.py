@@ -58,6 +58,9 @@ class PlanArgs(ListArgs):
 
 class PlanIn(ma.Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    # Why the plan is below the dealer's allocated target (needed to submit it then);
+    # left out of an update, the plan keeps the reason it has.
+    below_target_reason = fields.String(load_default=None, validate=validate.Length(max=2000))
     lines = lines_field(PlanLineIn)
 
 
@@ -97,6 +100,11 @@ def _values(data: dict, plan: SalesPlan | None = None):
     return figures(data["lines"], ("store_id", "product_line_id"), known)
 
 
+def _reason(data: dict) -> str | None:
+    reason = data["below_target_reason"]
+    return None if reason is None else reason.strip()
+
+
 def _current(plan: SalesPlan) -> str:
     return etag_of(PlanSchema().dump(plan))
 
@@ -122,6 +130,7 @@ def create_plan(data: dict):
             note=data["note"],
             actor=current_user,
             window=window,
+            below_target_reason=(data["below_target_reason"] or "").strip(),
         )
     except services.PlanExists as exists:
         db.session.rollback()
@@ -150,7 +159,11 @@ def update_plan(data: dict, plan_id: int):
         PlanSchema,
         allowed=lambda record: access.can_edit_plan(current_user, record),
         change=lambda: services.update_plan(
-            found, values=_values(data, found), note=data["note"], actor=current_user
+            found,
+            values=_values(data, found),
+            note=data["note"],
+            actor=current_user,
+            below_target_reason=_reason(data),
         ),
         refusal=services.PlanError,
     )

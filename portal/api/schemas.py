@@ -181,6 +181,7 @@ class PlanSchema(ma.Schema):
     period = fields.String()
     status = enum(PlanStatus)
     note = fields.String()
+    below_target_reason = fields.String()
     first_submitted_at = fields.DateTime(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)

@@ -11,7 +11,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -50,7 +59,17 @@ class SeasonalityProfile(TimestampMixin, VersionedMixin, db.Model):
     """Twelve monthly weights: the default profile (no region) or one region's override."""
 
     __tablename__ = "seasonality_profiles"
-    __table_args__ = (UniqueConstraint("region_id", name="uq_seasonality_profiles_region_id"),)
+    __table_args__ = (
+        UniqueConstraint("region_id", name="uq_seasonality_profiles_region_id"),
+        # UNIQUE(region_id) lets any number of NULLs through: one default profile at most.
+        Index(
+            "uq_seasonality_profiles_default",
+            text("(region_id IS NULL)"),
+            unique=True,
+            sqlite_where=text("region_id IS NULL"),
+            postgresql_where=text("region_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))

@@ -15,7 +15,7 @@ from portal.metrics import targets as figures
 from portal.models import AllocationStatus, Dealer, TargetAllocation
 from portal.targets import services
 from portal.targets.blueprint import bp
-from portal.targets.forms import AllocationForm, MoveForm, ReviewForm
+from portal.targets.forms import AllocationForm, MoveForm, ReopenForm, ReviewForm, parse_cell
 
 
 @bp.route("/regions/<int:region_id>/allocations", methods=["POST"])
@@ -59,6 +59,7 @@ def render_detail(allocation: TargetAllocation, form=None, cell_errors=None, sta
     if not form.version.raw_data:
         form.adopt_version(allocation)
     move_form = MoveForm()
+    move_form.adopt_version(allocation)
     move_form.from_dealer_id.choices = move_form.to_dealer_id.choices = [
         (d.id, f"{d.code} {d.name}") for d in dealers.values()
     ]
@@ -78,10 +79,12 @@ def render_detail(allocation: TargetAllocation, form=None, cell_errors=None, sta
         cell_errors=cell_errors or {},
         review_form=ReviewForm(formdata=None, obj=allocation),
         move_form=move_form,
+        reopen_form=ReopenForm(formdata=None, obj=allocation),
         moves=services.moves_of(allocation),
         can_edit=rules.can_edit_allocation(current_user, allocation),
         can_review=rules.can_review_allocation(current_user, allocation),
         can_move=rules.can_move_target(current_user, allocation),
+        can_reopen=rules.can_reopen_allocation(current_user, allocation),
     ), status
 
 
@@ -103,11 +106,11 @@ def _posted_cells(allocation: TargetAllocation, line_id: int):
         if name not in request.form:
             continue
         try:
-            revenue = money.parse_money(request.form[name], max_major=10**12)
+            revenue = parse_cell(request.form[name])
         except money.FigureError as error:
             errors[name] = str(error.message)
             continue
-        cells[(dealer, line, month)] = (revenue or 0, amount[1])
+        cells[(dealer, line, month)] = (revenue, amount[1])
     return cells, errors
 
 
@@ -183,6 +186,15 @@ def move(allocation_id: int):
             for message in field.errors:
                 flash(f"{field.label.text}: {message}", "danger")
         return redirect(page)
+    if form.is_stale(allocation):
+        flash(
+            _(
+                "This allocation changed since you opened it (the move may be done already): "
+                "check the moves and try again."
+            ),
+            "warning",
+        )
+        return redirect(page)
     try:
         first, last = periods.parse(form.first.data), periods.parse(form.last.data)
         months = [m for m in periods.span(first, last) if m.startswith(f"{allocation.year:04d}-")]
@@ -204,3 +216,30 @@ def move(allocation_id: int):
     db.session.commit()
     flash(_("Target moved; the region's total is unchanged."), "success")
     return redirect(page)
+
+
+@bp.route("/allocations/<int:allocation_id>/reopen", methods=["POST"])
+@admin_only
+def reopen(allocation_id: int):
+    """Head office unlocks an approved allocation: back to the region as returned, with why."""
+    allocation = rules.get_allocation_or_404(current_user, allocation_id, for_update=True)
+    form = ReopenForm()
+    if not rules.can_reopen_allocation(current_user, allocation):
+        flash(_("Only an approved allocation can be reopened."), "warning")
+    elif not form.validate_on_submit():
+        for message in form.reason.errors:
+            flash(str(message), "danger")
+    elif form.is_stale(allocation):
+        flash(_("This allocation changed since you opened it. Check it and try again."), "warning")
+    else:
+        try:
+            services.reopen_allocation(allocation, actor=current_user, reason=form.reason.data)
+        except services.TargetError as error:
+            db.session.rollback()
+            flash(str(error.message), "danger")
+        else:
+            db.session.commit()
+            flash(
+                _("Allocation reopened: the region can change it and submit it again."), "success"
+            )
+    return redirect(url_for("targets.detail", allocation_id=allocation.id))

@@ -15,7 +15,7 @@ from portal.metrics import targets as figures
 from portal.models import Forecast
 from portal.targets import services
 from portal.targets.blueprint import bp
-from portal.targets.forms import ForecastForm, RevisionForm
+from portal.targets.forms import ForecastForm, RevisionForm, parse_cell
 
 
 @bp.route("/regions/<int:region_id>/forecasts", methods=["POST"])
@@ -83,11 +83,11 @@ def save_forecast(forecast_id: int):
         if name not in request.form:
             continue
         try:
-            revenue = money.parse_money(request.form[name], max_major=10**12)
+            revenue = parse_cell(request.form[name])
         except money.FigureError as error:
             errors[name] = str(error.message)
             continue
-        cells[(line.product_line_id, line.period)] = (revenue or 0, line.units)
+        cells[(line.product_line_id, line.period)] = (revenue, line.units)
     if not form.validate_on_submit() or errors:
         return render_forecast(forecast, form, errors, 422)
     if form.is_stale(forecast):

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal import money
 from portal.forms import FigureField, MoneyField, VersionedForm, strip_text
 
 TEXT_MAX = 2000
 
 
-class TargetForm(FlaskForm):
-    """A region's annual target for one product line, split by the seasonality profile."""
+def parse_cell(text: str) -> int:
+    """A grid cell's amount in minor units, up to the portal's MONEY_MAX; an emptied cell is
+    refused (FigureError) rather than read as 0, which would wipe the figure unseen."""
+    amount = money.parse_money(text, max_major=current_app.config["MONEY_MAX"])
+    if amount is None:
+        raise money.FigureError(_l("Enter an amount (0 for none)."))
+    return amount
+
+
+class TargetForm(VersionedForm):
+    """A region's annual target for one product line, split by the seasonality profile.
+    `version` is the version of the target the admin saw (empty: there was none yet)."""
 
     year = IntegerField(_l("Year"), [InputRequired(), NumberRange(min=2000, max=2999)])
     product_line_id = SelectField(_l("Product line"), coerce=int, validators=[InputRequired()])
@@ -45,8 +57,9 @@ class ReviewForm(VersionedForm):
     )
 
 
-class MoveForm(FlaskForm):
-    """Move target from one dealer to another, for some months of the year."""
+class MoveForm(VersionedForm):
+    """Move target from one dealer to another, for some months of the year (posting the
+    allocation's version, so a second submit of the same move is refused)."""
 
     from_dealer_id = SelectField(_l("From dealer"), coerce=int, validators=[InputRequired()])
     to_dealer_id = SelectField(_l("To dealer"), coerce=int, validators=[InputRequired()])
@@ -57,6 +70,18 @@ class MoveForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
         [DataRequired(message=_l("Say why the target moves.")), Length(max=TEXT_MAX)],
+        filters=[strip_text],
+        render_kw={"rows": 2},
+    )
+
+
+class ReopenForm(VersionedForm):
+    reason = TextAreaField(
+        _l("Reason for reopening"),
+        [
+            DataRequired(message=_l("Give a reason for reopening the allocation.")),
+            Length(max=TEXT_MAX),
+        ],
         filters=[strip_text],
         render_kw={"rows": 2},
     )

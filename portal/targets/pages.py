@@ -174,33 +174,29 @@ def set_target(region_id: int):
     lines = services.product_lines()
     form = TargetForm()
     form.product_line_id.choices = [(line.id, f"{line.code} {line.label}") for line in lines]
+    status = 200
     if request.method == "GET":
-        form.year.data = clock.today().year
+        _show_target(form, region, lines)
     if form.validate_on_submit():
         line = next(line for line in lines if line.id == form.product_line_id.data)
-        try:
-            services.set_target(
-                region=region,
-                year=form.year.data,
-                product_line=line,
-                revenue_minor=form.revenue.data,
-                units=form.units.data,
-                months=None,
-                reason=form.reason.data or "",
-                actor=current_user,
-                today=clock.today(),
+        current = services.find_target(region.id, form.year.data, line.id, for_update=True)
+        if current is not None and form.is_stale(current):
+            # Saving again knowingly replaces the version now shown in the list below.
+            form.adopt_version(current)
+            flash(
+                _(
+                    "This target was changed by someone else (now version %(revision)d): "
+                    "check it below and save again.",
+                    revision=current.revision,
+                ),
+                "warning",
             )
-        except services.TargetError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, str(error.message)]
-            else:
-                flash(str(error.message), "danger")
+            status = 409
         else:
-            db.session.commit()
-            flash(_("Target saved."), "success")
-            return redirect(url_for("targets.region", region_id=region.id))
+            status = _save_target(form, region, line)
+            if status is None:
+                flash(_("Target saved."), "success")
+                return redirect(url_for("targets.region", region_id=region.id))
     year = form.year.data or clock.today().year
     return render_template(
         "targets/set_target.html",
@@ -208,7 +204,46 @@ def set_target(region_id: int):
         form=form,
         targets=services.targets_of(region.id, year),
         weights=services.weights_for(region.id),
-    ), (422 if form.errors else 200)
+    ), (422 if form.errors else status)
+
+
+def _show_target(form: TargetForm, region: Region, lines: list) -> None:
+    """A GET: this year, or the year and line the link names with that target's figures."""
+    form.year.data = request.args.get("year", type=int) or clock.today().year
+    line_id = request.args.get("line", type=int)
+    if line_id not in {line.id for line in lines}:
+        return
+    form.product_line_id.data = line_id
+    current = services.find_target(region.id, form.year.data, line_id)
+    if current is not None:
+        form.revenue.data, form.units.data = current.revenue_minor, current.units
+        form.adopt_version(current)
+
+
+def _save_target(form: TargetForm, region: Region, line: Any) -> int | None:
+    """Save the validated, up-to-date form and commit (None), else the refusal's status."""
+    try:
+        services.set_target(
+            region=region,
+            year=form.year.data,
+            product_line=line,
+            revenue_minor=form.revenue.data,
+            units=form.units.data,
+            months=None,
+            reason=form.reason.data or "",
+            actor=current_user,
+            today=clock.today(),
+        )
+    except services.TargetError as error:
+        db.session.rollback()
+        field = getattr(form, error.field or "", None)
+        if field is not None:
+            field.errors = [*field.errors, str(error.message)]
+        else:
+            flash(str(error.message), "danger")
+        return 422
+    db.session.commit()
+    return None
 
 
 @bp.route("/seasonality", methods=["GET", "POST"])

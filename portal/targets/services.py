@@ -10,11 +10,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import activity, lifecycle, periods
+from portal import activity, lifecycle, money, periods
+from portal.database import insert_unique
 from portal.extensions import db
 from portal.metrics import targets as figures
 from portal.metrics.targets import Amount
@@ -123,14 +125,18 @@ def set_profile(*, region: Region | None, weights: Sequence[int], actor: User) -
 # Region targets
 
 
-def find_target(region_id: int, year: int, product_line_id: int) -> RegionTarget | None:
-    return db.session.scalar(
-        select(RegionTarget).where(
-            RegionTarget.region_id == region_id,
-            RegionTarget.year == year,
-            RegionTarget.product_line_id == product_line_id,
-        )
+def find_target(
+    region_id: int, year: int, product_line_id: int, *, for_update: bool = False
+) -> RegionTarget | None:
+    """The region's target for the year and line; `for_update` locks it until the commit."""
+    query = select(RegionTarget).where(
+        RegionTarget.region_id == region_id,
+        RegionTarget.year == year,
+        RegionTarget.product_line_id == product_line_id,
     )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 def targets_of(region_id: int, year: int) -> list[RegionTarget]:
@@ -171,13 +177,27 @@ def set_target(
         total = (sum(m[0] for m in months), sum(m[1] for m in months))
         if total != (revenue_minor, units):
             raise TargetError(_l("The months must add up to the annual target."), "months")
-    target = find_target(region.id, year, product_line.id)
+    target = find_target(region.id, year, product_line.id, for_update=True)
     if target is not None and today >= date(year, 1, 1) and not reason:
         raise TargetError(_l("Say why the target changes after the year has started."), "reason")
     if target is None:
-        target = RegionTarget(region_id=region.id, year=year, product_line_id=product_line.id)
-        target.revision = 0
-        db.session.add(target)
+
+        def check_free() -> None:  # two admins setting the same new target at once
+            if find_target(region.id, year, product_line.id) is not None:
+                raise TargetError(
+                    _l("Someone else set this target just now: check it and save again.")
+                )
+
+        target = RegionTarget(
+            region_id=region.id,
+            year=year,
+            product_line_id=product_line.id,
+            revenue_minor=revenue_minor,
+            units=units,
+            split=split,
+            revision=0,
+        )
+        insert_unique(target, check_free)
     target.revenue_minor, target.units, target.split = revenue_minor, units, split
     target.revision += 1
     by_month = {month.month: month for month in target.months}
@@ -371,6 +391,11 @@ def submit_allocation(allocation: TargetAllocation, *, actor: User) -> None:
     ALLOCATIONS.move(allocation, AllocationAction.SUBMIT, actor=actor)
 
 
+def reopen_allocation(allocation: TargetAllocation, *, actor: User, reason: str) -> None:
+    """Unlock an approved allocation: it goes back to the region as returned, with the reason."""
+    ALLOCATIONS.move(allocation, AllocationAction.REOPEN, actor=actor, comment=reason)
+
+
 def move_target(
     allocation: TargetAllocation,
     *,
@@ -476,13 +501,14 @@ def moves_of(allocation: TargetAllocation) -> list[AllocationMove]:
 
 
 RECENT_MONTHS = 3
+RATIO_MAX = 2  # the recent attainment a forecast suggestion follows: between 1/2 and 2 times
 
 
 def suggest_forecast(region: Region, period: str) -> dict[tuple[int, str], Amount]:
     """(product_line_id, month) for `period` to December: the dealers' approved plans for the
     month (a dealer's approved allocation where it has no approved plan yet), times the
-    region's recent attainment (actuals against plans over the last three months; 100 %
-    without)."""
+    region's recent attainment (actuals against plans over the last three months, kept
+    between 50 % and 200 %; 100 % without), each cell at most MONEY_MAX (and COUNT_MAX)."""
     year = periods.split(period)[0]
     months = periods.span(period, f"{year:04d}-12")
     dealers = figures.region_dealers([region.id])
@@ -499,8 +525,15 @@ def suggest_forecast(region: Region, period: str) -> dict[tuple[int, str], Amoun
         if month >= period and key not in plans:
             base[(line, month)] = figures.plus(base[(line, month)], amount)
     numerator, denominator = ratio
+    most = (
+        current_app.config["MONEY_MAX"] * money.MINOR_PER_MAJOR,
+        current_app.config["COUNT_MAX"],
+    )
     return {
-        key: (amount[0] * numerator // denominator, amount[1] * numerator // denominator)
+        key: (
+            min(amount[0] * numerator // denominator, most[0]),
+            min(amount[1] * numerator // denominator, most[1]),
+        )
         for key, amount in base.items()
     } | {
         (line.id, month): figures.ZERO
@@ -511,11 +544,17 @@ def suggest_forecast(region: Region, period: str) -> dict[tuple[int, str], Amoun
 
 
 def _recent_ratio(plans, actuals, first: str, last: str) -> tuple[int, int]:
-    """Actual against plan revenue over first..last (only cells with a plan), as a fraction."""
+    """Actual against plan revenue over first..last (only cells with a plan), as a fraction
+    kept between 1/2 and 2: a tiny plan against large actuals (or the reverse) says little
+    about the months ahead, and unclamped it would multiply the suggestion without bound."""
     planned = sum(a[0] for (_, _, m), a in plans.items() if first <= m <= last)
     done = sum(a[0] for key, a in actuals.items() if first <= key[2] <= last and key in plans)
     if planned <= 0 or done <= 0:
         return 1, 1
+    if done > planned * RATIO_MAX:
+        return RATIO_MAX, 1
+    if done * RATIO_MAX < planned:
+        return 1, RATIO_MAX
     return done, planned
 
 

@@ -3,16 +3,20 @@ nothing and idempotently, read-only tokens refused."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
+    AllocationAction,
     PlanStatus,
     ReportStatus,
     Role,
     SalesPlan,
     StoreReport,
 )
+from portal.targets import services as target_services
 from tests.api.conftest import Shop, bearer, make_token, plan_body, this_month
 from tests.support.factories import (
     make_dealer,
@@ -228,3 +232,41 @@ def test_plan_vs_actual_reads_the_portals_figures(client, shop):
     (row,) = figures.get_json()["items"]
     assert row["dealer_id"] == shop.dealer.id
     assert row["unmatched_revenue"] == "250.00"  # no approved plan: actual without target
+
+
+def test_a_plan_below_its_allocation_goes_in_with_its_reason(client, shop):
+    period = plan_body(shop)["period"]
+    admin = make_user(Role.ADMIN)
+    target_services.set_target(
+        region=shop.region,
+        year=int(period[:4]),
+        product_line=shop.line,
+        revenue_minor=12_000_000_00,
+        units=12_000,
+        months=None,
+        reason="",
+        actor=admin,
+        today=date(int(period[:4]) - 1, 1, 1),
+    )
+    allocation = target_services.start_allocation(
+        region=shop.region, year=int(period[:4]), actor=admin
+    )
+    target_services.submit_allocation(allocation, actor=admin)
+    target_services.ALLOCATIONS.move(allocation, AllocationAction.APPROVE, actor=admin)
+    db.session.commit()
+    dealer = bearer(shop.dealer_token)
+    created = client.post("/api/v1/plans", json=plan_body(shop, "1"), headers=dealer)
+    assert created.status_code == 201, created.get_json()
+    url = f"/api/v1/plans/{created.get_json()['id']}"
+    refused = client.post(f"{url}/submit", headers={**dealer, "If-Match": created.headers["ETag"]})
+    assert refused.status_code == 422
+    body = {**plan_body(shop, "1"), "below_target_reason": "The store is shut for a refit"}
+    del body["period"]
+    updated = client.put(url, json=body, headers={**dealer, "If-Match": created.headers["ETag"]})
+    assert updated.status_code == 200, updated.get_json()
+    assert updated.get_json()["below_target_reason"] == "The store is shut for a refit"
+    submitted = client.post(
+        f"{url}/submit", headers={**dealer, "If-Match": updated.headers["ETag"]}
+    )
+    assert submitted.status_code == 200, submitted.get_json()
+    assert submitted.get_json()["status"] == "submitted"

@@ -49,6 +49,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_seasonality_profiles')),
     sa.UniqueConstraint('region_id', name='uq_seasonality_profiles_region_id')
     )
+    with op.batch_alter_table('seasonality_profiles', schema=None) as batch_op:
+        batch_op.create_index('uq_seasonality_profiles_default', [sa.text('(region_id IS NULL)')], unique=True, sqlite_where=sa.text('region_id IS NULL'), postgresql_where=sa.text('region_id IS NULL'))
     op.create_table('region_target_months',
     sa.Column('target_id', sa.Integer(), nullable=False),
     sa.Column('month', sa.Integer(), nullable=False),
@@ -235,6 +237,9 @@ def downgrade():
 
     op.drop_table('forecasts')
     op.drop_table('region_target_months')
+    with op.batch_alter_table('seasonality_profiles', schema=None) as batch_op:
+        batch_op.drop_index('uq_seasonality_profiles_default', sqlite_where=sa.text('region_id IS NULL'), postgresql_where=sa.text('region_id IS NULL'))
+
     op.drop_table('seasonality_profiles')
     with op.batch_alter_table('region_targets', schema=None) as batch_op:
         batch_op.drop_index('ix_region_targets_year')
