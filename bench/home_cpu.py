@@ -3,16 +3,18 @@
 On an already seeded database (`flask seed-large`), signs in through the real form with the
 Flask test client as the first administrator or supervisor, then N times: saves a change to
 one dealer's store report line (as `pages.py` does before each "after a change" request)
-and opens `/home`. Prints per request the CPU time of this process (the page's Python work,
-the driver's included; the database server's excluded), the wall time, the number of
-queries, the wall time spent in the database calls and in garbage collection (a full
-collection of this process's heap shows as a rare spike: compare medians). `--profile FILE`
+and opens `/home` (or `--path`, another staff page). Prints per request the CPU time of
+this process (the page's Python work, the driver's included; the database server's
+excluded), the wall time, the number of queries, the wall time spent in the database
+calls and in garbage collection (a full collection of this process's heap shows as a rare
+spike: compare medians). `--profile FILE`
 writes a cProfile of the requests (`python -m pstats FILE`). CPU time does not count the
 time the process waits for a core, so it varies far less than wall time on a busy machine;
 compare runs of two versions of the code on the same database, one after the other.
 
     python bench/home_cpu.py postgresql+psycopg://postgres@127.0.0.1:5432/big --role admin
     python bench/home_cpu.py sqlite:////tmp/big.sqlite3 --role supervisor --requests 50
+    python bench/home_cpu.py postgresql+psycopg://postgres@127.0.0.1:5432/big --path /targets/
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def main() -> None:
     parser.add_argument("--role", choices=("admin", "supervisor"), default="admin")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--profile", help="write a cProfile of the measured requests here")
+    parser.add_argument("--path", default="/home", help="the page to open (default /home)")
     args = parser.parse_args()
 
     from portal import create_app
@@ -96,30 +99,30 @@ def main() -> None:
             if client.post("/sign-in", data=form).status_code != 302:
                 raise SystemExit(f"sign-in failed for {people[args.role]}")
             for _ in range(3):  # warm up: templates, compiled statements, caches
-                client.get("/home")
+                client.get(args.path)
             for _ in range(args.requests):
                 change()
                 meter.reset()
                 cpu, wall = time.process_time(), time.perf_counter()
                 if profile:
                     profile.enable()
-                response = client.get("/home")
+                response = client.get(args.path)
                 if profile:
                     profile.disable()
                 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
                 if response.status_code != 200:
-                    raise SystemExit(f"/home: HTTP {response.status_code}")
+                    raise SystemExit(f"{args.path}: HTTP {response.status_code}")
                 rows.append((cpu, wall, meter.queries, meter.in_database, meter.in_gc))
         change.close()
         with app.app_context():
             db.engine.dispose()
     if profile:
         profile.dump_stats(args.profile)
-    report(args.role, rows)
+    report(args.path, args.role, rows)
 
 
-def report(role: str, rows: list[tuple[float, float, int, float, float]]) -> None:
-    print(f"home ({role}), after a change: {len(rows)} requests")
+def report(path: str, role: str, rows: list[tuple[float, float, int, float, float]]) -> None:
+    print(f"{path} ({role}), after a change: {len(rows)} requests")
     print(f"{'per request':28} {'median':>8} {'mean':>8} {'min':>8} {'max':>8}")
     names = ("CPU ms (web process)", "wall ms", "queries", "in the database ms", "in GC ms")
     for index, name in enumerate(names):

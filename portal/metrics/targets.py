@@ -11,12 +11,13 @@ reviewed report line (`Figures.reported_*`), plans the approved plans' lines
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, cast, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from portal import periods
 from portal.extensions import db
@@ -267,11 +268,17 @@ def store_targets(
 
 @dataclass
 class Grid:
-    """measure -> (group, period) -> amount, summed over product lines."""
+    """measure -> (group, period) -> amount, summed over product lines. A region grid also
+    keeps the forecasts it read (`forecasts`: region -> month made in -> month -> amount),
+    those in force at each of `in_force_at` and those made in each of `made_in`, and its
+    plan and actual cells may hold months before the year (last quarter's, for accuracy)."""
 
     cells: dict[str, dict[tuple, Amount]] = field(
         default_factory=lambda: {name: defaultdict(lambda: ZERO) for name in MEASURES}
     )
+    forecasts: dict[int, dict[str, dict[str, Amount]]] = field(default_factory=dict)
+    in_force_at: tuple[str, ...] = ()
+    made_in: tuple[str, ...] = ()
 
     def add(self, measure: str, group: int, period: str, amount: Amount) -> None:
         cell = self.cells[measure]
@@ -279,15 +286,38 @@ class Grid:
 
     def total(self, measure: str, group: int | None, months: Iterable[str]) -> Amount:
         cell = self.cells[measure]
-        result = ZERO
-        for month in months:
-            if group is None:
-                for (_, period), amount in cell.items():
-                    if period == month:
-                        result = plus(result, amount)
-            else:
+        if group is not None:
+            result = ZERO
+            for month in months:
                 result = plus(result, cell.get((group, month), ZERO))
-        return result
+            return result
+        times = Counter(months)  # every group: one pass over the cells
+        revenue = units = 0
+        for (_, period), amount in cell.items():
+            count = times.get(period)
+            if count:
+                revenue += amount[0] * count
+                units += amount[1] * count
+        return revenue, units
+
+    def monthly(self, measure: str, group: int | None, months: Sequence[str]) -> list[Amount]:
+        """`total` of each month on its own (one pass over the cells)."""
+        cell = self.cells[measure]
+        if group is not None:
+            return [cell.get((group, month), ZERO) for month in months]
+        found = dict.fromkeys(months, ZERO)
+        for (_, period), amount in cell.items():
+            if period in found:
+                found[period] = plus(found[period], amount)
+        return [found[month] for month in months]
+
+    def in_force(self, region: int, at: str) -> str | None:
+        """The month the region's forecast in force at `at` was made in (`at` read)."""
+        if at not in self.in_force_at:
+            raise ValueError(f"forecasts in force at {at} were not read")
+        first = periods.year_start(at)
+        made = [month for month in self.forecasts.get(region, ()) if first <= month <= at]
+        return max(made) if made else None
 
 
 @dataclass(frozen=True)
@@ -329,27 +359,144 @@ def windows_of(period: str) -> dict[str, list[str]]:
     }
 
 
+def last_quarter(period: str) -> tuple[str, str]:
+    """The first and last month of the quarter before `period`'s."""
+    return quarter_of(periods.shift(quarter_of(period)[0], -1))
+
+
 def region_grid(region_ids: Sequence[int], period: str) -> Grid:
     """Target, allocation, approved plans, forecast and actuals per region and month of
     `period`'s year. The forecast of a month is its actual when the month is before the
-    forecast in force, else the forecast's figure for it. Every sum is grouped in SQL: a
-    page over the whole network reads a few hundred rows."""
+    forecast in force, else the forecast's figure for it. Every sum is grouped in SQL, in
+    three queries: a page over the whole network reads a few hundred rows. The grid also
+    holds what `forecast_accuracy` and `forecast_movement` need for `period` (last
+    quarter's actuals and forecast, the forecast in force a month before)."""
     grid = Grid()
     year = periods.split(period)[0]
     months = year_periods(year)
-    for (region, _, month), amount in region_targets(year, region_ids).items():
-        grid.add("target", region, month, amount)
-    for (region, month), amount in _allocated_by(
-        TargetAllocation.region_id, year, region_ids
-    ).items():
-        grid.add("allocated", region, month, amount)
+    for measure, region, month, amount in _targets_and_allocated(year, region_ids):
+        grid.add(measure, region, month, amount)
+    first = min(months[0], last_quarter(period)[0])
     for (region, month), (plan, actual) in region_plans_and_actuals(
-        region_ids, months[0], months[-1]
+        region_ids, first, months[-1]
     ).items():
         grid.add("plan", region, month, plan)
         grid.add("actual", region, month, actual)
-    _add_forecasts(grid, region_ids, period)
+    before = periods.shift(period, -1)
+    in_force_at = (period, before) if before[:4] == period[:4] else (period,)
+    _read_forecasts(grid, region_ids, in_force_at, (last_quarter(period)[0],))
+    for region in region_ids:
+        for month, amount in _landing(grid, region, period, year).items():
+            grid.add("forecast", region, month, amount)
     return grid
+
+
+def _targets_and_allocated(year: int, region_ids: Sequence[int]) -> list[tuple]:
+    """(measure, region, period, amount): the regions' targets and allocations per month of
+    the year, summed over product lines and dealers (one query)."""
+    ids = list(region_ids)
+    target = (
+        select(
+            literal("target"),
+            RegionTarget.region_id,
+            RegionTargetMonth.month,
+            cast(null(), String),
+            func.sum(RegionTargetMonth.revenue_minor),
+            func.sum(RegionTargetMonth.units),
+        )
+        .join(RegionTargetMonth, RegionTargetMonth.target_id == RegionTarget.id)
+        .where(RegionTarget.year == year, RegionTarget.region_id.in_(ids))
+        .group_by(RegionTarget.region_id, RegionTargetMonth.month)
+    )
+    allocation = (
+        select(
+            literal("allocated"),
+            TargetAllocation.region_id,
+            cast(null(), Integer),
+            AllocationLine.period,
+            func.sum(AllocationLine.revenue_minor),
+            func.sum(AllocationLine.units),
+        )
+        .join(TargetAllocation, TargetAllocation.id == AllocationLine.allocation_id)
+        .where(TargetAllocation.year == year, TargetAllocation.region_id.in_(ids))
+        .group_by(TargetAllocation.region_id, AllocationLine.period)
+    )
+    return [
+        (
+            measure,
+            region,
+            f"{year:04d}-{month:02d}" if month is not None else period,
+            (int(revenue or 0), int(units or 0)),
+        )
+        for measure, region, month, period, revenue, units in db.session.execute(
+            union_all(target, allocation)
+        )
+    ]
+
+
+_OTHER_FORECAST = aliased(Forecast, name="other_forecast")  # built once: aliasing is costly
+
+
+def _read_forecasts(
+    grid: Grid, region_ids: Sequence[int], in_force_at: Sequence[str], made_in: Sequence[str]
+) -> None:
+    """Into `grid.forecasts`: the regions' forecasts in force at each month of `in_force_at`
+    (as `latest_forecasts`) and those made in each month of `made_in` (as `forecast_of`),
+    each as month -> amount summed over product lines; one query."""
+    wanted: list[Any] = [Forecast.period.in_(list(made_in))] if made_in else []
+    other = _OTHER_FORECAST
+    for at in in_force_at:
+        newest = (
+            select(func.max(other.period))
+            .where(
+                other.region_id == Forecast.region_id,
+                other.period >= periods.year_start(at),
+                other.period <= at,
+                other.status != ForecastStatus.DRAFT,
+            )
+            .scalar_subquery()
+        )
+        wanted.append(Forecast.period == newest)
+    grid.in_force_at += tuple(in_force_at)
+    grid.made_in += tuple(made_in)
+    if not wanted or not region_ids:
+        return
+    month = ForecastLine.period.label("month")
+    query = (
+        select(
+            Forecast.region_id,
+            Forecast.period,
+            month,
+            func.sum(ForecastLine.revenue_minor),
+            func.sum(ForecastLine.units),
+        )
+        .select_from(Forecast)
+        .outerjoin(ForecastLine, ForecastLine.forecast_id == Forecast.id)
+        .where(
+            Forecast.region_id.in_(list(region_ids)),
+            Forecast.status != ForecastStatus.DRAFT,
+            or_(*wanted),
+        )
+        .group_by(Forecast.region_id, Forecast.period, ForecastLine.period)
+    )
+    for region, made, line_month, revenue, units in db.session.execute(query):
+        months = grid.forecasts.setdefault(region, {}).setdefault(made, {})
+        if line_month is not None:
+            months[line_month] = (int(revenue or 0), int(units or 0))
+
+
+def _landing(grid: Grid, region: int, at: str, year: int) -> dict[str, Amount]:
+    """month -> where the region's year lands by the forecast in force at `at`: the actual
+    before the month the forecast was made in, its figure from then on; {} without one."""
+    made = grid.in_force(region, at)
+    if made is None:
+        return {}
+    ahead = grid.forecasts[region][made]
+    actual = grid.cells["actual"]
+    return {
+        month: actual.get((region, month), ZERO) if month < made else ahead.get(month, ZERO)
+        for month in year_periods(year)
+    }
 
 
 def dealer_grid(region_ids: Sequence[int], period: str) -> Grid:
@@ -423,42 +570,25 @@ def _add_plans_and_actuals(grid: Grid, months: list[str], dealers, group_of) -> 
             grid.add("actual", group_of(dealer), month, actual)
 
 
-def _add_forecasts(grid: Grid, region_ids: Sequence[int], period: str) -> None:
-    forecasts = latest_forecasts(region_ids, period)
-    lines = forecast_lines(forecast.id for forecast in forecasts.values())
-    year = periods.split(period)[0]
-    for region in region_ids:
-        forecast = forecasts.get(region)
-        if forecast is None:
-            continue
-        ahead: dict[str, Amount] = defaultdict(lambda: ZERO)
-        for (_, month), amount in lines[forecast.id].items():
-            ahead[month] = plus(ahead[month], amount)
-        for month in year_periods(year):
-            if month < forecast.period:
-                amount = grid.cells["actual"].get((region, month), ZERO)
-            else:
-                amount = ahead.get(month, ZERO)
-            grid.add("forecast", region, month, amount)
-
-
 def forecast_movement(grid: Grid, region_ids: Sequence[int], period: str) -> dict[int, int]:
     """Per region: how far the year's forecast in force at `period` moved (revenue) from the
-    one in force a month before (regions with a forecast at both)."""
+    one in force a month before (regions with a forecast at both). `grid` is the regions'
+    grid at `period` (`region_grid`)."""
     before = periods.shift(period, -1)
     if before[:4] != period[:4]:
         return {}
-    earlier = Grid()
-    earlier.cells["actual"] = grid.cells["actual"]
-    _add_forecasts(earlier, region_ids, before)
-    now_in_force = latest_forecasts(region_ids, period)
-    then_in_force = latest_forecasts(region_ids, before)
-    year = year_periods(periods.split(period)[0])
-    return {
-        region: window(grid, region, year).forecast[0] - window(earlier, region, year).forecast[0]
-        for region in region_ids
-        if region in now_in_force and region in then_in_force
-    }
+    missing = [at for at in (period, before) if at not in grid.in_force_at]
+    if missing:
+        _read_forecasts(grid, region_ids, missing, ())
+    year = periods.split(period)[0]
+    months = year_periods(year)
+    result = {}
+    for region in region_ids:
+        if grid.in_force(region, period) is None or grid.in_force(region, before) is None:
+            continue
+        then = sum(amount[0] for amount in _landing(grid, region, before, year).values())
+        result[region] = grid.total("forecast", region, months)[0] - then
+    return result
 
 
 @dataclass(frozen=True)
@@ -478,25 +608,32 @@ class Accuracy:
         return max(0, 10000 - (miss * 10000 + self.actual // 2) // self.actual)
 
 
-def forecast_accuracy(region_ids: Sequence[int], period: str) -> dict[int, Accuracy]:
+def forecast_accuracy(
+    region_ids: Sequence[int], period: str, grid: Grid | None = None
+) -> dict[int, Accuracy]:
     """Per region: the forecast made in the first month of the quarter before `period`'s
-    for that quarter's months, against the actuals reported for them."""
-    first, last = quarter_of(periods.shift(quarter_of(period)[0], -1))
-    forecasts = forecast_of(region_ids, first)
-    if not forecasts:
-        return {}
-    lines = forecast_lines(forecast.id for forecast in forecasts.values())
-    actual_of: dict[int, int] = defaultdict(int)
-    for (region, _month), (_plan, actual) in region_plans_and_actuals(
-        list(forecasts), first, last
-    ).items():
-        actual_of[region] += actual[0]
+    for that quarter's months, against the actuals reported for them. `grid`, the regions'
+    grid at `period` (`region_grid`), already holds both; without it, read them."""
+    first, last = last_quarter(period)
+    if grid is None or first not in grid.made_in:
+        grid = Grid()
+        _read_forecasts(grid, region_ids, (), (first,))
+        found = [region for region in region_ids if first in grid.forecasts.get(region, {})]
+        if not found:
+            return {}
+        for (region, month), (_plan, actual) in region_plans_and_actuals(
+            found, first, last
+        ).items():
+            grid.add("actual", region, month, actual)
+    quarter = periods.span(first, last)
     result = {}
-    for region, forecast in forecasts.items():
-        predicted = sum(
-            amount[0] for (_, month), amount in lines[forecast.id].items() if first <= month <= last
-        )
-        result[region] = Accuracy((first, last), predicted, actual_of[region])
+    for region in region_ids:
+        made = grid.forecasts.get(region, {}).get(first)
+        if made is None:
+            continue
+        predicted = sum(amount[0] for month, amount in made.items() if first <= month <= last)
+        actual = sum(grid.cells["actual"].get((region, month), ZERO)[0] for month in quarter)
+        result[region] = Accuracy((first, last), predicted, actual)
     return result
 
 
@@ -539,11 +676,12 @@ class RegionYear:
 
 
 def region_cards(region_ids: Sequence[int], period: str) -> list[RegionYear]:
+    """Each region's year and last quarter's forecast accuracy: three queries."""
     if not region_ids:
         return []
     grid = region_grid(region_ids, period)
     year = windows_of(period)["year"]
-    accuracy = forecast_accuracy(region_ids, period)
+    accuracy = forecast_accuracy(region_ids, period, grid)
     return [
         RegionYear(region, window(grid, region, year), accuracy.get(region))
         for region in region_ids

@@ -40,11 +40,11 @@ def window_labels() -> dict[str, str]:
 def chart(grid: figures.Grid, group: int | None, year: int) -> Markup:
     """Monthly revenue: target as bars, actual (or the forecast where no actual) as a line."""
     months = figures.year_periods(year)
-    target = [to_decimal(grid.total("target", group, [m])[0]) for m in months]
+    target = [to_decimal(amount[0]) for amount in grid.monthly("target", group, months)]
     landing = []
-    for month in months:
-        actual = grid.total("actual", group, [month])[0]
-        forecast = grid.total("forecast", group, [month])[0]
+    actuals = grid.monthly("actual", group, months)
+    forecasts = grid.monthly("forecast", group, months)
+    for (actual, _units), (forecast, _forecast_units) in zip(actuals, forecasts, strict=True):
         landing.append(to_decimal(actual or forecast) if (actual or forecast) else None)
     return charts.bar_line_chart(
         [m[5:] for m in months],
@@ -71,20 +71,16 @@ def index():
     """Every region in scope: target, allocation, plans, forecast and actual."""
     period = _period()
     regions = list(db.session.scalars(rules.target_regions(current_user)))
+    region_ids = [region.id for region in regions]
     grid, rows, network = _region_rows(regions, period)
-    accuracy = figures.forecast_accuracy([region.id for region in regions], period)
-    allocations = {
-        region.id: services.find_allocation(region.id, periods.split(period)[0])
-        for region in regions
-    }
     return render_template(
         "targets/index.html",
         period=period,
         rows=rows,
         network=network,
-        accuracy=accuracy,
-        movement=figures.forecast_movement(grid, [region.id for region in regions], period),
-        allocations=allocations,
+        accuracy=figures.forecast_accuracy(region_ids, period, grid),
+        movement=figures.forecast_movement(grid, region_ids, period),
+        allocations=services.find_allocations(region_ids, periods.split(period)[0]),
         windows=window_labels(),
         chart=chart(grid, None, periods.split(period)[0]),
     )

@@ -297,6 +297,17 @@ def find_allocation(region_id: int, year: int) -> TargetAllocation | None:
     )
 
 
+def find_allocations(region_ids: list[int], year: int) -> dict[int, TargetAllocation | None]:
+    """region_id -> its allocation of the year (None without one), in one query."""
+    found = db.session.scalars(
+        select(TargetAllocation)
+        .where(TargetAllocation.region_id.in_(region_ids), TargetAllocation.year == year)
+        .execution_options(populate_existing=True)
+    )
+    by_region = {allocation.region_id: allocation for allocation in found}
+    return {region_id: by_region.get(region_id) for region_id in region_ids}
+
+
 def start_allocation(*, region: Region, year: int, actor: User) -> TargetAllocation:
     """A draft allocation of the region's year, filled with the suggestion."""
     allocation = TargetAllocation(region_id=region.id, year=year, created_by_id=actor.id)
