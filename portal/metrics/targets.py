@@ -500,34 +500,40 @@ def _landing(grid: Grid, region: int, at: str, year: int) -> dict[str, Amount]:
 
 
 def dealer_grid(region_ids: Sequence[int], period: str) -> Grid:
-    """The same per dealer of the regions: the dealer's allocation is its target."""
+    """The same per dealer of the regions. "allocated" is what the allocation gives the
+    dealer in whatever state it is; the dealer's target (and so its attainment) is its
+    allocation once head office approved it, as on its home page and in its plan grid."""
     grid = Grid()
     year = periods.split(period)[0]
-    for (dealer, month), amount in _allocated_by(
+    for (dealer, month, approved), amount in _allocated_by(
         AllocationLine.dealer_id, year, region_ids
     ).items():
         grid.add("allocated", dealer, month, amount)
-        grid.add("target", dealer, month, amount)
+        if approved:
+            grid.add("target", dealer, month, amount)
     _add_plans_and_actuals(grid, year_periods(year), region_dealers(region_ids), lambda d: d)
     return grid
 
 
 def _allocated_by(group: Any, year: int, region_ids: Sequence[int]) -> dict[tuple, Amount]:
-    """(group, period) -> allocated target, summed over product lines (and dealers)."""
+    """(group, period, approved) -> allocated target, summed over product lines (and
+    dealers); `approved` says whether head office approved the allocation."""
+    approved = TargetAllocation.status == AllocationStatus.APPROVED
     query = (
         select(
             group,
             AllocationLine.period,
+            approved,
             func.sum(AllocationLine.revenue_minor),
             func.sum(AllocationLine.units),
         )
         .join(TargetAllocation, TargetAllocation.id == AllocationLine.allocation_id)
         .where(TargetAllocation.year == year, TargetAllocation.region_id.in_(list(region_ids)))
-        .group_by(group, AllocationLine.period)
+        .group_by(group, AllocationLine.period, approved)
     )
     return {
-        (key, period): (int(revenue or 0), int(units or 0))
-        for key, period, revenue, units in db.session.execute(query)
+        (key, period, bool(is_approved)): (int(revenue or 0), int(units or 0))
+        for key, period, is_approved, revenue, units in db.session.execute(query)
     }
 
 

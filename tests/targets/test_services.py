@@ -192,6 +192,21 @@ def test_the_dealers_allocation_counts_only_once_approved(net):
     }
 
 
+def test_the_region_pages_dealer_target_is_its_allocation_once_approved(net):
+    """One attainment: a draft or submitted allocation is shown as allocated, but it is
+    not yet the dealer's target (its home page and plan grid show none either)."""
+    set_target(net)
+    allocation = services.start_allocation(region=net.region_a, year=YEAR, actor=net.supervisor_a)
+    dealer, year = net.dealers[0], figures.windows_of(f"{YEAR}-05")["year"]
+    draft = figures.window(figures.dealer_grid([net.region_a.id], f"{YEAR}-05"), dealer.id, year)
+    assert draft.allocated[0] > 0
+    assert draft.target == figures.ZERO
+    services.submit_allocation(allocation, actor=net.supervisor_a)
+    services.ALLOCATIONS.move(allocation, AllocationAction.APPROVE, actor=net.admin)
+    approved = figures.window(figures.dealer_grid([net.region_a.id], f"{YEAR}-05"), dealer.id, year)
+    assert approved.target == approved.allocated == draft.allocated
+
+
 def test_the_forecast_suggestion_is_plans_times_recent_attainment(net):
     approved_allocation(net)
     dealer, store = net.dealers[0], net.stores[net.dealers[0].id][0]
