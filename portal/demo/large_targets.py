@@ -16,8 +16,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from sqlalchemy import select
+
 from portal.demo.plans import LINE_MIX, SEASON, STANDARD_STORE_REVENUE
+from portal.extensions import db
 from portal.metrics.targets import split_by_weights, year_periods
+from portal.models import SeasonalityProfile
 
 GROWTH = 1.08
 Write = Callable[[str, Sequence[str], list[Sequence[Any]]], None]
@@ -33,11 +37,16 @@ def seed_targets(write: Write, next_id: NextId, ids: Any, rng: random.Random, to
     weights = [round(weight * 100) for weight in SEASON]
     first = min(date(year, 1, 2), today)  # on the first when that is today
     start, approved_at = _at(first, 6), _at(min(date(year, 1, 8), today), 7)
-    write(
-        "seasonality_profiles",
-        ("id", "region_id", "weights", "created_at", "updated_at", "version"),
-        [(next_id("seasonality_profiles"), None, ",".join(map(str, weights)), start, start, 1)],
+    # One default profile per database: a forced second network keeps the one there is.
+    has_default = db.session.scalar(
+        select(SeasonalityProfile.id).where(SeasonalityProfile.region_id.is_(None)).limit(1)
     )
+    if has_default is None:
+        write(
+            "seasonality_profiles",
+            ("id", "region_id", "weights", "created_at", "updated_at", "version"),
+            [(next_id("seasonality_profiles"), None, ",".join(map(str, weights)), start, start, 1)],
+        )
     shares = [LINE_MIX[code][0] for code in LINE_MIX][: len(ids.lines)]
     holders = _holders(ids)
     target_id, revision_id = next_id("region_targets"), next_id("region_target_revisions")

@@ -114,7 +114,7 @@ def _posted_cells(allocation: TargetAllocation, line_id: int):
     return cells, errors
 
 
-@bp.route("/allocations/<int:allocation_id>", methods=["POST"])
+@bp.route("/allocations/<int:allocation_id>/save", methods=["POST"])
 @staff_only
 def save(allocation_id: int):
     allocation = rules.get_allocation_or_404(current_user, allocation_id, for_update=True)

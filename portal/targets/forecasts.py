@@ -70,7 +70,7 @@ def forecast(forecast_id: int):
     return render_forecast(rules.get_forecast_or_404(current_user, forecast_id))
 
 
-@bp.route("/forecasts/<int:forecast_id>", methods=["POST"])
+@bp.route("/forecasts/<int:forecast_id>/save", methods=["POST"])
 @staff_only
 def save_forecast(forecast_id: int):
     forecast = rules.get_forecast_or_404(current_user, forecast_id, for_update=True)

@@ -407,7 +407,7 @@ def _allocation_view(client, w):
 def _allocation_edit(client, w):
     allocation = _allocation(w)
     form = {"version": allocation.version, "explanation": "Matrix explanation"}
-    response = client.post(f"/targets/allocations/{allocation.id}", data=form)
+    response = client.post(f"/targets/allocations/{allocation.id}/save", data=form)
     db.session.refresh(allocation)
     return response, allocation.explanation == "Matrix explanation"
 
@@ -432,7 +432,7 @@ def _forecast_view(client, w):
 def _forecast_submit(client, w):
     forecast = _forecast(w)
     form = {"version": forecast.version, "submit": "1"}
-    response = client.post(f"/targets/forecasts/{forecast.id}", data=form)
+    response = client.post(f"/targets/forecasts/{forecast.id}/save", data=form)
     db.session.refresh(forecast)
     return response, forecast.status == ForecastStatus.SUBMITTED
 

@@ -59,7 +59,7 @@ def test_a_refused_forecast_shows_the_typed_figures_again_and_saves_nothing(app,
     name = f"revenue-{line.product_line_id}-{line.period}"
     client = signed_in_client(app, net.supervisor_a)
     form = {"version": forecast.version, "submit": "1", name: "4,321.09"}
-    response = client.post(f"/targets/forecasts/{forecast.id}", data=form)
+    response = client.post(f"/targets/forecasts/{forecast.id}/save", data=form)
     assert response.status_code == 422
     assert b"say why in the comment" in response.data
     assert b'value="4,321.09"' in response.data
@@ -77,12 +77,12 @@ def test_an_emptied_forecast_cell_is_an_error_not_zero(app, net):
     name = f"revenue-{line.product_line_id}-{line.period}"
     client = signed_in_client(app, net.supervisor_a)
     response = client.post(
-        f"/targets/forecasts/{forecast.id}", data={"version": forecast.version, name: ""}
+        f"/targets/forecasts/{forecast.id}/save", data={"version": forecast.version, name: ""}
     )
     assert response.status_code == 422
     assert b"0 for none" in response.data
     too_much = client.post(
-        f"/targets/forecasts/{forecast.id}",
+        f"/targets/forecasts/{forecast.id}/save",
         data={"version": forecast.version, name: str(app.config["MONEY_MAX"] + 1)},
     )
     assert too_much.status_code == 422
@@ -97,7 +97,7 @@ def test_an_emptied_allocation_cell_is_an_error_not_zero(app, net):
     dealer = net.dealers[0]
     client = signed_in_client(app, net.supervisor_a)
     response = client.post(
-        f"/targets/allocations/{allocation.id}?line={net.lines[0].id}",
+        f"/targets/allocations/{allocation.id}/save?line={net.lines[0].id}",
         data={"version": allocation.version, f"revenue-{dealer.id}-{YEAR}-01": ""},
     )
     assert response.status_code == 422

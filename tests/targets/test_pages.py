@@ -46,7 +46,7 @@ def test_the_journey_from_head_office_to_the_forecast(app, net):
         f"revenue-{dealer.id}-{YEAR}-01": str((cell[0] - 10_000) // 100),
     }
     response = supervisor.post(
-        f"/targets/allocations/{allocation.id}?line={net.lines[0].id}", data=form
+        f"/targets/allocations/{allocation.id}/save?line={net.lines[0].id}", data=form
     )
     assert response.status_code == 422
     assert b"explain the difference" in response.data
@@ -54,7 +54,7 @@ def test_the_journey_from_head_office_to_the_forecast(app, net):
     assert allocation.status == AllocationStatus.DRAFT
     form["explanation"] = "Alpha Dealer 1 refits its store in January"
     response = supervisor.post(
-        f"/targets/allocations/{allocation.id}?line={net.lines[0].id}", data=form
+        f"/targets/allocations/{allocation.id}/save?line={net.lines[0].id}", data=form
     )
     assert response.status_code == 302
     db.session.refresh(allocation)
@@ -69,7 +69,7 @@ def test_the_journey_from_head_office_to_the_forecast(app, net):
     supervisor.post(f"/targets/regions/{net.region_a.id}/forecasts")
     forecast = services.find_forecast(net.region_a.id, PERIOD)
     response = supervisor.post(
-        f"/targets/forecasts/{forecast.id}", data={"version": forecast.version, "submit": "1"}
+        f"/targets/forecasts/{forecast.id}/save", data={"version": forecast.version, "submit": "1"}
     )
     assert response.status_code == 302
     db.session.refresh(forecast)
@@ -109,7 +109,7 @@ def test_another_regions_allocation_and_forecast_answer_404(app, net):
     db.session.commit()
     other = signed_in_client(app, net.supervisor_b)
     assert other.get(f"/targets/allocations/{allocation.id}").status_code == 404
-    assert other.post(f"/targets/allocations/{allocation.id}", data={}).status_code == 404
+    assert other.post(f"/targets/allocations/{allocation.id}/save", data={}).status_code == 404
     assert other.get(f"/targets/forecasts/{forecast.id}").status_code == 404
     overview = other.get(f"/targets/?period={PERIOD}").get_data(as_text=True)
     assert "Target Alpha" not in overview
