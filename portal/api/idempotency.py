@@ -26,6 +26,14 @@ from portal.models.base import utcnow
 HEADER = "Idempotency-Key"
 KEY_MAX = 200
 REPLAYED = "Idempotent-Replayed"
+# The header as an OpenAPI parameter, for the endpoints that honour it.
+KEY_PARAMETER = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": KEY_MAX},
+    "description": "Retrying with the same key and body answers the same, changing nothing",
+}
 
 
 def _request_digest() -> str:

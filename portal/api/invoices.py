@@ -23,8 +23,8 @@ from portal import clock, money
 from portal.access import receivables as rules
 from portal.access import signed_in
 from portal.api import bp
-from portal.api.idempotency import HEADER, run_once
-from portal.api.problems import ApiProblem, field_error
+from portal.api.idempotency import KEY_PARAMETER, run_once
+from portal.api.problems import ApiProblem, csv_row_errors
 from portal.api.spec import answers, statuses
 from portal.api.writing import money_in
 from portal.csvio import CsvRejected, safe_cell
@@ -83,36 +83,10 @@ def _as_csv(rows: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _row_errors(rejected: CsvRejected) -> list[dict[str, Any]]:
-    """The import's (spreadsheet row, column) errors as (row index, field) errors."""
-    errors = []
-    for error in rejected.errors:
-        index = error.row - 2  # the CSV's header is row 1, its first data row is row 2
-        if index < 0:
-            errors.append(field_error("rows", error.message))
-            continue
-        entry = field_error(
-            f"rows.{index}.{error.column}" if error.column else f"rows.{index}", error.message
-        )
-        entry["row"] = index
-        errors.append(entry)
-    return errors
-
-
 @bp.route("/invoices", methods=["POST"])
 @signed_in
 @bp.arguments(InvoicesIn)
-@bp.doc(
-    parameters=[
-        {
-            "in": "header",
-            "name": HEADER,
-            "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Retrying with the same key and body answers the same, changing nothing",
-        }
-    ]
-)
+@bp.doc(parameters=[KEY_PARAMETER])
 @bp.response(200, InvoicesResultSchema)
 @answers(bp, *statuses(400, 404, 409, 422))
 def push_invoices(data: dict):
@@ -126,7 +100,7 @@ def push_invoices(data: dict):
             result = csv_import.import_invoices(raw, user=current_user)
         except CsvRejected as rejected:
             message = _l("No row was saved: fix the rows named in errors and send them all again.")
-            raise ApiProblem(422, message, errors=_row_errors(rejected)) from None
+            raise ApiProblem(422, message, errors=csv_row_errors(rejected)) from None
         db.session.flush()
         body = {
             "rows": result.rows,

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from portal.csvio import CsvRejected
 from portal.extensions import db
 from portal.security import request_id
 
@@ -92,6 +93,22 @@ def field_error(field: str, message: Any, *, location: str = "json", **extra: An
     """One field's error: where it was (`json`, `query`, `header`), its path and a pointer."""
     pointer = "/" + "/".join(field.split(".")) if field else ""
     return {"location": location, "field": field, "pointer": pointer, "message": str(message)}
+
+
+def csv_row_errors(rejected: CsvRejected) -> list[dict[str, Any]]:
+    """A CSV import's (spreadsheet row, column) errors as the API's (row index, field) ones."""
+    errors = []
+    for error in rejected.errors:
+        index = error.row - 2  # the CSV's header is row 1, its first data row is row 2
+        if index < 0:
+            errors.append(field_error("rows", error.message))
+            continue
+        entry = field_error(
+            f"rows.{index}.{error.column}" if error.column else f"rows.{index}", error.message
+        )
+        entry["row"] = index
+        errors.append(entry)
+    return errors
 
 
 def _flatten(messages: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
