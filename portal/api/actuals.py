@@ -15,7 +15,6 @@ from typing import Any
 
 import marshmallow as ma
 from flask import abort, current_app
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
 
@@ -24,7 +23,7 @@ from portal.access import signed_in
 from portal.api import bp
 from portal.api.idempotency import KEY_PARAMETER, run_once
 from portal.api.paging import check_period, id_field, period_field
-from portal.api.problems import ApiProblem, csv_row_errors
+from portal.api.problems import rows_refused
 from portal.api.schemas import FiguresSchema
 from portal.api.spec import answers, statuses
 from portal.api.writing import money_in
@@ -105,8 +104,7 @@ def push_actuals(data: dict):
                 max_count=config["COUNT_MAX"],
             )
         except CsvRejected as rejected:
-            message = _l("No row was saved: fix the rows named in errors and send them all again.")
-            raise ApiProblem(422, message, errors=csv_row_errors(rejected)) from None
+            raise rows_refused(rejected) from None
         db.session.flush()
         body = {
             "rows": result.rows,

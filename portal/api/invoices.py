@@ -15,7 +15,6 @@ from typing import Any
 
 import marshmallow as ma
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
 
@@ -24,7 +23,7 @@ from portal.access import receivables as rules
 from portal.access import signed_in
 from portal.api import bp
 from portal.api.idempotency import KEY_PARAMETER, run_once
-from portal.api.problems import ApiProblem, csv_row_errors
+from portal.api.problems import rows_refused
 from portal.api.spec import answers, statuses
 from portal.api.writing import money_in
 from portal.csvio import CsvRejected, safe_cell
@@ -99,8 +98,7 @@ def push_invoices(data: dict):
         try:
             result = csv_import.import_invoices(raw, user=current_user)
         except CsvRejected as rejected:
-            message = _l("No row was saved: fix the rows named in errors and send them all again.")
-            raise ApiProblem(422, message, errors=csv_row_errors(rejected)) from None
+            raise rows_refused(rejected) from None
         db.session.flush()
         body = {
             "rows": result.rows,

@@ -95,6 +95,12 @@ def field_error(field: str, message: Any, *, location: str = "json", **extra: An
     return {"location": location, "field": field, "pointer": pointer, "message": str(message)}
 
 
+def rows_refused(rejected: CsvRejected) -> ApiProblem:
+    """422 for an all-or-nothing push of rows that saved nothing, each problem by row."""
+    message = _l("No row was saved: fix the rows named in errors and send them all again.")
+    return ApiProblem(422, message, errors=csv_row_errors(rejected))
+
+
 def csv_row_errors(rejected: CsvRejected) -> list[dict[str, Any]]:
     """A CSV import's (spreadsheet row, column) errors as the API's (row index, field) ones."""
     errors = []
