@@ -9,6 +9,12 @@ from tests.support.plans import World, make_world
 
 
 @pytest.fixture
+def app_config() -> dict:
+    """The real queue: SQLite in the instance folder (tests/conftest.py puts others in memory)."""
+    return {"QUEUE_URL": None}
+
+
+@pytest.fixture
 def world(app) -> World:
     world = make_world()
     seed_figures(world)

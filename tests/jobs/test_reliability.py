@@ -158,7 +158,7 @@ def test_a_failing_render_is_retried_with_backoff_and_then_succeeds(app, world, 
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("app_config", [{"JOB_RETRIES": 0}])
+@pytest.mark.parametrize("app_config", [{"QUEUE_URL": None, "JOB_RETRIES": 0}])
 def test_a_job_failing_for_good_fails_its_export_visibly(app, world, monkeypatch):
     def broken(pending, limits):
         raise RuntimeError("secret detail")
