@@ -35,12 +35,6 @@ class Receivables:
     trend: list[history.Position]
     chart: Markup | None
 
-    @property
-    def has_invoices(self) -> bool:
-        return self.standing.aging.open_count > 0 or any(
-            position.dso is not None for position in self.trend
-        )
-
 
 def receivables(dealer_id: int, on: date) -> Receivables:
     late_share = receivable_metrics.late_share_limit()
