@@ -158,6 +158,11 @@ class Defaults:
             "complaints_forwarded": 5,
             "complaints_resolved": 5,
             "complaints_not_repeated": 5,
+            # Head office's targets and the receivables (portal/metrics/assessments.py).
+            "allocation_attainment": 20,
+            "receivables_on_time": 5,
+            "dso_within_terms": 5,
+            "credit_within_limit": 5,
         },
     }
     ASSESSMENT_GRADE_BANDS = [[85, "A"], [70, "B"], [55, "C"], [0, "D"]]
@@ -180,6 +185,9 @@ class Defaults:
         "stale_after_days": 90,
         "overdue_complaint": 2,  # per complaint late now on either target
         "overdue_complaints_max": 10,
+        # Receivables flagged as on the home pages (RECEIVABLES_LATE_SHARE below).
+        "over_credit_limit": 10,
+        "late_receivables": 10,
     }
     HEALTH_MONTHS = 3
     HOME_VISIT_LIST_SIZE = 10

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import activity, lifecycle, notifications
 from portal.assessments import cycles, scoring
 from portal.extensions import db
-from portal.metrics import dealers as dealer_metrics
+from portal.metrics import assessments as assessment_metrics
 from portal.models import (
     Assessment,
     AssessmentMetric,
@@ -81,7 +81,7 @@ def settings(config: Mapping[str, Any] | None = None) -> Settings:
         raise ValueError("ASSESSMENT_CRITERIA needs unique keys and weights of 0 or more")
     weights = config["ASSESSMENT_WEIGHTS"]
     metric_weights = {
-        key: Decimal(str(weights.get("metrics", {}).get(key, 0))) for key in dealer_metrics.KEYS
+        key: Decimal(str(weights.get("metrics", {}).get(key, 0))) for key in assessment_metrics.KEYS
     }
     if any(weight < 0 for weight in metric_weights.values()):
         raise ValueError("ASSESSMENT_WEIGHTS metric weights must be 0 or more")
@@ -182,9 +182,9 @@ class Preview:
 
 
 def preview(dealer: Dealer, cycle: cycles.Cycle, *, config: Settings, today: date) -> Preview:
-    card = dealer_metrics.scorecards(
-        [dealer.id], first=cycle.first_day, last=cycle.last_day, today=today
-    )[dealer.id]
+    card = assessment_metrics.scorecard(
+        dealer.id, first=cycle.first_day, last=cycle.last_day, today=today
+    )
     metrics = [
         AssessmentMetric(
             key=key,
@@ -194,7 +194,7 @@ def preview(dealer: Dealer, cycle: cycles.Cycle, *, config: Settings, today: dat
             facts=card.components[key].facts,
             weight=config.metric_weights[key],
         )
-        for key in dealer_metrics.KEYS
+        for key in assessment_metrics.KEYS
     ]
     result = scoring.assess(
         metrics={m.key: m.value for m in metrics},
@@ -315,13 +315,13 @@ def finalise_assessment(
 def refresh_metrics(assessment: Assessment, *, config: Settings, today: date) -> None:
     """Copy the dealer's scorecard for the period onto the draft, with the metric weights."""
     _check_draft(assessment)
-    card = dealer_metrics.scorecards(
-        [assessment.dealer_id], first=assessment.first_day, last=assessment.last_day, today=today
-    )[assessment.dealer_id]
+    card = assessment_metrics.scorecard(
+        assessment.dealer_id, first=assessment.first_day, last=assessment.last_day, today=today
+    )
     # Weights chosen when the draft started stay; a metric new since then gets today's.
     kept = {metric.key: metric.weight for metric in assessment.metrics}
     current = {metric.key: metric for metric in assessment.metrics}
-    for position, key in enumerate(dealer_metrics.KEYS):
+    for position, key in enumerate(assessment_metrics.KEYS):
         component = card.components[key]
         metric = current.get(key)
         if metric is None:

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.metrics import complaints as complaint_metrics
 from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealer_figures, home_rows
+from portal.metrics import health as health_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics import receivables as receivable_metrics
 from portal.metrics import targets as target_metrics
@@ -94,7 +95,10 @@ def _staff_home():
         "component_labels": {
             p.key: p.label for row in ranked if row.health for p in row.health.parts
         },
-        "penalties": current_app.config["HEALTH_PENALTIES"],
+        "penalties": {
+            **health_metrics.DEFAULT_PENALTIES,
+            **current_app.config["HEALTH_PENALTIES"],
+        },
         "due": data.due,
         "audit_card": _staff_audit_card(data),
         "score_chart": staff.score_chart(data),
@@ -174,6 +178,7 @@ def _receivables_card(scope, today) -> dict[str, object]:
     return {
         "receivable_flags": [(dealers[dealer_id], standing) for dealer_id, standing in shown],
         "receivable_flags_total": total,
+        "receivable_late_share": receivable_metrics.late_share_limit() * 100,
     }
 
 

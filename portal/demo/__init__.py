@@ -25,10 +25,11 @@ def seed_demo() -> DemoNetwork:
     seed_plans(demo)
     seed_audits(demo)
     seed_notices(demo)
-    seed_assessments(demo)
     seed_complaints(demo)
     seed_targets(demo)
     seed_receivables(demo)
+    # Last: an assessment's metrics read the complaints, targets and receivables above.
+    seed_assessments(demo)
     # Every dealer's figures, whole: the seeds' flushes touched them all anyway, and rows
     # written on another day (a seed run under a moved clock) are redone here.
     db.session.flush()

@@ -31,24 +31,29 @@ from portal.access.notices import reaches
 from portal.dossiers import services
 from portal.extensions import db
 from portal.models import (
+    AllocationLine,
     Assessment,
     Audit,
     Complaint,
     CorrectiveAction,
     Dealer,
+    DealerCredit,
     DealerFile,
+    Invoice,
     Notice,
     NoticeExecution,
     NoticeReceipt,
+    Payment,
     Region,
     SalesPlan,
     Store,
     StoreReport,
+    TargetAllocation,
     User,
 )
 from portal.models.base import utcnow
 
-LAYOUT = "dossier-4"  # bump when the template changes what a file shows
+LAYOUT = "dossier-5"  # bump when the template changes what a file shows
 TEMPLATE = "pdf/dealer_file.html"
 
 notifications.register_kind(
@@ -80,6 +85,17 @@ def _region(dealer_id: int) -> Select[Any]:
     )
 
 
+def _allocations(dealer_id: int) -> Select[Any]:
+    """The dealer's allocation lines, and when an allocation holding them last changed (a
+    save, a move or a decision stamps the allocation)."""
+    return (
+        select(func.count(), func.max(TargetAllocation.updated_at))
+        .select_from(AllocationLine)
+        .join(TargetAllocation, TargetAllocation.id == AllocationLine.allocation_id)
+        .where(AllocationLine.dealer_id == dealer_id)
+    )
+
+
 def _notices(dealer_id: int) -> Select[Any]:
     return (
         select(func.count(), func.max(Notice.updated_at))
@@ -102,6 +118,10 @@ SOURCES: list[Source] = [
         by_dealer(CorrectiveAction, CorrectiveAction.dealer_id, CorrectiveAction.updated_at),
     ),
     Source("complaints", by_dealer(Complaint, Complaint.dealer_id, Complaint.updated_at)),
+    Source("allocations", _allocations),
+    Source("invoices", by_dealer(Invoice, Invoice.dealer_id, Invoice.updated_at)),
+    Source("payments", by_dealer(Payment, Payment.dealer_id, Payment.created_at)),
+    Source("credit", by_dealer(DealerCredit, DealerCredit.dealer_id, DealerCredit.updated_at)),
     Source("notices", _notices),
     Source(
         "receipts",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import charts, clock, periods
 from portal.access.notices import is_targeted_store, reaches
+from portal.dossiers import sections
 from portal.extensions import db
 from portal.metrics import audits as audit_metrics
 from portal.metrics import complaints as complaint_metrics
@@ -151,7 +152,12 @@ def dossier(dealer: Dealer, *, on: date | None = None) -> Dossier:
         actions=_open_actions(dealer.id),
         action_counts=audit_metrics.open_action_counts(_only(dealer.id), today=on),
         notices=_notices(dealer, on),
-        extra={**latest_assessment(dealer), "complaints": _complaints(dealer.id, on)},
+        extra={
+            **latest_assessment(dealer),
+            "complaints": _complaints(dealer.id, on),
+            "targets": sections.targets(dealer.id, on),
+            "receivables": sections.receivables(dealer.id, on),
+        },
     )
 
 

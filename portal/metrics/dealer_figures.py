@@ -26,13 +26,15 @@ from portal.metrics import health as health_metrics
 from portal.metrics import home
 from portal.metrics import notices as notice_metrics
 from portal.metrics import plans as plan_metrics
+from portal.metrics import receivables as receivable_metrics
 from portal.metrics.figures import from_sums
 from portal.models import Dealer
 from portal.models.figures import COMPONENTS, FIGURE_SUMS
 
 # Raise when what a row holds, or how it is computed, changes: every row is then recomputed
 # by the periodic job (as when a setting below changes).
-FORMAT = 2  # 2: the complaints part of the health score (in `facts["complaints"]`)
+FORMAT = 3  # 2: the complaints part of the health score (in `facts["complaints"]`); 3: the
+# receivables penalty (`facts["receivables"]`)
 SETTINGS = (
     "PLAN_DUE_DAY",
     "REPORT_DUE_DAYS",
@@ -40,6 +42,7 @@ SETTINGS = (
     "HEALTH_WEIGHTS",
     "HEALTH_PENALTIES",
     "HEALTH_MONTHS",
+    "RECEIVABLES_LATE_SHARE",
 )
 
 
@@ -104,6 +107,7 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
     cards = dealer_metrics.scorecards(ids, first=first, last=last, today=today)
     complaints = complaint_metrics.health_windows(ids, today)
     complaint_due = complaint_metrics.next_deadline(ids, today)
+    receivables, receivables_due = receivable_metrics.health_facts(ids, today)
     settings = settings_key(config)
     result = {}
     for dealer_id in existing:
@@ -119,6 +123,8 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
             card=cards[dealer_id],
             complaints=complaints.get(dealer_id, {}),
             complaint_due=complaint_due.get(dealer_id),
+            receivables=receivables.get(dealer_id, {}),
+            receivables_due=receivables_due.get(dealer_id),
         )
         values = parts.values(today)
         values.update(
@@ -145,6 +151,8 @@ class _Parts:
     card: dealer_metrics.Scorecard
     complaints: dict[str, int]  # complaint_metrics.health_facts ({}: no complaints)
     complaint_due: date | None  # the next day an open complaint's deadline will have passed
+    receivables: dict[str, int]  # receivable_metrics.health_facts ({}: nothing open)
+    receivables_due: date | None  # the next day an open invoice passes 60 days overdue
 
     def values(self, today: date) -> dict[str, Any]:
         tally, actions, notices = self.audits.tally, self.actions, self.notices
@@ -158,6 +166,8 @@ class _Parts:
             today=today,
             complaints=complaint_metrics.health_component(self.complaints),
             overdue_complaints=int(self.complaints.get("overdue", 0)),
+            receivables=self.receivables,
+            late_share=receivable_metrics.late_share_limit(),
         )
         components = self.card.components
         return {
@@ -198,13 +208,15 @@ class _Parts:
             "facts": {
                 **{key: components[key].facts for key in COMPONENTS},
                 "complaints": self.complaints,
+                "receivables": self.receivables,
             },
         }
 
     def stale_on(self, when: home.Periods, report_due: date) -> date:
         """The first day these figures may change without a change to the data: a new
         month, a plan or store reports falling due, an audit, action or notice deadline, the
-        last audit growing old (the health penalty), a complaint's deadline passing."""
+        last audit growing old (the health penalty), a complaint's deadline passing, an open
+        invoice passing 60 days overdue."""
         penalties = {**health_metrics.DEFAULT_PENALTIES, **current_app.config["HEALTH_PENALTIES"]}
         last = self.audits.tally.last_completed
         stale_audit = None
@@ -219,6 +231,7 @@ class _Parts:
             self.actions.changes_on,
             self.notices.changes_on,
             self.complaint_due,
+            self.receivables_due,
             stale_audit if stale_audit is not None and stale_audit > when.today else None,
         )
         return max(found or when.next_month_starts, when.today + timedelta(days=1))

@@ -11,6 +11,10 @@ The "complaints" part is not a scorecard component: it is given beside the score
 the share resolved on time, 20 % the share not repeated, over the last 12 months). The
 default weights sum to 100: plan attainment 25, timeliness 15, audit score 20, corrective
 actions 10, acknowledgements 10, promotion execution 10, complaints 10.
+
+Receivables take points off as the home pages flag them (`portal.metrics.receivables`): a
+dealer whose open invoices pass its credit limit, and one with more than the configured share
+of what it owes overdue beyond 60 days.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 
 from portal import clock
+from portal.metrics.receivables import DEFAULT_LATE_SHARE
+from portal.metrics.receivables import flags_of as receivable_flags
 
 HUNDRED = Decimal(100)
 TENTH = Decimal("0.1")
@@ -45,11 +51,18 @@ DEFAULT_PENALTIES: dict[str, int] = {
     "stale_after_days": 90,
     "overdue_complaint": 2,  # points per complaint late now (forwarding or resolution) ...
     "overdue_complaints_max": 10,  # ... up to this many points
+    # Receivables (flags as on the home pages, `portal.metrics.receivables`): points when the
+    # open invoices pass the credit limit, and when more than RECEIVABLES_LATE_SHARE of what
+    # the dealer owes is overdue beyond 60 days.
+    "over_credit_limit": 10,
+    "late_receivables": 10,
 }
 PENALTY_LABELS = {
     "overdue_actions": _l("Overdue corrective actions"),
     "stale_audit": _l("No recent audit"),
     "overdue_complaints": _l("Complaints overdue"),
+    "over_credit_limit": _l("Over credit limit"),
+    "late_receivables": _l("Much overdue beyond 60 days"),
 }
 
 
@@ -115,10 +128,14 @@ def health(
     today: date | None = None,
     complaints: ComponentLike | None = None,
     overdue_complaints: int = 0,
+    receivables: Mapping[str, int] | None = None,
+    late_share: Decimal | None = None,
 ) -> Health:
     """The dealer's health score and how it was made (a pure function of its arguments).
 
-    `complaints` is the complaints part (None: left out, as a component without data)."""
+    `complaints` is the complaints part (None: left out, as a component without data).
+    `receivables` are the dealer's receivables facts (`portal.metrics.receivables.health_facts`;
+    None or {}: nothing open), flagged above `late_share` overdue beyond 60 days."""
     weights = DEFAULT_WEIGHTS if weights is None else weights
     rules = {**DEFAULT_PENALTIES, **(penalties or {})}
     given = dict(scorecard.components)
@@ -148,6 +165,7 @@ def health(
         )
     taken = _penalties(rules, overdue_actions, last_audit, today or clock.today())
     taken += _complaint_penalty(rules, overdue_complaints)
+    taken += _receivables_penalty(rules, receivables, late_share)
     if not with_data:
         return Health(scorecard.dealer_id, None, tuple(parts), taken)
     # The sum of the points shown, so a reader can add the table up to the score.
@@ -202,6 +220,40 @@ def _complaint_penalty(rules: Mapping[str, int], overdue: int) -> tuple[Penalty,
             "overdue_complaints", PENALTY_LABELS["overdue_complaints"], Decimal(points), detail
         ),
     )
+
+
+def _receivables_penalty(
+    rules: Mapping[str, int], facts: Mapping[str, int] | None, late_share: Decimal | None
+) -> tuple[Penalty, ...]:
+    """Points for a dealer over its credit limit, and for one with too much overdue beyond
+    60 days (the flags of the home pages)."""
+    if not facts:
+        return ()
+    limit_share = late_share if late_share is not None else DEFAULT_LATE_SHARE
+    over_limit, late_high = receivable_flags(facts, limit_share)
+    open_minor = Decimal(int(facts["open"]))
+    taken = []
+    if over_limit and rules["over_credit_limit"] > 0:
+        used = _tenth(open_minor * HUNDRED / Decimal(int(facts["limit"])))
+        taken.append(
+            Penalty(
+                "over_credit_limit",
+                PENALTY_LABELS["over_credit_limit"],
+                Decimal(rules["over_credit_limit"]),
+                _l("%(percent)s%% of the credit limit used", percent=used),
+            )
+        )
+    if late_high and rules["late_receivables"] > 0:
+        late = _tenth(Decimal(int(facts["late"])) * HUNDRED / open_minor)
+        taken.append(
+            Penalty(
+                "late_receivables",
+                PENALTY_LABELS["late_receivables"],
+                Decimal(rules["late_receivables"]),
+                _l("%(percent)s%% of the open amount overdue beyond 60 days", percent=late),
+            )
+        )
+    return tuple(taken)
 
 
 def _days_since(when: datetime | date | None, today: date) -> int | None:

@@ -23,6 +23,7 @@ from portal.metrics import dealers as dealer_metrics
 from portal.metrics import health as health_metrics
 from portal.metrics import home
 from portal.metrics import plans as plan_metrics
+from portal.metrics import receivables as receivable_metrics
 from portal.metrics.dealer_figures import figures_of
 from portal.metrics.timeliness import PlanState
 from portal.models import (
@@ -264,6 +265,8 @@ def health_of(
         today=today,
         complaints=complaint_metrics.health_component(complaints, texts.complaints),
         overdue_complaints=int(complaints.get("overdue", 0)),
+        receivables=facts.get("receivables") or {},
+        late_share=receivable_metrics.late_share_limit(),
     )
 
 

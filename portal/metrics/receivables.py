@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, case, func, select
 
 from portal.extensions import db
@@ -29,6 +30,14 @@ BUCKETS = (CURRENT, D1_30, D31_60, D61_90, OVER_90)
 BUCKET_STARTS = {CURRENT: None, D1_30: 1, D31_60: 31, D61_90: 61, OVER_90: 91}
 DSO_DAYS = 90  # days sales outstanding, over the sales of the last quarter
 LATE_BUCKETS = (D61_90, OVER_90)  # "overdue beyond 60 days"
+DEFAULT_LATE_SHARE = Decimal("0.2")  # RECEIVABLES_LATE_SHARE when not configured
+BUCKET_LABELS = {
+    CURRENT: _l("Not yet due"),
+    D1_30: _l("1–30 days"),  # noqa: RUF001  (a range of days)
+    D31_60: _l("31–60 days"),  # noqa: RUF001
+    D61_90: _l("61–90 days"),  # noqa: RUF001
+    OVER_90: _l("Over 90 days"),
+}
 
 
 @dataclass(frozen=True)
@@ -115,9 +124,14 @@ def credit_use(open_minor: int, limit_minor: int | None) -> Decimal | None:
     return Decimal(open_minor) / Decimal(limit_minor)
 
 
+def bucket_labels() -> list[tuple[str, str]]:
+    """(bucket, its heading in the reader's language), youngest first."""
+    return [(key, str(BUCKET_LABELS[key])) for key in BUCKETS]
+
+
 def late_share_limit() -> Decimal:
     """The share overdue beyond 60 days above which a dealer is flagged (RECEIVABLES_LATE_SHARE)."""
-    return Decimal(str(current_app.config.get("RECEIVABLES_LATE_SHARE", "0.2")))
+    return Decimal(str(current_app.config.get("RECEIVABLES_LATE_SHARE", DEFAULT_LATE_SHARE)))
 
 
 # In SQL
@@ -312,3 +326,56 @@ def flagged_dealers(
     # statements whatever the data (tests/scale/test_query_counts.py).
     standings = dealer_standings(scope, as_of, Invoice.dealer_id.in_(shown), late_share=late_share)
     return [(dealer_id, standings[dealer_id]) for dealer_id in shown], len(ids)
+
+
+# The health score's receivables penalty (`portal.metrics.health`), kept in `dealer_figures`
+
+
+def health_facts(dealer_ids: Any, as_of: date) -> tuple[dict[int, dict[str, int]], dict[int, date]]:
+    """Per dealer with open invoices: what its health's receivables penalty is made of as of
+    `as_of` (open amount, the part overdue beyond 60 days, its credit limit, 0 for none), by
+    the same rules as `standing_of` and `flagged_ids`; and per dealer the next day one of its
+    open invoices passes 60 days overdue (its penalty may change by itself that day). One
+    grouped query."""
+    late_from = _cutoff(as_of, 60)  # due before this day: more than 60 days past due on as_of
+    remaining = Invoice.amount_minor - Invoice.paid_minor
+    scope = (
+        Invoice.dealer_id.in_(dealer_ids.scalar_subquery())
+        if hasattr(dealer_ids, "scalar_subquery")
+        else Invoice.dealer_id.in_(list(dealer_ids))
+    )
+    query = (
+        select(
+            Invoice.dealer_id,
+            func.sum(remaining),
+            func.sum(case((Invoice.due_on < late_from, remaining), else_=0)),
+            func.coalesce(func.max(DealerCredit.limit_minor), 0),
+            func.min(case((Invoice.due_on >= late_from, Invoice.due_on))),
+        )
+        .outerjoin(DealerCredit, DealerCredit.dealer_id == Invoice.dealer_id)
+        .where(*open_invoices(scope))
+        .group_by(Invoice.dealer_id)
+    )
+    facts, changes = {}, {}
+    for dealer_id, open_minor, late_minor, limit_minor, next_due in db.session.execute(query):
+        facts[dealer_id] = {
+            "open": int(open_minor or 0),
+            "late": int(late_minor or 0),
+            "limit": int(limit_minor or 0),
+        }
+        if next_due is not None:
+            if isinstance(next_due, str):  # SQLite returns MIN() over a CASE as text
+                next_due = date.fromisoformat(next_due[:10])
+            changes[dealer_id] = next_due + timedelta(days=61)
+    return facts, changes
+
+
+def flags_of(facts: Any, late_share: Decimal) -> tuple[bool, bool]:
+    """(over its credit limit, more than `late_share` overdue beyond 60 days) from
+    `health_facts` ({} or None: nothing open, no flag)."""
+    if not facts:
+        return False, False
+    open_minor, late_minor, limit = int(facts["open"]), int(facts["late"]), int(facts["limit"])
+    over_limit = limit > 0 and open_minor > limit
+    late_high = open_minor > 0 and Decimal(late_minor) / Decimal(open_minor) > late_share
+    return over_limit, late_high

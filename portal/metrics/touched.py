@@ -37,6 +37,8 @@ from portal.models import (
     Complaint,
     CorrectiveAction,
     Dealer,
+    DealerCredit,
+    Invoice,
     Notice,
     NoticeExecution,
     NoticeReceipt,
@@ -99,6 +101,9 @@ WATCHED: dict[type, frozenset[str] | None] = {
             "resolve_due_at",
         }
     ),
+    # The health score's receivables penalty: what is open, due when, against which limit.
+    Invoice: frozenset({"dealer_id", "amount_minor", "paid_minor", "settled", "due_on"}),
+    DealerCredit: frozenset({"limit_minor"}),
     SalesPlanLine: None,
     StoreReportLine: None,
     ActionStep: None,

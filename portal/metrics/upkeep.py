@@ -5,8 +5,9 @@ The rule:
 - **A change recomputes its dealers, in its own transaction.** `portal.metrics.touched`
   notes which dealers each flush touches (their plans and plan lines of approved plans,
   store reports and counted report lines, audits, corrective actions and their steps,
-  notice receipts and executions, their stores and their own record; a notice's whole
-  audience before and after a change to it). Just before the transaction commits, each
+  notice receipts and executions, their invoices (a payment updates its invoice) and
+  credit limit, their stores and their own record; a notice's whole audience before and
+  after a change to it). Just before the transaction commits, each
   touched dealer's `dealer_figures` row and `dealer_overdue_notices` rows are recomputed
   whole (`portal.metrics.dealer_figures.compute`) and upserted. Nothing else is touched:
   no other dealer's row, nothing network-wide.
@@ -17,15 +18,16 @@ The rule:
 - **Time is the periodic task's.** A row holds its dealer's figures as of `as_of` and
   says when they next change by themselves (`stale_on`: a new month, a plan or reports
   falling due, an audit or action date passing, a notice deadline, the last audit growing
-  old). `figures.refresh` runs every minute on the queue's workers (and when a worker
-  starts) and recomputes the rows that are not current: `stale_on` has come, `as_of` lies
-  ahead of today (a clock moved back), they were made under other settings
-  (`settings_key`), or the dealer has no row yet.
+  old, an open invoice passing 60 days overdue). `figures.refresh` runs every minute on
+  the queue's workers (and when a worker starts) and recomputes the rows that are not
+  current: `stale_on` has come, `as_of` lies ahead of today (a clock moved back), they were
+  made under other settings (`settings_key`), or the dealer has no row yet.
 - **Network-wide changes.** A notice's audience is recomputed as above (by the queue when
   it reaches many dealers). Standards and product lines move no dealer's figure (an
   audit's score is frozen when it completes; attainment sums every line whatever its
   product line), so changing them touches no row. A change to the settings the figures
-  use (due days, health weights and penalties, the health window) makes every row stale:
+  use (due days, health weights and penalties, the health window, the receivables share
+  flagged) makes every row stale:
   the workers recompute them all.
 - **Readers only read.** Pages aggregate the rows as they are and never compute or write
   them; rows not current for today (between midnight and the task's next pass, or while a

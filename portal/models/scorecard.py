@@ -25,6 +25,15 @@ LABELS = {
     "complaints_not_repeated": _l("Complaints not repeated"),
 }
 KEYS = tuple(LABELS)
+# The quarterly assessment's further metrics (`portal.metrics.assessments`): head office's
+# targets and the receivables. Not scorecard components: home pages never compute them.
+ASSESSMENT_LABELS = {
+    "allocation_attainment": _l("Attainment of the allocated target"),
+    "receivables_on_time": _l("Receivables within 60 days"),
+    "dso_within_terms": _l("DSO within payment terms"),
+    "credit_within_limit": _l("Credit within the limit"),
+}
+ASSESSMENT_KEYS = tuple(ASSESSMENT_LABELS)
 DETAILS = {
     "attainment": _l("%(percent)s%% of the revenue target"),
     "timeliness": _l("%(part)s of %(whole)s plans and reports on time"),
@@ -36,12 +45,21 @@ DETAILS = {
     "complaints_resolved": _l("%(part)s of %(whole)s complaints resolved by their deadline"),
     "complaints_not_repeated": _l("%(repeats)s of %(whole)s complaints reopened"),
 }
+ASSESSMENT_DETAILS = {
+    "allocation_attainment": _l("%(percent)s%% of the allocated revenue target"),
+    "receivables_on_time": _l(
+        "%(percent)s%% of what was owed on %(day)s was overdue beyond 60 days"
+    ),
+    "dso_within_terms": _l("DSO %(dso)s days on %(day)s, payment terms %(terms)s days"),
+    "credit_within_limit": _l("%(percent)s%% of the credit limit used on %(day)s"),
+}
+ALL_DETAILS = {**DETAILS, **ASSESSMENT_DETAILS}
 NO_DATA = _l("No data")
 
 
 def label(key: str, fallback: str = "") -> str:
     """The component's name in the current language (`fallback` for an unknown key)."""
-    found = LABELS.get(key)
+    found = LABELS.get(key, ASSESSMENT_LABELS.get(key))
     return str(found) if found is not None else fallback
 
 
@@ -50,7 +68,7 @@ def describe(
     facts: Mapping[str, Any] | None,
     fallback: str = "",
     *,
-    details: Mapping[str, Any] = DETAILS,
+    details: Mapping[str, Any] = ALL_DETAILS,
     no_data: Any = NO_DATA,
 ) -> str:
     """The component's sentence in the current language, from its facts ({}: no data).

@@ -106,13 +106,7 @@ def _total(agings: list[metrics.Aging]) -> metrics.Aging:
 
 
 def bucket_labels() -> list[tuple[str, str]]:
-    return [
-        (metrics.CURRENT, _("Not yet due")),
-        (metrics.D1_30, _("1–30 days")),  # noqa: RUF001  (a range of days)
-        (metrics.D31_60, _("31–60 days")),  # noqa: RUF001
-        (metrics.D61_90, _("61–90 days")),  # noqa: RUF001
-        (metrics.OVER_90, _("Over 90 days")),
-    ]
+    return metrics.bucket_labels()
 
 
 @bp.route("/regions")

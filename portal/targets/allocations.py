@@ -12,10 +12,12 @@ from portal.access import admin_only, staff_only
 from portal.access import targets as rules
 from portal.extensions import db
 from portal.metrics import targets as figures
-from portal.models import AllocationStatus, Dealer, TargetAllocation
+from portal.models import AllocationLine, AllocationStatus, Dealer, TargetAllocation
 from portal.targets import services
 from portal.targets.blueprint import bp
-from portal.targets.forms import AllocationForm, MoveForm, ReopenForm, ReviewForm, parse_cell
+from portal.targets.forms import AllocationForm, MoveForm, ReopenForm, ReviewForm, posted_cells
+
+MEASURES = ("revenue", "units")
 
 
 @bp.route("/regions/<int:region_id>/allocations", methods=["POST"])
@@ -60,8 +62,11 @@ def render_detail(allocation: TargetAllocation, form=None, cell_errors=None, sta
         form.adopt_version(allocation)
     move_form = MoveForm()
     move_form.adopt_version(allocation)
-    move_form.from_dealer_id.choices = move_form.to_dealer_id.choices = [
-        (d.id, f"{d.code} {d.name}") for d in dealers.values()
+    move_form.from_dealer_id.choices = [(d.id, f"{d.code} {d.name}") for d in dealers.values()]
+    move_form.to_dealer_id.choices = [
+        (d.id, f"{d.code} {d.name}")
+        for d in dealers.values()
+        if d.region_id == allocation.region_id  # not to a dealer that left the region
     ]
     move_form.product_line_id.choices = [(pl.id, pl.label) for pl in services.product_lines()]
     return render_template(
@@ -70,6 +75,7 @@ def render_detail(allocation: TargetAllocation, form=None, cell_errors=None, sta
         allocation=allocation,
         lines=services.product_lines(),
         line_id=line_id,
+        measure=_measure(),
         dealers=[dealers[d] for d in dealer_ids if d in dealers],
         months=months,
         cells=cells,
@@ -96,22 +102,21 @@ def detail(allocation_id: int):
 
 
 def _posted_cells(allocation: TargetAllocation, line_id: int):
-    """The grid's revenue cells for one product line; units keep their share of the month."""
-    cells, errors = {}, {}
-    current = services.cells_of(allocation)
-    for (dealer, line, month), amount in current.items():
-        if line != line_id:
-            continue
-        name = f"revenue-{dealer}-{month}"
-        if name not in request.form:
-            continue
-        try:
-            revenue = parse_cell(request.form[name])
-        except money.FigureError as error:
-            errors[name] = str(error.message)
-            continue
-        cells[(dealer, line, month)] = (revenue, amount[1])
-    return cells, errors
+    """The grid's cells for one product line: its revenue or its units (the measure shown),
+    the other measure keeping its figure."""
+    keys, current = {}, {}
+    for (dealer, line, month), amount in services.cells_of(allocation).items():
+        if line == line_id:
+            keys[f"{dealer}-{month}"] = (dealer, line, month)
+            current[f"{dealer}-{month}"] = amount
+    found, errors = posted_cells(request.form, current)
+    return {keys[name]: amount for name, amount in found.items()}, errors
+
+
+def _measure() -> str:
+    """The measure the grid shows and edits: revenue (default) or units."""
+    wanted = request.args.get("measure", "")
+    return wanted if wanted in MEASURES else MEASURES[0]
 
 
 @bp.route("/allocations/<int:allocation_id>/save", methods=["POST"])
@@ -127,7 +132,9 @@ def save(allocation_id: int):
         return render_detail(allocation, form, errors, 422)
     if form.is_stale(allocation):
         flash(_("This allocation changed since you opened it. Check it and save again."), "warning")
-        return redirect(url_for("targets.detail", allocation_id=allocation.id, line=line_id))
+        return redirect(
+            url_for("targets.detail", allocation_id=allocation.id, line=line_id, measure=_measure())
+        )
     try:
         services.save_allocation(
             allocation, cells=cells, explanation=form.explanation.data or "", actor=current_user
@@ -144,7 +151,9 @@ def save(allocation_id: int):
         flash(_("Allocation submitted to head office."), "success")
     else:
         flash(_("Allocation saved."), "success")
-    return redirect(url_for("targets.detail", allocation_id=allocation.id, line=line_id))
+    return redirect(
+        url_for("targets.detail", allocation_id=allocation.id, line=line_id, measure=_measure())
+    )
 
 
 @bp.route("/allocations/<int:allocation_id>/review", methods=["POST"])
@@ -172,10 +181,16 @@ def move(allocation_id: int):
     if not rules.can_move_target(current_user, allocation):
         abort(403)
     form = MoveForm()
+    # The region's dealers, and those that left it during the year but hold target in it.
+    holding = db.select(AllocationLine.dealer_id).where(
+        AllocationLine.allocation_id == allocation.id
+    )
     dealers = {
         d.id: d
         for d in db.session.scalars(
-            db.select(Dealer).where(Dealer.region_id == allocation.region_id)
+            db.select(Dealer).where(
+                (Dealer.region_id == allocation.region_id) | Dealer.id.in_(holding)
+            )
         )
     }
     form.from_dealer_id.choices = form.to_dealer_id.choices = [(i, str(i)) for i in dealers]

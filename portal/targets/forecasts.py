@@ -15,7 +15,7 @@ from portal.metrics import targets as figures
 from portal.models import Forecast
 from portal.targets import services
 from portal.targets.blueprint import bp
-from portal.targets.forms import ForecastForm, RevisionForm, parse_cell
+from portal.targets.forms import ForecastForm, RevisionForm, posted_cells
 
 
 @bp.route("/regions/<int:region_id>/forecasts", methods=["POST"])
@@ -77,17 +77,12 @@ def save_forecast(forecast_id: int):
     if not rules.can_edit_forecast(current_user, forecast):
         abort(403)
     form = ForecastForm()
-    cells, errors = {}, {}
-    for line in forecast.lines:
-        name = f"revenue-{line.product_line_id}-{line.period}"
-        if name not in request.form:
-            continue
-        try:
-            revenue = parse_cell(request.form[name])
-        except money.FigureError as error:
-            errors[name] = str(error.message)
-            continue
-        cells[(line.product_line_id, line.period)] = (revenue, line.units)
+    keys = {f"{line.product_line_id}-{line.period}": line for line in forecast.lines}
+    current = {name: (line.revenue_minor, line.units) for name, line in keys.items()}
+    found, errors = posted_cells(request.form, current)
+    cells = {
+        (keys[name].product_line_id, keys[name].period): amount for name, amount in found.items()
+    }
     if not form.validate_on_submit() or errors:
         return render_forecast(forecast, form, errors, 422)
     if form.is_stale(forecast):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,6 +24,42 @@ def parse_cell(text: str) -> int:
     if amount is None:
         raise money.FigureError(_l("Enter an amount (0 for none)."))
     return amount
+
+
+def parse_units_cell(text: str) -> int:
+    """A grid cell's units, up to the portal's COUNT_MAX; an emptied cell is refused
+    (FigureError) like an emptied amount."""
+    units = money.parse_count(text, maximum=current_app.config["COUNT_MAX"])
+    if units is None:
+        raise money.FigureError(_l("Enter a number of units (0 for none)."))
+    return units
+
+
+def posted_cells(
+    form: Mapping[str, str], current: Mapping[Any, tuple[int, int]]
+) -> tuple[dict[Any, tuple[int, int]], dict[str, str]]:
+    """A grid's posted cells: for each cell of `current` (its name suffix, e.g.
+    `"12-2026-03"` -> its revenue and units now), the `revenue-<suffix>` and
+    `units-<suffix>` fields posted, either or both (a measure not posted keeps its figure).
+    Returns the cells posted with their new figures, and the fields' errors by name."""
+    found: dict[Any, tuple[int, int]] = {}
+    errors: dict[str, str] = {}
+    for suffix, (revenue, units) in current.items():
+        names = (f"revenue-{suffix}", f"units-{suffix}")
+        if not any(name in form for name in names):
+            continue
+        figures = [revenue, units]
+        parsers = ((names[0], parse_cell), (names[1], parse_units_cell))
+        for index, (name, parse) in enumerate(parsers):
+            if name not in form:
+                continue
+            try:
+                figures[index] = parse(form[name])
+            except money.FigureError as error:
+                errors[name] = str(error.message)
+        if not any(name in errors for name in names):
+            found[suffix] = (figures[0], figures[1])
+    return found, errors
 
 
 class TargetForm(VersionedForm):

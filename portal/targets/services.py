@@ -427,12 +427,17 @@ def move_target(
         raise TargetError(_l("Say why the target moves."), "reason")
     if from_dealer.id == to_dealer.id:
         raise TargetError(_l("Choose two different dealers."), "to_dealer_id")
-    for dealer in (from_dealer, to_dealer):
-        if dealer.region_id != allocation.region_id:
-            raise TargetError(_l("Both dealers must be in the allocation's region."))
+    lines = {(line.dealer_id, line.product_line_id, line.period): line for line in allocation.lines}
+    # A dealer that moved to another region during the year keeps its lines in this
+    # allocation: its target for the months after the move goes to the dealers staying (the
+    # new region allocates it its share of its own target).
+    holds = any(dealer == from_dealer.id for dealer, _line, _period in lines)
+    if to_dealer.region_id != allocation.region_id or not (
+        from_dealer.region_id == allocation.region_id or holds
+    ):
+        raise TargetError(_l("Both dealers must be in the allocation's region."))
     if allocation.status != AllocationStatus.APPROVED:
         raise TargetError(_l("This allocation is %(status)s.", status=allocation.status.label))
-    lines = {(line.dealer_id, line.product_line_id, line.period): line for line in allocation.lines}
     moves = []
     for period in months:
         source = lines.get((from_dealer.id, product_line_id, period))

@@ -1,12 +1,13 @@
 """The maintained figures equal a full recomputation, whatever happens to the network.
 
 Hypothesis draws sequences of plan, report, audit, corrective action, notice, registry,
-customer complaint and calendar steps; each step goes through the services the pages call,
-and commits like a request. After each sequence the rows kept by the writing transactions
-(and by the refresh task, for the time that passed and for changes left to the queue) must
-equal what `rebuild-figures` computes from the base tables. After each jump of the
-calendar, before the task runs, every row that still claims to be current must already be
-right: that is the proof that `stale_on` names every day a figure changes by itself.
+customer complaint, invoice (billing, payments, credit limits) and calendar steps; each step
+goes through the services the pages call, and commits like a request. After each sequence
+the rows kept by the writing transactions (and by the refresh task, for the time that passed
+and for changes left to the queue) must equal what `rebuild-figures` computes from the
+base tables. After each jump of the calendar, before the task runs, every row that still
+claims to be current must already be right: that is the proof that `stale_on` names every
+day a figure changes by itself.
 
 Runs on both databases (PORTAL_TEST_DATABASE_URL). Each test's examples share one
 database, so later sequences start from a network earlier ones left behind.
@@ -22,7 +23,7 @@ import pytest
 import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock, jobs, periods
 from portal.access.notices import can_respond
@@ -42,6 +43,7 @@ from portal.models import (
     Dealer,
     DealerStatus,
     ExecutionStatus,
+    Invoice,
     Notice,
     NoticeStatus,
     PlanStatus,
@@ -58,6 +60,7 @@ from portal.network import services as network
 from portal.notices import responses
 from portal.notices import services as notice_services
 from portal.plans import services as plan_services
+from portal.receivables import services as receivable_services
 from portal.reports import services as report_services
 from tests.support import figures
 from tests.support.audit_factories import all_pass, make_audit, make_standard
@@ -121,6 +124,15 @@ AUDITS = st.tuples(
     st.sampled_from(["schedule", "complete"]),
 )
 TICKS = st.tuples(st.just("tick"), st.sampled_from([1, 1, 2, 3, 6, 13, 31, 95]))
+# Invoices are billed due some days from today (some already past 60 days), paid in part or
+# in full; a credit limit is set or taken away.
+INVOICES = st.tuples(
+    st.just("invoice"),
+    dealer_index,
+    st.sampled_from([-95, -61, -60, -20, 10]),  # days from today to the due date
+    st.sampled_from([60_00, 150_00]),
+    st.sampled_from(["bill", "bill", "pay", "settle", "limit", "unlimit"]),
+)
 COMPLAINTS = st.tuples(
     st.just("complaint"),
     dealer_index,
@@ -128,14 +140,16 @@ COMPLAINTS = st.tuples(
     st.sampled_from([0, 1, 3, 30, 200]),  # hours back it was received
     st.sampled_from(["record", "record", "forward", "start", "resolve", "close", "reopen"]),
 )
-# Audits, complaints and the calendar twice: actions and due dates come from audits, a
-# complaint's deadlines pass within hours or days, and most figures that change by
-# themselves change a few days after them.
+# Audits, complaints, invoices and the calendar twice: actions and due dates come from
+# audits, a complaint's deadlines pass within hours or days, an invoice passes 60 days overdue
+# within weeks, and most figures that change by themselves change a few days after them.
 STEPS = st.one_of(
     AUDITS,
     AUDITS,
     COMPLAINTS,
     COMPLAINTS,
+    INVOICES,
+    INVOICES,
     TICKS,
     TICKS,
     st.tuples(
@@ -380,6 +394,39 @@ class Run:
             complaint_services.close(complaint, actor=staff)
         else:
             complaint_services.reopen(complaint, actor=staff, reason="Back again")
+
+    def invoice(self, d: int, due_days: int, amount: int, verb: str) -> None:
+        dealer = self.net.dealers[d]
+        if verb == "bill":
+            due = self.today + timedelta(days=due_days)
+            number = f"H-{db.session.scalar(select(func.count()).select_from(Invoice)) + 1}"
+            line = receivable_services.InvoiceLine(
+                dealer=dealer,
+                number=number,
+                issued_on=due - timedelta(days=30),
+                due_on=due,
+                amount_minor=amount,
+            )
+            receivable_services.save_invoice(line)
+        elif verb in ("pay", "settle"):
+            invoice = db.session.scalar(
+                select(Invoice)
+                .where(Invoice.dealer_id == dealer.id, Invoice.settled.is_(False))
+                .order_by(Invoice.id)
+                .limit(1)
+            )
+            if invoice is None:
+                return
+            part = invoice.open_minor if verb == "settle" else min(invoice.open_minor, amount // 2)
+            receivable_services.record_payment(invoice, part, paid_on=self.today)
+        else:  # a limit some dealers' open invoices pass, or none at all
+            receivable_services.set_terms(
+                dealer,
+                limit_minor=amount if verb == "limit" else 0,
+                terms_days=30,
+                version=None,
+                actor=self.net.admin,
+            )
 
     def registry(self, d: int, s: int, verb: str) -> None:
         dealer, store = self.net.dealers[d], self.net.stores[d][s]

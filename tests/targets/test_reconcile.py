@@ -13,6 +13,7 @@ from portal import periods
 from portal.extensions import db
 from portal.metrics import targets as figures
 from portal.models import AllocationAction
+from portal.network import services as registry
 from portal.targets import services
 from tests.support.factories import make_dealer, make_region, make_store
 from tests.targets.conftest import YEAR
@@ -68,8 +69,9 @@ edits = st.lists(st.tuples(st.integers(0, 3), month_index, st.integers(0, 5000))
     store_counts=st.lists(st.integers(0, 3), min_size=4, max_size=4),
     edited=edits,
     moved=moves,
+    leaves=st.booleans(),
 )
-def test_totals_reconcile_at_every_level(net, annual, store_counts, edited, moved):
+def test_totals_reconcile_at_every_level(net, annual, store_counts, edited, moved, leaves):
     regions = [make_region(), make_region()]
     dealers = [make_dealer(regions[0]) for _ in range(4)]
     other = make_dealer(regions[1])
@@ -104,9 +106,11 @@ def test_totals_reconcile_at_every_level(net, annual, store_counts, edited, move
         services.submit_allocation(allocation, actor=net.admin)
         services.ALLOCATIONS.move(allocation, AllocationAction.APPROVE, actor=net.admin)
     before_moves = services.cells_of(first)
+    if leaves:  # the last dealer moves to the other region during the year
+        registry.move_dealer(dealers[3], regions[1].id)
     for giver, taker, month, revenue, everything in moved:
-        if giver == taker:
-            continue
+        if giver == taker or (leaves and taker == 3):
+            continue  # a leaver gives its target to those staying, never takes any
         period = f"{YEAR}-{month + 1:02d}"
         held = services.cells_of(first).get((dealers[giver].id, net.lines[1].id, period), (0, 0))
         if not everything and not 0 < revenue <= held[0]:
