@@ -82,6 +82,9 @@ PAGES = [
     ("dealer", "search (dealer)", "/search?q={city}"),
     ("admin", "targets overview (admin)", "/targets/"),
     ("supervisor", "targets overview (supervisor)", "/targets/"),
+    ("admin", "contracts overview (admin)", "/contracts/"),
+    ("supervisor", "contracts overview (supervisor)", "/contracts/"),
+    ("dealer", "contracts and documents (dealer)", "/contracts/dealers/{dealer}"),
     (None, "/healthz", "/healthz"),
 ]
 # The home pages right after a change to one dealer (made before each request).

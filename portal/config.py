@@ -188,6 +188,8 @@ class Defaults:
         # Receivables flagged as on the home pages (RECEIVABLES_LATE_SHARE below).
         "over_credit_limit": 10,
         "late_receivables": 10,
+        "missing_document": 5,  # per required qualification document not held valid
+        "missing_documents_max": 15,
     }
     HEALTH_MONTHS = 3
     HOME_VISIT_LIST_SIZE = 10

@@ -33,6 +33,12 @@ REFUSED: dict[str, Any] = {
     "allocation.reopen": _l("Only an approved allocation can be reopened."),
     "forecast.submit": _l("This forecast is already submitted."),
     "forecast.request_revision": _l("Only a submitted forecast can be sent back for revision."),
+    "contract.create": _l("This contract is already recorded."),
+    "contract.propose": _l("This renewal is already proposed."),
+    "contract.approve": _l("Only a proposed renewal can be approved."),
+    "contract.decline": _l("Only a proposed renewal can be declined."),
+    "contract.sign": _l("Only an approved renewal can be signed."),
+    "contract.supersede": _l("Only a contract in force can be superseded."),
 }
 
 # Steps whose comment is required: what to say when it is left empty.
@@ -45,6 +51,7 @@ WHY: dict[str, Any] = {
     "allocation.return": _l("Say what the supervisor should change."),
     "allocation.reopen": _l("Give a reason for reopening the allocation."),
     "forecast.request_revision": _l("Say what the supervisor should revise."),
+    "contract.decline": _l("Say why the renewal is declined."),
 }
 
 # The in-app notices of the steps, by kind (registered with portal.notifications).
@@ -62,6 +69,7 @@ NOTICES: dict[str, Any] = {
     "complaint.reopened": _l(
         "Complaint %(reference)s at %(store)s was reopened by %(dealer)s: %(comment)s"
     ),
+    "contract.signed": _l("Your renewed contract %(number)s is signed and in force."),
 }
 
 # A reviewer's decisions: the message once made, then the ones when none can be made.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from portal.demo.assessments import seed_assessments
 from portal.demo.audits import seed_audits
 from portal.demo.complaints import seed_complaints
+from portal.demo.contracts import seed_contracts
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
 from portal.demo.notices import seed_notices
 from portal.demo.plans import seed_plans
@@ -28,6 +29,7 @@ def seed_demo() -> DemoNetwork:
     seed_complaints(demo)
     seed_targets(demo)
     seed_receivables(demo)
+    seed_contracts(demo)
     # Last: an assessment's metrics read the complaints, targets and receivables above.
     seed_assessments(demo)
     # Every dealer's figures, whole: the seeds' flushes touched them all anyway, and rows

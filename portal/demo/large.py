@@ -33,7 +33,7 @@ from portal.audits import scoring
 from portal.auth.passwords import hash_password
 from portal.complaints import deadlines, services
 from portal.complaints.hours import ALWAYS, Calendar
-from portal.demo import large_targets
+from portal.demo import large_contracts, large_targets
 from portal.demo.complaints import TEXT as COMPLAINT_TEXT
 from portal.demo.complaints import ZONE as COMPLAINT_ZONE
 from portal.demo.network import PRODUCT_LINES
@@ -258,6 +258,7 @@ def seed_large(
     _complaints(writer, ids, rng, today)
     large_targets.seed_targets(writer.write, writer.next_id, ids, rng, today)
     _receivables(writer, ids, rng, today, now)
+    large_contracts.seed_contracts(writer.write, writer.next_id, ids, rng, today)
     writer.restore_indexes()
     writer.restore_foreign_keys()
     writer.reset_sequences()

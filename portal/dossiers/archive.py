@@ -35,6 +35,7 @@ from portal.models import (
     Assessment,
     Audit,
     Complaint,
+    Contract,
     CorrectiveAction,
     Dealer,
     DealerCredit,
@@ -44,6 +45,7 @@ from portal.models import (
     NoticeExecution,
     NoticeReceipt,
     Payment,
+    QualificationDocument,
     Region,
     SalesPlan,
     Store,
@@ -53,7 +55,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 
-LAYOUT = "dossier-5"  # bump when the template changes what a file shows
+LAYOUT = "dossier-6"  # bump when the template changes what a file shows
 TEMPLATE = "pdf/dealer_file.html"
 
 notifications.register_kind(
@@ -122,6 +124,13 @@ SOURCES: list[Source] = [
     Source("invoices", by_dealer(Invoice, Invoice.dealer_id, Invoice.updated_at)),
     Source("payments", by_dealer(Payment, Payment.dealer_id, Payment.created_at)),
     Source("credit", by_dealer(DealerCredit, DealerCredit.dealer_id, DealerCredit.updated_at)),
+    Source("contracts", by_dealer(Contract, Contract.dealer_id, Contract.updated_at)),
+    Source(
+        "documents",
+        by_dealer(
+            QualificationDocument, QualificationDocument.dealer_id, QualificationDocument.updated_at
+        ),
+    ),
     Source("notices", _notices),
     Source(
         "receipts",

@@ -25,6 +25,7 @@ from portal.dossiers import sections
 from portal.extensions import db
 from portal.metrics import audits as audit_metrics
 from portal.metrics import complaints as complaint_metrics
+from portal.metrics import contracts as contract_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics import timeliness as timeliness_metrics
 from portal.models import (
@@ -157,8 +158,15 @@ def dossier(dealer: Dealer, *, on: date | None = None) -> Dossier:
             "complaints": _complaints(dealer.id, on),
             "targets": sections.targets(dealer.id, on),
             "receivables": sections.receivables(dealer.id, on),
+            "contracts_file": _contracts(dealer, on),
         },
     )
+
+
+def _contracts(dealer: Dealer, on: date) -> contract_metrics.DealerFileView:
+    """Its contracts, the latest document of each kind, and what it must renew."""
+    within = int(current_app.config["CONTRACT_WARNING_DAYS"])
+    return contract_metrics.dealer_file(dealer, today=on, within_days=within)
 
 
 def _complaints(dealer_id: int, on: date) -> complaint_metrics.DealerYear:

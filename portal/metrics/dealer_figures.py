@@ -21,6 +21,7 @@ from sqlalchemy import select
 from portal import periods
 from portal.extensions import db
 from portal.metrics import complaints as complaint_metrics
+from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealers as dealer_metrics
 from portal.metrics import health as health_metrics
 from portal.metrics import home
@@ -33,8 +34,9 @@ from portal.models.figures import COMPONENTS, FIGURE_SUMS
 
 # Raise when what a row holds, or how it is computed, changes: every row is then recomputed
 # by the periodic job (as when a setting below changes).
-FORMAT = 3  # 2: the complaints part of the health score (in `facts["complaints"]`); 3: the
-# receivables penalty (`facts["receivables"]`)
+FORMAT = 4  # 2: the complaints part of the health score (in `facts["complaints"]`); 3: the
+# receivables penalty (`facts["receivables"]`); 4: required documents missing
+# (`facts["documents"]`)
 SETTINGS = (
     "PLAN_DUE_DAY",
     "REPORT_DUE_DAYS",
@@ -108,6 +110,8 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
     complaints = complaint_metrics.health_windows(ids, today)
     complaint_due = complaint_metrics.next_deadline(ids, today)
     receivables, receivables_due = receivable_metrics.health_facts(ids, today)
+    documents_missing = contract_metrics.missing_documents(ids, today)
+    documents_change = contract_metrics.documents_change_on(ids, today)
     settings = settings_key(config)
     result = {}
     for dealer_id in existing:
@@ -125,6 +129,8 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
             complaint_due=complaint_due.get(dealer_id),
             receivables=receivables.get(dealer_id, {}),
             receivables_due=receivables_due.get(dealer_id),
+            documents_missing=len(documents_missing.get(dealer_id, ())),
+            documents_change=documents_change.get(dealer_id),
         )
         values = parts.values(today)
         values.update(
@@ -153,6 +159,8 @@ class _Parts:
     complaint_due: date | None  # the next day an open complaint's deadline will have passed
     receivables: dict[str, int]  # receivable_metrics.health_facts ({}: nothing open)
     receivables_due: date | None  # the next day an open invoice passes 60 days overdue
+    documents_missing: int = 0  # required qualification documents not held valid
+    documents_change: date | None = None  # the day after a required document next expires
 
     def values(self, today: date) -> dict[str, Any]:
         tally, actions, notices = self.audits.tally, self.actions, self.notices
@@ -168,6 +176,7 @@ class _Parts:
             overdue_complaints=int(self.complaints.get("overdue", 0)),
             receivables=self.receivables,
             late_share=receivable_metrics.late_share_limit(),
+            missing_documents=self.documents_missing,
         )
         components = self.card.components
         return {
@@ -209,6 +218,7 @@ class _Parts:
                 **{key: components[key].facts for key in COMPONENTS},
                 "complaints": self.complaints,
                 "receivables": self.receivables,
+                "documents": {"missing": self.documents_missing},
             },
         }
 
@@ -232,6 +242,7 @@ class _Parts:
             self.notices.changes_on,
             self.complaint_due,
             self.receivables_due,
+            self.documents_change,
             stale_audit if stale_audit is not None and stale_audit > when.today else None,
         )
         return max(found or when.next_month_starts, when.today + timedelta(days=1))

@@ -15,6 +15,8 @@ actions 10, acknowledgements 10, promotion execution 10, complaints 10.
 Receivables take points off as the home pages flag them (`portal.metrics.receivables`): a
 dealer whose open invoices pass its credit limit, and one with more than the configured share
 of what it owes overdue beyond 60 days.
+`missing_documents` penalises required qualification documents not held valid (accepted,
+unexpired; `portal.metrics.contracts.missing_documents`), per document up to a maximum.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ DEFAULT_PENALTIES: dict[str, int] = {
     # the dealer owes is overdue beyond 60 days.
     "over_credit_limit": 10,
     "late_receivables": 10,
+    "missing_document": 5,  # points per required qualification document not held valid ...
+    "missing_documents_max": 15,  # ... up to this many points
 }
 PENALTY_LABELS = {
     "overdue_actions": _l("Overdue corrective actions"),
@@ -63,6 +67,7 @@ PENALTY_LABELS = {
     "overdue_complaints": _l("Complaints overdue"),
     "over_credit_limit": _l("Over credit limit"),
     "late_receivables": _l("Much overdue beyond 60 days"),
+    "missing_documents": _l("Required documents missing"),
 }
 
 
@@ -130,6 +135,7 @@ def health(
     overdue_complaints: int = 0,
     receivables: Mapping[str, int] | None = None,
     late_share: Decimal | None = None,
+    missing_documents: int = 0,
 ) -> Health:
     """The dealer's health score and how it was made (a pure function of its arguments).
 
@@ -166,6 +172,7 @@ def health(
     taken = _penalties(rules, overdue_actions, last_audit, today or clock.today())
     taken += _complaint_penalty(rules, overdue_complaints)
     taken += _receivables_penalty(rules, receivables, late_share)
+    taken += _document_penalty(rules, missing_documents)
     if not with_data:
         return Health(scorecard.dealer_id, None, tuple(parts), taken)
     # The sum of the points shown, so a reader can add the table up to the score.
@@ -254,6 +261,17 @@ def _receivables_penalty(
             )
         )
     return tuple(taken)
+def _document_penalty(rules: Mapping[str, int], missing: int) -> tuple[Penalty, ...]:
+    """A dealer missing a required qualification document (none accepted and unexpired)."""
+    if missing <= 0 or rules["missing_document"] <= 0:
+        return ()
+    points = min(missing * rules["missing_document"], rules["missing_documents_max"])
+    detail = lazy_ngettext(
+        "%(num)s required document missing", "%(num)s required documents missing", missing
+    )
+    return (
+        Penalty("missing_documents", PENALTY_LABELS["missing_documents"], Decimal(points), detail),
+    )
 
 
 def _days_since(when: datetime | date | None, today: date) -> int | None:

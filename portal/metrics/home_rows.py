@@ -267,6 +267,7 @@ def health_of(
         overdue_complaints=int(complaints.get("overdue", 0)),
         receivables=facts.get("receivables") or {},
         late_share=receivable_metrics.late_share_limit(),
+        missing_documents=int((facts.get("documents") or {}).get("missing", 0)),
     )
 
 

@@ -43,6 +43,7 @@ from portal.models import (
     NoticeExecution,
     NoticeReceipt,
     NoticeStatus,
+    QualificationDocument,
     SalesPlan,
     SalesPlanLine,
     Store,
@@ -104,6 +105,8 @@ WATCHED: dict[type, frozenset[str] | None] = {
     # The health score's receivables penalty: what is open, due when, against which limit.
     Invoice: frozenset({"dealer_id", "amount_minor", "paid_minor", "settled", "due_on"}),
     DealerCredit: frozenset({"limit_minor"}),
+    # The health score's required documents: which are accepted, until when.
+    QualificationDocument: frozenset({"dealer_id", "kind_id", "status", "issued_on", "expires_on"}),
     SalesPlanLine: None,
     StoreReportLine: None,
     ActionStep: None,
