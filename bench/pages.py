@@ -82,6 +82,10 @@ PAGES = [
     ("dealer", "search (dealer)", "/search?q={city}"),
     ("admin", "targets overview (admin)", "/targets/"),
     ("supervisor", "targets overview (supervisor)", "/targets/"),
+    ("admin", "prospects (admin)", "/prospects/"),
+    ("supervisor", "prospects (supervisor)", "/prospects/"),
+    ("admin", "blank markets (admin)", "/prospects/markets"),
+    ("supervisor", "blank markets (supervisor)", "/prospects/markets"),
     (None, "/healthz", "/healthz"),
 ]
 # The home pages right after a change to one dealer (made before each request).

@@ -32,6 +32,7 @@ from portal.models import (
     NoticeKind,
     Region,
     Role,
+    StandardPurpose,
     Store,
     StoreFormat,
     StoreStatus,
@@ -212,6 +213,20 @@ ACTIONS: dict[str, Any] = {
     "invoice.import": _l("Imported invoices from a CSV file"),
     "collection.contact": _l("Logged a collection contact"),
     "collection.escalate": _l("Escalated a broken promise to pay"),
+    # Prospects (portal/prospects)
+    "prospect.create": _l("Recorded the prospect as a lead"),
+    "prospect.update": _l("Changed the prospect's details"),
+    "prospect.contact": _l("Marked the prospect as contacted"),
+    "prospect.screen": _l("Started the prospect's screening"),
+    "prospect.screening": _l("Answered the prospect's screening"),
+    "prospect.document": _l("Added documents to the prospect's screening"),
+    "prospect.visit": _l("Recorded the site visit"),
+    "prospect.proposal": _l("Saved the prospect's proposal"),
+    "prospect.propose": _l("Sent the prospect's proposal for approval"),
+    "prospect.approve": _l("Approved the prospect's proposal"),
+    "prospect.return": _l("Returned the prospect's proposal"),
+    "prospect.sign": _l("Signed the prospect as a dealer"),
+    "prospect.lose": _l("Marked the prospect as lost"),
 }
 
 # Actions whose details are {field: [old, new]} (from activity.apply_changes), besides
@@ -242,6 +257,10 @@ CONTEXT_KEYS = frozenset({"item", "code", "version", "note", "files"})
 
 FIELDS: dict[str, Any] = {
     "limit_minor": _l("Credit limit (minor units)"),
+    "answers": _l("Answers changed"),
+    "purpose": _l("Used for"),
+    "source": _l("Lead source"),
+    "notes": _l("Notes"),
     "terms_days": _l("Payment terms (days)"),
     "promise_on": _l("Promised to pay by"),
     "invoice": _l("Invoice"),
@@ -366,6 +385,7 @@ OBJECT_TYPES: dict[str, Any] = {
     "complaint": _l("Complaint"),
     "complaint_category": _l("Complaint category"),
     "holiday": _l("Holiday"),
+    "prospect": _l("Prospect"),
 }
 
 # Values that are an enum's stored value, by field (and by object type where it differs).
@@ -380,6 +400,8 @@ _ENUMS_BY_OBJECT: dict[tuple[str, str], type[LabelledEnum]] = {
     ("notice", "kind"): NoticeKind,
     ("notice", "status"): ExecutionStatus,
     ("dealer", "kind"): DealerKind,
+    ("prospect", "kind"): DealerKind,
+    ("standard", "purpose"): StandardPurpose,
     ("dealer", "status"): DealerStatus,
     ("store", "status"): StoreStatus,
     ("assessment", "status"): AssessmentStatus,

@@ -11,6 +11,7 @@ from portal.demo.complaints import seed_complaints
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
 from portal.demo.notices import seed_notices
 from portal.demo.plans import seed_plans
+from portal.demo.prospects import seed_prospects
 from portal.demo.receivables import seed_receivables
 from portal.demo.targets import seed_targets
 from portal.extensions import db
@@ -29,6 +30,7 @@ def seed_demo() -> DemoNetwork:
     seed_complaints(demo)
     seed_targets(demo)
     seed_receivables(demo)
+    seed_prospects(demo)
     # Every dealer's figures, whole: the seeds' flushes touched them all anyway, and rows
     # written on another day (a seed run under a moved clock) are redone here.
     db.session.flush()
