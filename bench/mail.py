@@ -99,8 +99,8 @@ def run(app, dealers: int, smtp: SmtpServer) -> None:
     kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(result.by_kind.items()))
     print(
         f"reminder run: {seconds:.2f} s for {result.items:,} open items → "
-        f"{result.reminders:,} reminders ({kinds}), {result.escalations:,} escalations, "
-        f"{result.contracts:,} contract notes; routing by choices {route_seconds:.2f} s"
+        f"{result.reminders:,} reminders ({kinds}), {result.escalations:,} escalations; "
+        f"routing by choices {route_seconds:.2f} s"
     )
 
     release = choices.next_digest_time(at(day, 6)) + timedelta(minutes=1)

@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     from portal.auth.sessions import load_user_from_session
     from portal.auth.views import unauthorized
     from portal.complaints.escalation import init_app as init_complaint_escalation
+    from portal.contracts.reminders import init_app as init_contract_reminders
     from portal.database import configure_engine
     from portal.events import init_events
     from portal.extensions import babel, csrf, db, login_manager, migrate
@@ -66,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     init_overdue(app)  # the hourly run that logs corrective actions becoming overdue
     init_complaint_escalation(app)  # complaints' reminders and escalations, every few minutes
     init_collections(app)  # overdue invoices' collection tasks and broken promises, hourly
+    init_contract_reminders(app)  # contracts and documents expiring: 90, 30, 7 days, expired
 
 
 def init_logging(app: Flask) -> None:
@@ -93,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         audits,
         auth,
         complaints,
+        contracts,
         dashboard,
         dossiers,
         health,
@@ -111,7 +114,7 @@ def register_blueprints(app: Flask) -> None:
 
     areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
     areas += [notices, standards, audits, assessments, complaints, receivables, dossiers, search]
-    areas += [mail, targets, prospects]
+    areas += [mail, targets, contracts, prospects]
     for area in areas:
         app.register_blueprint(area.bp)
     api.init_app(app)  # the JSON API (flask-smorest: its OpenAPI document) and the token pages

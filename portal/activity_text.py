@@ -227,6 +227,17 @@ ACTIONS: dict[str, Any] = {
     "prospect.return": _l("Returned the prospect's proposal"),
     "prospect.sign": _l("Signed the prospect as a dealer"),
     "prospect.lose": _l("Marked the prospect as lost"),
+    # Contracts and qualifications (portal/contracts)
+    "contract.create": _l("Recorded a signed contract"),
+    "contract.propose": _l("Proposed the renewal of a contract"),
+    "contract.approve": _l("Approved the renewal of a contract"),
+    "contract.decline": _l("Declined the renewal of a contract"),
+    "contract.sign": _l("Put a signed renewal in force"),
+    "contract.supersede": _l("Kept the renewed contract in the history"),
+    "qualification_document.submit": _l("Submitted a qualification document for review"),
+    "qualification_document.accept": _l("Accepted a qualification document"),
+    "qualification_document.reject": _l("Rejected a qualification document"),
+    "document_kind.save": _l("Saved a kind of qualification document"),
 }
 
 # Actions whose details are {field: [old, new]} (from activity.apply_changes), besides
@@ -263,6 +274,11 @@ FIELDS: dict[str, Any] = {
     "notes": _l("Notes"),
     "terms_days": _l("Payment terms (days)"),
     "promise_on": _l("Promised to pay by"),
+    "number": _l("Number"),
+    "starts_on": _l("Starts on"),
+    "ends_on": _l("Ends on"),
+    "expires_on": _l("Expires on"),
+    "required_for": _l("Required of"),
     "invoice": _l("Invoice"),
     "paid": _l("Payments recorded"),
     "contact": _l("Contact"),
@@ -386,6 +402,9 @@ OBJECT_TYPES: dict[str, Any] = {
     "complaint_category": _l("Complaint category"),
     "holiday": _l("Holiday"),
     "prospect": _l("Prospect"),
+    "contract": _l("Contract"),
+    "qualification_document": _l("Qualification document"),
+    "document_kind": _l("Kind of qualification document"),
 }
 
 # Values that are an enum's stored value, by field (and by object type where it differs).

@@ -190,6 +190,6 @@ def mail_reminders(on_queue: bool) -> None:
     db.session.commit()
     click.echo(
         f"{result.items:,} items due: {result.reminders:,} reminders, "
-        f"{result.escalations:,} escalations, {result.contracts:,} contract notes "
+        f"{result.escalations:,} escalations "
         f"in {result.seconds:.2f} s (each goes once; a worker sends them)."
     )

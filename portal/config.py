@@ -183,6 +183,8 @@ class Defaults:
         "stale_after_days": 90,
         "overdue_complaint": 2,  # per complaint late now on either target
         "overdue_complaints_max": 10,
+        "missing_document": 5,  # per required qualification document not held valid
+        "missing_documents_max": 15,
     }
     HEALTH_MONTHS = 3
     HOME_VISIT_LIST_SIZE = 10

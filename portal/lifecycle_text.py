@@ -41,6 +41,12 @@ REFUSED: dict[str, Any] = {
     "prospect.return": _l("Only a proposal waiting for approval can be returned."),
     "prospect.sign": _l("Only an approved prospect can be signed."),
     "prospect.lose": _l("Only an open prospect can be lost."),
+    "contract.create": _l("This contract is already recorded."),
+    "contract.propose": _l("This renewal is already proposed."),
+    "contract.approve": _l("Only a proposed renewal can be approved."),
+    "contract.decline": _l("Only a proposed renewal can be declined."),
+    "contract.sign": _l("Only an approved renewal can be signed."),
+    "contract.supersede": _l("Only a contract in force can be superseded."),
 }
 
 # Steps whose comment is required: what to say when it is left empty.
@@ -56,6 +62,7 @@ WHY: dict[str, Any] = {
     "prospect.visit": _l("Say what the site visit found."),
     "prospect.return": _l("Say what the proposal should change."),
     "prospect.lose": _l("Say why the prospect is lost."),
+    "contract.decline": _l("Say why the renewal is declined."),
 }
 
 # The in-app notices of the steps, by kind (registered with portal.notifications).
@@ -73,6 +80,7 @@ NOTICES: dict[str, Any] = {
     "complaint.reopened": _l(
         "Complaint %(reference)s at %(store)s was reopened by %(dealer)s: %(comment)s"
     ),
+    "contract.signed": _l("Your renewed contract %(number)s is signed and in force."),
 }
 
 # A reviewer's decisions: the message once made, then the ones when none can be made.

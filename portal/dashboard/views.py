@@ -127,13 +127,22 @@ def _staff_home():
 
 
 def _contract_card(scope, today) -> dict[str, object]:
-    """The contracts that ended or end soon: the first HOME_CONTRACT_ALERTS, and how many."""
+    """The contracts and qualification documents that ended or end soon: the first
+    HOME_CONTRACT_ALERTS of each, and how many."""
     within = int(current_app.config["CONTRACT_WARNING_DAYS"])
     limit = int(current_app.config["HOME_CONTRACT_ALERTS"])
     alerts, count = contract_metrics.contract_alerts(
         scope, today=today, within_days=within, limit=limit
     )
-    return {"contract_alerts": alerts, "contract_alerts_total": count}
+    documents, documents_total = contract_metrics.document_alerts(
+        scope, today=today, within_days=within, limit=limit
+    )
+    return {
+        "contract_alerts": alerts,
+        "contract_alerts_total": count,
+        "document_alerts": documents,
+        "document_alerts_total": documents_total,
+    }
 
 
 def _complaints_card(scope, *, admin: bool) -> dict[str, object]:
@@ -234,6 +243,9 @@ def _dealer_home():
         target=target_metrics.dealer_target(dealer.id, current),
         receivables=receivable_metrics.dealer_standing(
             dealer.id, today, late_share=receivable_metrics.late_share_limit()
+        ),
+        contract_standing=contract_metrics.dealer_standing(
+            dealer, today=today, within_days=int(current_app.config["CONTRACT_WARNING_DAYS"])
         ),
         **dealer_card(figures, when),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from portal.demo.assessments import seed_assessments
 from portal.demo.audits import seed_audits
 from portal.demo.complaints import seed_complaints
+from portal.demo.contracts import seed_contracts
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
 from portal.demo.notices import seed_notices
 from portal.demo.plans import seed_plans
@@ -31,6 +32,7 @@ def seed_demo() -> DemoNetwork:
     seed_targets(demo)
     seed_receivables(demo)
     seed_prospects(demo)
+    seed_contracts(demo)
     # Every dealer's figures, whole: the seeds' flushes touched them all anyway, and rows
     # written on another day (a seed run under a moved clock) are redone here.
     db.session.flush()

@@ -24,6 +24,7 @@ from portal.access.notices import is_targeted_store, reaches
 from portal.extensions import db
 from portal.metrics import audits as audit_metrics
 from portal.metrics import complaints as complaint_metrics
+from portal.metrics import contracts as contract_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics import timeliness as timeliness_metrics
 from portal.models import (
@@ -151,8 +152,18 @@ def dossier(dealer: Dealer, *, on: date | None = None) -> Dossier:
         actions=_open_actions(dealer.id),
         action_counts=audit_metrics.open_action_counts(_only(dealer.id), today=on),
         notices=_notices(dealer, on),
-        extra={**latest_assessment(dealer), "complaints": _complaints(dealer.id, on)},
+        extra={
+            **latest_assessment(dealer),
+            "complaints": _complaints(dealer.id, on),
+            "contracts_file": _contracts(dealer, on),
+        },
     )
+
+
+def _contracts(dealer: Dealer, on: date) -> contract_metrics.DealerFileView:
+    """Its contracts, the latest document of each kind, and what it must renew."""
+    within = int(current_app.config["CONTRACT_WARNING_DAYS"])
+    return contract_metrics.dealer_file(dealer, today=on, within_days=within)
 
 
 def _complaints(dealer_id: int, on: date) -> complaint_metrics.DealerYear:

@@ -48,11 +48,11 @@ TOPIC_LABELS: dict[str, Any] = {
     AUDITS: _l("Audit results"),
     NOTICES: _l("Policies and promotions"),
     DEALER_FILES: _l("Dealer files"),
-    CONTRACTS: _l("Dealer contracts ending"),
+    CONTRACTS: _l("Contracts and documents expiring"),
     COMPLAINTS: _l("Customer complaints"),
     ESCALATIONS: _l("Overdue items escalated to you"),
 }
-DEALER_TOPICS = (PLANS, ACTIONS, AUDITS, NOTICES, DEALER_FILES, COMPLAINTS)
+DEALER_TOPICS = (PLANS, ACTIONS, AUDITS, NOTICES, DEALER_FILES, COMPLAINTS, CONTRACTS)
 STAFF_TOPICS = (CONTRACTS, COMPLAINTS, ESCALATIONS)
 NEVER_OFF = frozenset({ACCOUNT, ESCALATIONS})
 
@@ -100,7 +100,7 @@ register("report_due", PLANS)
 register("action_due", ACTIONS)
 register("notice_due", NOTICES)
 register("execution_due", NOTICES)
-register("contract_ending", CONTRACTS)
+register("contract_ending", CONTRACTS)  # told by portal/contracts/reminders.py
 register("escalation", ESCALATIONS)
 # Complaints (portal/complaints): a reminder or an escalation of a target, and a complaint
 # forwarded to its region's after-sales contact.
@@ -109,6 +109,8 @@ register("complaint_escalation", ESCALATIONS)
 register("complaint_forwarded", COMPLAINTS, to_mailboxes=True)
 # Receivables (portal/receivables/collections.py): a dealer's broken promise to pay.
 register("collection_escalation", ESCALATIONS)
+# Contracts and documents (portal/contracts/reminders.py): 90, 30, 7 days ahead, expired.
+register("document_expiring", CONTRACTS)
 
 
 # May the recipient see the page a mail links to? One check per page endpoint, each the
@@ -189,6 +191,7 @@ PAGE_CHECKS: dict[str, Check] = {
     "dossiers.download": lambda user, file_id: _dealer_file(user, file_id),
     "complaints.detail": lambda user, complaint_id: _complaint(user, complaint_id),
     "receivables.collection": lambda user, task_id: _collection(user, task_id),
+    "contracts.dealer": lambda user, dealer_id: _dealer(user, dealer_id),
     "dashboard.home": _signed_in,
     "plans.index": _signed_in,
     "reports.index": _signed_in,

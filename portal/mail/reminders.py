@@ -12,7 +12,7 @@ gets the same reminder twice.
 - overdue: the first run after the due date (plans, reports, corrective actions);
 - escalation: still overdue MAIL_ESCALATE_SUPERVISOR_DAYS after the overdue reminder, to the
   supervisors of the dealer's region; MAIL_ESCALATE_ADMIN_DAYS later still, to the admins;
-- contracts ending within CONTRACT_WARNING_DAYS: once, to the region's supervisors.
+- contracts and qualification documents expiring are told by portal/contracts/reminders.py.
 """
 
 from __future__ import annotations
@@ -49,13 +49,12 @@ class Result:
     items: int = 0
     reminders: int = 0
     escalations: int = 0
-    contracts: int = 0
     seconds: float = 0.0
     by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
     def mails(self) -> int:
-        return self.reminders + self.escalations + self.contracts
+        return self.reminders + self.escalations
 
 
 def init_app(app: Flask) -> None:
@@ -112,7 +111,6 @@ def run(today: date | None = None) -> Result:
             link = item.params.get("staff_link") or item.link
             rows.append(_row("escalation", f"{item.key}:{level}", user_id, link, escalated, level))
             result.escalations += 1
-    result.contracts = _contract_rows(today, rows, supervisors)
     outbox.add_many(rows)
     result.seconds = time.perf_counter() - started
     return result
@@ -205,34 +203,3 @@ def _admins() -> list[int]:
         db.session.scalars(select(User.id).where(User.active.is_(True), User.role == Role.ADMIN))
     )
 
-
-def _contract_rows(
-    today: date, rows: list[dict[str, Any]], supervisors: dict[int, list[int]]
-) -> int:
-    """Dealers whose contract ends within CONTRACT_WARNING_DAYS: once per contract end."""
-    within = int(current_app.config["CONTRACT_WARNING_DAYS"])
-    dealers = db.session.execute(
-        select(Dealer.id, Dealer.code, Dealer.name, Dealer.region_id, Dealer.contract_end).where(
-            Dealer.active.is_(True),
-            Dealer.status.in_([DealerStatus.ACTIVE, DealerStatus.SUSPENDED]),
-            Dealer.contract_end.between(today, today + timedelta(days=within)),
-        )
-    ).all()
-    missing = {d.region_id for d in dealers} - set(supervisors)
-    if missing:
-        supervisors = {**supervisors, **_supervisors(missing)}
-    count = 0
-    for dealer in dealers:
-        params = {
-            "dealer_id": dealer.id,
-            "dealer": f"{dealer.code} {dealer.name}",
-            "due": dealer.contract_end.isoformat(),
-            "days_left": (dealer.contract_end - today).days,
-        }
-        key = f"contract:{dealer.id}:{dealer.contract_end.isoformat()}"
-        for user_id in supervisors.get(dealer.region_id, ()):
-            rows.append(
-                _row("contract_ending", key, user_id, f"/dealers/{dealer.id}", params, "once")
-            )
-            count += 1
-    return count

@@ -1,16 +1,33 @@
-"""Dealer contracts that ended or end soon: the warnings on the dealer page and staff homes."""
+"""Dealer contracts and qualification documents that ended or end soon: the warnings on the
+dealer page, the staff and dealer homes, the dealer file and the reminders; the required
+documents a dealer misses (its health score).
+
+Contract alerts read the dealer's `contract_end`, a copy of its contract in force (kept by
+`portal.contracts.services`), so dealers recorded before contracts were keep theirs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.metrics.home import dealers_in_scope
-from portal.models import Dealer
+from portal.i18n import localized
+from portal.metrics.home import as_date, dealers_in_scope
+from portal.models import (
+    Contract,
+    Dealer,
+    DealerKind,
+    DocumentKind,
+    DocumentRequirement,
+    DocumentStatus,
+    QualificationDocument,
+)
 
 Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
 EXPIRED = "expired"
@@ -34,6 +51,13 @@ class ContractAlert:
     @property
     def expired(self) -> bool:
         return self.state == EXPIRED
+
+    @property
+    def stage(self) -> str:
+        """expired, d7, d30 or d90 (d90 too for a longer warning window)."""
+        if self.days_left < 0:
+            return EXPIRED
+        return next((STAGE_OF_DAYS[days] for days in STAGES if self.days_left <= days), D90)
 
 
 def contract_state(end: date | None, *, today: date, within_days: int) -> str | None:
@@ -73,3 +97,285 @@ def contract_alerts(
         for row in rows
     ]
     return alerts, int(rows[0][4]) if rows else 0
+
+
+# Stages of an end date: within 90, 30 and 7 days, and expired (contracts and documents
+# alike; the reminders go once per stage).
+STAGES = (7, 30, 90)
+D7, D30, D90 = "d7", "d30", "d90"
+STAGE_OF_DAYS = {7: D7, 30: D30, 90: D90}
+MISSING = "missing"
+
+
+def stage(end: date | None, *, today: date) -> str | None:
+    """ "expired" once `end` passed, else the tightest of d7, d30 and d90 it falls within,
+    else None (or without an end date)."""
+    if end is None:
+        return None
+    if end < today:
+        return EXPIRED
+    left = (end - today).days
+    return next((STAGE_OF_DAYS[days] for days in STAGES if left <= days), None)
+
+
+@dataclass(frozen=True)
+class DocumentAlert:
+    """A dealer's qualification document of one kind that expired or expires soon (the
+    latest accepted one of that kind), or a required kind with no valid document."""
+
+    dealer_id: int
+    code: str
+    name: str
+    kind_id: int
+    kind: str
+    expires_on: date | None  # None: missing
+    days_left: int | None
+
+    @property
+    def state(self) -> str:
+        if self.expires_on is None or self.days_left is None:
+            return MISSING
+        if self.days_left < 0:
+            return EXPIRED
+        return next(STAGE_OF_DAYS[days] for days in STAGES if self.days_left <= days)
+
+    @property
+    def expired(self) -> bool:
+        return self.state in (EXPIRED, MISSING)
+
+
+def accepted_covers(today: date, within_days: int) -> Select[Any]:
+    """Per dealer and document kind: the end of its accepted documents' cover, for those
+    with no document that never expires and a cover ending within the window."""
+    never = func.sum(case((QualificationDocument.expires_on.is_(None), 1), else_=0))
+    ends = func.max(QualificationDocument.expires_on)
+    return (
+        select(
+            QualificationDocument.dealer_id,
+            QualificationDocument.kind_id,
+            ends.label("ends"),
+        )
+        .where(QualificationDocument.status == DocumentStatus.ACCEPTED)
+        .group_by(QualificationDocument.dealer_id, QualificationDocument.kind_id)
+        .having(never == 0, ends <= today + timedelta(days=within_days))
+    )
+
+
+def document_alerts(
+    scope: Scope,
+    *,
+    today: date,
+    within_days: int,
+    limit: int | None = None,
+    dealer_id: int | None = None,
+) -> tuple[list[DocumentAlert], int]:
+    """Accepted documents in scope (of trading or suspended dealers, active kinds) whose
+    cover ended or ends within the window, the ones that ended first (the first `limit`),
+    and how many in all (two queries: the grouped cover, then the page with the count)."""
+    covers = accepted_covers(today, within_days)
+    if dealer_id is not None:
+        covers = covers.where(QualificationDocument.dealer_id == dealer_id)
+    cover = covers.subquery()
+    query = (
+        select(
+            Dealer.id,
+            Dealer.code,
+            Dealer.name,
+            DocumentKind.id.label("kind_id"),
+            DocumentKind.name.label("kind_name"),
+            DocumentKind.name_zh,
+            cover.c.ends,
+            func.count().over(),
+        )
+        .join(Dealer, Dealer.id == cover.c.dealer_id)
+        .join(DocumentKind, DocumentKind.id == cover.c.kind_id)
+        .where(
+            Dealer.id.in_(dealers_in_scope(scope).scalar_subquery()),
+            DocumentKind.active.is_(True),
+        )
+        .order_by(cover.c.ends, Dealer.code, DocumentKind.sort_order, DocumentKind.id)
+    )
+    rows = db.session.execute(query.limit(limit) if limit is not None else query).all()
+    alerts = []
+    for row in rows:
+        ends = as_date(row.ends)
+        alerts.append(
+            DocumentAlert(
+                row.id,
+                row.code,
+                row.name,
+                row.kind_id,
+                localized(row.kind_name, row.name_zh),
+                ends,
+                (ends - today).days if ends else None,
+            )
+        )
+    return alerts, int(rows[0][7]) if rows else 0
+
+
+def _valid_exists(today: date) -> Any:
+    return (
+        select(QualificationDocument.id)
+        .where(
+            QualificationDocument.dealer_id == Dealer.id,
+            QualificationDocument.kind_id == DocumentRequirement.document_kind_id,
+            QualificationDocument.status == DocumentStatus.ACCEPTED,
+            QualificationDocument.issued_on <= today,
+            or_(
+                QualificationDocument.expires_on.is_(None),
+                QualificationDocument.expires_on >= today,
+            ),
+        )
+        .exists()
+    )
+
+
+def missing_documents(dealers: Select[Any], today: date) -> dict[int, list[int]]:
+    """Per dealer among `dealers` (a query of dealer ids): the active document kinds its
+    kind requires that it holds no valid document of (accepted, issued, not expired); one
+    query. Dealers missing none are left out."""
+    rows = db.session.execute(
+        select(Dealer.id, DocumentRequirement.document_kind_id)
+        .join(DocumentRequirement, DocumentRequirement.dealer_kind == Dealer.kind)
+        .join(DocumentKind, DocumentKind.id == DocumentRequirement.document_kind_id)
+        .where(
+            Dealer.id.in_(dealers.scalar_subquery()),
+            DocumentKind.active.is_(True),
+            ~_valid_exists(today),
+        )
+        .order_by(Dealer.id, DocumentKind.sort_order, DocumentKind.id)
+    ).all()
+    found: dict[int, list[int]] = {}
+    for dealer_id, kind_id in rows:
+        found.setdefault(dealer_id, []).append(kind_id)
+    return found
+
+
+def documents_change_on(dealers: Select[Any], today: date) -> dict[int, date]:
+    """Per dealer: the first day after today on which one of its valid documents of a
+    required kind expires (its health may change then without a change to the data)."""
+    rows = db.session.execute(
+        select(QualificationDocument.dealer_id, func.min(QualificationDocument.expires_on))
+        .join(Dealer, Dealer.id == QualificationDocument.dealer_id)
+        .join(
+            DocumentRequirement,
+            (DocumentRequirement.document_kind_id == QualificationDocument.kind_id)
+            & (DocumentRequirement.dealer_kind == Dealer.kind),
+        )
+        .where(
+            QualificationDocument.dealer_id.in_(dealers.scalar_subquery()),
+            QualificationDocument.status == DocumentStatus.ACCEPTED,
+            QualificationDocument.expires_on >= today,
+        )
+        .group_by(QualificationDocument.dealer_id)
+    ).all()
+    found = {}
+    for dealer_id, first in rows:
+        day = as_date(first)
+        if day is not None:
+            found[dealer_id] = day + timedelta(days=1)
+    return found
+
+
+def required_kinds(dealer_kind: DealerKind) -> list[DocumentKind]:
+    """The active document kinds a dealer of `dealer_kind` must hold."""
+    return list(
+        db.session.scalars(
+            select(DocumentKind)
+            .join(DocumentRequirement)
+            .where(DocumentRequirement.dealer_kind == dealer_kind, DocumentKind.active.is_(True))
+            .order_by(DocumentKind.sort_order, DocumentKind.id)
+        )
+    )
+
+
+def missing_count(dealer_ids: Collection[int], today: date) -> dict[int, int]:
+    """How many required documents each dealer misses (dealers missing none left out)."""
+    ids = select(Dealer.id).where(Dealer.id.in_(list(dealer_ids)))
+    return {k: len(v) for k, v in missing_documents(ids, today).items()}
+
+
+@dataclass(frozen=True)
+class DealerStanding:
+    """What one dealer must renew: its contract's stage, the required documents it holds no
+    valid one of, and its documents expired or expiring (those missing left out)."""
+
+    contract_end: date | None
+    contract_stage: str | None
+    missing: list[DocumentKind]
+    documents: list[DocumentAlert]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.contract_stage or self.missing or self.documents)
+
+
+def dealer_standing(dealer: Dealer, *, today: date, within_days: int) -> DealerStanding:
+    """One dealer's contract and documents to renew (three small queries)."""
+    ids = select(Dealer.id).where(Dealer.id == dealer.id)
+    missing_ids = set(missing_documents(ids, today).get(dealer.id, []))
+    missing = [kind for kind in required_kinds(dealer.kind) if kind.id in missing_ids]
+    alerts, _count = document_alerts(
+        lambda column: column == dealer.id,
+        today=today,
+        within_days=within_days,
+        dealer_id=dealer.id,
+    )
+    contract = contract_state(dealer.contract_end, today=today, within_days=within_days)
+    return DealerStanding(
+        dealer.contract_end,
+        stage(dealer.contract_end, today=today) if contract else None,
+        missing,
+        [alert for alert in alerts if alert.kind_id not in missing_ids],
+    )
+
+
+@dataclass(frozen=True)
+class DealerFileView:
+    """The dealer file's contracts and documents section: its contracts (newest first), the
+    latest document of each kind, and what it must renew."""
+
+    contracts: list[Contract]
+    documents: list[QualificationDocument]
+    standing: DealerStanding
+
+
+FILE_CONTRACTS = 20  # contracts listed in the dealer file, newest first
+
+
+def dealer_file(dealer: Dealer, *, today: date, within_days: int) -> DealerFileView:
+    contracts = db.session.scalars(
+        select(Contract)
+        .where(Contract.dealer_id == dealer.id)
+        .order_by(Contract.starts_on.desc(), Contract.id.desc())
+        .limit(FILE_CONTRACTS)
+    ).all()
+    newest = (
+        select(
+            QualificationDocument.id,
+            func.row_number()
+            .over(
+                partition_by=QualificationDocument.kind_id,
+                order_by=(
+                    QualificationDocument.submitted_at.desc(),
+                    QualificationDocument.id.desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .where(QualificationDocument.dealer_id == dealer.id)
+        .subquery()
+    )
+    documents = db.session.scalars(
+        select(QualificationDocument)
+        .join(newest, newest.c.id == QualificationDocument.id)
+        .join(DocumentKind, DocumentKind.id == QualificationDocument.kind_id)
+        .where(newest.c.rank == 1)
+        .options(joinedload(QualificationDocument.kind))
+        .order_by(DocumentKind.sort_order, DocumentKind.id)
+    ).all()
+    return DealerFileView(
+        list(contracts),
+        list(documents),
+        dealer_standing(dealer, today=today, within_days=within_days),
+    )

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from portal import periods
 from portal.extensions import db
 from portal.metrics import complaints as complaint_metrics
+from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealers as dealer_metrics
 from portal.metrics import health as health_metrics
 from portal.metrics import home
@@ -32,7 +33,8 @@ from portal.models.figures import COMPONENTS, FIGURE_SUMS
 
 # Raise when what a row holds, or how it is computed, changes: every row is then recomputed
 # by the periodic job (as when a setting below changes).
-FORMAT = 2  # 2: the complaints part of the health score (in `facts["complaints"]`)
+FORMAT = 3  # 2: the complaints part of the health score (in `facts["complaints"]`); 3: the
+# required documents missing (in `facts["documents"]`)
 SETTINGS = (
     "PLAN_DUE_DAY",
     "REPORT_DUE_DAYS",
@@ -104,6 +106,8 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
     cards = dealer_metrics.scorecards(ids, first=first, last=last, today=today)
     complaints = complaint_metrics.health_windows(ids, today)
     complaint_due = complaint_metrics.next_deadline(ids, today)
+    documents_missing = contract_metrics.missing_documents(ids, today)
+    documents_change = contract_metrics.documents_change_on(ids, today)
     settings = settings_key(config)
     result = {}
     for dealer_id in existing:
@@ -119,6 +123,8 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
             card=cards[dealer_id],
             complaints=complaints.get(dealer_id, {}),
             complaint_due=complaint_due.get(dealer_id),
+            documents_missing=len(documents_missing.get(dealer_id, ())),
+            documents_change=documents_change.get(dealer_id),
         )
         values = parts.values(today)
         values.update(
@@ -145,6 +151,8 @@ class _Parts:
     card: dealer_metrics.Scorecard
     complaints: dict[str, int]  # complaint_metrics.health_facts ({}: no complaints)
     complaint_due: date | None  # the next day an open complaint's deadline will have passed
+    documents_missing: int = 0  # required qualification documents not held valid
+    documents_change: date | None = None  # the day after a required document next expires
 
     def values(self, today: date) -> dict[str, Any]:
         tally, actions, notices = self.audits.tally, self.actions, self.notices
@@ -158,6 +166,7 @@ class _Parts:
             today=today,
             complaints=complaint_metrics.health_component(self.complaints),
             overdue_complaints=int(self.complaints.get("overdue", 0)),
+            missing_documents=self.documents_missing,
         )
         components = self.card.components
         return {
@@ -198,6 +207,7 @@ class _Parts:
             "facts": {
                 **{key: components[key].facts for key in COMPONENTS},
                 "complaints": self.complaints,
+                "documents": {"missing": self.documents_missing},
             },
         }
 
@@ -219,6 +229,7 @@ class _Parts:
             self.actions.changes_on,
             self.notices.changes_on,
             self.complaint_due,
+            self.documents_change,
             stale_audit if stale_audit is not None and stale_audit > when.today else None,
         )
         return max(found or when.next_month_starts, when.today + timedelta(days=1))

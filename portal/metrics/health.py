@@ -11,6 +11,9 @@ The "complaints" part is not a scorecard component: it is given beside the score
 the share resolved on time, 20 % the share not repeated, over the last 12 months). The
 default weights sum to 100: plan attainment 25, timeliness 15, audit score 20, corrective
 actions 10, acknowledgements 10, promotion execution 10, complaints 10.
+
+`missing_documents` penalises required qualification documents not held valid (accepted,
+unexpired; `portal.metrics.contracts.missing_documents`), per document up to a maximum.
 """
 
 from __future__ import annotations
@@ -45,11 +48,14 @@ DEFAULT_PENALTIES: dict[str, int] = {
     "stale_after_days": 90,
     "overdue_complaint": 2,  # points per complaint late now (forwarding or resolution) ...
     "overdue_complaints_max": 10,  # ... up to this many points
+    "missing_document": 5,  # points per required qualification document not held valid ...
+    "missing_documents_max": 15,  # ... up to this many points
 }
 PENALTY_LABELS = {
     "overdue_actions": _l("Overdue corrective actions"),
     "stale_audit": _l("No recent audit"),
     "overdue_complaints": _l("Complaints overdue"),
+    "missing_documents": _l("Required documents missing"),
 }
 
 
@@ -115,6 +121,7 @@ def health(
     today: date | None = None,
     complaints: ComponentLike | None = None,
     overdue_complaints: int = 0,
+    missing_documents: int = 0,
 ) -> Health:
     """The dealer's health score and how it was made (a pure function of its arguments).
 
@@ -148,6 +155,7 @@ def health(
         )
     taken = _penalties(rules, overdue_actions, last_audit, today or clock.today())
     taken += _complaint_penalty(rules, overdue_complaints)
+    taken += _document_penalty(rules, missing_documents)
     if not with_data:
         return Health(scorecard.dealer_id, None, tuple(parts), taken)
     # The sum of the points shown, so a reader can add the table up to the score.
@@ -201,6 +209,19 @@ def _complaint_penalty(rules: Mapping[str, int], overdue: int) -> tuple[Penalty,
         Penalty(
             "overdue_complaints", PENALTY_LABELS["overdue_complaints"], Decimal(points), detail
         ),
+    )
+
+
+def _document_penalty(rules: Mapping[str, int], missing: int) -> tuple[Penalty, ...]:
+    """A dealer missing a required qualification document (none accepted and unexpired)."""
+    if missing <= 0 or rules["missing_document"] <= 0:
+        return ()
+    points = min(missing * rules["missing_document"], rules["missing_documents_max"])
+    detail = lazy_ngettext(
+        "%(num)s required document missing", "%(num)s required documents missing", missing
+    )
+    return (
+        Penalty("missing_documents", PENALTY_LABELS["missing_documents"], Decimal(points), detail),
     )
 
 

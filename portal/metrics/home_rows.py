@@ -264,6 +264,7 @@ def health_of(
         today=today,
         complaints=complaint_metrics.health_component(complaints, texts.complaints),
         overdue_complaints=int(complaints.get("overdue", 0)),
+        missing_documents=int((facts.get("documents") or {}).get("missing", 0)),
     )
 
 

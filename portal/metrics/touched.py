@@ -41,6 +41,7 @@ from portal.models import (
     NoticeExecution,
     NoticeReceipt,
     NoticeStatus,
+    QualificationDocument,
     SalesPlan,
     SalesPlanLine,
     Store,
@@ -99,6 +100,8 @@ WATCHED: dict[type, frozenset[str] | None] = {
             "resolve_due_at",
         }
     ),
+    # The health score's required documents: which are accepted, until when.
+    QualificationDocument: frozenset({"dealer_id", "kind_id", "status", "issued_on", "expires_on"}),
     SalesPlanLine: None,
     StoreReportLine: None,
     ActionStep: None,

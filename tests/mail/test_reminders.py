@@ -169,26 +169,6 @@ def test_a_digest_user_gets_one_mail_for_many_items(app, smtp):
     assert digest.text.count(f"{BASE_URL}/reports/") == 6
 
 
-def test_a_contract_ending_is_told_to_the_regions_supervisor_once(app, smtp):
-    world = make_world()
-    world.dealer_x.contract_end = clock.today() + timedelta(days=60)
-    db.session.commit()
-
-    result = run_schedule(app, clock.today())
-    run_schedule(app, clock.today() + timedelta(days=1))
-
-    assert result.contracts == 1
-    told = [
-        r
-        for r in smtp.to(world.supervisor_a.email)
-        if f"The contract of {world.dealer_x.code}" in r.subject + r.text
-    ]
-    assert len(told) == 1
-    rows = select(func.count(OutgoingMail.id)).where(OutgoingMail.kind == "contract_ending")
-    assert db.session.scalar(rows) == 1
-    assert not [r for r in smtp.to(world.supervisor_b.email) if "The contract of" in r.text]
-
-
 def test_reminders_skip_what_is_done(app, smtp):
     from portal.models import PlanStatus
     from tests.support.plans import make_plan

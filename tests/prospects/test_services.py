@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from portal.audits import scoring
 from portal.audits.scheduling import schedule_audit
 from portal.audits.services import AuditError
+from portal.contracts import services as contracts
 from portal.demo.prospects import FAILING, PASSING, answer_all
 from portal.extensions import db
 from portal.models import (
     ActivityEntry,
+    ContractKind,
     Dealer,
     DealerKind,
     DealerStatus,
@@ -51,6 +53,14 @@ def test_a_prospect_goes_from_lead_to_signed_dealer_with_every_step_logged(world
         "Dalian",
     )
     assert (dealer.contract_start, dealer.contract_end) == (date(2101, 1, 1), date(2106, 1, 1))
+    contract = contracts.active_contract(dealer)
+    assert (contract.number, contract.kind, contract.starts_on, contract.ends_on) == (
+        f"{DEALER_CODE}-2101",
+        ContractKind.FRANCHISE,
+        date(2101, 1, 1),
+        date(2106, 1, 1),
+    )
+    assert contract.terms == "Five years; entry fee waived; renewal by mutual agreement."
     stores = db.session.scalars(
         select(Store).where(Store.dealer_id == dealer.id).order_by(Store.code)
     )

@@ -35,6 +35,7 @@ ID_TABLES: dict[str, str] = {
     "file_id": "dealer_files",
     "job_id": "dossier_exports",
     "render_id": "jobs",
+    "document_id": "qualification_documents",
 }
 SAMPLE_VALUES: dict[str, str] = {"period": "2024-05", "action": "forward"}  # a complaint step
 MAX_URLS_PER_RULE = 120

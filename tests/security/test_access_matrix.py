@@ -26,6 +26,7 @@ from werkzeug.datastructures import FileStorage
 from portal import clock, periods, storage
 from portal.access.complaints import COMPLAINT_PHOTO
 from portal.complaints import services
+from portal.contracts import services as contracts
 from portal.demo import prospects as demo_prospects
 from portal.extensions import db
 from portal.models import (
@@ -36,11 +37,19 @@ from portal.models import (
     Complaint,
     ComplaintCategory,
     ComplaintStatus,
+    Contract,
+    ContractKind,
+    ContractStatus,
     DealerCredit,
+    DealerKind,
+    DocumentKind,
+    DocumentRequirement,
+    DocumentStatus,
     ForecastStatus,
     Invoice,
     Prospect,
     ProspectStatus,
+    QualificationDocument,
     RegionTarget,
     Remedy,
     supervisor_regions,
@@ -132,6 +141,18 @@ MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
     ("prospect", "sign"):        (A,    A,           H,           F,       F),
     ("prospect", "markets"):     (A,    A,           L,           F,       F),
     ("prospect", "document"):    (A,    A,           H,           H,       H),
+    # Dealer X's contracts and qualification documents, their files and the document kinds.
+    ("contracts", "dealer"):     (A,    A,           H,           A,       H),
+    ("contracts", "overview"):   (A,    A,           L,           A,       L),
+    ("contract", "view"):        (A,    A,           H,           A,       H),
+    ("contract", "record"):      (A,    F,           F,           F,       F),
+    ("contract", "renew"):       (A,    A,           H,           F,       F),
+    ("contract", "approve"):     (A,    F,           F,           F,       F),
+    ("document", "view"):        (A,    A,           H,           A,       H),
+    ("document", "file"):        (A,    A,           H,           A,       H),
+    ("document", "upload"):      (A,    A,           H,           A,       H),
+    ("document", "review"):      (A,    A,           H,           F,       F),
+    ("document_kind", "edit"):   (A,    F,           F,           F,       F),
 }
 # fmt: on
 
@@ -739,6 +760,177 @@ def _prospect_document(client, w):
     db.session.commit()
     response = client.get(f"/attachments/{attachment.id}")
     return response, response.status_code == 200
+
+
+# Contracts and qualifications
+
+
+def _contract(w: World) -> Contract:
+    """Dealer X's contract in force, ending in 30 days, committed."""
+    today = clock.today()
+    found = contracts.create_contract(
+        w.dealer_x,
+        number="C-MATRIX",
+        kind=ContractKind.DEALERSHIP,
+        starts_on=today - timedelta(days=1000),
+        ends_on=today + timedelta(days=30),
+        terms="Matrix terms",
+        actor=w.people["admin"],
+    )
+    db.session.commit()
+    return found
+
+
+def _document_kind() -> DocumentKind:
+    kind = DocumentKind(
+        code="BIZ",
+        name="Business licence",
+        requirements=[DocumentRequirement(dealer_kind=DealerKind.DEALER)],
+    )
+    db.session.add(kind)
+    db.session.commit()
+    return kind
+
+
+def _pdf(name: str = "matrix.pdf") -> FileStorage:
+    return FileStorage(io.BytesIO(pdf()), filename=name, content_type="application/pdf")
+
+
+def _document(w: World) -> QualificationDocument:
+    """A business licence of dealer X waiting for review, with its scan, committed."""
+    today = clock.today()
+    found = contracts.submit_document(
+        w.dealer_x,
+        kind=_document_kind(),
+        number="DOC-MATRIX",
+        issued_on=today - timedelta(days=10),
+        expires_on=today + timedelta(days=300),
+        file=_pdf(),
+        actor=w.people["dealer_x"],
+    )
+    db.session.commit()
+    return found
+
+
+@action("contracts", "dealer")
+def _contracts_dealer(client, w):
+    _contract(w)
+    response = client.get(f"/contracts/dealers/{w.dealer_x.id}")
+    return response, _shows(response, "C-MATRIX")
+
+
+@action("contracts", "overview")
+def _contracts_overview(client, w):
+    _document(w)
+    response = client.get("/contracts/", follow_redirects=True)
+    return response, _shows(response, "Dealer Xray")
+
+
+@action("contract", "view")
+def _contract_view(client, w):
+    found = _contract(w)
+    response = client.get(f"/contracts/{found.id}")
+    return response, _shows(response, "Matrix terms")
+
+
+@action("contract", "record")
+def _contract_record(client, w):
+    today = clock.today()
+    form = {
+        "number": "C-NEW",
+        "kind": "dealership",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=900)).isoformat(),
+    }
+    response = client.post(f"/contracts/dealers/{w.dealer_x.id}/new", data=form)
+    made = db.session.scalar(select(Contract).where(Contract.number == "C-NEW"))
+    return response, made is not None
+
+
+@action("contract", "renew")
+def _contract_renew(client, w):
+    found = _contract(w)
+    start = found.ends_on + timedelta(days=1)
+    form = {
+        "number": "C-RENEWED",
+        "starts_on": start.isoformat(),
+        "ends_on": (start + timedelta(days=900)).isoformat(),
+        "terms": "Matrix renewal",
+    }
+    response = client.post(f"/contracts/{found.id}/renew", data=form)
+    made = db.session.scalar(select(Contract).where(Contract.number == "C-RENEWED"))
+    return response, made is not None
+
+
+@action("contract", "approve")
+def _contract_approve(client, w):
+    found = _contract(w)
+    renewal = contracts.propose_renewal(
+        found,
+        number="C-RENEWED",
+        starts_on=found.ends_on + timedelta(days=1),
+        ends_on=found.ends_on + timedelta(days=900),
+        terms="Matrix renewal",
+        actor=w.people["supervisor_a"],
+    )
+    db.session.commit()
+    form = {"decision": "approve", "version": renewal.version}
+    response = client.post(f"/contracts/{renewal.id}/decide", data=form)
+    db.session.refresh(renewal)
+    return response, renewal.status == ContractStatus.APPROVED
+
+
+@action("document", "view")
+def _document_view(client, w):
+    found = _document(w)
+    response = client.get(f"/contracts/documents/{found.id}")
+    return response, _shows(response, "DOC-MATRIX")
+
+
+@action("document", "file")
+def _document_file(client, w):
+    found = _document(w)
+    response = client.get(f"/attachments/{found.file_id}")
+    return response, response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+@action("document", "upload")
+def _document_upload(client, w):
+    kind = _document_kind()
+    today = clock.today()
+    form = {
+        "kind_id": str(kind.id),
+        "number": "DOC-UPLOADED",
+        "issued_on": today.isoformat(),
+        "expires_on": (today + timedelta(days=300)).isoformat(),
+        "file": (io.BytesIO(pdf()), "licence.pdf"),
+    }
+    response = client.post(
+        f"/contracts/dealers/{w.dealer_x.id}/documents/new",
+        data=form,
+        content_type="multipart/form-data",
+    )
+    made = db.session.scalar(
+        select(QualificationDocument).where(QualificationDocument.number == "DOC-UPLOADED")
+    )
+    return response, made is not None
+
+
+@action("document", "review")
+def _document_review(client, w):
+    found = _document(w)
+    form = {"decision": "accept", "version": found.version}
+    response = client.post(f"/contracts/documents/{found.id}/review", data=form)
+    db.session.refresh(found)
+    return response, found.status == DocumentStatus.ACCEPTED
+
+
+@action("document_kind", "edit")
+def _document_kind_edit(client, w):
+    form = {"code": "NEWKIND", "name": "New kind", "expires": "y", "active": "y"}
+    response = client.post("/contracts/kinds/new", data=form)
+    made = db.session.scalar(select(DocumentKind).where(DocumentKind.code == "NEWKIND"))
+    return response, made is not None
 
 
 @pytest.fixture

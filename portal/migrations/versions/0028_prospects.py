@@ -1,7 +1,7 @@
 """prospects: would-be dealers per region with their steps (transitions), screening answers, planned stores and first-year targets; a standard's purpose (audit or prospect screening)
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-07 08:55:21.357531
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0028"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
