@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from portal.demo.prospects import screening_standard
 from portal.extensions import db
 from tests.browser.conftest import signed_in_page
+from tests.browser.test_layout import _overflow
 from tests.support.uploads import pdf
 from tests.support.world import build_world
 
@@ -114,3 +115,10 @@ def test_a_prospect_goes_from_lead_to_signed_dealer_with_its_stores(
         "Corner site on the main street"
     )
     expect(supervisor.get_by_test_id("signed-dealer")).to_contain_text("HSC")
+
+    # A supervisor in a store holds a phone: the prospect's pages reflow at 320 px.
+    prospect_page = supervisor.url
+    supervisor.set_viewport_size({"width": 320, "height": 700})
+    for path in (prospect_page, f"{prospect_page}/screening", f"{prospect_page}/proposal"):
+        supervisor.goto(path)
+        assert _overflow(supervisor) is None, path
