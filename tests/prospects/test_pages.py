@@ -293,3 +293,16 @@ def test_a_screening_document_downloads_only_within_scope(app, world, checklist)
     for outsider in ("supervisor_b", "dealer_x"):
         other = signed_in_client(app, world.people[outsider])
         assert other.get(f"/attachments/{attachment.id}").status_code == 404
+
+
+def test_the_staff_home_counts_open_prospects_of_its_regions(app, world, checklist):
+    advance(world, new_prospect(world, name="Counted"), ProspectStatus.CONTACTED)
+
+    own = signed_in_client(app, world.people["supervisor_a"]).get("/home").get_data(as_text=True)
+    other = signed_in_client(app, world.people["supervisor_b"]).get("/home").get_data(as_text=True)
+    dealer = signed_in_client(app, world.people["dealer_x"]).get("/home").get_data(as_text=True)
+
+    card = own.split('data-testid="prospects-card"')[1].split("</section>")[0]
+    assert 'status=contacted">Contacted</a>: <span class="num">1</span>' in card
+    assert 'data-testid="prospects-card"' not in other
+    assert 'data-testid="prospects-card"' not in dealer
