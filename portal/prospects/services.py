@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import activity, lifecycle
+from portal import activity, lifecycle, notifications
 from portal.extensions import db
 from portal.models import (
     PROSPECT_LIFECYCLE,
@@ -30,6 +30,7 @@ from portal.models import (
     ProspectStore,
     ProspectTarget,
     Region,
+    Role,
     StoreFormat,
     StoreStatus,
     User,
@@ -48,6 +49,11 @@ PROSPECT_FIELDS = (
     "source",
     "notes",
 )
+notifications.register_kind(
+    "prospect.proposed",
+    _l("The proposal for %(prospect)s (%(region)s) waits for your approval."),
+)
+
 # Store codes are the dealer's code and a number (N07-01): the code leaves room for it.
 DEALER_CODE_MAX = 17
 STORE_STATUSES = (StoreStatus.PLANNED, StoreStatus.OPEN)
@@ -273,6 +279,16 @@ def propose(prospect: Prospect, *, actor: User, comment: str = "") -> None:
     if problems:
         raise ProspectError(problems[0])
     PROSPECTS.move(prospect, ProspectAction.PROPOSE, actor=actor, comment=comment)
+    admins = db.session.scalars(
+        select(User).where(User.role == Role.ADMIN, User.active.is_(True), notifications.people())
+    )
+    notifications.notify_users(
+        admins,
+        "prospect.proposed",
+        link=PROSPECTS.link(prospect),
+        prospect=prospect.name,
+        region=prospect.region.name,
+    )
 
 
 def contact(prospect: Prospect, *, actor: User, comment: str = "") -> None:

@@ -21,6 +21,7 @@ from portal.models import (
     Dealer,
     DealerKind,
     DealerStatus,
+    Notification,
     ProspectAction,
     ProspectStatus,
     Store,
@@ -223,6 +224,17 @@ def test_the_proposal_refuses_a_taken_code_and_a_contract_ending_before_it_start
     backwards = services.Proposal("NEWE", date(2101, 1, 1), date(2100, 1, 1), "", "", [], {})
     with pytest.raises(services.ProspectError, match="end after"):
         services.save_proposal(prospect, backwards, actor=supervisor)
+
+
+def test_a_proposal_sent_for_approval_tells_head_office(world, checklist):
+    prospect = advance(world, new_prospect(world), ProspectStatus.PROPOSAL)
+
+    notices = db.session.scalars(
+        select(Notification).where(Notification.kind == "prospect.proposed")
+    ).all()
+
+    assert [n.user_id for n in notices] == [world.people["admin"].id]
+    assert notices[0].link == f"/prospects/{prospect.id}"
 
 
 def test_an_incomplete_proposal_is_not_sent_for_approval(world, checklist):
