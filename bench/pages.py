@@ -86,6 +86,9 @@ PAGES = [
     ("supervisor", "prospects (supervisor)", "/prospects/"),
     ("admin", "blank markets (admin)", "/prospects/markets"),
     ("supervisor", "blank markets (supervisor)", "/prospects/markets"),
+    ("admin", "contracts overview (admin)", "/contracts/"),
+    ("supervisor", "contracts overview (supervisor)", "/contracts/"),
+    ("dealer", "contracts and documents (dealer)", "/contracts/dealers/{dealer}"),
     (None, "/healthz", "/healthz"),
 ]
 # The home pages right after a change to one dealer (made before each request).

@@ -147,17 +147,24 @@ class DocumentAlert:
 def accepted_covers(today: date, within_days: int) -> Select[Any]:
     """Per dealer and document kind: the end of its accepted documents' cover, for those
     with no document that never expires and a cover ending within the window."""
+    last = today + timedelta(days=within_days)
     never = func.sum(case((QualificationDocument.expires_on.is_(None), 1), else_=0))
     ends = func.max(QualificationDocument.expires_on)
+    accepted = QualificationDocument.status == DocumentStatus.ACCEPTED
+    # Only dealers with an accepted document ending within the window can have a cover
+    # that does (a few, found by the status and expiry index): the rest are not grouped.
+    soon = select(QualificationDocument.dealer_id).where(
+        accepted, QualificationDocument.expires_on <= last
+    )
     return (
         select(
             QualificationDocument.dealer_id,
             QualificationDocument.kind_id,
             ends.label("ends"),
         )
-        .where(QualificationDocument.status == DocumentStatus.ACCEPTED)
+        .where(accepted, QualificationDocument.dealer_id.in_(soon.scalar_subquery()))
         .group_by(QualificationDocument.dealer_id, QualificationDocument.kind_id)
-        .having(never == 0, ends <= today + timedelta(days=within_days))
+        .having(never == 0, ends <= last)
     )
 
 
