@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
         network,
         notices,
         plans,
+        prospects,
         receivables,
         reports,
         search,
@@ -113,7 +114,7 @@ def register_blueprints(app: Flask) -> None:
 
     areas = [auth, dashboard, health, inbox, attachments, network, admin, plans, reports]
     areas += [notices, standards, audits, assessments, complaints, receivables, dossiers, search]
-    areas += [mail, targets, contracts]
+    areas += [mail, targets, contracts, prospects]
     for area in areas:
         app.register_blueprint(area.bp)
     api.init_app(app)  # the JSON API (flask-smorest: its OpenAPI document) and the token pages

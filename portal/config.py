@@ -165,6 +165,9 @@ class Defaults:
             "credit_within_limit": 5,
         },
     }
+    # Prospects' screening (issue 17): grade bands as for audits; a prospect goes on to the
+    # site visit only with a passing grade (and no failed critical criterion).
+    SCREENING_GRADE_BANDS = [[80, "A", True], [65, "B", True], [0, "C", False]]
     ASSESSMENT_GRADE_BANDS = [[85, "A"], [70, "B"], [55, "C"], [0, "D"]]
     # Home pages: the dealer health score that ranks "dealers needing a visit". Weights per
     # scorecard component (re-spread over the components a dealer has data for), then

@@ -33,6 +33,14 @@ REFUSED: dict[str, Any] = {
     "allocation.reopen": _l("Only an approved allocation can be reopened."),
     "forecast.submit": _l("This forecast is already submitted."),
     "forecast.request_revision": _l("Only a submitted forecast can be sent back for revision."),
+    "prospect.contact": _l("Only a new lead can be marked as contacted."),
+    "prospect.screen": _l("Only a contacted prospect can start its screening."),
+    "prospect.visit": _l("Only a prospect in screening can have its site visit recorded."),
+    "prospect.propose": _l("Only a prospect whose site was visited can have its proposal sent."),
+    "prospect.approve": _l("Only a proposal waiting for approval can be approved."),
+    "prospect.return": _l("Only a proposal waiting for approval can be returned."),
+    "prospect.sign": _l("Only an approved prospect can be signed."),
+    "prospect.lose": _l("Only an open prospect can be lost."),
     "contract.create": _l("This contract is already recorded."),
     "contract.propose": _l("This renewal is already proposed."),
     "contract.approve": _l("Only a proposed renewal can be approved."),
@@ -51,6 +59,9 @@ WHY: dict[str, Any] = {
     "allocation.return": _l("Say what the supervisor should change."),
     "allocation.reopen": _l("Give a reason for reopening the allocation."),
     "forecast.request_revision": _l("Say what the supervisor should revise."),
+    "prospect.visit": _l("Say what the site visit found."),
+    "prospect.return": _l("Say what the proposal should change."),
+    "prospect.lose": _l("Say why the prospect is lost."),
     "contract.decline": _l("Say why the renewal is declined."),
 }
 
@@ -80,16 +91,20 @@ DECIDED: dict[str, Any] = {
     "report.return": _l("Report of %(store)s for %(period)s returned to the dealer."),
     "allocation.approve": _l("Allocation of %(region)s for %(year)s approved."),
     "allocation.return": _l("Allocation of %(region)s for %(year)s returned to the supervisor."),
+    "prospect.approve": _l("Proposal for %(prospect)s (%(region)s) approved."),
+    "prospect.return": _l("Proposal for %(prospect)s (%(region)s) returned to the supervisor."),
 }
 NOT_WAITING: dict[str, Any] = {
     "plan": _l("This plan is %(status)s: there is nothing to review."),
     "report": _l("This report is %(status)s: there is nothing to review."),
     "allocation": _l("This allocation is %(status)s: there is nothing to review."),
     "forecast": _l("This forecast is %(status)s: there is nothing to review."),
+    "prospect": _l("This prospect is at the stage “%(status)s”: there is no proposal to review."),
 }
 CHANGED: dict[str, Any] = {
     "plan": _l("This plan changed since you opened it. Check it and decide again."),
     "report": _l("This report changed since you opened it. Check it and decide again."),
     "allocation": _l("This allocation changed since you opened it. Check it and decide again."),
     "forecast": _l("This forecast changed since you opened it. Check it and decide again."),
+    "prospect": _l("This prospect changed since you opened it. Check it and decide again."),
 }

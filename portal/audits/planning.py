@@ -42,6 +42,7 @@ from portal.models import (
     JobState,
     Role,
     Standard,
+    StandardPurpose,
     Store,
 )
 
@@ -133,7 +134,9 @@ def _store_choices() -> list[tuple[int, str]]:
 
 def _standard_choices() -> list[tuple[int, str]]:
     standards = db.session.scalars(
-        select(Standard).where(Standard.active.is_(True)).order_by(Standard.code)
+        select(Standard)
+        .where(Standard.active.is_(True), Standard.purpose == StandardPurpose.AUDIT)
+        .order_by(Standard.code)
     ).all()
     return [(s.id, str(s)) for s in standards if services.current_version_of(s) is not None]
 

@@ -19,7 +19,15 @@ from portal.audits.services import (
     link_to_audit,
 )
 from portal.extensions import db
-from portal.models import Audit, AuditKind, AuditStatus, Standard, Store, User
+from portal.models import (
+    Audit,
+    AuditKind,
+    AuditStatus,
+    Standard,
+    StandardPurpose,
+    Store,
+    User,
+)
 
 notifications.register_kind(
     "audit.scheduled", _l("An audit of %(store)s is announced for %(date)s.")
@@ -56,7 +64,8 @@ def schedule_audit(
         return existing
     if not store.active:
         raise AuditError(_l("This store is deactivated."), "store_id")
-    if not standard.active or current_version_of(standard) is None:
+    usable = standard.active and standard.purpose == StandardPurpose.AUDIT
+    if not usable or current_version_of(standard) is None:
         raise AuditError(_l("Choose a standard with a published version."), "standard_id")
     _check_date(scheduled_for, on)
     audit = Audit(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import access, activity, charts, clock, listing, periods
 from portal.access import audits as audit_access
+from portal.access import prospects as prospect_access
 from portal.access import public, signed_in, staff_only
 from portal.access import targets as target_access
 from portal.csvio import csv_response
@@ -24,6 +25,7 @@ from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealer_figures, home_rows
 from portal.metrics import health as health_metrics
 from portal.metrics import plans as plan_metrics
+from portal.metrics import prospects as prospect_metrics
 from portal.metrics import receivables as receivable_metrics
 from portal.metrics import targets as target_metrics
 from portal.metrics.home import Periods
@@ -37,6 +39,7 @@ from portal.models import (
     Store,
     User,
 )
+from portal.models.prospects import PIPELINE
 from portal.money import to_decimal
 
 bp = Blueprint("dashboard", __name__)
@@ -107,6 +110,7 @@ def _staff_home():
         **_contract_card(scope, today),
         **_complaints_card(scope, admin=current_user.is_admin),
         **_receivables_card(scope, today),
+        **_prospects_card(),
     }
     if not current_user.is_admin:  # head office has the whole overview (targets.index)
         context.update(_targets_card(today))
@@ -189,6 +193,13 @@ def _receivables_card(scope, today) -> dict[str, object]:
         "receivable_flags_total": total,
         "receivable_late_share": receivable_metrics.late_share_limit() * 100,
     }
+
+
+def _prospects_card() -> dict[str, object]:
+    """Open prospects per stage in the user's regions (one grouped count)."""
+    counts = prospect_metrics.open_count(partial(prospect_access.region_scope, current_user))
+    stages = [(stage, counts[stage]) for stage in PIPELINE if counts.get(stage)]
+    return {"prospect_stages": stages}
 
 
 def _staff_audit_card(data: staff.StaffHome) -> dict[str, int]:

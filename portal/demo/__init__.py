@@ -12,6 +12,7 @@ from portal.demo.contracts import seed_contracts
 from portal.demo.network import DEMO_PASSWORD, DemoNetwork, seed_network
 from portal.demo.notices import seed_notices
 from portal.demo.plans import seed_plans
+from portal.demo.prospects import seed_prospects
 from portal.demo.receivables import seed_receivables
 from portal.demo.targets import seed_targets
 from portal.extensions import db
@@ -29,6 +30,7 @@ def seed_demo() -> DemoNetwork:
     seed_complaints(demo)
     seed_targets(demo)
     seed_receivables(demo)
+    seed_prospects(demo)
     seed_contracts(demo)
     # Last: an assessment's metrics read the complaints, targets and receivables above.
     seed_assessments(demo)

@@ -33,7 +33,7 @@ from portal.audits import scoring
 from portal.auth.passwords import hash_password
 from portal.complaints import deadlines, services
 from portal.complaints.hours import ALWAYS, Calendar
-from portal.demo import large_contracts, large_targets
+from portal.demo import large_contracts, large_prospects, large_targets
 from portal.demo.complaints import TEXT as COMPLAINT_TEXT
 from portal.demo.complaints import ZONE as COMPLAINT_ZONE
 from portal.demo.network import PRODUCT_LINES
@@ -250,6 +250,7 @@ def seed_large(
     _network(writer, ids, rng, dealers, now)
     _people(writer, ids, result, now)
     version = _standard_version(ids.admin, today)
+    screening = large_prospects.screening_version(ids.admin)
     writer.suspend_foreign_keys(BULK_TABLES)
     writer.suspend_indexes(BULK_TABLES)
     _plans_and_reports(writer, ids, rng, today)
@@ -259,6 +260,10 @@ def seed_large(
     large_targets.seed_targets(writer.write, writer.next_id, ids, rng, today)
     _receivables(writer, ids, rng, today, now)
     large_contracts.seed_contracts(writer.write, writer.next_id, ids, rng, today)
+    prospect_rng = random.Random(seed + 17)  # noqa: S311  (its own: the other tables stay as they were)
+    large_prospects.seed_prospects(
+        writer.write, writer.next_id, ids, prospect_rng, today, screening
+    )
     writer.restore_indexes()
     writer.restore_foreign_keys()
     writer.reset_sequences()

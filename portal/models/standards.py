@@ -36,6 +36,23 @@ register_labels(
 )
 
 
+class StandardPurpose(LabelledEnum):
+    """What a standard is scored against: a store in an audit, or a prospective dealer in its
+    screening (portal/prospects). Both are versioned, published and scored alike."""
+
+    AUDIT = "audit"
+    SCREENING = "screening"
+
+
+register_labels(
+    StandardPurpose,
+    {
+        StandardPurpose.AUDIT: _l("Store audit"),
+        StandardPurpose.SCREENING: _l("Prospect screening"),
+    },
+)
+
+
 class FrozenVersionError(RuntimeError):
     """Something tried to change a published standard version."""
 
@@ -49,6 +66,11 @@ class Standard(TimestampMixin, VersionedMixin, db.Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    purpose: Mapped[StandardPurpose] = mapped_column(
+        str_enum(StandardPurpose, "standard_purpose"),
+        default=StandardPurpose.AUDIT,
+        server_default=StandardPurpose.AUDIT.value,
+    )
 
     versions: Mapped[list[StandardVersion]] = relationship(
         back_populates="standard", order_by="StandardVersion.number"

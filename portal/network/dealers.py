@@ -27,6 +27,7 @@ from portal.forms import ButtonForm
 from portal.ids import to_id
 from portal.metrics import contracts as contract_metrics
 from portal.metrics import plans as plan_metrics
+from portal.metrics import prospects as prospect_metrics
 from portal.metrics import totals
 from portal.models import Dealer, DealerKind, DealerStatus, Region, Store, User
 from portal.network import csv_import, services
@@ -166,6 +167,7 @@ def detail(dealer_id: int):
             select(User).where(User.dealer_id == dealer.id).order_by(User.name)
         ).all()
         history = activity.history_for(dealer)
+    signed_from, first_year = prospect_metrics.first_year_targets(dealer.id)
     return render_template(
         "network/dealers/detail.html",
         dealer=dealer,
@@ -188,6 +190,8 @@ def detail(dealer_id: int):
             within_days=int(current_app.config["CONTRACT_WARNING_DAYS"]),
         ),
         today=clock.today(),
+        signed_from=signed_from,
+        first_year=first_year,
     )
 
 

@@ -8,11 +8,15 @@ from wtforms import BooleanField, FileField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import CODE_RULES, VersionedForm, strip_text, upper_code
+from portal.models import StandardPurpose
 
 
 class StandardForm(FlaskForm):
     code = StringField(_l("Code"), CODE_RULES, filters=[upper_code])
     name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[strip_text])
+    purpose = SelectField(
+        _l("Used for"), choices=StandardPurpose.choices(), default=StandardPurpose.AUDIT.value
+    )
 
 
 class RenameStandardForm(VersionedForm):

@@ -20,6 +20,7 @@ from portal.models import (
     Audit,
     Standard,
     StandardItem,
+    StandardPurpose,
     StandardSection,
     StandardVersion,
     User,
@@ -113,11 +114,13 @@ def _code_taken(code: str) -> bool:
     return db.session.scalar(select(Standard.id).where(Standard.code == code)) is not None
 
 
-def create_standard(*, code: str, name: str, actor: User) -> StandardVersion:
-    """A new standard with an empty first draft."""
+def create_standard(
+    *, code: str, name: str, actor: User, purpose: StandardPurpose = StandardPurpose.AUDIT
+) -> StandardVersion:
+    """A new standard (for audits, or for screening prospects) with an empty first draft."""
     if _code_taken(code):
         raise StandardError(_l("This code is already used."), "code")
-    standard = Standard(code=code, name=name)
+    standard = Standard(code=code, name=name, purpose=purpose)
     version = StandardVersion(standard=standard, number=1, status=VersionStatus.DRAFT)
     try:
         with db.session.begin_nested():
@@ -126,7 +129,8 @@ def create_standard(*, code: str, name: str, actor: User) -> StandardVersion:
     except IntegrityError:
         # Another request took the code between our check and our insert.
         raise StandardError(_l("This code is already used."), "code") from None
-    activity.record("standard.create", standard, actor=actor, details={"code": code, "name": name})
+    details = {"code": code, "name": name, "purpose": purpose}
+    activity.record("standard.create", standard, actor=actor, details=details)
     return version
 
 

@@ -16,7 +16,7 @@ from portal.access import audits as access
 from portal.blueprints import AreaBlueprint
 from portal.extensions import db
 from portal.forms import ButtonForm
-from portal.models import Standard, StandardSection, StandardVersion
+from portal.models import Standard, StandardPurpose, StandardSection, StandardVersion
 from portal.standards import editing, services, transfer
 from portal.standards.forms import (
     ImportForm,
@@ -51,7 +51,10 @@ def create():
     if form.validate_on_submit():
         ok, result = editing.run(
             lambda: services.create_standard(
-                code=form.code.data, name=form.name.data, actor=current_user
+                code=form.code.data,
+                name=form.name.data,
+                actor=current_user,
+                purpose=StandardPurpose(form.purpose.data),
             ),
             lambda error: form[error.field or "code"].errors.append(error.message),
         )

@@ -39,6 +39,8 @@ STAFF_PAGES = [
     ("audits list", "/audits/"),
     ("actions list", "/actions/"),
     ("notices list", "/notices/"),
+    ("prospects", "/prospects/"),
+    ("blank markets", "/prospects/markets"),
 ]
 DEALER_PAGES = [
     ("home", "/home"),

@@ -27,6 +27,7 @@ from portal import clock, periods, storage
 from portal.access.complaints import COMPLAINT_PHOTO
 from portal.complaints import services
 from portal.contracts import services as contracts
+from portal.demo import prospects as demo_prospects
 from portal.extensions import db
 from portal.models import (
     AllocationStatus,
@@ -46,11 +47,14 @@ from portal.models import (
     DocumentStatus,
     ForecastStatus,
     Invoice,
+    Prospect,
+    ProspectStatus,
     QualificationDocument,
     RegionTarget,
     Remedy,
     supervisor_regions,
 )
+from portal.prospects import services as prospect_services
 from portal.receivables import collections
 from portal.receivables import services as receivables
 from tests.conftest import client_for
@@ -125,6 +129,18 @@ MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
     ("credit", "hold"):          (A,    A,           H,           F,       F),
     ("collection", "view"):      (A,    A,           H,           F,       F),
     ("collection", "contact"):   (A,    A,           H,           F,       F),
+    # Prospects of region A: the pipeline, a prospect's page and steps, head office's approval,
+    # signing, the blank markets and a screening document.
+    ("prospect", "list"):        (A,    A,           L,           F,       F),
+    ("prospect", "view"):        (A,    A,           H,           F,       F),
+    ("prospect", "create"):      (A,    A,           R,           F,       F),
+    ("prospect", "edit"):        (A,    A,           H,           F,       F),
+    ("prospect", "step"):        (A,    A,           H,           F,       F),
+    ("prospect", "lose"):        (A,    A,           H,           F,       F),
+    ("prospect", "approve"):     (A,    F,           F,           F,       F),
+    ("prospect", "sign"):        (A,    A,           H,           F,       F),
+    ("prospect", "markets"):     (A,    A,           L,           F,       F),
+    ("prospect", "document"):    (A,    A,           H,           H,       H),
     # Dealer X's contracts and qualification documents, their files and the document kinds.
     ("contracts", "dealer"):     (A,    A,           H,           A,       H),
     ("contracts", "overview"):   (A,    A,           L,           A,       L),
@@ -636,6 +652,114 @@ def _collection_contact(client, w):
     response = client.post(f"/receivables/collections/{task.id}/contact", data=form)
     db.session.refresh(task)
     return response, len(task.contacts) == 1
+
+
+# Prospects (portal/prospects)
+
+
+def _prospect(w: World, stage: ProspectStatus = ProspectStatus.LEAD):
+    admin, supervisor = w.people["admin"], w.people["supervisor_a"]
+    if stage not in (ProspectStatus.LEAD, ProspectStatus.CONTACTED):
+        demo_prospects.screening_standard(admin)
+    prospect = prospect_services.create_prospect(
+        region=w.region_a,
+        values={"name": "Prospect Quebec", "kind": "dealer", "city": "Quebec City"},
+        actor=supervisor,
+    )
+    demo_prospects.take_to(
+        prospect, stage, supervisor=supervisor, admin=admin, lines=[w.line.id], code="PQ", year=2101
+    )
+    db.session.commit()
+    return prospect
+
+
+@action("prospect", "list")
+def _prospect_list(client, w):
+    _prospect(w)
+    response = client.get("/prospects/")
+    return response, _shows(response, "Prospect Quebec")
+
+
+@action("prospect", "view")
+def _prospect_view(client, w):
+    prospect = _prospect(w)
+    response = client.get(f"/prospects/{prospect.id}")
+    return response, _shows(response, "Prospect Quebec")
+
+
+@action("prospect", "create")
+def _prospect_create(client, w):
+    form = {"region_id": w.region_a.id, "name": "Matrix Lead", "kind": "dealer", "city": "Alpha"}
+    response = client.post("/prospects/new", data=form)
+    found = db.session.scalar(select(Prospect).where(Prospect.name == "Matrix Lead"))
+    return response, found is not None
+
+
+@action("prospect", "edit")
+def _prospect_edit(client, w):
+    prospect = _prospect(w)
+    form = {"name": "Renamed Quebec", "kind": "dealer", "city": "Quebec City"}
+    response = client.post(
+        f"/prospects/{prospect.id}/edit", data={**form, "version": prospect.version}
+    )
+    db.session.refresh(prospect)
+    return response, prospect.name == "Renamed Quebec"
+
+
+@action("prospect", "step")
+def _prospect_step(client, w):
+    prospect = _prospect(w)
+    form = {"action": "contact", "version": prospect.version}
+    response = client.post(f"/prospects/{prospect.id}/step", data=form)
+    db.session.refresh(prospect)
+    return response, prospect.status == ProspectStatus.CONTACTED
+
+
+@action("prospect", "lose")
+def _prospect_lose(client, w):
+    prospect = _prospect(w)
+    form = {"reason": "Matrix: not interested", "version": prospect.version}
+    response = client.post(f"/prospects/{prospect.id}/lose", data=form)
+    db.session.refresh(prospect)
+    return response, prospect.status == ProspectStatus.LOST
+
+
+@action("prospect", "approve")
+def _prospect_approve(client, w):
+    prospect = _prospect(w, ProspectStatus.PROPOSAL)
+    form = {"decision": "approve", "version": prospect.version}
+    response = client.post(f"/prospects/{prospect.id}/review", data=form)
+    db.session.refresh(prospect)
+    return response, prospect.status == ProspectStatus.APPROVED
+
+
+@action("prospect", "sign")
+def _prospect_sign(client, w):
+    prospect = _prospect(w, ProspectStatus.APPROVED)
+    form = {"action": "sign", "version": prospect.version}
+    response = client.post(f"/prospects/{prospect.id}/step", data=form)
+    db.session.refresh(prospect)
+    return response, prospect.dealer_id is not None
+
+
+@action("prospect", "markets")
+def _prospect_markets(client, w):
+    _prospect(w)
+    response = client.get("/prospects/markets")
+    return response, _shows(response, "Prospect Quebec")
+
+
+@action("prospect", "document")
+def _prospect_document(client, w):
+    prospect = _prospect(w, ProspectStatus.SCREENING)
+    answer = prospect.answers[0]
+    upload = FileStorage(io.BytesIO(pdf()), filename="matrix.pdf")
+    attachment = storage.save_upload(
+        upload, owner_type="prospect_answer", owner_id=answer.id, dealer_id=None, uploaded_by=None
+    )
+    db.session.commit()
+    response = client.get(f"/attachments/{attachment.id}")
+    return response, response.status_code == 200
 
 
 # Contracts and qualifications
