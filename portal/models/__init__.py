@@ -82,6 +82,7 @@ from portal.models.notices import (
     notice_stores,
 )
 from portal.models.notifications import Notification
+from portal.models.offline import OfflineChange
 from portal.models.plans import (
     PLAN_LIFECYCLE,
     PlanAction,
@@ -217,6 +218,7 @@ __all__ = [
     "NoticeStatus",
     "NoticeVersion",
     "Notification",
+    "OfflineChange",
     "OutgoingMail",
     "PasswordReset",
     "Payment",
