@@ -130,6 +130,14 @@ STORAGE_USED = """async (auditId) => {
 }"""
 
 
+def status_of(audit_id: int) -> AuditStatus:
+    """The audit's status read afresh; the read ends at once (SQLite: the server writes)."""
+    db.session.expire_all()
+    status = db.session.get(Audit, audit_id).status
+    db.session.commit()
+    return status
+
+
 def counted(action: str, audit: Audit) -> int:
     return db.session.scalar(
         select(func.count())
@@ -144,7 +152,7 @@ def test_an_audit_conducted_with_no_signal_arrives_once_and_scores_as_online(
     world = make_world()
     version = make_standard(items=THIRTY_ITEMS)
     audit = make_audit(world.store, version.standard, world.supervisor)
-    audit_id, supervisor = audit.id, world.supervisor.email
+    audit_id, supervisor, store_code = audit.id, world.supervisor.email, world.store.code
     db.session.commit()
     log = RequestLog(app)
     page.on("dialog", lambda dialog: dialog.accept())
@@ -159,7 +167,7 @@ def test_an_audit_conducted_with_no_signal_arrives_once_and_scores_as_online(
     context.set_offline(True)
     offline_from = log.mark()
     page.reload()  # the list comes from the phone
-    page.get_by_test_id("due-audits").get_by_role("link", name=world.store.code).click()
+    page.get_by_test_id("due-audits").get_by_role("link", name=store_code).click()
     conduct = page.get_by_test_id("conduct")
     expect(conduct).to_be_visible()
     expect(conduct).to_contain_text("Look at the shelf")  # guidance is there too
@@ -181,8 +189,7 @@ def test_an_audit_conducted_with_no_signal_arrives_once_and_scores_as_online(
     expect(summary).to_contain_text("1 audit completion waiting")
     page.close()
     assert log.since(offline_from) == []  # nothing reached the server while offline
-    db.session.expire_all()
-    assert db.session.get(Audit, audit_id).status == AuditStatus.SCHEDULED
+    assert status_of(audit_id) == AuditStatus.SCHEDULED
 
     context.set_offline(False)
     again = context.new_page()
@@ -192,6 +199,7 @@ def test_an_audit_conducted_with_no_signal_arrives_once_and_scores_as_online(
         return db.session.get(Audit, audit_id).status == AuditStatus.COMPLETED
 
     wait_for(completed, "the completion sent from the queue")
+    assert any(path.endswith("/complete") for path in log.since(offline_from))  # the log works
     expect(again.get_by_test_id("offline-queue")).to_be_hidden()
     audit = db.session.get(Audit, audit_id)
     results = {answer.item.code: answer.result for answer in audit.answers}
@@ -261,8 +269,7 @@ def test_a_session_that_ended_offline_waits_for_sign_in_then_sends(app, page, co
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.get_by_test_id("offline-sign-in")).to_be_visible()
     expect(page.get_by_test_id("session-ended")).to_contain_text("sign in again to send 2 saved")
-    db.session.expire_all()
-    assert db.session.get(Audit, audit_id).status == AuditStatus.SCHEDULED  # nothing sent...
+    assert status_of(audit_id) == AuditStatus.SCHEDULED  # nothing sent...
 
     sign_in(page, live_server, email)  # ...until the auditor signs in again
 
@@ -312,6 +319,7 @@ def test_a_conflicting_change_from_another_device_is_shown_not_overwritten(
     db.session.expire_all()
     answer = next(a for a in db.session.get(Audit, audit_id).answers if a.item_id == item_id)
     assert (answer.result, answer.note) == (AnswerResult.PASS, "Fixed before I left")
+    db.session.commit()  # SQLite: end the read, the server writes next
 
     held.get_by_test_id("keep-mine").click()  # the auditor chooses this device's answer
 
@@ -324,18 +332,31 @@ def test_a_conflicting_change_from_another_device_is_shown_not_overwritten(
     assert db.session.scalar(select(func.count()).select_from(OfflineChange)) >= 1
 
 
-def test_the_conduct_page_is_installable(app, page, context, live_server):
+def test_the_conduct_page_is_installable(
+    app, playwright, browser_type_launch_args, live_server, tmp_path
+):
+    """Chromium's own installability check (DevTools protocol): Lighthouse 12 no longer has a
+    PWA category. A persistent profile, as on a phone: Chromium never offers to install from
+    an incognito context, which is what Playwright's contexts are."""
     world = make_world()
     audit = make_audit(world.store, world.standard, world.supervisor, answers={})
+    audit_id, email = audit.id, world.supervisor.email
     db.session.commit()
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), **browser_type_launch_args, viewport=PHONE
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, email)
+        page.goto(f"{live_server}/audits/{audit_id}/conduct")
+        page.evaluate("navigator.serviceWorker.ready")  # installed and active
+        page.reload()  # now controlled by it
+        cdp = context.new_cdp_session(page)
 
-    sign_in(page, live_server, world.supervisor.email)
-    page.goto(f"{live_server}/audits/{audit.id}/conduct")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    cdp = context.new_cdp_session(page)
-
-    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
-    manifest = cdp.send("Page.getAppManifest")
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        manifest = cdp.send("Page.getAppManifest")
+    finally:
+        context.close()
 
     assert errors == []
     assert manifest["errors"] == []
