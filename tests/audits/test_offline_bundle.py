@@ -30,7 +30,11 @@ def test_the_list_holds_my_open_audits_due_within_the_window(supervisor, world):
         world.store, world.standard, world.supervisor, scheduled_for=today + timedelta(days=15)
     )
     done = make_audit(
-        world.store, world.standard, world.supervisor, answers=all_pass(world.version), complete=True
+        world.store,
+        world.standard,
+        world.supervisor,
+        answers=all_pass(world.version),
+        complete=True,
     )
     someone_elses = make_audit(world.store, world.standard, world.admin, scheduled_for=today)
     db.session.commit()

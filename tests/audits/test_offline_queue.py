@@ -254,3 +254,54 @@ def test_keys_are_kept_per_user(app, world, started):
     assert "Idempotent-Replayed" not in response.headers
     db.session.expire_all()
     assert answer_of(started, "A-01").result == AnswerResult.FAIL
+
+
+def test_an_action_response_resent_with_its_key_is_stored_once(app, world):
+    audit = make_audit(
+        world.store,
+        world.standard,
+        world.supervisor,
+        answers=all_pass(world.version, **{"A-01": "fail"}),
+        complete=True,
+    )
+    db.session.commit()
+    action = audit.actions[0]
+    dealer = client_for(app, world.dealer_user.email, PASSWORD)
+
+    def send():
+        return dealer.post(
+            f"/actions/{action.id}/respond",
+            data={"comment": "Sign repaired", "token": "a" * 32, "photos": [photo_upload()]},
+            headers=keyed("evidence-0001"),
+        )
+
+    first, again = send(), send()
+
+    assert first.status_code == again.status_code == 200
+    assert again.get_json() == first.get_json() == {"ok": True, "url": f"/actions/{action.id}"}
+    db.session.expire_all()
+    assert len(action.steps) == 1
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 1
+
+
+def test_a_response_to_an_action_not_waiting_for_one_is_refused_with_the_reason(app, world):
+    audit = make_audit(
+        world.store,
+        world.standard,
+        world.supervisor,
+        answers=all_pass(world.version, **{"A-01": "fail"}),
+        complete=True,
+    )
+    db.session.commit()
+    action = audit.actions[0]
+    dealer = client_for(app, world.dealer_user.email, PASSWORD)
+    dealer.post(f"/actions/{action.id}/respond", data={"comment": "Done", "token": "b" * 32})
+
+    response = dealer.post(
+        f"/actions/{action.id}/respond",
+        data={"comment": "Done again", "token": "c" * 32},
+        headers=keyed("evidence-0002"),
+    )
+
+    assert response.status_code == 409
+    assert response.get_json()["message"] == "This action is not waiting for your response."

@@ -360,3 +360,43 @@ def test_the_conduct_page_is_installable(
 
     assert errors == []
     assert manifest["errors"] == []
+
+
+def test_a_dealers_evidence_taken_with_no_signal_is_sent_once_when_back_online(
+    app, page, context, live_server
+):
+    world = make_world()
+    answers = {item.code: "pass" for item in world.version.items} | {"A-01": "fail"}
+    audit = make_audit(
+        world.store, world.standard, world.supervisor, answers=answers, complete=True
+    )
+    action = audit.actions[0]
+    action_id, email = action.id, world.dealer_user.email
+    db.session.commit()
+
+    sign_in(page, live_server, email)
+    page.goto(f"{live_server}/actions/{action_id}")
+    context.set_offline(True)
+    page.get_by_label("What was done").fill("Sign replaced")
+    page.locator("input[name=photos]").set_input_files([png("green"), png("yellow")])
+    page.get_by_test_id("respond").click()
+    expect(page.get_by_test_id("evidence-waiting")).to_be_visible()
+    expect(page.get_by_test_id("offline-summary")).to_contain_text(
+        "1 corrective action response waiting"
+    )
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_test_id("action-state")).to_contain_text("Responded")
+    expect(page.get_by_test_id("action-steps").locator("img.thumb")).to_have_count(2)
+    db.session.expire_all()
+    action = db.session.get(CorrectiveAction, action_id)
+    assert [step.comment for step in action.steps] == ["Sign replaced"]
+    photos = list(
+        db.session.scalars(select(Attachment).where(Attachment.owner_type == "action_step"))
+    )
+    assert len(photos) == 2
+    for photo in photos:
+        with Image.open(io.BytesIO(load(photo))) as image:
+            assert max(image.size) <= MAX_EDGE
+    db.session.commit()

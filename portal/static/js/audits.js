@@ -78,29 +78,12 @@
     });
   }
 
-  // A photo, no larger than the portal keeps (its longest edge), as JPEG; one the browser
-  // cannot read goes as it is and the server says why it refuses it.
-  function resized(file) {
-    if (!window.createImageBitmap) { return Promise.resolve(file); }
-    return window.createImageBitmap(file).then(function (bitmap) {
-      var scale = Math.min(1, maxEdge / Math.max(bitmap.width, bitmap.height));
-      if (scale === 1) { return file; }
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
-      });
-    }).catch(function () { return file; });
-  }
-
   function addPhotos(form, files) {
     var itemId = Number(form.getAttribute("data-item"));
     var chosen = Array.prototype.slice.call(files);
     form.elements.photos.value = "";
     return chosen.reduce(function (previous, file) {
-      return previous.then(function () { return resized(file); }).then(function (blob) {
+      return previous.then(function () { return queue.resize(file, maxEdge); }).then(function (blob) {
         return startFirst().then(function () {
           return queue.queuePhoto({
             audit: auditId, item: itemId, url: form.getAttribute("data-photos-url"),

@@ -140,6 +140,31 @@
     });
   }
 
+  // A corrective action's response with its evidence photos (a dealer on a phone).
+  function queueEvidence(evidence) {
+    return add({
+      kind: "evidence", url: evidence.url, label: evidence.label, fields: evidence.fields,
+      files: evidence.files
+    });
+  }
+
+  // A photo, no larger than the portal keeps (its longest edge), as JPEG; one the browser
+  // cannot read goes as it is and the server says why it refuses it.
+  function resize(file, maxEdge) {
+    if (!window.createImageBitmap) { return Promise.resolve(file); }
+    return window.createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, maxEdge / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1) { return file; }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+
   function queueComplete(completion) {
     return add({
       kind: "complete", audit: completion.audit, url: completion.url, label: completion.label,
@@ -182,6 +207,7 @@
       if (value !== null && value !== undefined && value !== "") { body.append(name, value); }
     });
     if (change.blob) { body.append("photos", change.blob, change.name); }
+    (change.files || []).forEach(function (file) { body.append("photos", file.blob, file.name); });
     return window.fetch(change.url, {
       method: "POST",
       body: body,
@@ -400,9 +426,11 @@
     var answers = waiting.filter(function (c) { return c.kind === "answer"; }).length;
     var photos = waiting.filter(function (c) { return c.kind === "photo"; }).length;
     var completions = waiting.filter(function (c) { return c.kind === "complete"; }).length;
+    var responses = waiting.filter(function (c) { return c.kind === "evidence"; }).length;
     if (answers) { parts.push(counted(text.answersOne, text.answersMany, answers)); }
     if (photos) { parts.push(counted(text.photosOne, text.photosMany, photos)); }
     if (completions) { parts.push(counted(text.completionsOne, text.completionsMany, completions)); }
+    if (responses) { parts.push(counted(text.responsesOne, text.responsesMany, responses)); }
     summary.textContent = parts.length ? parts.join(" · ") + (navigator.onLine ? "" : " · " + text.offline) : "";
     signInNotice.classList.toggle("d-none", !(signInNeeded && waiting.length));
     while (heldList.firstChild) { heldList.removeChild(heldList.firstChild); }
@@ -461,6 +489,8 @@
     queueAnswer: queueAnswer,
     queuePhoto: queuePhoto,
     queueComplete: queueComplete,
+    queueEvidence: queueEvidence,
+    resize: resize,
     ensureStarted: ensureStarted,
     saveAudit: saveAudit,
     audits: audits,
