@@ -54,7 +54,7 @@ def manifest():
     body = {
         "name": _("Dealer Network Portal"),
         "short_name": _("Dealer Portal"),
-        "lang": str(get_locale() or "en"),
+        "lang": str(get_locale() or "en").replace("_", "-"),  # BCP 47: zh-Hans
         "start_url": url_for("dashboard.home"),
         "scope": "/",
         "display": "standalone",

@@ -148,6 +148,14 @@
     });
   }
 
+  // A store's report that a promotion is carried out (or not possible), with its photo.
+  function queueReport(report) {
+    return add({
+      kind: "proof", url: report.url, label: report.label, fields: report.fields,
+      files: report.files, field: report.field
+    });
+  }
+
   // A photo, no larger than the portal keeps (its longest edge), as JPEG; one the browser
   // cannot read goes as it is and the server says why it refuses it.
   function resize(file, maxEdge) {
@@ -193,7 +201,9 @@
     return list.find(function (c) {
       if (c.state !== "waiting") { return false; }
       return !held.some(function (h) {
-        return h.seq < c.seq && h.audit === c.audit &&
+        if (h.seq > c.seq) { return false; }
+        if (!h.audit || !c.audit) { return h.url === c.url; }  // a report or a response
+        return h.audit === c.audit &&
           (h.item === c.item || h.kind === "start" || c.kind === "complete");
       });
     });
@@ -207,7 +217,9 @@
       if (value !== null && value !== undefined && value !== "") { body.append(name, value); }
     });
     if (change.blob) { body.append("photos", change.blob, change.name); }
-    (change.files || []).forEach(function (file) { body.append("photos", file.blob, file.name); });
+    (change.files || []).forEach(function (file) {
+      body.append(change.field || "photos", file.blob, file.name);
+    });
     return window.fetch(change.url, {
       method: "POST",
       body: body,
@@ -249,6 +261,9 @@
   function settle(change, answer) {
     var status = answer.status;
     var data = answer.data || {};
+    if (status >= 200 && status < 300 && data.ok !== true) {
+      status = 422;  // not an answer of the queue's endpoints (a redirect to a page): show it
+    }
     if (status >= 200 && status < 300) {
       return accepted(change, data).then(function () { return true; });
     }
@@ -427,10 +442,12 @@
     var photos = waiting.filter(function (c) { return c.kind === "photo"; }).length;
     var completions = waiting.filter(function (c) { return c.kind === "complete"; }).length;
     var responses = waiting.filter(function (c) { return c.kind === "evidence"; }).length;
+    var reports = waiting.filter(function (c) { return c.kind === "proof"; }).length;
     if (answers) { parts.push(counted(text.answersOne, text.answersMany, answers)); }
     if (photos) { parts.push(counted(text.photosOne, text.photosMany, photos)); }
     if (completions) { parts.push(counted(text.completionsOne, text.completionsMany, completions)); }
     if (responses) { parts.push(counted(text.responsesOne, text.responsesMany, responses)); }
+    if (reports) { parts.push(counted(text.reportsOne, text.reportsMany, reports)); }
     summary.textContent = parts.length ? parts.join(" · ") + (navigator.onLine ? "" : " · " + text.offline) : "";
     signInNotice.classList.toggle("d-none", !(signInNeeded && waiting.length));
     while (heldList.firstChild) { heldList.removeChild(heldList.firstChild); }
@@ -490,6 +507,7 @@
     queuePhoto: queuePhoto,
     queueComplete: queueComplete,
     queueEvidence: queueEvidence,
+    queueReport: queueReport,
     resize: resize,
     ensureStarted: ensureStarted,
     saveAudit: saveAudit,
