@@ -90,6 +90,8 @@
 
   function download() {
     button.disabled = true;
+    // Ask the browser not to evict the saved audits and the queue when space runs low.
+    if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
     state.textContent = text.downloading;
     return navigator.serviceWorker.ready.then(function () {
       return Promise.all([getJson(card.getAttribute("data-url")), window.caches.open(queue.PAGES)]);
