@@ -131,6 +131,8 @@ class Defaults:
     CONTRACT_WARNING_DAYS = 90  # dealer contracts ending within this many days are flagged
     AUDIT_STALE_AFTER_DAYS = 90  # stores without a completed audit for longer are listed
     AUDIT_MAX_PHOTOS_PER_ANSWER = 6  # photos per answer or per corrective-action response
+    AUDIT_OFFLINE_DAYS = 14  # "Make available offline" downloads audits due within this many days
+    OFFLINE_CHANGE_DAYS = 30  # how long the key of a change sent by the offline queue is kept
     STANDARD_IMPORT_MAX_BYTES = 512 * 1024  # a standard's JSON file
 
     # Dealer assessments (issue 6). A period is this many months (a divisor of 12: 3 makes

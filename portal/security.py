@@ -16,6 +16,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "img-src 'self' data: blob:",
         "font-src 'self'",
         "connect-src 'self'",
+        "worker-src 'self'",  # the offline audits' service worker, served at /sw.js
+        "manifest-src 'self'",
         "media-src 'self' blob:",
         "object-src 'none'",
         "base-uri 'none'",

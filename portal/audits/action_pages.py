@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal import access, activity, clock, listing
 from portal.access import audits as audit_access
 from portal.access import roles, signed_in, staff_only
-from portal.audits import corrective, forms, services
+from portal.audits import corrective, forms, once, services
 from portal.audits.corrective import ActionError
 from portal.extensions import db
 from portal.models import (
@@ -25,6 +25,13 @@ from portal.models import (
 )
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+
+@bp.errorhandler(once.KeyRefused)
+def _key_refused(error: once.KeyRefused):
+    db.session.rollback()
+    return jsonify(ok=False, message=error.message), 422
+
 
 SORTABLE = {
     "due": CorrectiveAction.due_on,
@@ -159,6 +166,8 @@ def _redirect(action: CorrectiveAction):
 @bp.route("/<int:action_id>/respond", methods=["POST"])
 @roles(Role.DEALER)
 def respond(action_id: int):
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        return _respond_queued(action_id)
     action = audit_access.get_action_or_404(current_user, action_id)
     form = forms.RespondForm()
     if form.validate_on_submit():
@@ -262,3 +271,49 @@ def reopen(action_id: int):
     db.session.commit()
     flash(_("Reopened: the dealer has been told why."), "success")
     return _redirect(action)
+
+
+def _respond_queued(action_id: int) -> Response:
+    """The response (and its evidence photos) sent by the phone's offline queue: applied once
+    per key, and once per form token like the posted form."""
+    replay = once.replayed(current_user)
+    if replay is not None:
+        return replay
+    action = audit_access.get_action_or_404(current_user, action_id)
+    form = forms.RespondForm()
+    if not form.validate_on_submit():
+        messages = next(iter(form.errors.values()))
+        return _refused(str(messages[0]) if messages else _("Write what was done."), 422)
+    answered = corrective.existing_step(form.token.data) is not None
+    if not answered and not audit_access.can_respond_action(current_user, action):
+        return _refused(_("This action is not waiting for your response."), 409)
+    photos = [photo for photo in form.photos.data or [] if photo and photo.filename]
+    try:  # ends the transaction (nothing is written yet): decoding holds no lock
+        checked = corrective.check_evidence(photos) if photos else []
+    except ActionError as error:
+        db.session.rollback()
+        return _refused(str(error.message), 422)
+    action = audit_access.get_action_or_404(current_user, action_id)
+
+    def write() -> tuple[dict, int]:
+        try:
+            corrective.respond(
+                action,
+                comment=form.comment.data,
+                photos=checked,
+                actor=current_user,
+                token=form.token.data,
+            )
+            db.session.flush()
+        except ActionError as error:
+            return {"ok": False, "message": str(error.message)}, 422
+        flash(_("Thank you: your response was sent for verification."), "success")
+        return {"ok": True, "url": url_for("actions.detail", action_id=action.id)}, 200
+
+    return once.run_once(current_user, write)
+
+
+def _refused(message: str, status: int) -> Response:
+    response = jsonify(ok=False, message=message)
+    response.status_code = status
+    return response

@@ -10,12 +10,14 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from portal.forms import VersionedForm, strip_text
 from portal.models import AnswerResult
@@ -61,7 +63,12 @@ class CancelForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    """One item's answer; the conduct page renders one per item (and JS posts it)."""
+    """One item's answer; the conduct page renders one per item (and JS posts it).
+
+    `version` is the answer's version the page showed: a change made elsewhere since then
+    is a conflict. Without it (older pages, scripts) the answer is saved as before."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)])
 
     result = RadioField(
         _l("Result"),
@@ -70,6 +77,12 @@ class AnswerForm(FlaskForm):
         validate_choice=True,
     )
     note = TextAreaField(_l("Note"), [Optional(), Length(max=NOTE_LIMIT)], filters=[strip_text])
+    photos = MultipleFileField(_l("Photos"))
+
+
+class PhotosForm(FlaskForm):
+    """New photos of one item, without touching its answer (the offline queue sends each alone)."""
+
     photos = MultipleFileField(_l("Photos"))
 
 

@@ -16,23 +16,27 @@ from portal.metrics import audits as metrics
 from portal.models import ActionStep, Audit, AuditAnswer, CorrectiveAction, StandardSection
 
 
-def sections_of(audit: Audit) -> list[tuple[StandardSection, list[AuditAnswer]]]:
+def sections_of(
+    audit: Audit, answers: list[AuditAnswer] | None = None, version_id: int | None = None
+) -> list[tuple[StandardSection, list[AuditAnswer]]]:
     """The audit's answers grouped by the sections of its version, in the standard's order.
 
-    A follow-up audit only has answers for some items: empty sections are left out.
+    A follow-up audit only has answers for some items: empty sections are left out. A
+    scheduled audit's offline copy passes the answers and version starting would lay out.
     """
-    by_item = {answer.item_id: answer for answer in audit.answers}
+    answers = audit.answers if answers is None else answers
+    by_item = {answer.item_id: answer for answer in answers}
     sections = db.session.scalars(
         select(StandardSection)
-        .where(StandardSection.version_id == audit.standard_version_id)
+        .where(StandardSection.version_id == (version_id or audit.standard_version_id))
         .options(selectinload(StandardSection.items))
         .order_by(StandardSection.position, StandardSection.id)
     ).all()
     grouped = []
     for section in sections:
-        answers = [by_item[item.id] for item in section.items if item.id in by_item]
-        if answers:
-            grouped.append((section, answers))
+        in_section = [by_item[item.id] for item in section.items if item.id in by_item]
+        if in_section:
+            grouped.append((section, in_section))
     return grouped
 
 

@@ -71,6 +71,13 @@ class Problem:
     message: Any
 
 
+class AnswerConflict(AuditError):
+    """The answer changed elsewhere since the version the change was made on."""
+
+    def __init__(self) -> None:
+        super().__init__(_l("This item was changed on another device since this one last saw it."))
+
+
 class AuditIncomplete(AuditError):
     """Completion refused: the problems say which items need attention."""
 
@@ -132,6 +139,26 @@ def start(audit: Audit, *, actor: User, now: datetime | None = None) -> None:
     activity.record("audit.start", audit, actor=actor, details={"items": len(item_ids)})
 
 
+def planned_answers(audit: Audit) -> tuple[StandardVersion | None, list[AuditAnswer]]:
+    """What starting a scheduled audit would lay out, without starting it: the version it
+    would bind and unanswered, unsaved answers for its items (the offline copy of the page)."""
+    if audit.status != AuditStatus.SCHEDULED:
+        return audit.standard_version, list(audit.answers)
+    if audit.kind == AuditKind.FOLLOW_UP and audit.follow_up_of is not None:
+        version = audit.standard_version
+        wanted = set(failed_item_ids(audit.follow_up_of))
+    else:
+        version = current_version_of(audit.standard)
+        wanted = None
+    if version is None:
+        return None, []
+    items = [item for item in version.items if wanted is None or item.id in wanted]
+    # Not added to the session (no audit set): nothing here is ever written.
+    return version, [
+        AuditAnswer(item_id=item.id, item=item, result=None, note="", version=1) for item in items
+    ]
+
+
 def load_for_page(audit: Audit, *, answers: bool = True) -> None:
     """Everything an audit's pages and PDF show, in a few queries (none from templates)."""
     options = [
@@ -167,11 +194,19 @@ def save_answer(
     note: str,
     actor: User,
     now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> bool:
-    """Record one item's answer as it is given; returns whether anything changed."""
+    """Record one item's answer as it is given; returns whether anything changed.
+
+    With `expected_version` (the version the auditor's page showed), a change made on an
+    older version raises AnswerConflict, unless it would leave the answer as it is now.
+    """
     _require_in_progress(audit)
     if answer.audit_id != audit.id:
         raise AuditError(_l("This item is not part of the audit."))
+    same = (answer.result, answer.note or "") == (result, note)
+    if expected_version is not None and expected_version != answer.version and not same:
+        raise AnswerConflict()
     if result == AnswerResult.NA and not answer.item.na_allowed:
         raise AuditError(_l("N/A is not allowed for this item."), "result")
     if len(note) > NOTE_MAX:

@@ -96,6 +96,7 @@ from portal.models.notices import (
     notice_stores,
 )
 from portal.models.notifications import Notification
+from portal.models.offline import OfflineChange
 from portal.models.plans import (
     PLAN_LIFECYCLE,
     PlanAction,
@@ -256,6 +257,7 @@ __all__ = [
     "NoticeStatus",
     "NoticeVersion",
     "Notification",
+    "OfflineChange",
     "OutgoingMail",
     "PasswordReset",
     "Payment",

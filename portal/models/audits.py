@@ -163,8 +163,12 @@ class Audit(TimestampMixin, VersionedMixin, db.Model):
         return f"#{self.id} {self.scheduled_for.isoformat()}"
 
 
-class AuditAnswer(db.Model):
-    """The auditor's answer to one item; created unanswered when the audit starts."""
+class AuditAnswer(VersionedMixin, db.Model):
+    """The auditor's answer to one item; created unanswered when the audit starts.
+
+    Versioned: a change made on another device since this one last saw the answer is a
+    conflict, never a silent overwrite (the offline queue shows both and lets the auditor
+    choose)."""
 
     __tablename__ = "audit_answers"
     __table_args__ = (UniqueConstraint("audit_id", "item_id"),)

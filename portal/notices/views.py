@@ -3,7 +3,7 @@ dealers' answers (read, acknowledge, execution per store)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -186,7 +186,14 @@ def _respondable(notice_id: int) -> Notice:
     """A published notice addressed to the signed-in dealer user (locked for this answer)."""
     notice = notice_access.get_notice_or_404(current_user, notice_id, for_update=True)
     if not notice.is_published:
-        flash(_("This notice is archived and takes no more answers."), "warning")
+        message = _("This notice is archived and takes no more answers.")
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+            "application/json"
+        ):  # the phone's offline queue: it shows the reason
+            response = jsonify(ok=False, message=message)
+            response.status_code = 409
+            abort(response)
+        flash(message, "warning")
         abort(redirect(url_for("notices.detail", notice_id=notice.id)))
     return notice
 
@@ -242,10 +249,18 @@ def acknowledge(notice_id: int):
 @bp.route("/<int:notice_id>/stores/<int:store_id>/execution", methods=["POST"])
 @roles(Role.DEALER)
 def report_execution(notice_id: int, store_id: int):
+    """A store's execution report. From a phone's offline queue (asking for JSON) it may come
+    twice: the report is kept once per notice, store and version, so the second changes
+    nothing and is answered the same."""
+    queued = request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
     notice = notice_access.get_notice_or_404(current_user, notice_id)
     store = notice_access.get_target_store_or_404(current_user, notice, store_id)
     form = ExecutionForm()
     if not form.validate_on_submit():
+        if queued:
+            return jsonify(ok=False, message=_("This report is incomplete.")), 422
         abort(400)
     try:
         photo = responses.check_photo(form.photo.data)  # before the notice is locked (S20)
@@ -262,6 +277,9 @@ def report_execution(notice_id: int, store_id: int):
         )
     except services.NoticeError as error:
         db.session.rollback()
+        if queued:
+            status = 409 if error.field == "version" else 422
+            return jsonify(ok=False, message=str(error.message)), status
         if error.field == "version":
             flash(error.message, "warning")
             return redirect(url_for("notices.detail", notice_id=notice.id))
@@ -273,4 +291,5 @@ def report_execution(notice_id: int, store_id: int):
         flash(_("Execution confirmed for store %(code)s.", code=store.code), "success")
     else:
         flash(_("Reported not possible for store %(code)s.", code=store.code), "success")
-    return redirect(url_for("notices.detail", notice_id=notice.id, _anchor=f"store-{store.id}"))
+    url = url_for("notices.detail", notice_id=notice.id, _anchor=f"store-{store.id}")
+    return jsonify(ok=True, url=url) if queued else redirect(url)

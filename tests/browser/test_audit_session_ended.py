@@ -12,6 +12,15 @@ from tests.support.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
+# The changes waiting in the phone's offline queue (IndexedDB, static/js/offline.js).
+WAITING = """() => new Promise((resolve) => {
+  const request = indexedDB.open("portal-offline");
+  request.onsuccess = () => {
+    const count = request.result.transaction("changes").objectStore("changes").count();
+    count.onsuccess = () => { request.result.close(); resolve(count.result); };
+  };
+})"""
+
 
 @pytest.fixture(autouse=True)
 def patient_expectations():
@@ -46,19 +55,19 @@ def test_a_401_keeps_the_queued_answer_and_sends_it_after_signing_in(
     card = page.get_by_test_id("answer-A-01")
     card.locator("[data-testid=choose-pass]").click()
 
-    expect(card.get_by_test_id("save-state")).to_contain_text("sign in again")
+    expect(card.get_by_test_id("save-state")).to_contain_text("Kept on this device")
+    expect(page.get_by_test_id("offline-sign-in")).to_be_visible()
     notice = page.get_by_test_id("session-ended")
     expect(notice).to_contain_text("Your session has ended — sign in again to send 1 saved answer")
     expect(notice.get_by_test_id("session-sign-in")).to_have_attribute("target", "_blank")
-    pending = page.evaluate(f"localStorage.getItem('portal.audit.{audit_id}.pending')")
-    assert json.loads(pending)  # still queued, not dropped as "rejected"
+    assert page.evaluate(WAITING) == 1  # still queued on the phone, not dropped as "rejected"
 
     # Signed in again (the session is live again): the queue is sent.
     page.unroute(answers)
     page.evaluate("document.dispatchEvent(new CustomEvent('portal:session-renewed'))")
     expect(card.get_by_test_id("save-state")).to_have_text("Saved")
     expect(notice).to_be_hidden()
-    assert page.evaluate(f"localStorage.getItem('portal.audit.{audit_id}.pending')") == "{}"
+    assert page.evaluate(WAITING) == 0
     db.session.expire_all()
     results = [a.result for a in db.session.query(AuditAnswer).filter_by(audit_id=audit_id)]
     assert AnswerResult.PASS in results

@@ -58,6 +58,7 @@ from portal.prospects import services as prospect_services
 from portal.receivables import collections
 from portal.receivables import services as receivables
 from tests.conftest import client_for
+from tests.support.audit_factories import make_audit, make_standard
 from tests.support.clients import signed_in_client
 from tests.support.factories import PASSWORD
 from tests.support.pages import without_tokens
@@ -153,6 +154,10 @@ MATRIX: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
     ("document", "upload"):      (A,    A,           H,           A,       H),
     ("document", "review"):      (A,    A,           H,           F,       F),
     ("document_kind", "edit"):   (A,    F,           F,           F,       F),
+    # An audit of store SX-01 (supervisor A's) made available offline, and a queued answer to it.
+    ("offline_audit", "list"):   (L,    A,           L,           F,       F),
+    ("offline_audit", "bundle"): (A,    A,           H,           F,       F),
+    ("offline_audit", "queued_answer"): (A, A,        H,           F,       F),
 }
 # fmt: on
 
@@ -931,6 +936,43 @@ def _document_kind_edit(client, w):
     response = client.post("/contracts/kinds/new", data=form)
     made = db.session.scalar(select(DocumentKind).where(DocumentKind.code == "NEWKIND"))
     return response, made is not None
+# Offline audits
+
+
+def _offline_audit(w: World, *, started: bool = False):
+    version = make_standard()
+    audit = make_audit(
+        w.store_x, version.standard, w.people["supervisor_a"], answers={} if started else None
+    )
+    db.session.commit()
+    return audit
+
+
+@action("offline_audit", "list")
+def _offline_list(client, w):
+    audit = _offline_audit(w)
+    response = client.get("/audits/offline/")
+    return response, _listed(response, rf'"id": ?{audit.id}\b')
+
+
+@action("offline_audit", "bundle")
+def _offline_bundle(client, w):
+    audit = _offline_audit(w)
+    response = client.get(f"/audits/{audit.id}/offline.json")
+    return response, response.status_code == 200 and bool(response.get_json()["items"])
+
+
+@action("offline_audit", "queued_answer")
+def _offline_answer(client, w):
+    audit = _offline_audit(w, started=True)
+    answer = audit.answers[0]
+    response = client.post(
+        f"/audits/{audit.id}/items/{answer.item_id}",
+        data={"result": "pass", "version": "1"},
+        headers={"Accept": "application/json", "Idempotency-Key": f"matrix-{uuid.uuid4().hex}"},
+    )
+    db.session.refresh(answer)
+    return response, answer.result is not None
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "health.readyz",
     "api.openapi_json",  # the API's OpenAPI document: no data
     "api_pages.docs",  # the page that shows it (Swagger UI)
+    "offline.service_worker",  # /sw.js: the offline audits' service worker, no data
+    "offline.manifest",  # /manifest.webmanifest: the installable app's name and icons, no data
 }
 
 

@@ -1,39 +1,36 @@
-// Conducting an audit: every answer is saved the moment it is given.
+// Conducting an audit: every answer, note and photo is kept on the phone the moment it is
+// given, and sent from there (static/js/offline.js), with or without a connection.
 //
-// Each item is a small form that also works without JavaScript (its Save button posts
-// it). Here every change posts the same form with fetch, asking for JSON, with the CSRF
-// token in a header. Answers not yet accepted by the server (no connection, server down)
-// are kept in localStorage and sent again when the connection comes back or the page is
-// reopened, so nothing typed on a phone in a basement is lost.
+// Each item is a small form that also works without JavaScript (its Save button posts it).
+// Here a change goes into the offline queue instead: answers with the version of the item
+// this page showed (a change made meanwhile on another device is shown, not overwritten),
+// photos resized on the phone to the portal's largest edge first, the completion last. The
+// page shows what is still waiting, and counts progress from what was answered here.
 (function () {
   "use strict";
 
   var root = document.querySelector("[data-audit]");
-  if (!root) { return; }
-  var auditId = root.getAttribute("data-audit");
-  var storageKey = "portal.audit." + auditId + ".pending";
+  var queue = window.PortalOffline;
+  if (!root || !queue) { return; }
+  var auditId = Number(root.getAttribute("data-audit"));
+  var store = root.getAttribute("data-store");
+  var maxEdge = Number(root.getAttribute("data-max-edge")) || 4096;
   var messages = document.getElementById("audit-messages").dataset;
   var connection = root.querySelector("[data-connection]");
-  var queues = {};      // item id -> Promise chain (one request at a time per item)
-  var dirty = {};       // item id -> true while a change is not confirmed by the server
+  var sessionNotice = root.querySelector("[data-session-ended]");
   var timers = {};
+  var localUrls = [];
 
   document.body.classList.add("js-autosave");
 
-  function loadPending() {
-    try { return JSON.parse(window.localStorage.getItem(storageKey) || "{}"); }
-    catch (error) { return {}; }
-  }
-
-  function storePending(itemId, value) {
-    var pending = loadPending();
-    if (value === null) { delete pending[itemId]; } else { pending[itemId] = value; }
-    try { window.localStorage.setItem(storageKey, JSON.stringify(pending)); }
-    catch (error) { /* storage full or disabled: the in-memory retry still runs */ }
-  }
+  function forms() { return root.querySelectorAll("form[data-answer-form]"); }
 
   function formOf(itemId) {
     return root.querySelector("form[data-answer-form][data-item='" + itemId + "']");
+  }
+
+  function label(form) {
+    return form ? store + " " + form.getAttribute("data-code") : store;
   }
 
   function snapshot(form) {
@@ -47,26 +44,77 @@
     state.className = "small save-state" + (kind ? " text-" + kind : "");
   }
 
-  function updateProgress(data) {
-    if (typeof data.answered !== "number") { return; }
-    root.querySelector("[data-answered]").textContent = data.answered;
-    root.querySelector("[data-total]").textContent = data.total;
+  function updateProgress() {
+    var all = forms();
+    var answered = 0;
+    all.forEach(function (form) {
+      var done = Boolean(form.querySelector("input[name=result]:checked"));
+      form.classList.toggle("answered", done);
+      if (done) { answered += 1; }
+    });
+    root.querySelector("[data-answered]").textContent = answered;
+    root.querySelector("[data-total]").textContent = all.length;
   }
 
-  function renderPhotos(form, photos) {
+  function startFirst() {
+    if (root.getAttribute("data-status") !== "scheduled") { return Promise.resolve(); }
+    return queue.ensureStarted(auditId, root.getAttribute("data-start-url"), label(null));
+  }
+
+  function saveAnswer(form) {
+    var value = snapshot(form);
+    setState(form, messages.waiting, "secondary");
+    updateProgress();
+    return startFirst().then(function () {
+      return queue.queueAnswer({
+        audit: auditId,
+        item: Number(form.getAttribute("data-item")),
+        url: form.action,
+        label: label(form),
+        result: value.result,
+        note: value.note,
+        version: Number(form.elements.version.value)
+      });
+    });
+  }
+
+  function addPhotos(form, files) {
+    var itemId = Number(form.getAttribute("data-item"));
+    var chosen = Array.prototype.slice.call(files);
+    form.elements.photos.value = "";
+    return chosen.reduce(function (previous, file) {
+      return previous.then(function () { return queue.resize(file, maxEdge); }).then(function (blob) {
+        return startFirst().then(function () {
+          return queue.queuePhoto({
+            audit: auditId, item: itemId, url: form.getAttribute("data-photos-url"),
+            label: label(form), blob: blob, name: file.name
+          });
+        });
+      });
+    }, Promise.resolve());
+  }
+
+  function thumb(url, name) {
+    var wrapper = document.createElement("span");
+    wrapper.className = "photo";
+    var image = document.createElement("img");
+    image.src = url;
+    image.alt = name;
+    image.className = "thumb";
+    wrapper.appendChild(image);
+    return wrapper;
+  }
+
+  function renderServerPhotos(form, photos) {
     var strip = form.querySelector("[data-photos]");
-    while (strip.firstChild) { strip.removeChild(strip.firstChild); }
+    strip.querySelectorAll("[data-photo]").forEach(function (node) { node.remove(); });
     photos.forEach(function (photo) {
       var wrapper = document.createElement("span");
       wrapper.className = "photo";
       wrapper.setAttribute("data-photo", photo.id);
       var link = document.createElement("a");
       link.href = photo.url;
-      var image = document.createElement("img");
-      image.src = photo.url;
-      image.alt = photo.name;
-      image.className = "thumb";
-      link.appendChild(image);
+      link.appendChild(thumb(photo.url, photo.name).firstChild);
       var remove = document.createElement("button");
       remove.type = "submit";
       remove.className = "btn btn-sm btn-outline-danger";
@@ -76,181 +124,179 @@
       remove.textContent = "×";
       wrapper.appendChild(link);
       wrapper.appendChild(remove);
-      strip.appendChild(wrapper);
+      strip.insertBefore(wrapper, strip.querySelector("[data-local]"));
     });
   }
 
-  function csrfToken(form) {
-    return form.elements.csrf_token.value;
-  }
-
-  function post(url, form, body) {
-    return window.fetch(url, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) }
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) {
-          var error = new Error(data.message || response.statusText);
-          if (response.status === 401 || response.status === 403 || data.csrf_expired) {
-            // The session (or its CSRF token) ended: the answer is fine, keep it queued.
-            error.sessionEnded = true;
-          } else {
-            error.rejected = true;   // the server answered: retrying the same data won't help
-          }
-          throw error;
-        }
-        return data;
+  // What this device still holds for the audit: its answers over the page's, its photos as
+  // thumbnails marked waiting, its held changes marked, the completion noted.
+  function show(list) {
+    localUrls.forEach(function (url) { URL.revokeObjectURL(url); });
+    localUrls = [];
+    root.querySelectorAll("[data-local]").forEach(function (node) { node.remove(); });
+    var mine = list.filter(function (c) { return c.audit === auditId; });
+    var latest = {};
+    var pending = {};
+    mine.forEach(function (change) {
+      if (change.kind === "answer") { latest[change.item] = change; }
+      if (change.item) { pending[change.item] = true; }
+      if (change.kind === "photo") {
+        var form = formOf(change.item);
+        if (!form) { return; }
+        var url = URL.createObjectURL(change.blob);
+        localUrls.push(url);
+        var node = thumb(url, messages.photoWaiting);
+        node.setAttribute("data-local", "");
+        node.classList.add("waiting");
+        node.setAttribute("title", messages.photoWaiting);
+        form.querySelector("[data-photos]").appendChild(node);
+      }
+    });
+    Object.keys(latest).forEach(function (itemId) {
+      var form = formOf(itemId);
+      if (!form) { return; }
+      var fields = latest[itemId].fields;
+      form.querySelectorAll("input[name=result]").forEach(function (radio) {
+        radio.checked = radio.value === fields.result;
       });
+      if (document.activeElement !== form.elements.note) { form.elements.note.value = fields.note; }
     });
+    Object.keys(pending).forEach(function (itemId) {
+      var form = formOf(itemId);
+      if (!form) { return; }
+      var held = mine.some(function (c) { return String(c.item) === itemId && c.state !== "waiting"; });
+      setState(form, held ? messages.held : messages.waiting, held ? "danger" : "secondary");
+    });
+    var completing = mine.some(function (c) { return c.kind === "complete"; });
+    if (completeForm) {
+      completeForm.querySelector("[data-completion-waiting]").classList.toggle("d-none", !completing);
+      completeForm.querySelector("[type=submit]").disabled = completing;
+    }
+    updateProgress();
   }
 
-  function applied(form, data) {
-    form.classList.toggle("answered", Boolean(data.result));
-    form.classList.remove("border-danger");
-    renderPhotos(form, data.photos || []);
-    updateProgress(data);
+  function refresh() {
+    return queue.changes().then(show);
   }
 
-  // Send the item's current answer (and any chosen photo); chained per item so the
-  // server sees the changes in the order they were made.
-  function save(form, withPhoto) {
-    var itemId = form.getAttribute("data-item");
-    dirty[itemId] = true;
-    storePending(itemId, snapshot(form));
-    setState(form, messages.saving, "secondary");
-    var body = new FormData(form);
-    if (!withPhoto) { body.delete("photos"); }
-    var fileInput = form.elements.photos;
-    var previous = queues[itemId] || Promise.resolve();
-    queues[itemId] = previous.then(function () {
-      return post(form.action, form, body).then(function (data) {
-        if (withPhoto) { fileInput.value = ""; }
-        applied(form, data);
-        if (JSON.stringify(snapshot(form)) === JSON.stringify({ result: data.result || "", note: data.note })) {
-          delete dirty[itemId];
-          storePending(itemId, null);
-        }
-        setState(form, messages.saved, "success");
-        document.dispatchEvent(new CustomEvent("portal:session-touched"));
-        showSessionEnded();
-      }).catch(function (error) {
-        if (error.sessionEnded) {
-          setState(form, messages.signIn, "danger");
-          showSessionEnded(true);
-        } else if (error.rejected) {
-          delete dirty[itemId];
-          storePending(itemId, null);
-          setState(form, messages.failed + ": " + error.message, "danger");
-        } else {
-          setState(form, messages.offline, "danger");
-        }
+  document.addEventListener("portal:offline-changed", function (event) { show(event.detail); });
+
+  document.addEventListener("portal:offline-sent", function (event) {
+    var change = event.detail.change;
+    var data = event.detail.data;
+    if (change.audit !== auditId) { return; }
+    if (change.kind === "start") { root.setAttribute("data-status", data.status || "in_progress"); }
+    if (change.kind === "complete" && data.url) { window.location.assign(data.url); return; }
+    var form = change.item && formOf(change.item);
+    if (!form) { return; }
+    if (data.version) { form.elements.version.value = data.version; }
+    if (data.photos) { renderServerPhotos(form, data.photos); }
+    queue.changes().then(function (list) {
+      var left = list.some(function (c) { return c.audit === auditId && c.item === change.item; });
+      if (!left) { setState(form, messages.saved, "success"); }
+      show(list);
+    });
+    document.dispatchEvent(new CustomEvent("portal:session-touched"));
+  });
+
+  // The auditor kept the other device's answer: the page shows it.
+  document.addEventListener("portal:offline-decided", function (event) {
+    var change = event.detail.change;
+    if (change.audit !== auditId || !change.server) { return; }
+    var form = formOf(change.item);
+    if (!form) { return; }
+    form.elements.version.value = change.server.version;
+    if (event.detail.choice === "theirs") {
+      form.querySelectorAll("input[name=result]").forEach(function (radio) {
+        radio.checked = radio.value === change.server.result;
       });
-    });
-    return queues[itemId];
-  }
-
-  // Answers waiting for a new sign-in: a notice with their number and a sign-in link
-  // (a new tab, so this page and its queue stay). Hidden again once they are all sent.
-  var sessionNotice = root.querySelector("[data-session-ended]");
-  var sessionLost = false;
-
-  function showSessionEnded(lost) {
-    if (lost && !sessionLost) {
-      sessionLost = true;
-      document.dispatchEvent(new CustomEvent("portal:session-lost"));
+      form.elements.note.value = change.server.note;
+      setState(form, messages.saved, "success");
     }
-    var count = Object.keys(loadPending()).length;
-    if (!sessionLost || !count) {
-      sessionLost = sessionLost && count > 0;
-      sessionNotice.classList.add("d-none");
-      return;
-    }
-    var template = count === 1 ? sessionNotice.getAttribute("data-one")
-      : sessionNotice.getAttribute("data-many");
+    updateProgress();
+  });
+
+  document.addEventListener("portal:offline-session-ended", function (event) {
+    var count = event.detail.filter(function (c) { return c.audit === auditId && c.kind === "answer"; }).length;
+    if (!count) { return; }
+    var template = count === 1 ? sessionNotice.getAttribute("data-one") : sessionNotice.getAttribute("data-many");
     sessionNotice.querySelector("[data-text]").textContent = template.replace("%(count)s", count);
     sessionNotice.classList.remove("d-none");
-  }
+    document.dispatchEvent(new CustomEvent("portal:session-lost"));
+  });
+  document.addEventListener("portal:offline-sent", function () { sessionNotice.classList.add("d-none"); });
 
-  document.addEventListener("portal:session-renewed", function () { retryPending(); });
-
-  function retryPending() {
-    var pending = loadPending();
-    Object.keys(pending).forEach(function (itemId) {
-      var form = formOf(itemId);
-      if (form) { save(form, false); }
-    });
-  }
-
-  // Put back answers typed earlier on this device that the server never confirmed.
-  function restorePending() {
-    var pending = loadPending();
-    Object.keys(pending).forEach(function (itemId) {
-      var form = formOf(itemId);
-      if (!form) { storePending(itemId, null); return; }
-      var value = pending[itemId];
-      form.querySelectorAll("input[name=result]").forEach(function (radio) {
-        radio.checked = radio.value === value.result;
-      });
-      form.elements.note.value = value.note;
-    });
-    retryPending();
-  }
-
-  root.querySelectorAll("form[data-answer-form]").forEach(function (form) {
+  forms().forEach(function (form) {
     var itemId = form.getAttribute("data-item");
     form.addEventListener("change", function (event) {
-      if (event.target.name === "result") { save(form, false); }
-      if (event.target.name === "photos" && event.target.files.length) { save(form, true); }
+      if (event.target.name === "result") { saveAnswer(form); }
+      if (event.target.name === "photos" && event.target.files.length) { addPhotos(form, event.target.files); }
     });
     form.elements.note.addEventListener("input", function () {
-      dirty[itemId] = true;
-      storePending(itemId, snapshot(form));
       window.clearTimeout(timers[itemId]);
-      timers[itemId] = window.setTimeout(function () { save(form, false); }, 700);
+      timers[itemId] = window.setTimeout(function () { timers[itemId] = null; saveAnswer(form); }, 700);
     });
     form.elements.note.addEventListener("blur", function () {
-      if (timers[itemId]) { window.clearTimeout(timers[itemId]); timers[itemId] = null; }
-      if (dirty[itemId]) { save(form, false); }
+      if (timers[itemId]) {
+        window.clearTimeout(timers[itemId]);
+        timers[itemId] = null;
+        saveAnswer(form);
+      }
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var submitter = event.submitter;
       if (submitter && submitter.hasAttribute("data-remove-photo")) {
-        var url = submitter.getAttribute("formaction");
-        var body = new FormData();
-        body.append("csrf_token", csrfToken(form));
-        post(url, form, body).then(function (data) { applied(form, data); })
-          .catch(function (error) { setState(form, messages.failed + ": " + error.message, "danger"); });
+        removePhoto(form, submitter.getAttribute("formaction"));
         return;
       }
-      var hasPhoto = form.elements.photos.files && form.elements.photos.files.length > 0;
-      save(form, hasPhoto);
+      var files = form.elements.photos.files;
+      if (files && files.length) { addPhotos(form, files); }
+      saveAnswer(form);
     });
   });
 
+  // Removing a photo already on the server needs the connection (it is not queued).
+  function removePhoto(form, url) {
+    var body = new FormData();
+    body.append("csrf_token", form.elements.csrf_token.value);
+    window.fetch(url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": form.elements.csrf_token.value }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(response.statusText); }
+      return response.json();
+    }).then(function (data) {
+      renderServerPhotos(form, data.photos || []);
+    }).catch(function () { setState(form, messages.offline, "danger"); });
+  }
+
   var completeForm = root.querySelector("[data-complete-form]");
   if (completeForm) {
-    completeForm.addEventListener("submit", function (event) {
-      if (Object.keys(dirty).length || Object.keys(loadPending()).length) {
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        completeForm.querySelector("[data-pending-warning]").classList.remove("d-none");
-        retryPending();
-      }
-    }, true);
+    // On document, after portal.js asked for confirmation (declined: the default is prevented).
+    document.addEventListener("submit", function (event) {
+      if (event.target !== completeForm || event.defaultPrevented) { return; }
+      event.preventDefault();
+      // Pending note edits go first: the completion is sent after them.
+      Object.keys(timers).forEach(function (itemId) {
+        if (timers[itemId]) { window.clearTimeout(timers[itemId]); timers[itemId] = null; saveAnswer(formOf(itemId)); }
+      });
+      startFirst().then(function () {
+        return queue.queueComplete({
+          audit: auditId, url: completeForm.action, label: label(null),
+          summary: completeForm.elements.summary.value
+        });
+      });
+    });
   }
 
   function showConnection() {
     connection.textContent = navigator.onLine ? "" : messages.offlineShort;
   }
-  window.addEventListener("online", function () { showConnection(); retryPending(); });
+  window.addEventListener("online", showConnection);
   window.addEventListener("offline", showConnection);
-  window.setInterval(function () { if (navigator.onLine) { retryPending(); } }, 15000);
   showConnection();
-  restorePending();
+  refresh();
 
   // Reopening the audit resumes where it stopped: at the first unanswered item.
   if (!window.location.hash) {
