@@ -304,9 +304,8 @@ def flagged_ids(scope: Scope, as_of: date, *, late_share: Decimal) -> list[int]:
     )
     limit = func.coalesce(func.max(DealerCredit.limit_minor), 0)
     basis_points = int(late_share * 10000)
-    query = (
+    query = (  # no join to the dealers: the scope is on the invoice's dealer id
         select(Invoice.dealer_id)
-        .join(Dealer, Dealer.id == Invoice.dealer_id)
         .outerjoin(DealerCredit, DealerCredit.dealer_id == Invoice.dealer_id)
         .where(*open_invoices(scope(Invoice.dealer_id)))
         .group_by(Invoice.dealer_id)
