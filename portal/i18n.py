@@ -66,12 +66,20 @@ def number(value: int | float | Decimal | None, digits: int = 0) -> str:
     """Thousands separators in the user's locale; a dash for nothing."""
     if value is None:
         return "–"  # noqa: RUF001  (an en dash for "no value")
-    locale = get_locale()
+    return number_in(get_locale(), value, digits)
+
+
+def number_in(locale: Locale | None, value: int | float | Decimal | None, digits: int = 0) -> str:
+    """`number()` in `locale` (None: outside a request, the default locale)."""
+    if value is None:
+        return "–"  # noqa: RUF001  (an en dash for "no value")
     if locale is not None and type(value) in (int, Decimal):
         # The same figure recurs across a page and across requests (counts, shares): the
         # text is a function of the locale, the value and the digits, so it is kept.
         return _formatted(locale, type(value), str(value), digits)
-    return format_decimal(value, format=_number_pattern(digits))
+    if locale is None:
+        return format_decimal(value, format=_number_pattern(digits))
+    return numbers.format_decimal(value, format=_number_pattern(digits), locale=locale)
 
 
 @lru_cache(maxsize=4096)

@@ -7,9 +7,14 @@ plans overview and the dealer's home).
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from portal import activity_text, charts, i18n
@@ -18,7 +23,7 @@ from portal.money import to_decimal
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters["number"] = i18n.number
+    app.jinja_env.filters["number"] = _number
     app.jinja_env.filters["iso"] = i18n.iso_date
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["percent"] = i18n.percent
@@ -28,10 +33,56 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["object_type_label"] = activity_text.object_type_label
     app.jinja_env.globals["plan_actual_chart"] = plan_actual_chart
 
+    # Flask-Babel's callables look the language up for every string; these read it from
+    # the page's context (a staff home page translates a few hundred strings).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext,
+        ngettext=_ngettext,
+        newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+    )
+
     @app.context_processor
     def _globals() -> dict[str, object]:
-        locale = str(get_locale() or "en")
-        return {"current_locale": locale, "html_lang": i18n.html_lang(locale)}
+        found = get_locale()
+        locale = str(found or "en")
+        return {
+            "current_locale": locale,
+            "html_lang": i18n.html_lang(locale),
+            # The language and its catalogue as of this render (`_number`, `_gettext`).
+            LOCALE: found,
+            TRANSLATIONS: get_translations(),
+        }
+
+
+LOCALE, TRANSLATIONS = "_page_locale", "_page_translations"
+
+
+def _translations(context: Context) -> Any:
+    """The page's catalogue, or the current one where the page's context has none (a macro
+    imported without context, a template rendered outside `render_template`)."""
+    found = context.get(TRANSLATIONS)
+    return found if found is not None else get_translations()
+
+
+@pass_context
+def _gettext(context: Context, string: str) -> str:
+    return _translations(context).ugettext(string)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return _translations(context).ungettext(singular, plural, count)
+
+
+@pass_context
+def _number(context: Context, value: int | float | Decimal | None, digits: int = 0) -> str:
+    """`i18n.number`, in the page's language."""
+    locale = context.get(LOCALE)
+    if locale is None:
+        return i18n.number(value, digits)
+    return i18n.number_in(locale, value, digits)
 
 
 def plan_actual_chart(months: list[tuple[str, plan_metrics.Figures]]) -> Markup:

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from portal.extensions import db
 from portal.models import Dealer, DealerCredit, Invoice
@@ -304,9 +304,8 @@ def flagged_ids(scope: Scope, as_of: date, *, late_share: Decimal) -> list[int]:
     )
     limit = func.coalesce(func.max(DealerCredit.limit_minor), 0)
     basis_points = int(late_share * 10000)
-    query = (
+    query = (  # no join to the dealers: the scope is on the invoice's dealer id
         select(Invoice.dealer_id)
-        .join(Dealer, Dealer.id == Invoice.dealer_id)
         .outerjoin(DealerCredit, DealerCredit.dealer_id == Invoice.dealer_id)
         .where(*open_invoices(scope(Invoice.dealer_id)))
         .group_by(Invoice.dealer_id)
@@ -322,9 +321,14 @@ def flagged_dealers(
     """The first `limit` flagged dealers with their standing, and how many are flagged."""
     ids = flagged_ids(scope, as_of, late_share=late_share)
     shown = ids[:limit] if limit is not None else ids
+
+    def among_shown(column: ColumnElement[int]) -> ColumnElement[bool]:
+        # Only the dealers shown: their invoices and their credit rows, not every dealer's.
+        return and_(scope(column), column.in_(shown))
+
     # Read even when none is flagged (an empty IN costs nothing): a home page runs the same
     # statements whatever the data (tests/scale/test_query_counts.py).
-    standings = dealer_standings(scope, as_of, Invoice.dealer_id.in_(shown), late_share=late_share)
+    standings = dealer_standings(among_shown, as_of, late_share=late_share)
     return [(dealer_id, standings[dealer_id]) for dealer_id in shown], len(ids)
 
 
