@@ -43,7 +43,7 @@ def screening_page(prospect_id: int):
     return _page(prospect, ScreeningForm(obj=prospect, formdata=None))
 
 
-@bp.route("/<int:prospect_id>/screening", methods=["POST"])
+@bp.route("/<int:prospect_id>/screening/save", methods=["POST"])
 @staff_only
 def save_screening(prospect_id: int):
     prospect = rules.get_prospect_or_404(current_user, prospect_id)

@@ -99,7 +99,7 @@ def test_a_supervisor_and_an_admin_take_a_lead_to_a_signed_dealer(app, world, ch
     capital = next(a for a in prospect.answers if a.item.code == "CAP")
     form[f"documents-{capital.item_id}"] = (io.BytesIO(pdf()), "bank-letter.pdf")
     saved = supervisor.post(
-        f"/prospects/{prospect.id}/screening", data=form, content_type="multipart/form-data"
+        f"/prospects/{prospect.id}/screening/save", data=form, content_type="multipart/form-data"
     )
     assert saved.status_code == 302
     assert _step(supervisor, prospect, "visit", "Good corner site.").status_code == 302
@@ -283,7 +283,9 @@ def test_a_screening_document_downloads_only_within_scope(app, world, checklist)
     form[f"documents-{answer.item_id}"] = (io.BytesIO(pdf()), "licence.pdf")
     assert (
         client.post(
-            f"/prospects/{prospect.id}/screening", data=form, content_type="multipart/form-data"
+            f"/prospects/{prospect.id}/screening/save",
+            data=form,
+            content_type="multipart/form-data",
         ).status_code
         == 302
     )
