@@ -37,7 +37,8 @@ def pytest_configure(config: pytest.Config) -> None:
 # that drive the services through many random steps and races run on threads (each one
 # test of 5-50 s that the fast suite would wait for at its end); and the sweeps that walk
 # every route or page for every role (access matrices, canaries, CSRF, headers, oversized
-# ids, escaping). The full suite (CI) runs them all.
+# ids, escaping); every property test (Hypothesis) and the migrations' round trips. The
+# full suite (CI) runs them all.
 SLOW_MODULES = (
     "tests/security/test_canary_sweep.py",
     "tests/dossiers/",
@@ -51,6 +52,7 @@ SLOW_MODULES = (
     "tests/network/test_duplicate_races.py",
     "tests/admin/test_duplicate_races.py",
     "tests/plans/test_rollup_concurrency.py",
+    "tests/security/test_migrations.py",
 )
 SWEEP_MODULES = (
     "tests/security/test_csrf.py",
@@ -74,7 +76,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         path = item.nodeid.split("::", 1)[0]
         heavy = item.get_closest_marker("browser") or item.get_closest_marker("live")
         on_demo = "demo" in getattr(item, "fixturenames", ())
-        if heavy or on_demo or path.startswith(SLOW_MODULES + SWEEP_MODULES):
+        # Property tests (Hypothesis) run their body for many generated examples each.
+        many_examples = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+        if heavy or on_demo or many_examples or path.startswith(SLOW_MODULES + SWEEP_MODULES):
             item.add_marker(pytest.mark.slow)
 
 

@@ -261,6 +261,7 @@ def test_starttls_and_authentication(app, tls_smtp):
     assert [r.rcpt_tos for r in tls_smtp.received] == [[user.email]]
 
 
+@pytest.mark.slow  # ~5 s: a TLS login the server refuses
 def test_a_wrong_smtp_password_keeps_mail_for_later(app, tls_smtp):
     app.config.update(
         MAIL_PORT=tls_smtp.port,

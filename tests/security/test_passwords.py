@@ -158,6 +158,7 @@ def test_start_up_outside_demo_mode_creates_no_accounts(app):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
+@pytest.mark.slow  # seeds the whole demo network
 def test_start_up_in_demo_mode_loads_the_demo_accounts(app):
     app.config["DEMO"] = True
 
