@@ -340,6 +340,12 @@ def test_after_signing_out_the_saved_audits_do_not_open_but_waiting_changes_stay
 
     left = page.evaluate(LEFT_ON_THE_PHONE)
     assert left == {"audits": 0, "changes": ["held-0001"], "pages": False, "owner": False}
+    # A copy left behind (another tab saving meanwhile) is not answered either: no one's signed in.
+    page.evaluate(
+        """(key) => caches.open("portal-pages").then((cache) => cache.put(key,
+             new Response("<p>saved</p>", {headers: {"Content-Type": "text/html"}})))""",
+        f"/audits/{audit_id}/conduct",
+    )
     context.set_offline(True)
     with pytest.raises(PlaywrightError):  # the next person on this phone gets no saved page
         page.goto(f"{live_server}/audits/{audit_id}")
