@@ -276,10 +276,10 @@ def reopen(action_id: int):
 def _respond_queued(action_id: int) -> Response:
     """The response (and its evidence photos) sent by the phone's offline queue: applied once
     per key, and once per form token like the posted form."""
+    action = audit_access.get_action_or_404(current_user, action_id)  # out of scope: no replay
     replay = once.replayed(current_user)
     if replay is not None:
         return replay
-    action = audit_access.get_action_or_404(current_user, action_id)
     form = forms.RespondForm()
     if not form.validate_on_submit():
         messages = next(iter(form.errors.values()))

@@ -124,16 +124,19 @@ def start(audit_id: int):
 
 
 def _start_queued(audit_id: int) -> Response:
-    """Start from the queue: an audit begun offline starts when its first change arrives."""
+    """Start from the queue: an audit begun offline starts when its first change arrives, on
+    the standard version the phone's copy was made with (`standard_version`) if still known."""
+    audit_access.get_audit_or_404(current_user, audit_id)  # out of scope: no replay either
     replay = once.replayed(current_user)
     if replay is not None:
         return replay
     audit = _conductable(audit_id)
+    offline_version = request.form.get("standard_version", type=int)
 
     def write() -> tuple[dict[str, Any], int]:
         if audit.status == AuditStatus.SCHEDULED:
             try:
-                services.start(audit, actor=current_user)
+                services.start(audit, actor=current_user, version_id=offline_version)
             except AuditError as error:
                 return {"ok": False, "message": str(error.message)}, 409
         return {
@@ -188,6 +191,8 @@ def _render_page(audit: Audit, complete_form: forms.CompleteForm, problems: list
 @bp.route("/<int:audit_id>/items/<int:item_id>", methods=["POST"])
 @staff_only
 def answer(audit_id: int, item_id: int):
+    if _wants_json():
+        audit_access.get_audit_or_404(current_user, audit_id)  # out of scope: no replay either
     replay = once.replayed(current_user) if _wants_json() else None
     if replay is not None:
         return replay
@@ -309,6 +314,7 @@ def _answer_json(audit: Audit, answer: AuditAnswer) -> dict[str, Any]:
 @staff_only
 def add_photos(audit_id: int, item_id: int):
     """New photos of one item, its answer untouched: the queue sends each photo alone."""
+    audit_access.get_audit_or_404(current_user, audit_id)  # out of scope: no replay either
     replay = once.replayed(current_user)
     if replay is not None:
         return replay
@@ -392,6 +398,7 @@ def _flash_completed(result) -> None:
 def _complete_queued(audit_id: int) -> Response:
     """Completion from the queue, sent after the audit's answers and photos: the server
     checks it like any other completion."""
+    audit_access.get_audit_or_404(current_user, audit_id)  # out of scope: no replay either
     replay = once.replayed(current_user)
     if replay is not None:
         return replay

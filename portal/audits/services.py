@@ -120,14 +120,19 @@ def failed_item_ids(audit: Audit) -> list[int]:
     return [a.item_id for a in audit.answers if a.result == AnswerResult.FAIL]
 
 
-def start(audit: Audit, *, actor: User, now: datetime | None = None) -> None:
-    """scheduled → in_progress: bind the standard version and lay out unanswered items."""
+def start(
+    audit: Audit, *, actor: User, now: datetime | None = None, version_id: int | None = None
+) -> None:
+    """scheduled → in_progress: bind the standard version and lay out unanswered items.
+
+    `version_id` is the version an offline copy was conducted on: bound when it is a published
+    (so frozen) version of the audit's standard, else the current version is."""
     if audit.status != AuditStatus.SCHEDULED:
         raise AuditError(_l("This audit has already started."))
     if audit.kind == AuditKind.FOLLOW_UP and audit.follow_up_of is not None:
         item_ids = failed_item_ids(audit.follow_up_of)
     else:
-        version = current_version_of(audit.standard)
+        version = _published_version(audit, version_id) or current_version_of(audit.standard)
         if version is None:
             raise AuditError(_l("The standard has no published version."))
         audit.standard_version_id = version.id
@@ -137,6 +142,18 @@ def start(audit: Audit, *, actor: User, now: datetime | None = None) -> None:
     audit.answers = [AuditAnswer(item_id=item_id) for item_id in item_ids]
     db.session.flush()
     activity.record("audit.start", audit, actor=actor, details={"items": len(item_ids)})
+
+
+def _published_version(audit: Audit, version_id: int | None) -> StandardVersion | None:
+    if version_id is None:
+        return None
+    return db.session.scalar(
+        select(StandardVersion).where(
+            StandardVersion.id == version_id,
+            StandardVersion.standard_id == audit.standard_id,
+            StandardVersion.status == VersionStatus.PUBLISHED,
+        )
+    )
 
 
 def planned_answers(audit: Audit) -> tuple[StandardVersion | None, list[AuditAnswer]]:

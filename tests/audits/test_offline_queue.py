@@ -13,6 +13,7 @@ from portal.models import (
     CorrectiveAction,
     OfflineChange,
 )
+from portal.standards import services as standards
 from tests.conftest import client_for
 from tests.support.audit_factories import all_pass, make_audit, photo_upload
 from tests.support.factories import PASSWORD
@@ -305,3 +306,60 @@ def test_a_response_to_an_action_not_waiting_for_one_is_refused_with_the_reason(
 
     assert response.status_code == 409
     assert response.get_json()["message"] == "This action is not waiting for your response."
+
+
+def _publish_next_version(world):
+    draft = standards.start_draft(world.standard, actor=world.admin)
+    standards.publish(draft, notes="", actor=world.admin)
+    db.session.commit()
+    return draft
+
+
+def test_a_queued_start_binds_the_version_its_offline_copy_was_made_with(supervisor, world):
+    audit = make_audit(world.store, world.standard, world.supervisor)
+    db.session.commit()
+    newer = _publish_next_version(world)  # published while the phone had no signal
+
+    response = supervisor.post(
+        f"/audits/{audit.id}/start",
+        data={"standard_version": str(world.version.id)},
+        headers=keyed("start-0010"),
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["standard_version"] == world.version.id != newer.id
+    db.session.expire_all()
+    assert {a.item_id for a in audit.answers} == {item.id for item in world.version.items}
+
+
+def test_a_queued_start_with_an_unknown_version_binds_the_current_one(supervisor, world):
+    audit = make_audit(world.store, world.standard, world.supervisor)
+    db.session.commit()
+    newer = _publish_next_version(world)
+    draft = standards.start_draft(world.standard, actor=world.admin)  # not published: not bound
+    db.session.commit()
+
+    response = supervisor.post(
+        f"/audits/{audit.id}/start",
+        data={"standard_version": str(draft.id)},
+        headers=keyed("start-0011"),
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["standard_version"] == newer.id
+
+
+def test_a_replay_after_the_supervisor_lost_the_region_is_not_found(supervisor, world, started):
+    url = f"/audits/{started.id}/items/{item_id(started, 'A-01')}"
+    data = {"result": "pass", "version": "1"}
+    assert supervisor.post(url, data=data, headers=keyed("lost-0001")).status_code == 200
+    complete = f"/audits/{started.id}/complete"
+    world.supervisor.regions = []
+    db.session.commit()
+
+    replay = supervisor.post(url, data=data, headers=keyed("lost-0001"))
+    start = supervisor.post(f"/audits/{started.id}/start", headers=keyed("lost-0002"))
+    completion = supervisor.post(complete, data={"summary": ""}, headers=keyed("lost-0003"))
+
+    assert replay.status_code == start.status_code == completion.status_code == 404
+    assert "Idempotent-Replayed" not in replay.headers

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -281,6 +282,73 @@ def test_a_session_that_ended_offline_waits_for_sign_in_then_sends(app, page, co
 
     wait_for(answered, "the answers kept through the sign-in")
     expect(page.get_by_test_id("offline-queue")).to_be_hidden()
+
+
+HOLD_A_CHANGE = """async (user) => {
+  const db = await new Promise((resolve) => {
+    const request = indexedDB.open("portal-offline");
+    request.onsuccess = () => resolve(request.result);
+  });
+  await new Promise((resolve) => {
+    const transaction = db.transaction("changes", "readwrite");
+    transaction.objectStore("changes").put({
+      user: user, kind: "proof", url: "/held", label: "A report", state: "refused",
+      message: "Held", key: "held-0001", attempts: 1, fields: {}
+    });
+    transaction.oncomplete = resolve;
+  });
+  db.close();
+}"""
+
+LEFT_ON_THE_PHONE = """async () => {
+  const db = await new Promise((resolve) => {
+    const request = indexedDB.open("portal-offline");
+    request.onsuccess = () => resolve(request.result);
+  });
+  const all = (name) => new Promise((resolve) => {
+    const request = db.transaction(name).objectStore(name).getAll();
+    request.onsuccess = () => resolve(request.result);
+  });
+  const left = {
+    audits: (await all("audits")).length,
+    changes: (await all("changes")).map((c) => c.key),
+    pages: await caches.has("portal-pages"),
+    owner: await caches.has("portal-owner"),
+  };
+  db.close();
+  return left;
+}"""
+
+
+def test_after_signing_out_the_saved_audits_do_not_open_but_waiting_changes_stay(
+    app, page, context, live_server
+):
+    world = make_world()
+    audit = make_audit(world.store, world.standard, world.supervisor)
+    audit_id, user_id, email = audit.id, world.supervisor.id, world.supervisor.email
+    db.session.commit()
+
+    sign_in(page, live_server, email)
+    make_available_offline(page, live_server, 1)
+    page.evaluate(HOLD_A_CHANGE, str(user_id))  # a change the auditor has not decided about yet
+    before = page.evaluate(LEFT_ON_THE_PHONE)
+    assert (before["audits"], before["pages"], before["owner"]) == (1, True, True)
+
+    with page.expect_navigation():
+        page.evaluate("document.querySelector('form[data-sign-out]').requestSubmit()")
+    expect(page.locator("main")).to_contain_text("You are signed out.")
+
+    left = page.evaluate(LEFT_ON_THE_PHONE)
+    assert left == {"audits": 0, "changes": ["held-0001"], "pages": False, "owner": False}
+    # A copy left behind (another tab saving meanwhile) is not answered either: no one's signed in.
+    page.evaluate(
+        """(key) => caches.open("portal-pages").then((cache) => cache.put(key,
+             new Response("<p>saved</p>", {headers: {"Content-Type": "text/html"}})))""",
+        f"/audits/{audit_id}/conduct",
+    )
+    context.set_offline(True)
+    with pytest.raises(PlaywrightError):  # the next person on this phone gets no saved page
+        page.goto(f"{live_server}/audits/{audit_id}")
 
 
 def test_a_conflicting_change_from_another_device_is_shown_not_overwritten(

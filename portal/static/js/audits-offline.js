@@ -40,23 +40,31 @@
     return Promise.all([counting, measuring]).catch(function () {});
   }
 
+  // Why a download failed, as the user reads it: the server's own (translated) message, or
+  // the page's generic one (never the browser's English status text).
+  function refusal(message) {
+    var error = new Error(message || text.failedGeneric);
+    error.shown = true;
+    return error;
+  }
+
   function getJson(url) {
     return window.fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
-          if (!response.ok) { throw new Error(data.message || response.statusText); }
+          if (!response.ok) { throw refusal(data.message); }
           return data;
         });
       });
   }
 
-  // A page for the cache: fetched as the browser would, kept under its path.
+  // A page for the cache: fetched as the browser would, kept under its path with the
+  // server's headers (its Content-Security-Policy among them).
   function savePage(cache, url, key) {
     return window.fetch(url, { credentials: "same-origin" }).then(function (response) {
-      if (!response.ok) { throw new Error(response.statusText); }
+      if (!response.ok) { throw refusal(); }
       return response.text().then(function (html) {
-        var headers = { "Content-Type": "text/html; charset=utf-8" };
-        return cache.put(key, new Response(html, { headers: headers })).then(function () { return html; });
+        return cache.put(key, new Response(html, { headers: response.headers })).then(function () { return html; });
       });
     });
   }
@@ -110,7 +118,7 @@
         card.setAttribute("data-ready", "");
       });
     }).catch(function (error) {
-      state.textContent = text.failed.replace("%(reason)s", error.message);
+      state.textContent = text.failed.replace("%(reason)s", error.shown ? error.message : text.failedGeneric);
     }).then(function () { button.disabled = false; });
   }
 

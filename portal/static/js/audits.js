@@ -58,7 +58,8 @@
 
   function startFirst() {
     if (root.getAttribute("data-status") !== "scheduled") { return Promise.resolve(); }
-    return queue.ensureStarted(auditId, root.getAttribute("data-start-url"), label(null));
+    return queue.ensureStarted(auditId, root.getAttribute("data-start-url"), label(null),
+      root.getAttribute("data-standard-version"));
   }
 
   function saveAnswer(form) {

@@ -22,6 +22,8 @@
   var heldList = box.querySelector("[data-held]");
   var signInNotice = box.querySelector("[data-sign-in]");
   var PAGES = "portal-pages";
+  var OWNER = "portal-owner";  // while it holds OWNER_KEY the service worker answers saved pages
+  var OWNER_KEY = "/offline-owner";
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(box.getAttribute("data-sw-url"), { scope: "/" })
@@ -180,12 +182,16 @@
     });
   }
 
-  // An audit begun offline starts on the server with its first change.
-  function ensureStarted(audit, url, label) {
+  // An audit begun offline starts on the server with its first change, on the standard
+  // version its saved copy shows (a version published since then does not replace it).
+  function ensureStarted(audit, url, label, standardVersion) {
     return Promise.all([changes(), getState(audit + ":started")]).then(function (found) {
       var queued = found[0].some(function (c) { return c.kind === "start" && c.audit === audit; });
       if (queued || found[1]) { return null; }
-      return add({ kind: "start", audit: audit, url: url, label: label, fields: {} });
+      return add({
+        kind: "start", audit: audit, url: url, label: label,
+        fields: { standard_version: standardVersion || "" }
+      });
     });
   }
 
@@ -428,6 +434,42 @@
     });
   }
 
+  // This device is someone's while a signed-in page is open: the service worker may answer
+  // with the saved pages (static/js/sw.js).
+  function markOwner() {
+    if (!window.caches) { return Promise.resolve(); }
+    return window.caches.open(OWNER).then(function (cache) {
+      return cache.put(OWNER_KEY, new Response(String(userId), { headers: { "Content-Type": "text/plain" } }));
+    });
+  }
+
+  // Signing out: the saved pages, photos and audits go, so whoever uses the phone next cannot
+  // open them; the changes still waiting stay and are sent once the same user signs in again.
+  function forgetOnSignOut() {
+    var unmarked = window.caches ? window.caches.delete(OWNER) : Promise.resolve();
+    return unmarked.then(function () {
+      return Promise.all([
+        window.caches ? window.caches.delete(PAGES) : null,
+        getAll("audits").then(function (list) {
+          return Promise.all(list.map(function (a) { return remove("audits", a.id); }));
+        }),
+        remove("state", "owner")
+      ]);
+    });
+  }
+
+  document.querySelectorAll("form[data-sign-out]").forEach(function (form) {
+    var leaving = false;
+    form.addEventListener("submit", function (event) {
+      if (leaving) { return; }
+      event.preventDefault();
+      leaving = true;
+      // Signing out never waits long on the browser's storage.
+      var waited = new Promise(function (resolve) { window.setTimeout(resolve, 3000); });
+      Promise.race([forgetOnSignOut().catch(function () {}), waited]).then(function () { form.submit(); });
+    });
+  });
+
   // Showing the queue
 
   function counted(one, many, count) {
@@ -523,5 +565,5 @@
   document.addEventListener("portal:session-renewed", function () { signInNeeded = false; sync(); });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { sync(); } });
   window.setInterval(sync, 15000);
-  forgetOtherUsers().catch(function () {}).then(function () { refresh(); sync(); });
+  forgetOtherUsers().then(markOwner).catch(function () {}).then(function () { refresh(); sync(); });
 })();

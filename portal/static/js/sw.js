@@ -5,10 +5,17 @@
 // them there). With a connection every page comes from the server as usual; without one, a
 // saved page answers instead. An audit's page and its conduct page both open the saved
 // conduct page. Nothing else is cached, and no request is changed.
+//
+// Saved pages and photos are only answered while someone is signed in on this device: every
+// signed-in page writes a marker (static/js/offline.js), and signing out removes it along with
+// the saved pages. A saved audit whose page answers "not found" or "conflict" (cancelled, out
+// of reach) is released.
 "use strict";
 
 var PAGES = "portal-pages";
 var STATIC = "portal-static";
+var OWNER = "portal-owner";
+var OWNER_KEY = "/offline-owner";
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -29,7 +36,15 @@ function staticFile(request, url) {
   });
 }
 
-// A conduct page opened with a connection replaces its saved copy, if there is one.
+// A saved copy, only while a signed-in page has marked this device as someone's.
+function saved(key) {
+  return caches.match(OWNER_KEY, { cacheName: OWNER }).then(function (owner) {
+    return owner ? caches.match(key, { cacheName: PAGES }) : undefined;
+  }).then(function (hit) { return hit || Response.error(); });
+}
+
+// A conduct page opened with a connection replaces its saved copy, if there is one; an
+// audit's page that is gone or can no longer be conducted releases it.
 function page(request, url) {
   var key = savedKey(url);
   return fetch(request).then(function (response) {
@@ -38,19 +53,15 @@ function page(request, url) {
       caches.open(PAGES).then(function (cache) {
         return cache.match(key).then(function (hit) { return hit ? cache.put(key, copy) : null; });
       });
+    } else if ((response.status === 404 || response.status === 409) && key !== url.pathname) {
+      caches.open(PAGES).then(function (cache) { return cache.delete(key); });
     }
     return response;
-  }).catch(function () {
-    return caches.open(PAGES).then(function (cache) { return cache.match(key); })
-      .then(function (hit) { return hit || Response.error(); });
-  });
+  }).catch(function () { return saved(key); });
 }
 
 function photo(request) {
-  return fetch(request).catch(function () {
-    return caches.open(PAGES).then(function (cache) { return cache.match(request); })
-      .then(function (hit) { return hit || Response.error(); });
-  });
+  return fetch(request).catch(function () { return saved(request); });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -58,7 +69,7 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
-  if (url.pathname.indexOf("/static/") !== -1) {  // the portal's and Bootstrap's
+  if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/bootstrap/static/")) {
     event.respondWith(staticFile(request, url));
   } else if (request.mode === "navigate") {
     event.respondWith(page(request, url));
