@@ -57,6 +57,8 @@ notifications.register_kind(
 # Store codes are the dealer's code and a number (N07-01): the code leaves room for it.
 DEALER_CODE_MAX = 17
 STORE_STATUSES = (StoreStatus.PLANNED, StoreStatus.OPEN)
+# Head office decides on (or approved) the details as they are: signing uses them.
+DETAILS_LOCKED = (ProspectStatus.PROPOSAL, ProspectStatus.APPROVED)
 
 
 class ProspectError(lifecycle.LifecycleError):
@@ -128,6 +130,13 @@ def update_prospect(
     """Change the details of an open prospect (its business, contact and city)."""
     if not prospect.is_open:
         raise ProspectError(_l("This prospect is %(status)s.", status=prospect.status.label))
+    if prospect.status in DETAILS_LOCKED:
+        raise ProspectError(
+            _l(
+                "The details cannot be changed while the proposal is with head office or "
+                "after it was approved."
+            )
+        )
     values = _pick(values, PROSPECT_FIELDS)
     if "name" in values and not values["name"]:
         raise ProspectError(_l("Give the prospect's business name."), "name")

@@ -308,3 +308,21 @@ def test_the_staff_home_counts_open_prospects_of_its_regions(app, world, checkli
     assert 'status=contacted">Contacted</a>: <span class="num">1</span>' in card
     assert 'data-testid="prospects-card"' not in other
     assert 'data-testid="prospects-card"' not in dealer
+
+
+def test_the_details_cannot_be_edited_once_the_proposal_went_to_head_office(
+    app, world, checklist
+):
+    for stage in (ProspectStatus.PROPOSAL, ProspectStatus.APPROVED):
+        prospect = advance(world, new_prospect(world), stage, code=f"NE{stage.value[:2].upper()}")
+        client = signed_in_client(app, world.people["supervisor_a"])
+        page = client.get(f"/prospects/{prospect.id}")
+        assert f"/prospects/{prospect.id}/edit".encode() not in page.data
+        form = {"name": "Edited Papa", "kind": "dealer", "city": "Elsewhere"}
+        form["version"] = prospect.version
+
+        refused = client.post(f"/prospects/{prospect.id}/edit", data=form, follow_redirects=True)
+
+        assert b"cannot be changed while the proposal is with head office" in refused.data
+        db.session.refresh(prospect)
+        assert (prospect.name, prospect.city) == ("Prospect Papa", "Dalian")

@@ -265,3 +265,15 @@ def test_signing_saves_nothing_when_the_dealer_cannot_be_created(world, checklis
     assert prospect.status == ProspectStatus.APPROVED
     assert prospect.dealer_id is None
     assert db.session.scalar(select(func.count()).select_from(Store)) == stores_before
+
+
+def test_the_details_head_office_decides_on_cannot_be_changed(world, checklist):
+    prospect = advance(world, new_prospect(world), ProspectStatus.APPROVED)
+
+    with pytest.raises(services.ProspectError, match="head office"):
+        services.update_prospect(
+            prospect, {"name": "Someone Else", "kind": "dealer"}, actor=world.people["admin"]
+        )
+    db.session.rollback()
+    db.session.refresh(prospect)
+    assert (prospect.name, prospect.kind.value) == ("Prospect Papa", "franchisee")
