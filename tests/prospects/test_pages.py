@@ -310,9 +310,7 @@ def test_the_staff_home_counts_open_prospects_of_its_regions(app, world, checkli
     assert 'data-testid="prospects-card"' not in dealer
 
 
-def test_the_details_cannot_be_edited_once_the_proposal_went_to_head_office(
-    app, world, checklist
-):
+def test_the_details_cannot_be_edited_once_the_proposal_went_to_head_office(app, world, checklist):
     for stage in (ProspectStatus.PROPOSAL, ProspectStatus.APPROVED):
         prospect = advance(world, new_prospect(world), stage, code=f"NE{stage.value[:2].upper()}")
         client = signed_in_client(app, world.people["supervisor_a"])
