@@ -57,6 +57,9 @@ notifications.register_kind(
 # Store codes are the dealer's code and a number (N07-01): the code leaves room for it.
 DEALER_CODE_MAX = 17
 STORE_STATUSES = (StoreStatus.PLANNED, StoreStatus.OPEN)
+# A proposal's rows: the form's planned-store rows, and at most this many product lines.
+PLANNED_STORES_MAX = 6
+TARGET_LINES_MAX = 100
 # Head office decides on (or approved) the details as they are: signing uses them.
 DETAILS_LOCKED = (ProspectStatus.PROPOSAL, ProspectStatus.APPROVED)
 
@@ -245,6 +248,10 @@ def save_proposal(prospect: Prospect, proposal: Proposal, *, actor: User) -> Non
 
 
 def _check_stores(stores: Sequence[PlannedStore]) -> None:
+    if len(stores) > PLANNED_STORES_MAX:
+        raise ProspectError(
+            _l("Plan at most %(max)d stores in the proposal.", max=PLANNED_STORES_MAX), "stores"
+        )
     for planned in stores:
         if not planned.name.strip():
             raise ProspectError(_l("Give every planned store a name."), "stores")
@@ -253,6 +260,10 @@ def _check_stores(stores: Sequence[PlannedStore]) -> None:
 
 
 def _check_targets(targets: Mapping[int, tuple[int, int]]) -> set[int]:
+    if len(targets) > TARGET_LINES_MAX:
+        raise ProspectError(
+            _l("Give targets for at most %(max)d product lines.", max=TARGET_LINES_MAX), "targets"
+        )
     lines = set(db.session.scalars(select(ProductLine.id).where(ProductLine.active.is_(True))))
     for line_id, (revenue, units) in targets.items():
         if line_id not in lines and (revenue, units) != (0, 0):

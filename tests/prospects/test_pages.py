@@ -324,3 +324,18 @@ def test_the_details_cannot_be_edited_once_the_proposal_went_to_head_office(app,
         assert b"cannot be changed while the proposal is with head office" in refused.data
         db.session.refresh(prospect)
         assert (prospect.name, prospect.city) == ("Prospect Papa", "Dalian")
+
+
+def test_the_proposal_form_takes_no_more_rows_than_it_shows(app, world, checklist):
+    prospect = advance(world, new_prospect(world), ProspectStatus.SITE_VISIT)
+    client = signed_in_client(app, world.people["supervisor_a"])
+    form = _proposal_form(prospect, world)
+    for row in range(3, 40):
+        form[f"stores-{row}-name"] = f"Extra {row}"
+        form[f"stores-{row}-format"] = "counter"
+        form[f"stores-{row}-status"] = "planned"
+
+    assert client.post(f"/prospects/{prospect.id}/proposal", data=form).status_code == 302
+
+    db.session.refresh(prospect)
+    assert 0 < len(prospect.stores) <= 6

@@ -25,6 +25,7 @@ from portal.models import (
     ProspectAction,
     ProspectStatus,
     Store,
+    StoreFormat,
     StoreStatus,
 )
 from portal.prospects import screening, services, signing
@@ -277,3 +278,24 @@ def test_the_details_head_office_decides_on_cannot_be_changed(world, checklist):
     db.session.rollback()
     db.session.refresh(prospect)
     assert (prospect.name, prospect.kind.value) == ("Prospect Papa", "franchisee")
+
+
+def test_a_proposal_with_too_many_stores_or_lines_is_refused_and_nothing_saved(world, checklist):
+    prospect = advance(world, new_prospect(world), ProspectStatus.SITE_VISIT)
+    supervisor = world.people["supervisor_a"]
+    before = (prospect.dealer_code, [store.name for store in prospect.stores])
+    stores = [
+        services.PlannedStore(name=f"Store {n}", format=StoreFormat.COUNTER) for n in range(7)
+    ]
+    crowded = services.Proposal("NEWC", None, None, "", "", stores, {})
+    with pytest.raises(services.ProspectError, match="at most 6 stores") as refused:
+        services.save_proposal(prospect, crowded, actor=supervisor)
+    assert refused.value.field == "stores"
+
+    lines = dict.fromkeys(range(1, 200), (0, 0))
+    endless = services.Proposal("NEWC", None, None, "", "", stores[:1], lines)
+    with pytest.raises(services.ProspectError, match="product lines"):
+        services.save_proposal(prospect, endless, actor=supervisor)
+    db.session.rollback()
+    db.session.refresh(prospect)
+    assert (prospect.dealer_code, [store.name for store in prospect.stores]) == before
