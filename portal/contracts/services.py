@@ -60,6 +60,10 @@ class ContractExists(lifecycle.RecordExists):
     """A renewal of this contract is already under way (a resent or concurrent proposal)."""
 
 
+class DocumentExists(lifecycle.RecordExists):
+    """The upload form was already sent: `record` is the document it submitted."""
+
+
 CONTRACTS = lifecycle.Lifecycle(
     CONTRACT_LIFECYCLE,
     error=ContractError,
@@ -278,10 +282,21 @@ def submit_document(
     expires_on: date | None,
     file: Upload,
     actor: User,
+    client_key: str | None = None,
 ) -> QualificationDocument:
     """A document submitted for review, with its scan (PDF or image): a first one or a
-    renewal. The region's supervisors are told."""
+    renewal. The region's supervisors are told. `client_key` makes a resent form submit it
+    once: `DocumentExists` names the one already there."""
     today = clock.today()
+
+    def check_free() -> None:
+        found = client_key and db.session.scalar(
+            select(QualificationDocument).where(QualificationDocument.client_key == client_key)
+        )
+        if found:
+            raise DocumentExists(found)
+
+    check_free()
     if not kind.active:
         raise ContractError(_l("This kind of document is no longer asked for."), "kind_id")
     if issued_on > today:
@@ -291,6 +306,7 @@ def submit_document(
     if expires_on is not None and expires_on < issued_on:
         raise ContractError(_l("The document cannot expire before it was issued."), "expires_on")
     document = QualificationDocument(
+        client_key=client_key or None,
         dealer_id=dealer.id,
         kind_id=kind.id,
         number=number.strip()[:60],
@@ -300,8 +316,7 @@ def submit_document(
         submitted_at=clock.now(),
         submitted_by_id=actor.id,
     )
-    db.session.add(document)
-    db.session.flush()
+    insert_unique(document, check_free)
     try:
         attachment = storage.save_upload(
             file,
