@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import activity, lifecycle, notifications
 from portal.extensions import db
@@ -182,6 +183,11 @@ class Proposal:
 
 
 def _dealer_code_problem(prospect: Prospect, code: str) -> Any:
+    with db.session.no_autoflush:
+        return _code_problem(prospect, code)
+
+
+def _code_problem(prospect: Prospect, code: str) -> Any:
     if not code:
         return _l("Give the new dealer's code.")
     if len(code) > DEALER_CODE_MAX:
@@ -212,33 +218,39 @@ def save_proposal(prospect: Prospect, proposal: Proposal, *, actor: User) -> Non
         raise ProspectError(_l("The contract must end after it starts."), "contract_end")
     _check_stores(proposal.stores)
     lines = _check_targets(proposal.targets)
-    prospect.dealer_code = code
-    prospect.contract_start, prospect.contract_end = start, end
-    prospect.contract_terms = proposal.contract_terms.strip()
-    prospect.proposal_note = proposal.note.strip()
-    prospect.stores = [
-        ProspectStore(
-            position=position,
-            name=planned.name.strip(),
-            address=planned.address.strip(),
-            city=planned.city.strip() or prospect.city,
-            format=planned.format,
-            status=planned.status,
-            opens_on=planned.opens_on,
-        )
-        for position, planned in enumerate(proposal.stores, start=1)
-    ]
-    current = {target.product_line_id: target for target in prospect.targets}
-    kept = []
-    for line_id, (revenue, units) in proposal.targets.items():
-        if line_id not in lines or (revenue, units) == (0, 0):
-            continue
-        target = current.get(line_id) or ProspectTarget(product_line_id=line_id)
-        target.revenue_minor, target.units = revenue, units
-        kept.append(target)
-    prospect.targets = kept
-    prospect.updated_at = utcnow()  # a new version: pages showing the old proposal go stale
-    db.session.flush()
+    try:  # changed in a savepoint: another proposal may have taken the code since the check
+        with db.session.begin_nested():
+            prospect.dealer_code = code
+            prospect.contract_start, prospect.contract_end = start, end
+            prospect.contract_terms = proposal.contract_terms.strip()
+            prospect.proposal_note = proposal.note.strip()
+            prospect.stores = [
+                ProspectStore(
+                    position=position,
+                    name=planned.name.strip(),
+                    address=planned.address.strip(),
+                    city=planned.city.strip() or prospect.city,
+                    format=planned.format,
+                    status=planned.status,
+                    opens_on=planned.opens_on,
+                )
+                for position, planned in enumerate(proposal.stores, start=1)
+            ]
+            current = {target.product_line_id: target for target in prospect.targets}
+            kept = []
+            for line_id, (revenue, units) in proposal.targets.items():
+                if line_id not in lines or (revenue, units) == (0, 0):
+                    continue
+                target = current.get(line_id) or ProspectTarget(product_line_id=line_id)
+                target.revenue_minor, target.units = revenue, units
+                kept.append(target)
+            prospect.targets = kept
+            prospect.updated_at = utcnow()  # a new version: pages showing the old proposal go stale
+            db.session.flush()
+    except IntegrityError:
+        if code and (problem := _dealer_code_problem(prospect, code)) is not None:
+            raise ProspectError(problem, "dealer_code") from None
+        raise
     activity.record(
         "prospect.proposal",
         prospect,

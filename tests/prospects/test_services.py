@@ -299,3 +299,26 @@ def test_a_proposal_with_too_many_stores_or_lines_is_refused_and_nothing_saved(w
     db.session.rollback()
     db.session.refresh(prospect)
     assert (prospect.dealer_code, [store.name for store in prospect.stores]) == before
+
+
+def test_a_dealer_code_another_proposal_took_meanwhile_is_a_form_error(
+    world, checklist, monkeypatch
+):
+    advance(world, new_prospect(world), ProspectStatus.SITE_VISIT, code="RACE")
+    prospect = advance(world, new_prospect(world, name="Quinn"), ProspectStatus.SITE_VISIT)
+    real, calls = services._dealer_code_problem, []
+
+    def racing(*args):  # the other proposal took the code after this request's check (R3)
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(services, "_dealer_code_problem", racing)
+    proposal = services.Proposal("RACE", None, None, "", "", [], {})
+
+    with pytest.raises(services.ProspectError, match="Another prospect") as refused:
+        services.save_proposal(prospect, proposal, actor=world.people["supervisor_a"])
+
+    assert refused.value.field == "dealer_code"
+    db.session.rollback()
+    db.session.refresh(prospect)
+    assert prospect.dealer_code == DEALER_CODE
