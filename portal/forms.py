@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
+from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
@@ -25,6 +26,22 @@ CODE_RULES = [
         message=_l("Use letters, digits, - and _ only, starting with a letter or digit."),
     ),
 ]
+
+
+def new_client_key() -> str:
+    return uuid.uuid4().hex
+
+
+class ClientKeyField(HiddenField):
+    """A create form's one-time key (set when the form is shown): the same form sent twice
+    (a double click, a resent POST) records one thing. Anything but a UUID reads as none."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        try:
+            self.data = uuid.UUID((self.data or "").strip()).hex
+        except ValueError:
+            self.data = None
 
 
 def strip_text(value: str | None) -> str | None:

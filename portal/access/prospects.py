@@ -67,6 +67,16 @@ def can_work_prospect(user: User, prospect: Prospect) -> bool:
     return can_view_prospect(user, prospect) and prospect.is_open and not is_read_only(user)
 
 
+# With head office (a proposal) or approved by it: the details it approved stay as they are.
+DETAILS_LOCKED = (ProspectStatus.PROPOSAL, ProspectStatus.APPROVED)
+
+
+def can_edit_details(user: User, prospect: Prospect) -> bool:
+    """Change the prospect's business, contact and city (not while head office decides or
+    after it approved: signing uses what it approved)."""
+    return can_work_prospect(user, prospect) and prospect.status not in DETAILS_LOCKED
+
+
 def can_edit_screening(user: User, prospect: Prospect) -> bool:
     return can_work_prospect(user, prospect) and prospect.status == ProspectStatus.SCREENING
 

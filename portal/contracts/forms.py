@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
-from portal.forms import CODE_RULES, VersionedForm, strip_text, upper_code
+from portal.forms import CODE_RULES, ClientKeyField, VersionedForm, strip_text, upper_code
 from portal.models import ContractKind, DealerKind
 from portal.models.lifecycle import COMMENT_MAX
 
@@ -23,6 +23,7 @@ FILE_REQUIRED = _l("Choose the file: a PDF or a photo.")
 
 
 class DocumentForm(FlaskForm):
+    client_key = ClientKeyField()
     kind_id = SelectField(_l("Document"), coerce=int, validators=[InputRequired()])
     number = StringField(
         _l("Number on the document"), [Optional(), Length(max=60)], filters=[strip_text]

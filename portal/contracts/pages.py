@@ -20,6 +20,7 @@ from portal.contracts import services
 from portal.contracts.blueprint import bp
 from portal.contracts.forms import DocumentForm, ReviewForm
 from portal.extensions import db
+from portal.forms import new_client_key
 from portal.metrics import contracts as metrics
 from portal.models import (
     OPEN_RENEWAL,
@@ -176,6 +177,8 @@ def new_document(dealer_id: int):
     kinds = _kinds()
     form = DocumentForm()
     form.kind_id.choices = [(kind.id, kind.label) for kind in kinds]
+    if not form.is_submitted() or not form.client_key.data:
+        form.client_key.data = new_client_key()
     if not form.validate_on_submit():
         return _render_new_document(dealer, form, 422 if form.is_submitted() else 200)
     kind = next((kind for kind in kinds if kind.id == form.kind_id.data), None)
@@ -196,7 +199,13 @@ def new_document(dealer_id: int):
             expires_on=form.expires_on.data,
             file=checked,
             actor=current_user,
+            client_key=form.client_key.data,
         )
+    except services.DocumentExists as exists:
+        document_id = exists.record.id
+        db.session.rollback()
+        flash(_("This document was already submitted."), "info")
+        return redirect(url_for("contracts.document", document_id=document_id))
     except services.ContractError as error:
         db.session.rollback()
         show_error(form, error, "file")

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
+from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from huey import crontab
 from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal import clock, notifications
+from portal import clock, i18n, notifications
 from portal.extensions import db
 from portal.jobs import queue_of
 from portal.mail import outbox
@@ -64,7 +65,8 @@ class Item:
     region_id: int
     due: date
     kind_id: int | None = None
-    kind: str = ""
+    kind: str = ""  # the document kind's English name
+    kind_zh: str = ""  # and its Chinese one ("" when it has none)
 
     def key(self, stage: str) -> str:
         subject = "contract" if self.kind_id is None else f"document:{self.kind_id}"
@@ -126,7 +128,8 @@ def document_items(today: date) -> list[Item]:
             r.region_id,
             as_date(r.ends),
             r.kind_id,
-            r.kind_name if not r.name_zh else f"{r.kind_name} / {r.name_zh}",
+            r.kind_name,
+            r.name_zh or "",
         )
         for r in rows
     ]
@@ -168,29 +171,38 @@ def recipients(item: Item) -> list[User]:
     return list(db.session.scalars(query.order_by(User.id)))
 
 
+def _in_language_of(user: User, item: Item) -> dict[str, Any]:
+    """The date and the document kind's name as `user` reads them (the notification keeps
+    them as written, and the mail is composed in the same language)."""
+    g.setdefault("contract_reminders", True)  # an empty `g` would make force_locale a no-op
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        words: dict[str, Any] = {"due": format_date(item.due, "medium")}
+        if item.kind_id is not None:
+            words["document"] = i18n.localized(item.kind, item.kind_zh)
+    return words
+
+
 def _tell(item: Item, stage: str, today: date) -> int:
     expired = stage == metrics.EXPIRED
     subject = "contract" if item.kind_id is None else "document"
     kind = f"{subject}.{'expired' if expired else 'expiring'}"
     params: dict[str, Any] = {
         "dealer": item.dealer,
-        "due": item.due.isoformat(),
         "days_left": (item.due - today).days,
         "stage": stage,
     }
-    if item.kind_id is not None:
-        params["document"] = item.kind
     users = recipients(item)
     link = link_of(item.dealer_id)
-    notifications.notify_users(users, kind, link=link, **params)
     mail = CONTRACT_MAIL if item.kind_id is None else DOCUMENT_MAIL
     for user in users:
+        own = {**params, **_in_language_of(user, item)}
+        notifications.notify_users([user], kind, link=link, **own)
         outbox.add(
             user,
             mail,
             key=f"{item.key(stage)}:u{user.id}",
             link=link,
-            params={**params, "dealer_id": item.dealer_id},
+            params={**own, "dealer_id": item.dealer_id, "to_dealer": user.role == Role.DEALER},
         )
     return len(users)
 

@@ -13,6 +13,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from portal import activity, clock, lifecycle, notifications, storage
@@ -58,6 +59,10 @@ class ContractError(lifecycle.LifecycleError):
 
 class ContractExists(lifecycle.RecordExists):
     """A renewal of this contract is already under way (a resent or concurrent proposal)."""
+
+
+class DocumentExists(lifecycle.RecordExists):
+    """The upload form was already sent: `record` is the document it submitted."""
 
 
 CONTRACTS = lifecycle.Lifecycle(
@@ -111,10 +116,20 @@ def _check_terms(number: str, starts_on: date, ends_on: date, terms: str) -> str
         raise ContractError(_l("The contract cannot end before it starts."), "ends_on")
     if len(terms) > COMMENT_MAX:
         raise ContractError(_l("Keep it under %(max)d characters.", max=COMMENT_MAX), "terms")
-    taken = db.session.scalar(select(Contract.id).where(Contract.number == number))
-    if taken is not None:
-        raise ContractError(_l("Another contract has this number."), "number")
+    _check_number_free(number)
     return number
+
+
+def _number_taken(number: str) -> bool:
+    with db.session.no_autoflush:
+        return db.session.scalar(select(Contract.id).where(Contract.number == number)) is not None
+
+
+def _check_number_free(number: str) -> None:
+    """Run before the INSERT, and again when it conflicts (another request took the number
+    meanwhile, R3): the conflict becomes this form error, not a server error."""
+    if _number_taken(number):
+        raise ContractError(_l("Another contract has this number."), "number")
 
 
 def _attach(contract: Contract, upload: Upload, actor: User) -> None:
@@ -150,6 +165,7 @@ def create_contract(
     def check_free() -> None:
         if active_contract(dealer) is not None:
             raise ContractError(_l("This dealer has a contract in force: renew it instead."))
+        _check_number_free(number)
 
     check_free()
     contract = Contract(
@@ -212,7 +228,14 @@ def propose_renewal(
         created_by_id=actor.id,
     )
     renewal.dealer = contract.dealer
-    CONTRACTS.create(renewal, existing=under_way)
+
+    def existing() -> Contract | None:
+        found = under_way()
+        if found is None:
+            _check_number_free(number)
+        return found
+
+    CONTRACTS.create(renewal, existing=existing)
     CONTRACTS.move(renewal, ContractAction.PROPOSE, actor=actor)
     admins = db.session.scalars(
         select(User).where(User.role == Role.ADMIN, User.active.is_(True), notifications.people())
@@ -278,10 +301,21 @@ def submit_document(
     expires_on: date | None,
     file: Upload,
     actor: User,
+    client_key: str | None = None,
 ) -> QualificationDocument:
     """A document submitted for review, with its scan (PDF or image): a first one or a
-    renewal. The region's supervisors are told."""
+    renewal. The region's supervisors are told. `client_key` makes a resent form submit it
+    once: `DocumentExists` names the one already there."""
     today = clock.today()
+
+    def check_free() -> None:
+        found = client_key and db.session.scalar(
+            select(QualificationDocument).where(QualificationDocument.client_key == client_key)
+        )
+        if found:
+            raise DocumentExists(found)
+
+    check_free()
     if not kind.active:
         raise ContractError(_l("This kind of document is no longer asked for."), "kind_id")
     if issued_on > today:
@@ -291,6 +325,7 @@ def submit_document(
     if expires_on is not None and expires_on < issued_on:
         raise ContractError(_l("The document cannot expire before it was issued."), "expires_on")
     document = QualificationDocument(
+        client_key=client_key or None,
         dealer_id=dealer.id,
         kind_id=kind.id,
         number=number.strip()[:60],
@@ -300,8 +335,7 @@ def submit_document(
         submitted_at=clock.now(),
         submitted_by_id=actor.id,
     )
-    db.session.add(document)
-    db.session.flush()
+    insert_unique(document, check_free)
     try:
         attachment = storage.save_upload(
             file,
@@ -375,6 +409,11 @@ def _iso(day: date | None) -> str | None:
 # Document kinds
 
 
+def _kind_with_code(code: str) -> int | None:
+    with db.session.no_autoflush:
+        return db.session.scalar(select(DocumentKind.id).where(DocumentKind.code == code))
+
+
 def save_document_kind(
     kind: DocumentKind | None,
     *,
@@ -390,12 +429,14 @@ def save_document_kind(
     """Create or change a document kind and the dealer kinds that require it. The health
     of the dealers whose requirements changed is recomputed."""
     code = code.strip().upper()
-    taken = db.session.scalar(select(DocumentKind).where(DocumentKind.code == code))
-    if taken is not None and taken is not kind:
-        raise ContractError(_l("Another kind of document has this code."), "code")
+
+    def check_code_free() -> None:
+        taken = _kind_with_code(code)
+        if taken is not None and (kind is None or taken != kind.id):
+            raise ContractError(_l("Another kind of document has this code."), "code")
+
+    check_code_free()
     if kind is None:
-        kind = DocumentKind(code=code, name=name.strip(), name_zh=name_zh.strip())
-        db.session.add(kind)
         before: set[DealerKind] = set()
         was_active = False
     else:
@@ -405,15 +446,23 @@ def save_document_kind(
                 "version",
             )
         before, was_active = kind.required_for, kind.active
-    kind.code, kind.name, kind.name_zh = code, name.strip(), name_zh.strip()
-    kind.expires, kind.active = expires, active
-    kind.updated_at = clock.now()  # a new version even when only the requirements change
     wanted = set(required_for)
-    kind.requirements = [
-        *(r for r in kind.requirements if r.dealer_kind in wanted),
-        *(DocumentRequirement(dealer_kind=k) for k in wanted - before),
-    ]
-    db.session.flush()
+    try:  # changed in a savepoint: another request may have taken the code since the check (R3)
+        with db.session.begin_nested():
+            if kind is None:
+                kind = DocumentKind(code=code, name=name.strip(), name_zh=name_zh.strip())
+                db.session.add(kind)
+            kind.code, kind.name, kind.name_zh = code, name.strip(), name_zh.strip()
+            kind.expires, kind.active = expires, active
+            kind.updated_at = clock.now()  # a new version even when only requirements change
+            kind.requirements = [
+                *(r for r in kind.requirements if r.dealer_kind in wanted),
+                *(DocumentRequirement(dealer_kind=k) for k in wanted - before),
+            ]
+            db.session.flush()
+    except IntegrityError:
+        check_code_free()
+        raise
     touched = (before if was_active else set()) ^ (wanted if active else set())
     if touched:
         dealers = db.session.scalars(select(Dealer.id).where(Dealer.kind.in_(touched)))

@@ -276,6 +276,8 @@ class QualificationDocument(TimestampMixin, VersionedMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The upload form's one-time key: the same form sent twice submits one document.
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"))
     kind_id: Mapped[int] = mapped_column(ForeignKey("document_kinds.id"))
     number: Mapped[str] = mapped_column(String(60), default="")  # the licence's own number

@@ -201,6 +201,14 @@ class Prospect(lifecycle.ReviewStamps, TimestampMixin, VersionedMixin, db.Model)
             sqlite_where=text("status = 'proposal'"),
             postgresql_where=text("status = 'proposal'"),
         ),
+        # One open proposal per new dealer's code (two at once cannot both take it).
+        Index(
+            "uq_prospects_open_dealer_code",
+            "dealer_code",
+            unique=True,
+            sqlite_where=text("dealer_code <> '' AND status NOT IN ('lost', 'signed')"),
+            postgresql_where=text("dealer_code <> '' AND status NOT IN ('lost', 'signed')"),
+        ),
         CheckConstraint(
             "contract_end IS NULL OR contract_start IS NULL OR contract_end > contract_start",
             name="contract_ends_after_start",

@@ -20,9 +20,10 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.forms import FigureField, MoneyField, VersionedForm, strip_text, upper_code
 from portal.models import DealerKind, StoreFormat, StoreStatus
+from portal.prospects.services import PLANNED_STORES_MAX, TARGET_LINES_MAX
 
 TEXT_MAX = 2000
-PLANNED_STORE_ROWS = 6
+PLANNED_STORE_ROWS = PLANNED_STORES_MAX
 
 
 def new_client_key() -> str:
@@ -154,5 +155,7 @@ class ProposalForm(VersionedForm):
         filters=[strip_text],
         render_kw={"rows": 2},
     )
-    stores = FieldList(FormField(PlannedStoreForm), min_entries=PLANNED_STORE_ROWS)
-    targets = FieldList(FormField(TargetLineForm))
+    stores = FieldList(
+        FormField(PlannedStoreForm), min_entries=PLANNED_STORE_ROWS, max_entries=PLANNED_STORE_ROWS
+    )
+    targets = FieldList(FormField(TargetLineForm), max_entries=TARGET_LINES_MAX)

@@ -186,6 +186,7 @@ def detail(prospect_id: int):
         next_action=FORWARD.get(prospect.status) if can_work else None,
         problems=problems,
         can_work=can_work,
+        can_edit_details=rules.can_edit_details(current_user, prospect),
         can_review=rules.can_review_prospect(current_user, prospect),
         can_edit_screening=rules.can_edit_screening(current_user, prospect),
         can_edit_proposal=rules.can_edit_proposal(current_user, prospect),
@@ -207,6 +208,15 @@ def edit(prospect_id: int):
     prospect = rules.get_prospect_or_404(current_user, prospect_id)
     if not rules.can_work_prospect(current_user, prospect):
         flash(_("This prospect can no longer be changed."), "warning")
+        return redirect(url_for("prospects.detail", prospect_id=prospect.id))
+    if not rules.can_edit_details(current_user, prospect):
+        flash(
+            _(
+                "The details cannot be changed while the proposal is with head office or "
+                "after it was approved."
+            ),
+            "warning",
+        )
         return redirect(url_for("prospects.detail", prospect_id=prospect.id))
     form = ProspectForm(obj=prospect)
     if not form.is_submitted():

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import activity, lifecycle, notifications
 from portal.extensions import db
@@ -57,6 +58,11 @@ notifications.register_kind(
 # Store codes are the dealer's code and a number (N07-01): the code leaves room for it.
 DEALER_CODE_MAX = 17
 STORE_STATUSES = (StoreStatus.PLANNED, StoreStatus.OPEN)
+# A proposal's rows: the form's planned-store rows, and at most this many product lines.
+PLANNED_STORES_MAX = 6
+TARGET_LINES_MAX = 100
+# Head office decides on (or approved) the details as they are: signing uses them.
+DETAILS_LOCKED = (ProspectStatus.PROPOSAL, ProspectStatus.APPROVED)
 
 
 class ProspectError(lifecycle.LifecycleError):
@@ -128,6 +134,13 @@ def update_prospect(
     """Change the details of an open prospect (its business, contact and city)."""
     if not prospect.is_open:
         raise ProspectError(_l("This prospect is %(status)s.", status=prospect.status.label))
+    if prospect.status in DETAILS_LOCKED:
+        raise ProspectError(
+            _l(
+                "The details cannot be changed while the proposal is with head office or "
+                "after it was approved."
+            )
+        )
     values = _pick(values, PROSPECT_FIELDS)
     if "name" in values and not values["name"]:
         raise ProspectError(_l("Give the prospect's business name."), "name")
@@ -170,6 +183,11 @@ class Proposal:
 
 
 def _dealer_code_problem(prospect: Prospect, code: str) -> Any:
+    with db.session.no_autoflush:
+        return _code_problem(prospect, code)
+
+
+def _code_problem(prospect: Prospect, code: str) -> Any:
     if not code:
         return _l("Give the new dealer's code.")
     if len(code) > DEALER_CODE_MAX:
@@ -200,33 +218,39 @@ def save_proposal(prospect: Prospect, proposal: Proposal, *, actor: User) -> Non
         raise ProspectError(_l("The contract must end after it starts."), "contract_end")
     _check_stores(proposal.stores)
     lines = _check_targets(proposal.targets)
-    prospect.dealer_code = code
-    prospect.contract_start, prospect.contract_end = start, end
-    prospect.contract_terms = proposal.contract_terms.strip()
-    prospect.proposal_note = proposal.note.strip()
-    prospect.stores = [
-        ProspectStore(
-            position=position,
-            name=planned.name.strip(),
-            address=planned.address.strip(),
-            city=planned.city.strip() or prospect.city,
-            format=planned.format,
-            status=planned.status,
-            opens_on=planned.opens_on,
-        )
-        for position, planned in enumerate(proposal.stores, start=1)
-    ]
-    current = {target.product_line_id: target for target in prospect.targets}
-    kept = []
-    for line_id, (revenue, units) in proposal.targets.items():
-        if line_id not in lines or (revenue, units) == (0, 0):
-            continue
-        target = current.get(line_id) or ProspectTarget(product_line_id=line_id)
-        target.revenue_minor, target.units = revenue, units
-        kept.append(target)
-    prospect.targets = kept
-    prospect.updated_at = utcnow()  # a new version: pages showing the old proposal go stale
-    db.session.flush()
+    try:  # changed in a savepoint: another proposal may have taken the code since the check
+        with db.session.begin_nested():
+            prospect.dealer_code = code
+            prospect.contract_start, prospect.contract_end = start, end
+            prospect.contract_terms = proposal.contract_terms.strip()
+            prospect.proposal_note = proposal.note.strip()
+            prospect.stores = [
+                ProspectStore(
+                    position=position,
+                    name=planned.name.strip(),
+                    address=planned.address.strip(),
+                    city=planned.city.strip() or prospect.city,
+                    format=planned.format,
+                    status=planned.status,
+                    opens_on=planned.opens_on,
+                )
+                for position, planned in enumerate(proposal.stores, start=1)
+            ]
+            current = {target.product_line_id: target for target in prospect.targets}
+            kept = []
+            for line_id, (revenue, units) in proposal.targets.items():
+                if line_id not in lines or (revenue, units) == (0, 0):
+                    continue
+                target = current.get(line_id) or ProspectTarget(product_line_id=line_id)
+                target.revenue_minor, target.units = revenue, units
+                kept.append(target)
+            prospect.targets = kept
+            prospect.updated_at = utcnow()  # a new version: pages showing the old proposal go stale
+            db.session.flush()
+    except IntegrityError:
+        if code and (problem := _dealer_code_problem(prospect, code)) is not None:
+            raise ProspectError(problem, "dealer_code") from None
+        raise
     activity.record(
         "prospect.proposal",
         prospect,
@@ -236,6 +260,10 @@ def save_proposal(prospect: Prospect, proposal: Proposal, *, actor: User) -> Non
 
 
 def _check_stores(stores: Sequence[PlannedStore]) -> None:
+    if len(stores) > PLANNED_STORES_MAX:
+        raise ProspectError(
+            _l("Plan at most %(max)d stores in the proposal.", max=PLANNED_STORES_MAX), "stores"
+        )
     for planned in stores:
         if not planned.name.strip():
             raise ProspectError(_l("Give every planned store a name."), "stores")
@@ -244,6 +272,10 @@ def _check_stores(stores: Sequence[PlannedStore]) -> None:
 
 
 def _check_targets(targets: Mapping[int, tuple[int, int]]) -> set[int]:
+    if len(targets) > TARGET_LINES_MAX:
+        raise ProspectError(
+            _l("Give targets for at most %(max)d product lines.", max=TARGET_LINES_MAX), "targets"
+        )
     lines = set(db.session.scalars(select(ProductLine.id).where(ProductLine.active.is_(True))))
     for line_id, (revenue, units) in targets.items():
         if line_id not in lines and (revenue, units) != (0, 0):

@@ -6,17 +6,19 @@ expires; admins configure the document kinds."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.contracts import services
 from portal.dossiers import services as dossiers
 from portal.extensions import db
 from portal.models import (
+    Attachment,
     Contract,
     ContractStatus,
     DealerKind,
@@ -72,6 +74,24 @@ def test_a_dealer_uploads_a_document_and_its_supervisor_sees_it_waiting(world, k
     assert signed("dealer_y").get(f"/contracts/documents/{found.id}").status_code == 404
     assert signed("dealer_y").get(f"/attachments/{found.file_id}").status_code == 404
     assert signed("dealer_x").get(f"/attachments/{found.file_id}").status_code == 200
+
+
+def test_the_same_upload_sent_twice_submits_one_document(world, kinds, signed):
+    url = f"/contracts/dealers/{world.dealer_x.id}/documents/new"
+    page = _text(signed("dealer_x").get(url))
+    key = re.search(r'name="client_key" type="hidden" value="([0-9a-f]{32})"', page)
+    assert key is not None
+    sent = []
+    for _ in range(2):
+        form = _upload_form(kinds["BIZ"].id, client_key=key.group(1))
+        sent.append(signed("dealer_x").post(url, data=form, content_type="multipart/form-data"))
+
+    documents = db.session.scalars(select(QualificationDocument)).all()
+    assert len(documents) == 1
+    assert [response.status_code for response in sent] == [302, 302]
+    assert sent[1].location.endswith(f"/contracts/documents/{documents[0].id}")
+    files = select(func.count()).select_from(Attachment)
+    assert db.session.scalar(files.where(Attachment.owner_type == "qualification_document")) == 1
 
 
 def test_an_upload_without_a_file_or_with_a_bad_one_saves_nothing(world, kinds, signed):

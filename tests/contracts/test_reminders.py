@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from portal import clock
@@ -101,3 +102,49 @@ def test_a_renewed_document_stops_the_reminders_of_the_old_one(world, kinds):
 def test_an_old_end_date_is_not_told(world):
     contract(world.dealer_x, world.people["admin"], ends_in=-(reminders.EXPIRED_DAYS + 1))
     assert reminders.remind() == 0
+
+
+def test_each_recipient_reads_the_document_and_date_in_their_language(app, smtp, world, kinds):  # noqa: F811
+    kinds["BIZ"].name_zh = "营业执照"
+    world.people["dealer_y"].locale = "zh_Hans"
+    due = clock.today() + timedelta(days=5)
+    submitted = document(world.dealer_y, kinds["BIZ"], world.people["dealer_y"], expires_on=due)
+    services.review_document(
+        submitted, accept=True, reason="", version=submitted.version, actor=world.people["admin"]
+    )
+    db.session.commit()
+
+    assert reminders.remind() == 1
+    db.session.commit()
+    deliver(app)
+
+    [english] = smtp.to(world.people["supervisor_b"].email)
+    [chinese] = smtp.to(world.people["dealer_y"].email)
+    assert f"Biz licence of DY Dealer Yankee expires on {format_date(due, 'medium', 'en')}" in (
+        english.subject
+    )
+    assert "营业执照" not in english.subject
+    assert "营业执照" in chinese.subject
+    assert format_date(due, "medium", "zh_Hans") in chinese.subject
+    assert due.isoformat() not in english.subject + chinese.subject
+    told = db.session.scalars(
+        select(Notification).where(Notification.kind == "document.expiring")
+    ).all()
+    by_user = {n.user_id: n.params["document"] for n in told}
+    assert by_user[world.people["supervisor_b"].id] == "Biz licence"
+    assert by_user[world.people["dealer_y"].id] == "营业执照"
+
+
+def test_an_ended_contract_asks_only_staff_to_record_the_renewal(app, smtp, world):  # noqa: F811
+    contract(world.dealer_x, world.people["admin"], ends_in=-3)
+    db.session.commit()
+
+    assert reminders.remind() == 1
+    db.session.commit()
+    deliver(app)
+
+    [staff] = smtp.to(world.people["supervisor_a"].email)
+    [dealer] = smtp.to(world.people["dealer_x"].email)
+    assert "record the renewal already signed" in staff.text
+    assert "record the renewal" not in dealer.text
+    assert "contact your supervisor about its renewal" in dealer.text

@@ -300,3 +300,54 @@ def test_stages_of_an_end_date():
         metrics.D90,
         None,
     ]
+
+
+def _first_check_misses(monkeypatch, module, name, missed):
+    """The pre-check answers `missed` once, as when another request takes the key between a
+    request's check and its INSERT (R3); every later check reads the database."""
+    real, calls = getattr(module, name), []
+
+    def racing(*args):
+        calls.append(args)
+        return missed if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(module, name, racing)
+    return calls
+
+
+def test_a_contract_number_taken_meanwhile_is_a_form_error(world, monkeypatch):
+    contract(world.dealer_y, world.people["admin"], number="C-9")
+    db.session.commit()
+    calls = _first_check_misses(monkeypatch, services, "_number_taken", False)
+
+    with pytest.raises(services.ContractError, match="Another contract") as refused:
+        contract(world.dealer_x, world.people["admin"], number="C-9")
+
+    assert refused.value.field == "number"
+    assert len(calls) == 2
+    db.session.rollback()
+    old = contract(world.dealer_x, world.people["admin"], number="C-1")
+    db.session.commit()
+    calls.clear()  # the renewal's pre-check misses too
+    with pytest.raises(services.ContractError, match="Another contract"):
+        _renew(world, old, number="C-9")
+    assert len(calls) == 2
+
+
+def test_a_document_kind_code_taken_meanwhile_is_a_form_error(world, kinds, monkeypatch):
+    _first_check_misses(monkeypatch, services, "_kind_with_code", None)
+
+    with pytest.raises(services.ContractError, match="Another kind") as refused:
+        services.save_document_kind(
+            None,
+            code="biz",
+            name="Another business licence",
+            name_zh="",
+            expires=True,
+            active=True,
+            required_for=[],
+            version=None,
+            actor=world.people["admin"],
+        )
+
+    assert refused.value.field == "code"

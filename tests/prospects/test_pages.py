@@ -308,3 +308,34 @@ def test_the_staff_home_counts_open_prospects_of_its_regions(app, world, checkli
     assert 'status=contacted">Contacted</a>: <span class="num">1</span>' in card
     assert 'data-testid="prospects-card"' not in other
     assert 'data-testid="prospects-card"' not in dealer
+
+
+def test_the_details_cannot_be_edited_once_the_proposal_went_to_head_office(app, world, checklist):
+    for stage in (ProspectStatus.PROPOSAL, ProspectStatus.APPROVED):
+        prospect = advance(world, new_prospect(world), stage, code=f"NE{stage.value[:2].upper()}")
+        client = signed_in_client(app, world.people["supervisor_a"])
+        page = client.get(f"/prospects/{prospect.id}")
+        assert f"/prospects/{prospect.id}/edit".encode() not in page.data
+        form = {"name": "Edited Papa", "kind": "dealer", "city": "Elsewhere"}
+        form["version"] = prospect.version
+
+        refused = client.post(f"/prospects/{prospect.id}/edit", data=form, follow_redirects=True)
+
+        assert b"cannot be changed while the proposal is with head office" in refused.data
+        db.session.refresh(prospect)
+        assert (prospect.name, prospect.city) == ("Prospect Papa", "Dalian")
+
+
+def test_the_proposal_form_takes_no_more_rows_than_it_shows(app, world, checklist):
+    prospect = advance(world, new_prospect(world), ProspectStatus.SITE_VISIT)
+    client = signed_in_client(app, world.people["supervisor_a"])
+    form = _proposal_form(prospect, world)
+    for row in range(3, 40):
+        form[f"stores-{row}-name"] = f"Extra {row}"
+        form[f"stores-{row}-format"] = "counter"
+        form[f"stores-{row}-status"] = "planned"
+
+    assert client.post(f"/prospects/{prospect.id}/proposal", data=form).status_code == 302
+
+    db.session.refresh(prospect)
+    assert 0 < len(prospect.stores) <= 6

@@ -25,6 +25,7 @@ from portal.models import (
     ProspectAction,
     ProspectStatus,
     Store,
+    StoreFormat,
     StoreStatus,
 )
 from portal.prospects import screening, services, signing
@@ -265,3 +266,59 @@ def test_signing_saves_nothing_when_the_dealer_cannot_be_created(world, checklis
     assert prospect.status == ProspectStatus.APPROVED
     assert prospect.dealer_id is None
     assert db.session.scalar(select(func.count()).select_from(Store)) == stores_before
+
+
+def test_the_details_head_office_decides_on_cannot_be_changed(world, checklist):
+    prospect = advance(world, new_prospect(world), ProspectStatus.APPROVED)
+
+    with pytest.raises(services.ProspectError, match="head office"):
+        services.update_prospect(
+            prospect, {"name": "Someone Else", "kind": "dealer"}, actor=world.people["admin"]
+        )
+    db.session.rollback()
+    db.session.refresh(prospect)
+    assert (prospect.name, prospect.kind.value) == ("Prospect Papa", "franchisee")
+
+
+def test_a_proposal_with_too_many_stores_or_lines_is_refused_and_nothing_saved(world, checklist):
+    prospect = advance(world, new_prospect(world), ProspectStatus.SITE_VISIT)
+    supervisor = world.people["supervisor_a"]
+    before = (prospect.dealer_code, [store.name for store in prospect.stores])
+    stores = [
+        services.PlannedStore(name=f"Store {n}", format=StoreFormat.COUNTER) for n in range(7)
+    ]
+    crowded = services.Proposal("NEWC", None, None, "", "", stores, {})
+    with pytest.raises(services.ProspectError, match="at most 6 stores") as refused:
+        services.save_proposal(prospect, crowded, actor=supervisor)
+    assert refused.value.field == "stores"
+
+    lines = dict.fromkeys(range(1, 200), (0, 0))
+    endless = services.Proposal("NEWC", None, None, "", "", stores[:1], lines)
+    with pytest.raises(services.ProspectError, match="product lines"):
+        services.save_proposal(prospect, endless, actor=supervisor)
+    db.session.rollback()
+    db.session.refresh(prospect)
+    assert (prospect.dealer_code, [store.name for store in prospect.stores]) == before
+
+
+def test_a_dealer_code_another_proposal_took_meanwhile_is_a_form_error(
+    world, checklist, monkeypatch
+):
+    advance(world, new_prospect(world), ProspectStatus.SITE_VISIT, code="RACE")
+    prospect = advance(world, new_prospect(world, name="Quinn"), ProspectStatus.SITE_VISIT)
+    real, calls = services._dealer_code_problem, []
+
+    def racing(*args):  # the other proposal took the code after this request's check (R3)
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(services, "_dealer_code_problem", racing)
+    proposal = services.Proposal("RACE", None, None, "", "", [], {})
+
+    with pytest.raises(services.ProspectError, match="Another prospect") as refused:
+        services.save_proposal(prospect, proposal, actor=world.people["supervisor_a"])
+
+    assert refused.value.field == "dealer_code"
+    db.session.rollback()
+    db.session.refresh(prospect)
+    assert prospect.dealer_code == DEALER_CODE
