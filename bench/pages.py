@@ -89,6 +89,11 @@ PAGES = [
     ("admin", "contracts overview (admin)", "/contracts/"),
     ("supervisor", "contracts overview (supervisor)", "/contracts/"),
     ("dealer", "contracts and documents (dealer)", "/contracts/dealers/{dealer}"),
+    ("admin", "receivables by dealer (admin)", "/receivables/"),
+    ("supervisor", "receivables by dealer (supervisor)", "/receivables/"),
+    ("admin", "receivables by region (admin)", "/receivables/regions"),
+    ("dealer", "statement (dealer)", "/receivables/dealers/{dealer}"),
+    ("supervisor", "collection tasks (supervisor)", "/receivables/collections/"),
     (None, "/healthz", "/healthz"),
 ]
 # The home pages right after a change to one dealer (made before each request).
