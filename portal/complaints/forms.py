@@ -7,14 +7,12 @@ taken on a page that has gone stale is refused rather than applied to a changed 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    HiddenField,
     MultipleFileField,
     SelectField,
     StringField,
@@ -30,7 +28,7 @@ from wtforms.validators import (
 )
 
 from portal.complaints.services import DESCRIPTION_MAX
-from portal.forms import MoneyField, VersionedForm, strip_text
+from portal.forms import ClientKeyField, MoneyField, VersionedForm, strip_text
 from portal.models import Channel, ComplaintAction, Remedy, SeriousKind, Severity
 
 COMMENT_MAX = 4000
@@ -43,21 +41,6 @@ def _score(value: Any) -> int | None:
     if value in ("", None):
         return None
     return int(value)
-
-
-def new_client_key() -> str:
-    return uuid.uuid4().hex
-
-
-class ClientKeyField(HiddenField):
-    """The form's one-time key: a resent submission records the same complaint once."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
-        try:
-            self.data = uuid.UUID((self.data or "").strip()).hex
-        except ValueError:
-            self.data = None
 
 
 class ComplaintForm(FlaskForm):

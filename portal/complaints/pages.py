@@ -25,6 +25,7 @@ from portal.complaints import clocks, deadlines, forms, services
 from portal.complaints.blueprint import bp
 from portal.csvio import csv_stream
 from portal.extensions import db
+from portal.forms import new_client_key
 from portal.models import (
     OPEN_STATUSES,
     Attachment,
@@ -309,7 +310,7 @@ def _fill_choices(form: forms.ComplaintForm, stores: list[Store]) -> None:
 
 def _render_new(form: forms.ComplaintForm, stores: list[Store], status: int = 200):
     if not form.client_key.data:
-        form.client_key.data = forms.new_client_key()
+        form.client_key.data = new_client_key()
     return render_template("complaints/new.html", form=form, stores=stores), status
 
 

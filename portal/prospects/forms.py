@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -18,27 +16,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-from portal.forms import FigureField, MoneyField, VersionedForm, strip_text, upper_code
+from portal.forms import (
+    ClientKeyField,
+    FigureField,
+    MoneyField,
+    VersionedForm,
+    strip_text,
+    upper_code,
+)
 from portal.models import DealerKind, StoreFormat, StoreStatus
 from portal.prospects.services import PLANNED_STORES_MAX, TARGET_LINES_MAX
 
 TEXT_MAX = 2000
 PLANNED_STORE_ROWS = PLANNED_STORES_MAX
-
-
-def new_client_key() -> str:
-    return uuid.uuid4().hex
-
-
-class ClientKeyField(HiddenField):
-    """The form's one-time key: the same form sent twice records one prospect."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
-        try:
-            self.data = uuid.UUID((self.data or "").strip()).hex
-        except ValueError:
-            self.data = None
 
 
 def _comment(label, required: bool = False, message=None):

@@ -15,6 +15,7 @@ from portal import activity, decisions, listing
 from portal.access import admin_only, staff_only
 from portal.access import prospects as rules
 from portal.extensions import db
+from portal.forms import new_client_key
 from portal.metrics import prospects as metrics
 from portal.models import (
     Prospect,
@@ -35,7 +36,6 @@ from portal.prospects.forms import (
     ProspectForm,
     ReviewForm,
     StepForm,
-    new_client_key,
 )
 
 SORTABLE = ("name", "city", "status", "updated")
