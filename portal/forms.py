@@ -10,8 +10,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import EmailField, HiddenField, IntegerField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from portal import money
@@ -47,6 +47,28 @@ class ClientKeyField(HiddenField):
 def strip_text(value: str | None) -> str | None:
     """A field filter: surrounding spaces off."""
     return value.strip() if isinstance(value, str) else value
+
+
+def phone_field(label: Any = None) -> StringField:
+    """An optional phone number: digits, spaces and + ( ) - . (a dealer's, a prospect's)."""
+    return StringField(
+        label or _l("Phone"),
+        [
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[0-9+()\-. ]*$", message=_l("Digits, spaces and + ( ) - . only.")),
+        ],
+        filters=[strip_text],
+    )
+
+
+def email_field(label: Any = None) -> EmailField:
+    """An optional email address (its domain is not looked up)."""
+    return EmailField(
+        label or _l("Email"),
+        [Optional(), Length(max=254), Email(check_deliverability=False)],
+        filters=[strip_text],
+    )
 
 
 def upper_code(value: str | None) -> str | None:

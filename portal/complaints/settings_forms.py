@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
     FieldList,
     FileField,
     Form,
@@ -20,7 +19,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -28,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.forms import CODE_RULES, VersionedForm, strip_text, upper_code
+from portal.forms import CODE_RULES, VersionedForm, email_field, strip_text, upper_code
 
 
 class CategoryForm(VersionedForm):
@@ -67,11 +65,7 @@ class CalendarForm(VersionedForm):
     timezone = SelectField(_l("Time zone"), validators=[InputRequired()])
     days = FieldList(FormField(DayForm), min_entries=7, max_entries=7)
     after_sales_user_id = SelectField(_l("After-sales contact"), coerce=int, default=0)
-    after_sales_email = EmailField(
-        _l("After-sales mailbox"),
-        [Optional(), Length(max=254), Email(check_deliverability=False)],
-        filters=[strip_text],
-    )
+    after_sales_email = email_field(_l("After-sales mailbox"))
 
     def validate_days(self, field: FieldList) -> None:
         if not any(day.form.open.data for day in field.entries):

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, FileField, IntegerField, SelectField, StringField
+from wtforms import DateField, FileField, IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
-from portal.forms import CODE_RULES, VersionedForm, strip_text, upper_code
+from portal.forms import (
+    CODE_RULES,
+    VersionedForm,
+    email_field,
+    phone_field,
+    strip_text,
+    upper_code,
+)
 from portal.models import DealerKind, DealerStatus, StoreFormat, StoreStatus
 
 
@@ -33,20 +38,8 @@ class DealerContactFields(VersionedForm):
     contact_person = StringField(
         _l("Contact person"), [Optional(), Length(max=120)], filters=[strip_text]
     )
-    phone = StringField(
-        _l("Phone"),
-        [
-            Optional(),
-            Length(max=40),
-            Regexp(r"^[0-9+()\-. ]*$", message=_l("Digits, spaces and + ( ) - . only.")),
-        ],
-        filters=[strip_text],
-    )
-    email = EmailField(
-        _l("Email"),
-        [Optional(), Length(max=254), Email(check_deliverability=False)],
-        filters=[strip_text],
-    )
+    phone = phone_field()
+    email = email_field()
     address = StringField(_l("Address"), [Optional(), Length(max=300)], filters=[strip_text])
     city = StringField(_l("City"), [Optional(), Length(max=120)], filters=[strip_text])
     city_alias = StringField(

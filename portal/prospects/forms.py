@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    EmailField,
     FieldList,
     Form,
     FormField,
@@ -14,13 +13,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from portal.forms import (
     ClientKeyField,
     FigureField,
     MoneyField,
     VersionedForm,
+    email_field,
+    phone_field,
     strip_text,
     upper_code,
 )
@@ -44,20 +45,8 @@ class ProspectForm(VersionedForm):
     contact_person = StringField(
         _l("Contact person"), [Optional(), Length(max=120)], filters=[strip_text]
     )
-    phone = StringField(
-        _l("Phone"),
-        [
-            Optional(),
-            Length(max=40),
-            Regexp(r"^[0-9+()\-. ]*$", message=_l("Digits, spaces and + ( ) - . only.")),
-        ],
-        filters=[strip_text],
-    )
-    email = EmailField(
-        _l("Email"),
-        [Optional(), Length(max=254), Email(check_deliverability=False)],
-        filters=[strip_text],
-    )
+    phone = phone_field()
+    email = email_field()
     address = StringField(_l("Address"), [Optional(), Length(max=300)], filters=[strip_text])
     city = StringField(_l("City"), [DataRequired(), Length(max=120)], filters=[strip_text])
     city_alias = StringField(
