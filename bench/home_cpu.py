@@ -43,6 +43,7 @@ class Meter:
     """Queries and the time spent in them and in garbage collection, since `reset()`."""
 
     def __init__(self, engine) -> None:
+        self.by_statement: dict[str, list[float]] = {}
         self.reset()
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
@@ -54,9 +55,11 @@ class Meter:
     def _before(self, conn, *_args) -> None:
         conn.info["bench_started"] = time.perf_counter()
 
-    def _after(self, conn, *_args) -> None:
+    def _after(self, conn, _cursor, statement, *_args) -> None:
+        took = time.perf_counter() - conn.info.pop("bench_started")
         self.queries += 1
-        self.in_database += time.perf_counter() - conn.info.pop("bench_started")
+        self.in_database += took
+        self.by_statement.setdefault(statement, []).append(took)
 
     def _collecting(self, phase: str, _info: dict) -> None:
         if phase == "start":
@@ -72,6 +75,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--profile", help="write a cProfile of the measured requests here")
     parser.add_argument("--path", default="/home", help="the page to open (default /home)")
+    parser.add_argument(
+        "--queries", type=int, default=0, help="also print the N slowest statements (median)"
+    )
     args = parser.parse_args()
 
     from portal import create_app
@@ -100,6 +106,7 @@ def main() -> None:
                 raise SystemExit(f"sign-in failed for {people[args.role]}")
             for _ in range(3):  # warm up: templates, compiled statements, caches
                 client.get(args.path)
+            meter.by_statement.clear()
             for _ in range(args.requests):
                 change()
                 meter.reset()
@@ -119,6 +126,8 @@ def main() -> None:
     if profile:
         profile.dump_stats(args.profile)
     report(args.path, args.role, rows)
+    if args.queries:
+        slowest(meter.by_statement, args.queries)
 
 
 def report(path: str, role: str, rows: list[tuple[float, float, int, float, float]]) -> None:
@@ -131,6 +140,15 @@ def report(path: str, role: str, rows: list[tuple[float, float, int, float, floa
             f"{name:28} {statistics.median(values):8.1f} {statistics.mean(values):8.1f} "
             f"{min(values):8.1f} {max(values):8.1f}"
         )
+
+
+def slowest(by_statement: dict[str, list[float]], count: int) -> None:
+    """The statements that took longest (median ms per run), with their first SQL."""
+    ranked = sorted(by_statement.items(), key=lambda item: -statistics.median(item[1]))
+    print(f"\n{'median ms':>9} {'runs':>5}  statement")
+    for statement, times in ranked[:count]:
+        text = " ".join(statement.split())
+        print(f"{statistics.median(times) * 1000:9.2f} {len(times):5}  {text[:150]}")
 
 
 if __name__ == "__main__":
