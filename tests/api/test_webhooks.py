@@ -172,35 +172,35 @@ def test_an_event_that_rolls_back_sends_nothing(app, client, auth, shop):
     assert receiver.received == []
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://example.com/hook",  # plain http
-        "https://127.0.0.1/hook",  # loopback
-        "https://localhost/hook",
-        "https://10.1.2.3/hook",  # private
-        "https://192.168.1.1/hook",
-        "https://169.254.169.254/latest",  # link-local (cloud metadata)
-        "https://[::1]/hook",
-        "https://user:pass@example.com/hook",
-        "https://[::ffff:127.0.0.1]/hook",  # loopback written as IPv6
-        "https://[fd00::1]/hook",  # IPv6 unique local
-        "https://[fe80::1]/hook",  # IPv6 link-local
-        "https://0.0.0.0/hook",
-        "https://100.64.0.1/hook",  # shared address space (carrier NAT)
-        "https://2130706433/hook",  # 127.0.0.1 as one number
-        "ftp://example.com/hook",
-        "javascript:alert(1)",
-    ],
-)
-def test_only_https_to_public_hosts_can_be_registered(app, client, auth, url):
+REFUSED_URLS = [
+    "http://example.com/hook",  # plain http
+    "https://127.0.0.1/hook",  # loopback
+    "https://localhost/hook",
+    "https://10.1.2.3/hook",  # private
+    "https://192.168.1.1/hook",
+    "https://169.254.169.254/latest",  # link-local (cloud metadata)
+    "https://[::1]/hook",
+    "https://user:pass@example.com/hook",
+    "https://[::ffff:127.0.0.1]/hook",  # loopback written as IPv6
+    "https://[fd00::1]/hook",  # IPv6 unique local
+    "https://[fe80::1]/hook",  # IPv6 link-local
+    "https://0.0.0.0/hook",
+    "https://100.64.0.1/hook",  # shared address space (carrier NAT)
+    "https://2130706433/hook",  # 127.0.0.1 as one number
+    "ftp://example.com/hook",
+    "javascript:alert(1)",
+]
+
+
+def test_only_https_to_public_hosts_can_be_registered(app, client, auth):
     app.config.update(WEBHOOK_ALLOW_PRIVATE=False, WEBHOOK_ALLOW_HTTP=False)
     auth.sign_in(make_user(Role.ADMIN))
 
-    page = client.post("/admin/webhooks", data={"url": url, "events": ["plan.submitted"]})
+    for url in REFUSED_URLS:
+        page = client.post("/admin/webhooks", data={"url": url, "events": ["plan.submitted"]})
 
-    assert page.status_code == 422
-    assert db.session.scalars(select(Webhook)).all() == []
+        assert page.status_code == 422, url
+        assert db.session.scalars(select(Webhook)).all() == [], url
 
 
 def test_only_admins_manage_webhooks(app, client, auth):

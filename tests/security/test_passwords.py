@@ -211,19 +211,19 @@ WEAK = {
 }
 
 
-@pytest.mark.parametrize(("weak", "reason"), WEAK.items(), ids=WEAK.keys())
-def test_guessable_new_passwords_are_refused_with_the_reason(client, auth, weak, reason):
+def test_guessable_new_passwords_are_refused_with_the_reason(client, auth):
     user = make_user(Role.DEALER)
     auth.sign_in(user)
 
-    response = client.post(
-        "/account/password",
-        data={"current_password": PASSWORD, "new_password": weak, "confirm_password": weak},
-    )
+    for weak, reason in WEAK.items():
+        response = client.post(
+            "/account/password",
+            data={"current_password": PASSWORD, "new_password": weak, "confirm_password": weak},
+        )
 
-    assert response.status_code == 200
-    assert reason in html.unescape(response.get_data(as_text=True))
-    assert _user(user.email).password_hash == user.password_hash
+        assert response.status_code == 200, weak
+        assert reason in html.unescape(response.get_data(as_text=True)), weak
+        assert _user(user.email).password_hash == user.password_hash, weak
 
 
 def test_the_admin_and_the_command_line_refuse_guessable_passwords_too(app, client, auth):
