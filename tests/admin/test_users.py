@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from portal.auth.passwords import verify_password
@@ -61,26 +60,25 @@ def test_the_new_user_form_starts_with_the_least_privileged_role(admin):
     assert 'value="dealer"' in selected[0]
 
 
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"dealer_id": 0}, b"A dealer user must belong to a dealer."),
-        ({"role": "supervisor"}, b"Assign at least one region to a supervisor."),
-        ({"password": "short"}, b"Use at least 10 characters."),
-        ({"password": "portal-demo"}, b"This password is too easy to guess."),
-        ({"email": "not-an-email"}, b"Invalid email address."),
-        ({"role": "emperor"}, b"Invalid Choice"),
-    ],
-)
-def test_create_refuses_bad_input_and_saves_nothing(admin, world, changes, message):
-    values = _new_user(dealer_id=world.dealer_x.id)
-    values.update(changes)
+BAD_USERS = [
+    ({"dealer_id": 0}, b"A dealer user must belong to a dealer."),
+    ({"role": "supervisor"}, b"Assign at least one region to a supervisor."),
+    ({"password": "short"}, b"Use at least 10 characters."),
+    ({"password": "portal-demo"}, b"This password is too easy to guess."),
+    ({"email": "not-an-email"}, b"Invalid email address."),
+    ({"role": "emperor"}, b"Invalid Choice"),
+]
 
-    response = admin.post("/admin/users/new", data=values)
 
-    assert response.status_code == 200
-    assert message in response.data
-    assert _user("new.person@example.com") is None
+def test_create_refuses_bad_input_and_saves_nothing(admin, world):
+    for changes, message in BAD_USERS:
+        values = {**_new_user(dealer_id=world.dealer_x.id), **changes}
+
+        response = admin.post("/admin/users/new", data=values)
+
+        assert response.status_code == 200, changes
+        assert message in response.data, changes
+        assert _user("new.person@example.com") is None, changes
 
 
 def test_an_email_can_be_used_once(admin, world):

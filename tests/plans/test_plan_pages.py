@@ -47,34 +47,32 @@ def test_saving_and_submitting_in_one_go(client, auth, world):
     assert plan.status == PlanStatus.SUBMITTED
 
 
-@pytest.mark.parametrize(
-    ("revenue", "units", "message"),
-    [
-        ("-100", "1", "cannot be negative"),
-        ("abc", "1", "Enter an amount"),
-        ("10.123", "1", "at most 2 decimals"),
-        ("99999999999", "1", "Enter at most"),
-        ("100", "1.5", "whole number"),
-        ("100", "-3", "cannot be negative"),
-    ],
-)
-def test_invalid_numbers_get_a_clear_error_and_save_nothing(
-    client, auth, world, revenue, units, message
-):
+INVALID_NUMBERS = [
+    ("-100", "1", "cannot be negative"),
+    ("abc", "1", "Enter an amount"),
+    ("10.123", "1", "at most 2 decimals"),
+    ("99999999999", "1", "Enter at most"),
+    ("100", "1.5", "whole number"),
+    ("100", "-3", "cannot be negative"),
+]
+
+
+def test_invalid_numbers_get_a_clear_error_and_save_nothing(client, auth, world):
     auth.sign_in(world.user_x)
     good = (world.stores_x[1], world.lines[1])
     bad = (world.stores_x[0], world.lines[0])
-    response = client.post(
-        f"/plans/new?period={this_month(1)}",
-        data=grid_form({good: ("500", "5"), bad: (revenue, units)}),
-    )
-    assert response.status_code == 422
-    body = response.get_data(as_text=True)
-    assert message in body
-    assert "Nothing was saved" in body
-    assert f'value="{revenue}"' in body  # what was typed comes back
-    assert _plans(world.dealer_x) == []
-    assert _line_count() == 0
+    for revenue, units, message in INVALID_NUMBERS:
+        response = client.post(
+            f"/plans/new?period={this_month(1)}",
+            data=grid_form({good: ("500", "5"), bad: (revenue, units)}),
+        )
+        assert response.status_code == 422, (revenue, units)
+        body = response.get_data(as_text=True)
+        assert message in body, (revenue, units)
+        assert "Nothing was saved" in body, (revenue, units)
+        assert f'value="{revenue}"' in body, (revenue, units)  # what was typed comes back
+        assert _plans(world.dealer_x) == [], (revenue, units)
+        assert _line_count() == 0, (revenue, units)
 
 
 @pytest.mark.parametrize("period", ["2001-01", this_month(13), "2026-13", "soon"])
