@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from portal import create_app
 from portal.extensions import db
 from portal.models import User
-from tests.support import clock, databases, engines
+from tests.support import clock, databases, engines, templates
 from tests.support.factories import PASSWORD
 
 # Property tests judge correctness, not speed: on a busy CI machine slow example generation
@@ -144,6 +144,7 @@ def app(request, schema, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
     config = databases.test_config(url, tmp_path, **{"QUEUE_URL": "memory://", **app_config})
     application = create_app(config)
     application.test_client_class = PortalClient
+    templates.share_compiled_templates(application)
     with application.app_context():
         yield application
         db.session.remove()
