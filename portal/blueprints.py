@@ -27,17 +27,35 @@ class LazyBuilderRule(Rule):
     URL for. Matching requests is unchanged (the regular expressions are compiled as
     before); `url_for` compiles a rule's builder on its first use, the same function
     Werkzeug would have made.
+
+    A builder depends only on the rule's parsed path (its static and variable parts) when
+    the rule has no defaults: the rule, hence its converters, comes in as an argument. Such
+    builders are kept for the process, so the apps one process makes (tests, a CLI command
+    beside a worker) compile each shape once.
     """
+
+    _shared: dict[tuple[Any, ...], Any] = {}
 
     def _compile_builder(self, append_unknown: bool = True) -> Any:
         compiled: list[Any] = []
 
         def build(rule: Rule, **values: Any) -> tuple[str, str]:
             if not compiled:
-                compiled.append(Rule._compile_builder(rule, append_unknown))
+                compiled.append(_builder(rule, append_unknown))
             return compiled[0](rule, **values)
 
         return build
+
+
+def _builder(rule: Rule, append_unknown: bool) -> Any:
+    """Werkzeug's builder function for `rule`, shared by rules of the same shape."""
+    if rule.defaults:
+        return Rule._compile_builder(rule, append_unknown)
+    key = (tuple(rule._trace), append_unknown)
+    found = LazyBuilderRule._shared.get(key)
+    if found is None:
+        found = LazyBuilderRule._shared[key] = Rule._compile_builder(rule, append_unknown)
+    return found
 
 
 class AreaBlueprint(Blueprint):
