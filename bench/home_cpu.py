@@ -1,4 +1,4 @@
-"""What one staff home page costs the web process, right after a change, measured in-process.
+"""What one home page costs the web process, right after a change, measured in-process.
 
 On an already seeded database (`flask seed-large`), signs in through the real form with the
 Flask test client as the first administrator or supervisor, then N times: saves a change to
@@ -71,7 +71,7 @@ class Meter:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("url", help="an already seeded database")
-    parser.add_argument("--role", choices=("admin", "supervisor"), default="admin")
+    parser.add_argument("--role", choices=("admin", "supervisor", "dealer"), default="admin")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--profile", help="write a cProfile of the measured requests here")
     parser.add_argument("--path", default="/home", help="the page to open (default /home)")

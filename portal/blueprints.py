@@ -35,6 +35,37 @@ class LazyBuilderRule(Rule):
     """
 
     _shared: dict[tuple[Any, ...], Any] = {}
+    _parsed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    def compile(self) -> None:
+        """Werkzeug's parse of the rule, kept for the process by everything it depends on.
+
+        Parsing a path into its parts, converters and regular expressions was two fifths of
+        `create_app()`; the apps one process makes (each test makes one) parse each rule
+        once. The parts are read, never changed, by the map's matcher; the converters keep
+        a reference to the first map and read nothing from it.
+        """
+        if self.map is None:
+            raise RuntimeError(f"url rule {self!r} is not bound to a map")
+        key = (
+            self.rule,
+            self.subdomain,
+            self.host,
+            self.merge_slashes,
+            self.map.host_matching,
+            tuple(sorted(self.defaults or ())),
+            tuple(self.map.converters.items()),
+        )
+        found = LazyBuilderRule._parsed.get(key)
+        if found is None:
+            super().compile()
+            found = (self._parts, self._trace, self._converters, frozenset(self.arguments))
+            LazyBuilderRule._parsed[key] = found
+            return
+        self._parts, self._trace, self._converters, arguments = found
+        self.arguments.update(arguments)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
 
     def _compile_builder(self, append_unknown: bool = True) -> Any:
         compiled: list[Any] = []
