@@ -3,6 +3,7 @@ them)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -76,17 +77,40 @@ def number_in(locale: Locale | None, value: int | float | Decimal | None, digits
     if locale is not None and type(value) in (int, Decimal):
         # The same figure recurs across a page and across requests (counts, shares): the
         # text is a function of the locale, the value and the digits, so it is kept.
-        return _formatted(locale, type(value), str(value), digits)
+        return _formats(locale)(type(value), str(value), digits)
     if locale is None:
         return format_decimal(value, format=_number_pattern(digits))
     return numbers.format_decimal(value, format=_number_pattern(digits), locale=locale)
 
 
-@lru_cache(maxsize=4096)
-def _formatted(locale: Locale, kind: type, text: str, digits: int) -> str:
-    """`number()` of kind(text): keyed by the value's text, so that equal values written
-    differently (Decimal("-0") and Decimal("0")) keep their own entry."""
-    return numbers.format_decimal(kind(text), format=_number_pattern(digits), locale=locale)
+def _formats(locale: Locale) -> Callable[[type, str, int], str]:
+    """The kept texts of `locale`'s figures, found by the locale object itself (a page's
+    few hundred figures would otherwise hash and compare the locale, field by field, each
+    time): the locale's identifier the first time only."""
+    found = _FORMATS_BY_OBJECT.get(id(locale))
+    if found is None or found[0] is not locale:
+        found = (locale, _formatted_in(str(locale)))
+        _FORMATS_BY_OBJECT[id(locale)] = found
+        if len(_FORMATS_BY_OBJECT) > 64:  # locales are few; objects may come and go
+            _FORMATS_BY_OBJECT.clear()
+            _FORMATS_BY_OBJECT[id(locale)] = found
+    return found[1]
+
+
+_FORMATS_BY_OBJECT: dict[int, tuple[Locale, Callable[[type, str, int], str]]] = {}
+
+
+@lru_cache(maxsize=16)
+def _formatted_in(identifier: str) -> Callable[[type, str, int], str]:
+    locale = Locale.parse(identifier)
+
+    @lru_cache(maxsize=4096)
+    def formatted(kind: type, text: str, digits: int) -> str:
+        """`number()` of kind(text): keyed by the value's text, so that equal values written
+        differently (Decimal("-0") and Decimal("0")) keep their own entry."""
+        return numbers.format_decimal(kind(text), format=_number_pattern(digits), locale=locale)
+
+    return formatted
 
 
 @lru_cache(maxsize=8)
@@ -97,18 +121,28 @@ def _number_pattern(digits: int) -> NumberPattern:
 
 def money(minor: int | None, digits: int = 2) -> str:
     """An amount stored in minor units, with thousands separators (`digits` decimals)."""
+    return money_in(get_locale(), minor, digits)
+
+
+def money_in(locale: Locale | None, minor: int | None, digits: int = 2) -> str:
+    """`money()` in `locale`."""
     from portal.money import to_decimal
 
     if minor is None:
-        return number(None)
-    return number(to_decimal(minor), digits)
+        return number_in(locale, None)
+    return number_in(locale, to_decimal(minor), digits)
 
 
 def percent(basis_points: int | None, digits: int = 1) -> str:
     """A ratio stored in basis points (1/100 of a percent), as a percentage."""
+    return percent_in(get_locale(), basis_points, digits)
+
+
+def percent_in(locale: Locale | None, basis_points: int | None, digits: int = 1) -> str:
+    """`percent()` in `locale`."""
     if basis_points is None:
-        return number(None)
-    return number(Decimal(basis_points) / 100, digits) + "\u00a0%"
+        return number_in(locale, None)
+    return number_in(locale, Decimal(basis_points) / 100, digits) + "\u00a0%"
 
 
 def iso_date(value: date | datetime | None) -> str:

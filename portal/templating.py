@@ -25,8 +25,8 @@ from portal.money import to_decimal
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = _number
     app.jinja_env.filters["iso"] = i18n.iso_date
-    app.jinja_env.filters["money"] = i18n.money
-    app.jinja_env.filters["percent"] = i18n.percent
+    app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["percent"] = _percent
     app.jinja_env.globals["localized_name"] = i18n.localized_name
     app.jinja_env.globals["activity_sentence"] = activity_text.sentence
     app.jinja_env.globals["activity_details"] = activity_text.details
@@ -76,13 +76,28 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
     return _translations(context).ungettext(singular, plural, count)
 
 
+def _locale(context: Context) -> Any:
+    """The page's language, or the current one where the page's context has none."""
+    found = context.get(LOCALE)
+    return found if found is not None else get_locale()
+
+
 @pass_context
 def _number(context: Context, value: int | float | Decimal | None, digits: int = 0) -> str:
     """`i18n.number`, in the page's language."""
-    locale = context.get(LOCALE)
-    if locale is None:
-        return i18n.number(value, digits)
-    return i18n.number_in(locale, value, digits)
+    return i18n.number_in(_locale(context), value, digits)
+
+
+@pass_context
+def _money(context: Context, minor: int | None, digits: int = 2) -> str:
+    """`i18n.money`, in the page's language."""
+    return i18n.money_in(_locale(context), minor, digits)
+
+
+@pass_context
+def _percent(context: Context, basis_points: int | None, digits: int = 1) -> str:
+    """`i18n.percent`, in the page's language."""
+    return i18n.percent_in(_locale(context), basis_points, digits)
 
 
 def plan_actual_chart(months: list[tuple[str, plan_metrics.Figures]]) -> Markup:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from typing import Any
 
 from flask import current_app
@@ -15,8 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy import Select, select
-from sqlalchemy.orm import load_only
+from sqlalchemy import Select
 
 from portal import access, charts, clock, listing, periods
 from portal.extensions import db
@@ -42,7 +41,7 @@ class StaffHome:
     stale: int  # dealers whose figures are being brought up to date
     scope: Any
 
-    @property
+    @cached_property  # read once per row of the dealer table and the visit list
     def region_names(self) -> dict[int, str]:
         return {region.id: region.name for region in self.regions}
 
@@ -131,12 +130,4 @@ def _score_chart(
 def overdue_notices(data: StaffHome, limit: int) -> tuple[list[tuple[Notice, Any]], bool]:
     """The most overdue notices with their overdue counts, and whether there are more."""
     wanted = home_rows.overdue_notices(data.scope, limit + 1)
-    ids = [notice_id for notice_id, _tally in wanted[:limit]]
-    if not ids:
-        return [], False
-    shown = load_only(Notice.id, Notice.title, Notice.kind)  # not their bodies
-    notices = {
-        n.id: n for n in db.session.scalars(select(Notice).where(Notice.id.in_(ids)).options(shown))
-    }
-    found = [(notices[i], tally) for i, tally in wanted[:limit] if i in notices]
-    return found, len(wanted) > limit
+    return wanted[:limit], len(wanted) > limit

@@ -33,7 +33,6 @@ from portal.models import (
     ActivityEntry,
     Audit,
     AuditStatus,
-    Dealer,
     DealerFigures,
     ProductLine,
     Store,
@@ -108,7 +107,7 @@ def _staff_home():
         "overdue_notices": overdue,
         "more_overdue_notices": more_overdue,
         **_contract_card(scope, today),
-        **_complaints_card(scope, admin=current_user.is_admin),
+        **_complaints_card(scope, data.regions, admin=current_user.is_admin),
         **_receivables_card(scope, today),
         **_prospects_card(),
     }
@@ -149,13 +148,15 @@ def _contract_card(scope, today) -> dict[str, object]:
     }
 
 
-def _complaints_card(scope, *, admin: bool) -> dict[str, object]:
+def _complaints_card(scope, regions, *, admin: bool) -> dict[str, object]:
     """Complaints in scope: open and late now, shares this month and over 12 months; per
-    region for admins, the dealers with the most late and open complaints for supervisors."""
+    region for admins (`regions`: the regions the page has read), the dealers with the most
+    late and open complaints for supervisors."""
     now = clock.now()
     context: dict[str, object] = {"forward_hours": current_app.config["COMPLAINT_FORWARD_HOURS"]}
     if admin:
-        card, lines = complaint_metrics.network_view(scope, now, regions=None)
+        named = {region.id: (region.code, region.name) for region in regions}
+        card, lines = complaint_metrics.network_view(scope, now, regions=None, named=named)
         context.update(complaints=card, complaint_regions=lines)
     else:
         regions = access.region_ids_of(current_user)
@@ -175,21 +176,12 @@ def _targets_card(today) -> dict[str, object]:
 
 def _receivables_card(scope, today) -> dict[str, object]:
     """Dealers over their credit limit or with too much overdue beyond 60 days: the first
-    HOME_RECEIVABLES_ALERTS, and how many."""
+    HOME_RECEIVABLES_ALERTS (id, code and name, with their standing), and how many."""
     shown, total = receivable_metrics.flagged_dealers(
-        scope,
-        today,
-        late_share=receivable_metrics.late_share_limit(),
-        limit=int(current_app.config["HOME_RECEIVABLES_ALERTS"]),
+        scope, today, limit=int(current_app.config["HOME_RECEIVABLES_ALERTS"])
     )
-    dealers = {
-        dealer.id: dealer
-        for dealer in db.session.scalars(
-            select(Dealer).where(Dealer.id.in_([dealer_id for dealer_id, _s in shown]))
-        )
-    }
     return {
-        "receivable_flags": [(dealers[dealer_id], standing) for dealer_id, standing in shown],
+        "receivable_flags": shown,
         "receivable_flags_total": total,
         "receivable_late_share": receivable_metrics.late_share_limit() * 100,
     }

@@ -286,16 +286,22 @@ def windows(
     overdue = {row[0]: [int(v or 0) for v in row[1:]] for row in db.session.execute(
         late.group_by(Complaint.region_id)
     )}  # fmt: skip
-    months = db.session.execute(kept).all()
+    # Read once, added up for each window (a region's months, once per window).
+    months = [
+        (region_id, month, [int(value or 0) for value in values])
+        for region_id, month, *values in db.session.execute(kept)
+    ]
     found: dict[str, dict[int, Tally]] = {}
     for index, (name, start) in enumerate(starts.items()):
         first = complaint_months.month_of(start)
         sums: dict[int, list[int]] = {}
-        for row in months:
-            if row.month >= first:
-                counts = sums.setdefault(row.region_id, [0] * len(complaint_months.FIELDS))
-                for position, value in enumerate(row[2:]):
-                    counts[position] += int(value or 0)
+        for region_id, month, values in months:
+            if month >= first:
+                counts = sums.get(region_id)
+                if counts is None:
+                    sums[region_id] = list(values)
+                else:
+                    sums[region_id] = [a + b for a, b in zip(counts, values, strict=True)]
         tallies_of: dict[int, Tally] = {}
         for region_id, counts in sums.items():
             total, serious, repeats, forwarded, forward_ok, resolved, resolve_ok = counts
@@ -350,9 +356,16 @@ def by_region(scope: Scope, now: datetime, *, regions: Regions) -> list[RegionLi
     return network_view(scope, now, regions=regions)[1]
 
 
-def network_view(scope: Scope, now: datetime, *, regions: Regions) -> tuple[Card, list[RegionLine]]:
+def network_view(
+    scope: Scope,
+    now: datetime,
+    *,
+    regions: Regions,
+    named: Mapping[int, tuple[str, str]] | None = None,
+) -> tuple[Card, list[RegionLine]]:
     """The admin home's card and its lines per region, from one count of each kind (the
-    card's figures are the regions' added up)."""
+    card's figures are the regions' added up); `named`: regions' codes and names the
+    caller has read already (the others are read here)."""
     today = now.date()
     opened = open_counts(Complaint.region_id, scope=scope, now=now)
     found = windows(regions, {"month": month_start(today), "year": year_start(today)}, now=now)
@@ -365,9 +378,13 @@ def network_view(scope: Scope, now: datetime, *, regions: Regions) -> tuple[Card
     ids = sorted(set(opened) | set(year))
     if not ids:
         return card, []
-    regions_found = db.session.execute(
-        select(Region.id, Region.code, Region.name).where(Region.id.in_(ids))
-    ).all()
+    known = named or {}
+    regions_found = [(i, *known[i]) for i in ids if i in known]
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        regions_found += db.session.execute(
+            select(Region.id, Region.code, Region.name).where(Region.id.in_(unknown))
+        ).all()
     lines = sorted(
         (
             RegionLine(

@@ -144,9 +144,12 @@ class DocumentAlert:
         return self.state in (EXPIRED, MISSING)
 
 
-def accepted_covers(today: date, within_days: int) -> Select[Any]:
+def accepted_covers(
+    today: date, within_days: int, dealers: Select[Any] | None = None
+) -> Select[Any]:
     """Per dealer and document kind: the end of its accepted documents' cover, for those
-    with no document that never expires and a cover ending within the window."""
+    with no document that never expires and a cover ending within the window (of the
+    dealers among `dealers`, a query of dealer ids, when given)."""
     last = today + timedelta(days=within_days)
     never = func.sum(case((QualificationDocument.expires_on.is_(None), 1), else_=0))
     ends = func.max(QualificationDocument.expires_on)
@@ -156,6 +159,8 @@ def accepted_covers(today: date, within_days: int) -> Select[Any]:
     soon = select(QualificationDocument.dealer_id).where(
         accepted, QualificationDocument.expires_on <= last
     )
+    if dealers is not None:  # a region's few, before grouping rather than after
+        soon = soon.where(QualificationDocument.dealer_id.in_(dealers.scalar_subquery()))
     return (
         select(
             QualificationDocument.dealer_id,
@@ -179,7 +184,7 @@ def document_alerts(
     """Accepted documents in scope (of trading or suspended dealers, active kinds) whose
     cover ended or ends within the window, the ones that ended first (the first `limit`),
     and how many in all (two queries: the grouped cover, then the page with the count)."""
-    covers = accepted_covers(today, within_days)
+    covers = accepted_covers(today, within_days, dealers_in_scope(scope))
     if dealer_id is not None:
         covers = covers.where(QualificationDocument.dealer_id == dealer_id)
     cover = covers.subquery()
@@ -196,10 +201,7 @@ def document_alerts(
         )
         .join(Dealer, Dealer.id == cover.c.dealer_id)
         .join(DocumentKind, DocumentKind.id == cover.c.kind_id)
-        .where(
-            Dealer.id.in_(dealers_in_scope(scope).scalar_subquery()),
-            DocumentKind.active.is_(True),
-        )
+        .where(DocumentKind.active.is_(True))  # the covers are of dealers in scope only
         .order_by(cover.c.ends, Dealer.code, DocumentKind.sort_order, DocumentKind.id)
     )
     rows = db.session.execute(query.limit(limit) if limit is not None else query).all()

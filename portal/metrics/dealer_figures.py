@@ -34,9 +34,9 @@ from portal.models.figures import COMPONENTS, FIGURE_SUMS
 
 # Raise when what a row holds, or how it is computed, changes: every row is then recomputed
 # by the periodic job (as when a setting below changes).
-FORMAT = 4  # 2: the complaints part of the health score (in `facts["complaints"]`); 3: the
+FORMAT = 5  # 2: the complaints part of the health score (in `facts["complaints"]`); 3: the
 # receivables penalty (`facts["receivables"]`); 4: required documents missing
-# (`facts["documents"]`)
+# (`facts["documents"]`); 5: the receivables flag and late amount in columns of their own
 SETTINGS = (
     "PLAN_DUE_DAY",
     "REPORT_DUE_DAYS",
@@ -179,6 +179,7 @@ class _Parts:
             missing_documents=self.documents_missing,
         )
         components = self.card.components
+        flags = receivable_metrics.flags_of(self.receivables, receivable_metrics.late_share_limit())
         return {
             **sums("month", self.month),
             **sums("ytd", self.ytd),
@@ -214,6 +215,8 @@ class _Parts:
             "health_score": health.score,
             "audit_trend": self.card.audit_trend,
             **{f"c_{key}": components[key].value for key in COMPONENTS},
+            "receivables_flagged": any(flags),
+            "receivables_late": int(self.receivables.get("late", 0)),
             "facts": {
                 **{key: components[key].facts for key in COMPONENTS},
                 "complaints": self.complaints,

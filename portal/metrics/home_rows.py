@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, func, literal, select
+from sqlalchemy.orm import load_only
 
 from portal import periods
 from portal.extensions import db
@@ -31,6 +32,7 @@ from portal.models import (
     DealerFigures,
     DealerOverdueNotice,
     DealerStatus,
+    Notice,
     PlanStatus,
     RegionAuditMonth,
 )
@@ -286,20 +288,28 @@ class OverdueTally:
         return self.acknowledgements_overdue + self.executions_overdue
 
 
-def overdue_notices(scope: Scope, limit: int) -> list[tuple[int, OverdueTally]]:
-    """The notices most overdue among the dealers in scope (notice ids), at most `limit`."""
-    ack = func.sum(DealerOverdueNotice.acknowledgement_overdue)
-    late = func.sum(DealerOverdueNotice.executions_overdue)
-    rows = db.session.execute(
+def overdue_notices(scope: Scope, limit: int) -> list[tuple[Notice, OverdueTally]]:
+    """The notices most overdue among the dealers in scope (their id, title and kind), at
+    most `limit`: one query."""
+    ack = func.sum(DealerOverdueNotice.acknowledgement_overdue).label("ack")
+    late = func.sum(DealerOverdueNotice.executions_overdue).label("late")
+    most = (
         select(DealerOverdueNotice.notice_id, ack, late)
         .where(scope(DealerOverdueNotice.dealer_id))
         .group_by(DealerOverdueNotice.notice_id)
         .order_by((ack + late).desc(), DealerOverdueNotice.notice_id)
         .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Notice, most.c.ack, most.c.late)
+        .join(most, most.c.notice_id == Notice.id)
+        .options(load_only(Notice.id, Notice.title, Notice.kind))  # not their bodies
+        .order_by((most.c.ack + most.c.late).desc(), Notice.id)
     ).all()
     return [
-        (notice_id, OverdueTally(int(a or 0), int(e or 0)))
-        for notice_id, a, e in rows
+        (notice, OverdueTally(int(a or 0), int(e or 0)))
+        for notice, a, e in rows
         if (a or 0) + (e or 0)
     ]
 

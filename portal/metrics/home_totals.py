@@ -8,12 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 
 from portal.extensions import db
-from portal.metrics import home, upkeep
+from portal.metrics import dealer_figures, home, upkeep
 from portal.metrics.dealer_figures import figures_of
 from portal.metrics.regions import RegionLine, RegionRef
 from portal.metrics.timeliness import MISSING, SupervisorDue
@@ -136,16 +137,18 @@ class Totals:
     stale: int  # dealers whose figures are not today's yet
 
 
+@lru_cache(maxsize=8)
+def _labelled_sums(today: date, _settings: str) -> tuple[Any, ...]:
+    """The group sums' columns for a day and the settings (whose digest "is the row current"
+    compares): built once, not for every page (some forty expressions)."""
+    return tuple(expression.label(name) for name, expression in _group_sums(today).items())
+
+
 def totals(scope: Scope, regions: list[RegionRef], when: home.Periods) -> Totals:
     """Each region's totals and the cards' counts, in one grouped query."""
-    sums = _group_sums(when.today)
+    sums = _labelled_sums(when.today, dealer_figures.settings_key())
     groups = db.session.execute(
-        select(
-            Dealer.region_id,
-            Dealer.active,
-            Dealer.status,
-            *(expression.label(name) for name, expression in sums.items()),
-        )
+        select(Dealer.region_id, Dealer.active, Dealer.status, *sums)
         .select_from(Dealer)
         .outerjoin(F, F.dealer_id == Dealer.id)
         .where(scope(Dealer.id))

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, func, select
 
 from portal.extensions import db
-from portal.models import Dealer, DealerCredit, Invoice
+from portal.models import Dealer, DealerCredit, DealerFigures, Invoice
 
 Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
 
@@ -315,21 +315,41 @@ def flagged_ids(scope: Scope, as_of: date, *, late_share: Decimal) -> list[int]:
     return list(db.session.scalars(query))
 
 
+def kept_flagged(scope: Scope, *, limit: int | None = None) -> tuple[list[Any], int]:
+    """`flagged_ids` under RECEIVABLES_LATE_SHARE, in its order, as the dealers'
+    `dealer_figures` rows keep it (each row's flag and late amount, the invoices' own while
+    the row is current): the first `limit` dealers (id, code, name) and how many in all,
+    read from the flagged rows' index without reading an invoice."""
+    query = (
+        select(Dealer.id, Dealer.code, Dealer.name, func.count().over().label("flagged"))
+        .select_from(DealerFigures)
+        .join(Dealer, Dealer.id == DealerFigures.dealer_id)
+        .where(DealerFigures.receivables_flagged, scope(DealerFigures.dealer_id))
+        .order_by(DealerFigures.receivables_late.desc(), DealerFigures.dealer_id)
+    )
+    rows = db.session.execute(query.limit(limit) if limit is not None else query).all()
+    return rows, int(rows[0].flagged) if rows else 0
+
+
 def flagged_dealers(
-    scope: Scope, as_of: date, *, late_share: Decimal, limit: int | None = None
-) -> tuple[list[tuple[int, Standing]], int]:
-    """The first `limit` flagged dealers with their standing, and how many are flagged."""
-    ids = flagged_ids(scope, as_of, late_share=late_share)
-    shown = ids[:limit] if limit is not None else ids
+    scope: Scope, as_of: date, *, limit: int | None = None
+) -> tuple[list[tuple[Any, Standing]], int]:
+    """The first `limit` dealers flagged in their figures rows (`kept_flagged`: id, code and
+    name) with their standing as of `as_of`, and how many are flagged."""
+    shown, total = kept_flagged(scope, limit=limit)
+    ids = [dealer.id for dealer in shown]
 
     def among_shown(column: ColumnElement[int]) -> ColumnElement[bool]:
         # Only the dealers shown: their invoices and their credit rows, not every dealer's.
-        return and_(scope(column), column.in_(shown))
+        return and_(scope(column), column.in_(ids))
 
     # Read even when none is flagged (an empty IN costs nothing): a home page runs the same
     # statements whatever the data (tests/scale/test_query_counts.py).
-    standings = dealer_standings(among_shown, as_of, late_share=late_share)
-    return [(dealer_id, standings[dealer_id]) for dealer_id in shown], len(ids)
+    share = late_share_limit()
+    standings = dealer_standings(among_shown, as_of, late_share=share)
+    # A row not brought up to date yet may flag a dealer with nothing open any more.
+    nothing = standing_of(Aging(), 0, None, late_share=share)
+    return [(dealer, standings.get(dealer.id, nothing)) for dealer in shown], total
 
 
 # The health score's receivables penalty (`portal.metrics.health`), kept in `dealer_figures`

@@ -41,6 +41,7 @@ ZERO: Amount = (0, 0)
 MONTHS = 12
 DEFAULT_WEIGHTS = (7, 6, 8, 8, 8, 8, 8, 8, 8, 9, 10, 12)
 MEASURES = ("target", "allocated", "plan", "forecast", "actual")
+FEW_REGIONS = 5  # up to this many, the regions' sums read their dealers' months by key
 
 
 def plus(a: Amount, b: Amount) -> Amount:
@@ -557,6 +558,14 @@ def region_plans_and_actuals(
         .where(Dealer.region_id.in_(list(region_ids)), t.period >= first, t.period <= last)
         .group_by(Dealer.region_id, t.period)
     )
+    if len(region_ids) <= FEW_REGIONS:
+        # The same rows, found another way: a few regions' dealers read their months by the
+        # rollup's key (dealer, period). Costing those reads as random ones, PostgreSQL
+        # would read the months of every dealer and keep the regions' (a supervisor's home,
+        # 2,000 dealers: 3 times slower); the dealers named again as a list of ids lead it
+        # to the key. For many regions reading every dealer's months is the faster way.
+        dealers = select(Dealer.id).where(Dealer.region_id.in_(list(region_ids)))
+        query = query.where(t.dealer_id.in_(dealers.scalar_subquery()))
     return {
         (region, period): ((int(pr or 0), int(pu or 0)), (int(ar or 0), int(au or 0)))
         for region, period, pr, pu, ar, au in db.session.execute(query)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -41,6 +41,10 @@ COMPONENTS = (
 )
 
 
+# The partial index's condition, as each database's queries write `WHERE flagged`.
+FLAGGED_ON_POSTGRESQL, FLAGGED_ON_SQLITE = "receivables_flagged", "receivables_flagged = 1"
+
+
 def _count() -> Mapped[int]:
     return mapped_column(default=0)
 
@@ -61,6 +65,13 @@ class DealerFigures(db.Model):
     __table_args__ = (
         Index("ix_dealer_figures_stale_on", "stale_on"),
         Index("ix_dealer_figures_health_score", "health_score"),
+        # The home pages' receivables card: the few flagged dealers, the most late first.
+        Index(
+            "ix_dealer_figures_receivables_flagged",
+            "receivables_late",
+            postgresql_where=text(FLAGGED_ON_POSTGRESQL),
+            sqlite_where=text(FLAGGED_ON_SQLITE),
+        ),
     )
 
     dealer_id: Mapped[int] = mapped_column(
@@ -138,6 +149,12 @@ class DealerFigures(db.Model):
     c_acknowledgement: Mapped[Decimal | None] = _tenths()
     c_execution: Mapped[Decimal | None] = _tenths()
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # Receivables: flagged (over the credit limit, or more than RECEIVABLES_LATE_SHARE of
+    # what is open overdue beyond 60 days) and the amount overdue beyond 60 days, as
+    # `facts["receivables"]` holds them: the home pages' list without reading invoices
+    receivables_flagged: Mapped[bool] = mapped_column(default=False)
+    receivables_late: Mapped[int] = _big()
 
     dealer: Mapped[Dealer] = relationship()
 

@@ -169,6 +169,60 @@ def test_the_flags_agree_with_the_home_pages(world):
     assert rm.flags_of(facts[y.id], share) == (True, False)
 
 
+def test_the_kept_flags_follow_invoices_payments_and_limits_as_the_invoices_say(world):
+    today = clock.today()
+    x, y = world.dealer_x, world.dealer_y
+    both = lambda column: column.in_([x.id, y.id])  # noqa: E731
+    share = rm.late_share_limit()
+
+    def kept() -> tuple[list[int], int]:
+        rows, total = rm.kept_flagged(both)
+        return [row.id for row in rows], total
+
+    assert kept() == ([], 0)
+    late = invoice(x, "X-1", due_on=today - timedelta(days=70), amount=100_00)
+    invoice(y, "Y-1", due_on=today - timedelta(days=65), amount=300_00)
+    db.session.commit()
+    # Both more than the share overdue beyond 60 days: the larger late amount first.
+    assert kept() == ([y.id, x.id], 2)
+    assert kept()[0] == rm.flagged_ids(both, today, late_share=share)
+    assert rm.kept_flagged(both, limit=1)[0][0].code == y.code
+    assert rm.kept_flagged(both, limit=1)[1] == 2
+    services.record_payment(late, 100_00)
+    db.session.commit()
+    assert kept() == ([y.id], 1)
+    invoice(x, "X-2", due_on=today + timedelta(days=20), amount=500_00)
+    services.set_terms(
+        x, limit_minor=200_00, terms_days=30, version=None, actor=world.people["admin"]
+    )
+    db.session.commit()
+    # Over its limit with nothing late: flagged, after the dealer with a late amount.
+    assert kept() == ([y.id, x.id], 2)
+    assert kept()[0] == rm.flagged_ids(both, today, late_share=share)
+    shown, total = rm.flagged_dealers(both, today, limit=5)
+    assert [(dealer.id, standing.flagged) for dealer, standing in shown] == [
+        (y.id, True),
+        (x.id, True),
+    ]
+    assert total == 2
+    assert figures.differences(figures.snapshot(), figures.recomputed()) == {}
+
+
+def test_a_row_not_brought_up_to_date_lists_its_dealer_with_what_it_owes_now(world):
+    # As between a change made outside the portal and the refresh task's next pass.
+    x = world.dealer_x
+    db.session.execute(
+        db.update(DealerFigures)
+        .where(DealerFigures.dealer_id == x.id)
+        .values(receivables_flagged=True, receivables_late=100_00)
+    )
+    shown, total = rm.flagged_dealers(lambda column: column == x.id, clock.today(), limit=5)
+    assert total == 1
+    [(dealer, standing)] = shown
+    assert (dealer.code, standing.aging.open_minor, standing.flagged) == (x.code, 0, False)
+    db.session.rollback()
+
+
 def test_the_home_page_states_the_receivables_penalty(app, world):
     from tests.support.clients import signed_in_client
 
