@@ -126,6 +126,7 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
     documents_missing = contract_metrics.missing_documents(existing, today)
     documents_change = contract_metrics.documents_change_on(existing, today)
     settings = settings_key(config)
+    complaint_texts = complaint_metrics.HealthTexts.now()  # translated once, not per dealer
     result = {}
     for dealer_id in existing:
         parts = _Parts(
@@ -145,7 +146,7 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
             documents_missing=len(documents_missing.get(dealer_id, ())),
             documents_change=documents_change.get(dealer_id),
         )
-        values = parts.values(today)
+        values = parts.values(today, complaint_texts)
         values.update(
             dealer_id=dealer_id,
             as_of=today,
@@ -175,7 +176,9 @@ class _Parts:
     documents_missing: int = 0  # required qualification documents not held valid
     documents_change: date | None = None  # the day after a required document next expires
 
-    def values(self, today: date) -> dict[str, Any]:
+    def values(
+        self, today: date, complaint_texts: complaint_metrics.HealthTexts | None = None
+    ) -> dict[str, Any]:
         tally, actions, notices = self.audits.tally, self.actions, self.notices
         config = current_app.config
         health = health_metrics.health(
@@ -185,7 +188,7 @@ class _Parts:
             overdue_actions=actions.overdue,
             last_audit=tally.last_completed,
             today=today,
-            complaints=complaint_metrics.health_component(self.complaints),
+            complaints=complaint_metrics.health_component(self.complaints, complaint_texts),
             overdue_complaints=int(self.complaints.get("overdue", 0)),
             receivables=self.receivables,
             late_share=receivable_metrics.late_share_limit(),

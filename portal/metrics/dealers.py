@@ -459,6 +459,8 @@ def _complaints(
         "complaints_resolved": {},
         "complaints_not_repeated": {},
     }
+    # Translated once per call, not once per dealer.
+    texts = {key: (str(LABELS[key]), str(DETAILS[key])) for key in found}
     for dealer_id, *counts in rows:
         tally = complaint_metrics.Tally(*(int(count or 0) for count in counts))
         for key, part, whole, facts in (
@@ -482,8 +484,9 @@ def _complaints(
             ),
         ):
             if whole:
+                label, detail = texts[key]
                 found[key][dealer_id] = Component(
-                    key, str(LABELS[key]), percent(part, whole), str(DETAILS[key]) % facts, facts
+                    key, label, percent(part, whole), detail % facts, facts
                 )
     return found
 
