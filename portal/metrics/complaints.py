@@ -26,21 +26,23 @@ complaint's dealer id (`access.dealer_scope` bound to a user, or a dealer's own)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from portal import periods
 from portal.database import rarely
 from portal.extensions import db
 from portal.metrics import complaint_months
+from portal.metrics.prepared import IDS, among
 from portal.models import (
     OPEN_STATUSES,
     Complaint,
@@ -628,53 +630,64 @@ def health_component(
     return HealthComponent("complaints", str(texts.label), value, detail, facts)
 
 
-def _among(dealer_ids: Any) -> Scope:
-    """A scope of the given dealer ids (a list, or a SELECT of ids)."""
-
-    def scope(column: ColumnElement[int]) -> ColumnElement[bool]:
-        if hasattr(dealer_ids, "scalar_subquery"):
-            return column.in_(dealer_ids.scalar_subquery())
-        return column.in_(list(dealer_ids))
-
-    return scope
-
-
 def day_start(today: date) -> datetime:
     return datetime(today.year, today.month, today.day, tzinfo=UTC)
 
 
-def health_windows(dealer_ids: Any, today: date) -> dict[int, dict[str, int]]:
+def health_windows(dealer_ids: Collection[int], today: date) -> dict[int, dict[str, int]]:
     """Per dealer with complaints, the health part's facts as of the start of `today` (a
     figures row holds one day): the last 12 months' tally, the complaints overdue."""
-    cutoff, scope = day_start(today), _among(dealer_ids)
-    year = tallies(
-        Complaint.dealer_id, scope=scope, since=year_start(today), now=cutoff, until_now=False
-    )
-    opened = open_counts(Complaint.dealer_id, scope=scope, now=cutoff)
-    return {
+    return health_and_deadlines(dealer_ids, today)[0]
+
+
+def health_and_deadlines(
+    dealer_ids: Collection[int], today: date
+) -> tuple[dict[int, dict[str, int]], dict[int, date]]:
+    """`health_windows`, and per dealer the first day after `today` on which an open
+    complaint's running target will have passed (its counts change by themselves that day):
+    two grouped queries, the year's complaints and the open ones."""
+    params = {IDS: list(dealer_ids), "since": year_start(today), "now": day_start(today)}
+    year = {
+        dealer_id: Tally(*(int(value or 0) for value in counts))
+        for dealer_id, *counts in db.session.execute(_year_tallies(), params)
+    }
+    opened, deadlines = {}, {}
+    for dealer_id, *counts, first_forward, first_resolve in db.session.execute(
+        _open_deadlines(), params
+    ):
+        opened[dealer_id] = OpenCounts(*(int(value or 0) for value in counts))
+        days = [_day(value) for value in (first_forward, first_resolve) if value is not None]
+        if days:
+            deadlines[dealer_id] = min(days)
+    facts = {
         dealer_id: health_facts(year.get(dealer_id, EMPTY), opened.get(dealer_id, NONE_OPEN))
         for dealer_id in set(year) | set(opened)
     }
+    return facts, deadlines
 
 
-def next_deadline(dealer_ids: Any, today: date) -> dict[int, date]:
-    """Per dealer: the first day after `today` on which an open complaint's running target
-    will have passed (its counts change by themselves that day)."""
-    cutoff = day_start(today)
-    received = Complaint.status == ComplaintStatus.RECEIVED
-    forward = case((and_(received, Complaint.forward_due_at >= cutoff), Complaint.forward_due_at))
-    resolve = case((Complaint.resolve_due_at >= cutoff, Complaint.resolve_due_at))
-    rows = db.session.execute(
-        select(Complaint.dealer_id, func.min(forward), func.min(resolve))
-        .where(_among(dealer_ids)(Complaint.dealer_id), is_open())
+@cache
+def _year_tallies() -> Any:
+    """`tallies` by dealer of the complaints received since `since`, as of `now`."""
+    return (
+        select(Complaint.dealer_id, *tally_columns(bindparam("now")))
+        .where(among(Complaint.dealer_id), Complaint.received_at >= bindparam("since"))
         .group_by(Complaint.dealer_id)
-    ).all()
-    found = {}
-    for dealer_id, first_forward, first_resolve in rows:
-        days = [_day(value) for value in (first_forward, first_resolve) if value is not None]
-        if days:
-            found[dealer_id] = min(days)
-    return found
+    )
+
+
+@cache
+def _open_deadlines() -> Any:
+    """`open_counts` by dealer as of `now`, then the first forward and resolve deadlines
+    not passed yet."""
+    now = bindparam("now")
+    received = Complaint.status == ComplaintStatus.RECEIVED
+    forward = case((and_(received, Complaint.forward_due_at >= now), Complaint.forward_due_at))
+    resolve = case((Complaint.resolve_due_at >= now, Complaint.resolve_due_at))
+    query = select(
+        Complaint.dealer_id, *_open_columns(now), func.min(forward), func.min(resolve)
+    ).where(among(Complaint.dealer_id))
+    return among_open(query).group_by(Complaint.dealer_id)
 
 
 def _day(value: Any) -> date:

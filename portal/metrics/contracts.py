@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.i18n import localized
 from portal.metrics.home import as_date, dealers_in_scope
+from portal.metrics.prepared import IDS, among
 from portal.models import (
     Contract,
     Dealer,
@@ -222,7 +224,7 @@ def document_alerts(
     return alerts, int(rows[0][7]) if rows else 0
 
 
-def _valid_exists(today: date) -> Any:
+def _valid_exists(today: Any) -> Any:
     return (
         select(QualificationDocument.id)
         .where(
@@ -239,31 +241,51 @@ def _valid_exists(today: date) -> Any:
     )
 
 
-def missing_documents(dealers: Select[Any], today: date) -> dict[int, list[int]]:
-    """Per dealer among `dealers` (a query of dealer ids): the active document kinds its
-    kind requires that it holds no valid document of (accepted, issued, not expired); one
-    query. Dealers missing none are left out."""
-    rows = db.session.execute(
-        select(Dealer.id, DocumentRequirement.document_kind_id)
-        .join(DocumentRequirement, DocumentRequirement.dealer_kind == Dealer.kind)
-        .join(DocumentKind, DocumentKind.id == DocumentRequirement.document_kind_id)
-        .where(
-            Dealer.id.in_(dealers.scalar_subquery()),
-            DocumentKind.active.is_(True),
-            ~_valid_exists(today),
-        )
-        .order_by(Dealer.id, DocumentKind.sort_order, DocumentKind.id)
-    ).all()
+def missing_documents(dealers: Select[Any] | Collection[int], today: date) -> dict[int, list[int]]:
+    """Per dealer among `dealers` (a query of dealer ids, or a list of them): the active
+    document kinds its kind requires that it holds no valid document of (accepted, issued,
+    not expired); one query. Dealers missing none are left out."""
+    if isinstance(dealers, Select):
+        query = _missing(Dealer.id.in_(dealers.scalar_subquery()))
+        rows = db.session.execute(query, {"today": today})
+    else:
+        rows = db.session.execute(_missing_among(), {IDS: list(dealers), "today": today})
     found: dict[int, list[int]] = {}
     for dealer_id, kind_id in rows:
         found.setdefault(dealer_id, []).append(kind_id)
     return found
 
 
-def documents_change_on(dealers: Select[Any], today: date) -> dict[int, date]:
+def _missing(among_dealers: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(Dealer.id, DocumentRequirement.document_kind_id)
+        .join(DocumentRequirement, DocumentRequirement.dealer_kind == Dealer.kind)
+        .join(DocumentKind, DocumentKind.id == DocumentRequirement.document_kind_id)
+        .where(among_dealers, DocumentKind.active.is_(True), ~_valid_exists(bindparam("today")))
+        .order_by(Dealer.id, DocumentKind.sort_order, DocumentKind.id)
+    )
+
+
+@cache
+def _missing_among() -> Select[Any]:
+    return _missing(among(Dealer.id))
+
+
+def documents_change_on(dealer_ids: Collection[int], today: date) -> dict[int, date]:
     """Per dealer: the first day after today on which one of its valid documents of a
     required kind expires (its health may change then without a change to the data)."""
-    rows = db.session.execute(
+    rows = db.session.execute(_documents_change_on(), {IDS: list(dealer_ids), "today": today})
+    found = {}
+    for dealer_id, first in rows:
+        day = as_date(first)
+        if day is not None:
+            found[dealer_id] = day + timedelta(days=1)
+    return found
+
+
+@cache
+def _documents_change_on() -> Select[Any]:
+    return (
         select(QualificationDocument.dealer_id, func.min(QualificationDocument.expires_on))
         .join(Dealer, Dealer.id == QualificationDocument.dealer_id)
         .join(
@@ -272,18 +294,12 @@ def documents_change_on(dealers: Select[Any], today: date) -> dict[int, date]:
             & (DocumentRequirement.dealer_kind == Dealer.kind),
         )
         .where(
-            QualificationDocument.dealer_id.in_(dealers.scalar_subquery()),
+            among(QualificationDocument.dealer_id),
             QualificationDocument.status == DocumentStatus.ACCEPTED,
-            QualificationDocument.expires_on >= today,
+            QualificationDocument.expires_on >= bindparam("today"),
         )
         .group_by(QualificationDocument.dealer_id)
-    ).all()
-    found = {}
-    for dealer_id, first in rows:
-        day = as_date(first)
-        if day is not None:
-            found[dealer_id] = day + timedelta(days=1)
-    return found
+    )
 
 
 def required_kinds(dealer_kind: DealerKind) -> list[DocumentKind]:
@@ -300,8 +316,7 @@ def required_kinds(dealer_kind: DealerKind) -> list[DocumentKind]:
 
 def missing_count(dealer_ids: Collection[int], today: date) -> dict[int, int]:
     """How many required documents each dealer misses (dealers missing none left out)."""
-    ids = select(Dealer.id).where(Dealer.id.in_(list(dealer_ids)))
-    return {k: len(v) for k, v in missing_documents(ids, today).items()}
+    return {k: len(v) for k, v in missing_documents(list(dealer_ids), today).items()}
 
 
 @dataclass(frozen=True)
@@ -321,8 +336,7 @@ class DealerStanding:
 
 def dealer_standing(dealer: Dealer, *, today: date, within_days: int) -> DealerStanding:
     """One dealer's contract and documents to renew (three small queries)."""
-    ids = select(Dealer.id).where(Dealer.id == dealer.id)
-    missing_ids = set(missing_documents(ids, today).get(dealer.id, []))
+    missing_ids = set(missing_documents([dealer.id], today).get(dealer.id, []))
     missing = [kind for kind in required_kinds(dealer.kind) if kind.id in missing_ids]
     alerts, _count = document_alerts(
         lambda column: column == dealer.id,

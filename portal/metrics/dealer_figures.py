@@ -3,7 +3,8 @@
 
 This is the one computation behind every figure the home pages show per dealer (and the
 "full recomputation" the maintained rows are tested against). It is batched: about twenty
-queries whatever the number of dealers.
+queries whatever the number of dealers, each built once per process (`portal.metrics.prepared`):
+it runs in every transaction that changes a dealer's data.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal import periods
 from portal.extensions import db
@@ -29,6 +31,7 @@ from portal.metrics import notices as notice_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics import receivables as receivable_metrics
 from portal.metrics.figures import from_sums
+from portal.metrics.prepared import IDS, among
 from portal.models import Dealer
 from portal.models.figures import COMPONENTS, FIGURE_SUMS
 
@@ -69,6 +72,11 @@ class Computed:
     overdue: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
+@cache
+def _existing() -> Select[Any]:
+    return select(Dealer.id).where(among(Dealer.id)).order_by(Dealer.id)
+
+
 def health_window(when: home.Periods) -> tuple[date, date]:
     """The scorecard window: the last HEALTH_MONTHS complete months (to last month's end, so
     a month whose actuals are not due yet does not count as unmet targets)."""
@@ -82,42 +90,48 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
     wanted = sorted(set(dealer_ids))
     if not wanted:
         return {}
-    ids = select(Dealer.id).where(Dealer.id.in_(wanted))
-    existing = list(db.session.scalars(ids.order_by(Dealer.id)))
+    existing = list(db.session.execute(_existing(), {IDS: wanted}).scalars())
     if not existing:
         return {}
     config = current_app.config
     when = home.Periods.of(today)
-    month = plan_metrics.plan_vs_actual(
-        ("dealer_id",), first=when.month, last=when.month, dealers=ids
-    )
-    ytd = plan_metrics.plan_vs_actual(
-        ("dealer_id",), first=when.ytd_first, last=when.month, dealers=ids
+    first, last = health_window(when)
+    month, ytd, window = plan_metrics.dealer_windows(
+        existing,
+        [
+            (when.month, when.month),
+            (when.ytd_first, when.month),
+            (periods.of(first), periods.of(last)),
+        ],
     )
     plans = plan_metrics.plan_states(
         existing, when.plan_period, due_day=int(config["PLAN_DUE_DAY"]), today=today
     )
     due_days = int(config["REPORT_DUE_DAYS"])
-    reports = home.report_tallies(ids, when.report_period, due_days=due_days, today=today)
+    stores, reports = home.store_tallies(
+        existing, when.report_period, due_days=due_days, today=today
+    )
     report_due = plan_metrics.report_due(when.report_period, due_days)
-    audits = home.audit_counts(ids, today=today, window_days=int(config["AUDIT_DUE_WINDOW_DAYS"]))
-    actions = home.action_counts(ids, today=today)
-    notices = notice_metrics.dealer_notice_counts(ids, today=today)
-    reviews = home.review_counts(ids)
-    stores = home.active_stores(ids)
-    first, last = health_window(when)
-    cards = dealer_metrics.scorecards(ids, first=first, last=last, today=today)
-    complaints = complaint_metrics.health_windows(ids, today)
-    complaint_due = complaint_metrics.next_deadline(ids, today)
-    receivables, receivables_due = receivable_metrics.health_facts(ids, today)
-    documents_missing = contract_metrics.missing_documents(ids, today)
-    documents_change = contract_metrics.documents_change_on(ids, today)
+    audits = home.audit_counts(
+        existing, today=today, window_days=int(config["AUDIT_DUE_WINDOW_DAYS"])
+    )
+    actions = home.action_counts(existing, today=today)
+    notices = notice_metrics.dealer_notice_counts(existing, today=today)
+    reviews = home.review_counts(existing)
+    cards = dealer_metrics.scorecards(
+        existing, first=first, last=last, today=today, attainment=window
+    )
+    complaints, complaint_due = complaint_metrics.health_and_deadlines(existing, today)
+    receivables, receivables_due = receivable_metrics.health_facts(existing, today)
+    documents_missing = contract_metrics.missing_documents(existing, today)
+    documents_change = contract_metrics.documents_change_on(existing, today)
     settings = settings_key(config)
+    complaint_texts = complaint_metrics.HealthTexts.now()  # translated once, not per dealer
     result = {}
     for dealer_id in existing:
         parts = _Parts(
-            month=month.get((dealer_id,), plan_metrics.EMPTY),
-            ytd=ytd.get((dealer_id,), plan_metrics.EMPTY),
+            month=month.get(dealer_id, plan_metrics.EMPTY),
+            ytd=ytd.get(dealer_id, plan_metrics.EMPTY),
             plan=plans[dealer_id],
             reports=reports.get(dealer_id, home.ReportTally()),
             audits=audits.get(dealer_id, home.AuditCounts(home.AuditTally())),
@@ -132,7 +146,7 @@ def compute(dealer_ids: Collection[int], today: date) -> dict[int, Computed]:
             documents_missing=len(documents_missing.get(dealer_id, ())),
             documents_change=documents_change.get(dealer_id),
         )
-        values = parts.values(today)
+        values = parts.values(today, complaint_texts)
         values.update(
             dealer_id=dealer_id,
             as_of=today,
@@ -162,7 +176,9 @@ class _Parts:
     documents_missing: int = 0  # required qualification documents not held valid
     documents_change: date | None = None  # the day after a required document next expires
 
-    def values(self, today: date) -> dict[str, Any]:
+    def values(
+        self, today: date, complaint_texts: complaint_metrics.HealthTexts | None = None
+    ) -> dict[str, Any]:
         tally, actions, notices = self.audits.tally, self.actions, self.notices
         config = current_app.config
         health = health_metrics.health(
@@ -172,7 +188,7 @@ class _Parts:
             overdue_actions=actions.overdue,
             last_audit=tally.last_completed,
             today=today,
-            complaints=complaint_metrics.health_component(self.complaints),
+            complaints=complaint_metrics.health_component(self.complaints, complaint_texts),
             overdue_complaints=int(self.complaints.get("overdue", 0)),
             receivables=self.receivables,
             late_share=receivable_metrics.late_share_limit(),

@@ -21,14 +21,15 @@ Every function is batched: a constant number of queries whatever the number of d
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
 
 from portal import clock, periods
 from portal.access.notices import READABLE, is_targeted_store, reaches
@@ -36,6 +37,7 @@ from portal.extensions import db
 from portal.metrics import complaints as complaint_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics import timeliness
+from portal.metrics.prepared import IDS, among, id_list
 from portal.models import (
     ActionStep,
     Audit,
@@ -91,25 +93,35 @@ def percent(part: int, whole: int) -> Decimal | None:
 
 
 def scorecards(
-    dealer_ids: DealerIds, *, first: date, last: date, today: date | None = None
+    dealer_ids: DealerIds,
+    *,
+    first: date,
+    last: date,
+    today: date | None = None,
+    attainment: Mapping[int, plan_metrics.Figures] | None = None,
 ) -> dict[int, Scorecard]:
     """Scorecards of the given dealers over the dates first..last (inclusive).
 
-    Things that fall due after `today` are not counted yet.
+    Things that fall due after `today` are not counted yet. `attainment`: the dealers' plan
+    against actual over the window's months when the caller has them already
+    (`portal.metrics.figures.dealer_windows`), else they are read here.
     """
     today = today or clock.today()
+    ids = id_list(dealer_ids)
     cutoff = min(last, today)
+    if attainment is None:
+        window = (periods.of(first), periods.of(last))
+        attainment = plan_metrics.dealer_windows(ids, [window])[0]
     parts: dict[str, dict[int, Component]] = {
-        "attainment": _attainment(dealer_ids, first, last),
-        "timeliness": _timeliness(dealer_ids, first, cutoff),
-        "audit_score": _audit_scores(dealer_ids, first, last),
-        "actions_on_time": _actions(dealer_ids, first, cutoff),
-        "acknowledgement": _acknowledgements(dealer_ids, first, cutoff),
-        "execution": _executions(dealer_ids, first, cutoff),
-        **_complaints(dealer_ids, first, last, today),
+        "attainment": _attainment(attainment),
+        "timeliness": _timeliness(ids, first, cutoff),
+        "audit_score": _audit_scores(ids, first, last),
+        "actions_on_time": _actions(ids, first, cutoff),
+        "acknowledgement": _acknowledgements(ids, first, cutoff),
+        "execution": _executions(ids, first, cutoff),
+        **_complaints(ids, first, last, today),
     }
-    trends = _audit_trends(dealer_ids, last)
-    ids = dealer_ids if not isinstance(dealer_ids, Select) else db.session.scalars(dealer_ids)
+    trends = _audit_trends(ids, last)
     # Translations are looked up once per call, not once per dealer (admins rank thousands).
     no_data = str(NO_DATA)
     empty = {key: Component(key, str(LABELS[key]), None, no_data) for key in KEYS}
@@ -118,12 +130,6 @@ def scorecards(
         components = {key: parts[key].get(dealer_id) or empty[key] for key in KEYS}
         cards[dealer_id] = Scorecard(dealer_id, components, trends.get(dealer_id))
     return cards
-
-
-def _in(column: ColumnElement[int], dealer_ids: DealerIds) -> ColumnElement[bool]:
-    if isinstance(dealer_ids, Select):
-        return column.in_(dealer_ids.scalar_subquery())
-    return column.in_(list(dealer_ids))
 
 
 def _start(day: date) -> datetime:
@@ -146,17 +152,13 @@ def _components(key: str, counts: Iterable[tuple[int, int, int]]) -> dict[int, C
     return result
 
 
-def _attainment(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Component]:
-    dealers = dealer_ids if isinstance(dealer_ids, Select) else list(dealer_ids)
-    rows = plan_metrics.plan_vs_actual(
-        ("dealer_id",), first=periods.of(first), last=periods.of(last), dealers=dealers
-    )
+def _attainment(figures: Mapping[int, plan_metrics.Figures]) -> dict[int, Component]:
     label, template = str(LABELS["attainment"]), str(DETAILS["attainment"])
     result = {}
-    for (dealer_id,), figures in rows.items():
-        if figures.attainment_bp is None:
+    for dealer_id, found in figures.items():
+        if found.attainment_bp is None:
             continue
-        actual = (Decimal(figures.attainment_bp) / 100).quantize(ONE_DP)
+        actual = (Decimal(found.attainment_bp) / 100).quantize(ONE_DP)
         facts = {"percent": str(actual)}
         result[dealer_id] = Component(
             "attainment", label, min(actual, HUNDRED), template % facts, facts
@@ -173,13 +175,18 @@ def _due_periods(due_of, first: date, cutoff: date) -> dict[str, date]:
     return {period: due for period, due in found.items() if first <= due <= cutoff}
 
 
-def _on_time(period_column, submitted_column, due: dict[str, date]) -> ColumnElement[Any]:
+def _on_time(period_column, submitted_column, count: int) -> ColumnElement[Any]:
+    """1 when submitted before the end of its period's due day: `period_<i>` and `end_<i>`
+    bound for each of `count` periods (`_due_params`)."""
     return case(
         (
             or_(
                 *(
-                    and_(period_column == period, submitted_column < _end(day))
-                    for period, day in due.items()
+                    and_(
+                        period_column == bindparam(f"period_{index}"),
+                        submitted_column < bindparam(f"end_{index}"),
+                    )
+                    for index in range(count)
                 )
             ),
             1,
@@ -188,12 +195,61 @@ def _on_time(period_column, submitted_column, due: dict[str, date]) -> ColumnEle
     )
 
 
+def _due_params(ids: list[int], due: dict[str, date]) -> dict[str, Any]:
+    params: dict[str, Any] = {IDS: ids, "periods": list(due)}
+    for index, (period, day) in enumerate(due.items()):
+        params[f"period_{index}"], params[f"end_{index}"] = period, _end(day)
+    return params
+
+
 def _reporting_store() -> tuple[ColumnElement[bool], ...]:
     """Stores that owe a report (as in metrics.timeliness.expected_stores)."""
     return (Store.active.is_(True), Store.status == StoreStatus.OPEN)
 
 
-def _timeliness(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
+@cache
+def _active_dealers() -> Select[Any]:
+    return select(Dealer.id).where(among(Dealer.id), Dealer.active.is_(True))
+
+
+@lru_cache(maxsize=16)
+def _plans_on_time(count: int) -> Select[Any]:
+    on_time = _on_time(SalesPlan.period, SalesPlan.first_submitted_at, count)
+    return (
+        select(SalesPlan.dealer_id, func.sum(on_time))
+        .where(
+            among(SalesPlan.dealer_id),
+            SalesPlan.period.in_(bindparam("periods", expanding=True)),
+        )
+        .group_by(SalesPlan.dealer_id)
+    )
+
+
+@cache
+def _reporting_stores() -> Select[Any]:
+    return (
+        select(Store.dealer_id, func.count(Store.id))
+        .where(among(Store.dealer_id), *_reporting_store())
+        .group_by(Store.dealer_id)
+    )
+
+
+@lru_cache(maxsize=16)
+def _reports_on_time(count: int) -> Select[Any]:
+    on_time = _on_time(StoreReport.period, StoreReport.first_submitted_at, count)
+    return (
+        select(StoreReport.dealer_id, func.sum(on_time))
+        .join(Store, Store.id == StoreReport.store_id)
+        .where(
+            among(StoreReport.dealer_id),
+            StoreReport.period.in_(bindparam("periods", expanding=True)),
+            *_reporting_store(),
+        )
+        .group_by(StoreReport.dealer_id)
+    )
+
+
+def _timeliness(ids: list[int], first: date, cutoff: date) -> dict[int, Component]:
     config = current_app.config
     plan_due = _due_periods(lambda p: timeliness.plan_due(p, config["PLAN_DUE_DAY"]), first, cutoff)
     report_due = _due_periods(
@@ -202,43 +258,16 @@ def _timeliness(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, C
     on_time: dict[int, int] = {}
     expected: dict[int, int] = {}
     if plan_due:
-        dealers = db.session.execute(
-            select(Dealer.id).where(_in(Dealer.id, dealer_ids), Dealer.active.is_(True))
-        ).scalars()
-        for dealer_id in dealers:
+        for dealer_id in db.session.execute(_active_dealers(), {IDS: ids}).scalars():
             expected[dealer_id] = len(plan_due)
-        rows = db.session.execute(
-            select(
-                SalesPlan.dealer_id,
-                func.sum(_on_time(SalesPlan.period, SalesPlan.first_submitted_at, plan_due)),
-            )
-            .where(_in(SalesPlan.dealer_id, dealer_ids), SalesPlan.period.in_(list(plan_due)))
-            .group_by(SalesPlan.dealer_id)
-        ).all()
-        for dealer_id, count in rows:
+        params = _due_params(ids, plan_due)
+        for dealer_id, count in db.session.execute(_plans_on_time(len(plan_due)), params):
             on_time[dealer_id] = on_time.get(dealer_id, 0) + int(count or 0)
     if report_due:
-        stores = db.session.execute(
-            select(Store.dealer_id, func.count(Store.id))
-            .where(_in(Store.dealer_id, dealer_ids), *_reporting_store())
-            .group_by(Store.dealer_id)
-        ).all()
-        for dealer_id, count in stores:
+        for dealer_id, count in db.session.execute(_reporting_stores(), {IDS: ids}):
             expected[dealer_id] = expected.get(dealer_id, 0) + count * len(report_due)
-        rows = db.session.execute(
-            select(
-                StoreReport.dealer_id,
-                func.sum(_on_time(StoreReport.period, StoreReport.first_submitted_at, report_due)),
-            )
-            .join(Store, Store.id == StoreReport.store_id)
-            .where(
-                _in(StoreReport.dealer_id, dealer_ids),
-                StoreReport.period.in_(list(report_due)),
-                *_reporting_store(),
-            )
-            .group_by(StoreReport.dealer_id)
-        ).all()
-        for dealer_id, count in rows:
+        params = _due_params(ids, report_due)
+        for dealer_id, count in db.session.execute(_reports_on_time(len(report_due)), params):
             on_time[dealer_id] = on_time.get(dealer_id, 0) + int(count or 0)
     return _components(
         "timeliness",
@@ -246,18 +275,9 @@ def _timeliness(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, C
     )
 
 
-def _audit_scores(dealer_ids: DealerIds, first: date, last: date) -> dict[int, Component]:
-    rows = db.session.execute(
-        select(Audit.dealer_id, func.count(Audit.id), func.avg(Audit.score))
-        .where(
-            _in(Audit.dealer_id, dealer_ids),
-            Audit.status == AuditStatus.COMPLETED,
-            Audit.score.is_not(None),
-            Audit.completed_at >= _start(first),
-            Audit.completed_at < _end(last),
-        )
-        .group_by(Audit.dealer_id)
-    ).all()
+def _audit_scores(ids: list[int], first: date, last: date) -> dict[int, Component]:
+    params = {IDS: ids, "start": _start(first), "end": _end(last)}
+    rows = db.session.execute(_audit_scores_query(), params).all()
     label, template = str(LABELS["audit_score"]), str(DETAILS["audit_score"])
     result = {}
     for dealer_id, count, average in rows:
@@ -267,7 +287,32 @@ def _audit_scores(dealer_ids: DealerIds, first: date, last: date) -> dict[int, C
     return result
 
 
-def _audit_trends(dealer_ids: DealerIds, last: date) -> dict[int, Decimal]:
+@cache
+def _audit_scores_query() -> Select[Any]:
+    return (
+        select(Audit.dealer_id, func.count(Audit.id), func.avg(Audit.score))
+        .where(
+            among(Audit.dealer_id),
+            Audit.status == AuditStatus.COMPLETED,
+            Audit.score.is_not(None),
+            Audit.completed_at >= bindparam("start"),
+            Audit.completed_at < bindparam("end"),
+        )
+        .group_by(Audit.dealer_id)
+    )
+
+
+def _audit_trends(ids: list[int], last: date) -> dict[int, Decimal]:
+    rows = db.session.execute(_audit_trends_query(), {IDS: ids, "end": _end(last)}).all()
+    return {
+        dealer_id: (Decimal(str(new)) - Decimal(str(old))).quantize(ONE_DP, ROUND_HALF_UP)
+        for dealer_id, new, old, older_count in rows
+        if older_count and new is not None and old is not None
+    }
+
+
+@cache
+def _audit_trends_query() -> Select[Any]:
     rank = (
         func.row_number()
         .over(partition_by=Audit.dealer_id, order_by=(Audit.completed_at.desc(), Audit.id.desc()))
@@ -276,45 +321,26 @@ def _audit_trends(dealer_ids: DealerIds, last: date) -> dict[int, Decimal]:
     recent = (
         select(Audit.dealer_id, Audit.score, rank)
         .where(
-            _in(Audit.dealer_id, dealer_ids),
+            among(Audit.dealer_id),
             Audit.status == AuditStatus.COMPLETED,
             Audit.score.is_not(None),
-            Audit.completed_at < _end(last),
+            Audit.completed_at < bindparam("end"),
         )
         .subquery()
     )
     newer = case((recent.c.rank <= 3, recent.c.score))
     older = case((recent.c.rank > 3, recent.c.score))
-    rows = db.session.execute(
+    return (
         select(recent.c.dealer_id, func.avg(newer), func.avg(older), func.count(older))
         .where(recent.c.rank <= 6)
         .group_by(recent.c.dealer_id)
-    ).all()
-    return {
-        dealer_id: (Decimal(str(new)) - Decimal(str(old))).quantize(ONE_DP, ROUND_HALF_UP)
-        for dealer_id, new, old, older_count in rows
-        if older_count and new is not None and old is not None
-    }
-
-
-def _actions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
-    first_response = (
-        select(ActionStep.action_id, func.min(ActionStep.at).label("at"))
-        .where(ActionStep.kind == StepKind.RESPONDED)
-        .group_by(ActionStep.action_id)
-        .subquery()
     )
-    rows = db.session.execute(
-        select(CorrectiveAction.dealer_id, CorrectiveAction.original_due_on, first_response.c.at)
-        .outerjoin(first_response, first_response.c.action_id == CorrectiveAction.id)
-        .where(
-            _in(CorrectiveAction.dealer_id, dealer_ids),
-            CorrectiveAction.original_due_on >= first,
-            CorrectiveAction.original_due_on <= cutoff,
-        )
-    ).all()
+
+
+def _actions(ids: list[int], first: date, cutoff: date) -> dict[int, Component]:
+    params = {IDS: ids, "first": first, "cutoff": cutoff}
     counts: dict[int, list[int]] = {}
-    for dealer_id, due, responded_at in rows:
+    for dealer_id, due, responded_at in db.session.execute(_actions_query(), params):
         tally = counts.setdefault(dealer_id, [0, 0])
         tally[1] += 1
         if responded_at is not None and _aware(responded_at) < _end(due):
@@ -325,12 +351,41 @@ def _actions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Comp
     )
 
 
+@cache
+def _actions_query() -> Select[Any]:
+    first_response = (
+        select(ActionStep.action_id, func.min(ActionStep.at).label("at"))
+        .where(ActionStep.kind == StepKind.RESPONDED)
+        .group_by(ActionStep.action_id)
+        .subquery()
+    )
+    return (
+        select(CorrectiveAction.dealer_id, CorrectiveAction.original_due_on, first_response.c.at)
+        .outerjoin(first_response, first_response.c.action_id == CorrectiveAction.id)
+        .where(
+            among(CorrectiveAction.dealer_id),
+            CorrectiveAction.original_due_on >= bindparam("first"),
+            CorrectiveAction.original_due_on <= bindparam("cutoff"),
+        )
+    )
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _acknowledgements(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
-    rows = db.session.execute(
+def _acknowledgements(ids: list[int], first: date, cutoff: date) -> dict[int, Component]:
+    params = {IDS: ids, "first": first, "cutoff": cutoff}
+    rows = db.session.execute(_acknowledgements_query(), params).all()
+    return _components(
+        "acknowledgement",
+        ((dealer_id, part, whole) for dealer_id, whole, part in rows),
+    )
+
+
+@cache
+def _acknowledgements_query() -> Select[Any]:
+    return (
         select(Dealer.id, func.count(Notice.id), func.count(NoticeReceipt.acknowledged_at))
         .select_from(Notice)
         .join(Dealer, reaches())
@@ -343,21 +398,27 @@ def _acknowledgements(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[
             ),
         )
         .where(
-            _in(Dealer.id, dealer_ids),
+            among(Dealer.id),
             Notice.status.in_(READABLE),
-            Notice.acknowledge_due_on >= first,
-            Notice.acknowledge_due_on <= cutoff,
+            Notice.acknowledge_due_on >= bindparam("first"),
+            Notice.acknowledge_due_on <= bindparam("cutoff"),
         )
         .group_by(Dealer.id)
-    ).all()
+    )
+
+
+def _executions(ids: list[int], first: date, cutoff: date) -> dict[int, Component]:
+    params = {IDS: ids, "first": first, "cutoff": cutoff}
+    rows = db.session.execute(_executions_query(), params).all()
     return _components(
-        "acknowledgement",
+        "execution",
         ((dealer_id, part, whole) for dealer_id, whole, part in rows),
     )
 
 
-def _executions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, Component]:
-    rows = db.session.execute(
+@cache
+def _executions_query() -> Select[Any]:
+    return (
         select(
             Store.dealer_id,
             func.count(Store.id),
@@ -375,40 +436,31 @@ def _executions(dealer_ids: DealerIds, first: date, cutoff: date) -> dict[int, C
             ),
         )
         .where(
-            _in(Dealer.id, dealer_ids),
+            among(Dealer.id),
             Notice.status.in_(READABLE),
             Notice.kind == NoticeKind.PROMOTION,
-            Notice.execution_deadline >= first,
-            Notice.execution_deadline <= cutoff,
+            Notice.execution_deadline >= bindparam("first"),
+            Notice.execution_deadline <= bindparam("cutoff"),
             is_targeted_store(),
         )
         .group_by(Store.dealer_id)
-    ).all()
-    return _components(
-        "execution",
-        ((dealer_id, part, whole) for dealer_id, whole, part in rows),
     )
 
 
 def _complaints(
-    dealer_ids: DealerIds, first: date, last: date, today: date
+    ids: list[int], first: date, last: date, today: date
 ) -> dict[str, dict[int, Component]]:
     """The three complaint components, from one grouped query."""
-    as_of = _start(today)  # a complaint of the window still late today counts as late
-    rows = db.session.execute(
-        select(Complaint.dealer_id, *complaint_metrics.tally_columns(as_of))
-        .where(
-            _in(Complaint.dealer_id, dealer_ids),
-            Complaint.received_at >= _start(first),
-            Complaint.received_at < _end(last),
-        )
-        .group_by(Complaint.dealer_id)
-    ).all()
+    # A complaint of the window still late today counts as late.
+    params = {IDS: ids, "as_of": _start(today), "start": _start(first), "end": _end(last)}
+    rows = db.session.execute(_complaints_query(), params).all()
     found: dict[str, dict[int, Component]] = {
         "complaints_forwarded": {},
         "complaints_resolved": {},
         "complaints_not_repeated": {},
     }
+    # Translated once per call, not once per dealer.
+    texts = {key: (str(LABELS[key]), str(DETAILS[key])) for key in found}
     for dealer_id, *counts in rows:
         tally = complaint_metrics.Tally(*(int(count or 0) for count in counts))
         for key, part, whole, facts in (
@@ -432,7 +484,21 @@ def _complaints(
             ),
         ):
             if whole:
+                label, detail = texts[key]
                 found[key][dealer_id] = Component(
-                    key, str(LABELS[key]), percent(part, whole), str(DETAILS[key]) % facts, facts
+                    key, label, percent(part, whole), detail % facts, facts
                 )
     return found
+
+
+@cache
+def _complaints_query() -> Select[Any]:
+    return (
+        select(Complaint.dealer_id, *complaint_metrics.tally_columns(bindparam("as_of")))
+        .where(
+            among(Complaint.dealer_id),
+            Complaint.received_at >= bindparam("start"),
+            Complaint.received_at < bindparam("end"),
+        )
+        .group_by(Complaint.dealer_id)
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -30,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
+from portal.metrics.prepared import IDS, among
 from portal.models import (
     PlanActualTotal,
     PlanStatus,
@@ -289,6 +292,52 @@ def plan_vs_actual(
         if found is not EMPTY:  # an empty total over no lines at all is left out
             result[tuple(row[name] for name in group_by)] = found
     return result
+
+
+def dealer_windows(
+    dealer_ids: Sequence[int], windows: Sequence[tuple[str, str]]
+) -> list[dict[int, Figures]]:
+    """Per window (first, last period), the figures of each dealer with any line in it, as
+    `plan_vs_actual(("dealer_id",), ...)` gives them: one query over the rollup for all the
+    windows (a month, the year to date and a scorecard window overlap)."""
+    params: dict[str, Any] = {
+        IDS: list(dealer_ids),
+        "first": min(first for first, _last in windows),
+        "last": max(last for _first, last in windows),
+    }
+    for index, (first, last) in enumerate(windows):
+        params[f"first_{index}"], params[f"last_{index}"] = first, last
+    found: list[dict[int, Figures]] = [{} for _ in windows]
+    for dealer_id, *sums in db.session.execute(_dealer_windows(len(windows)), params):
+        for index, result in enumerate(found):
+            start = index * len(SUMS)
+            figures = _figures(*(int(value or 0) for value in sums[start : start + len(SUMS)]))
+            if figures is not EMPTY:
+                result[dealer_id] = figures
+    return found
+
+
+@lru_cache(maxsize=8)
+def _dealer_windows(count: int) -> Select[Any]:
+    """Per dealer, the `SUMS` of each of `count` windows in turn (`first_0`, `last_0`...)."""
+    totals, columns = PlanActualTotal, []
+    for index in range(count):
+        inside = and_(
+            totals.period >= bindparam(f"first_{index}"),
+            totals.period <= bindparam(f"last_{index}"),
+        )
+        for name in SUMS:
+            summed = func.sum(case((inside, getattr(totals, name)), else_=0))
+            columns.append(cast(summed, BigInteger))
+    return (
+        select(totals.dealer_id, *columns)
+        .where(
+            among(totals.dealer_id),
+            totals.period >= bindparam("first"),
+            totals.period <= bindparam("last"),
+        )
+        .group_by(totals.dealer_id)
+    )
 
 
 def total(

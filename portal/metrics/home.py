@@ -10,18 +10,20 @@ recomputed on that day by the periodic job and not before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, select
 
 from portal import periods
 from portal.access.audits import ANNOUNCED_VISIBLE
 from portal.extensions import db
 from portal.metrics import plans as plan_metrics
+from portal.metrics.prepared import IDS, among
 from portal.metrics.timeliness import MISSING, NOT_DUE, PlanState
 from portal.models import (
     ActionStatus,
@@ -159,42 +161,53 @@ def earliest(*days: date | None) -> date | None:
     return min(found) if found else None
 
 
-def report_tallies(
-    ids: Select[Any], period: str, *, due_days: int, today: date
-) -> dict[int, ReportTally]:
-    """Per dealer: stores owing a report for `period`, by timeliness (one grouped query)."""
+def store_tallies(
+    dealer_ids: Sequence[int], period: str, *, due_days: int, today: date
+) -> tuple[dict[int, int], dict[int, ReportTally]]:
+    """Per dealer: its active stores, and those that owe a report for `period` (active and
+    open) by timeliness (one grouped query)."""
     due = plan_metrics.report_due(period, due_days)
-    deadline = start_of(due + timedelta(days=1))
-    submitted = StoreReport.first_submitted_at
     rows = db.session.execute(
-        select(
-            Store.dealer_id,
-            func.count(Store.id),
-            func.sum(case((submitted < deadline, 1), else_=0)),
-            func.sum(case((submitted >= deadline, 1), else_=0)),
-            func.sum(case((submitted.is_(None), 1), else_=0)),
-        )
-        .outerjoin(
-            StoreReport, and_(StoreReport.store_id == Store.id, StoreReport.period == period)
-        )
-        .where(
-            Store.dealer_id.in_(ids.scalar_subquery()),
-            Store.active.is_(True),
-            Store.status == StoreStatus.OPEN,
-        )
-        .group_by(Store.dealer_id)
+        _store_tallies(),
+        {IDS: list(dealer_ids), "period": period, "deadline": start_of(due + timedelta(days=1))},
     ).all()
     overdue = today > due
-    return {
+    stores = {dealer_id: int(active) for dealer_id, active, *_counts in rows}
+    tallies = {
         dealer_id: ReportTally(
-            expected=int(expected),
+            expected=int(expected or 0),
             on_time=int(on_time or 0),
             late=int(late or 0),
             missing=int(waiting or 0) if overdue else 0,
             open=0 if overdue else int(waiting or 0),
         )
-        for dealer_id, expected, on_time, late, waiting in rows
+        for dealer_id, _active, expected, on_time, late, waiting in rows
+        if expected
     }
+    return stores, tallies
+
+
+@cache
+def _store_tallies() -> Select[Any]:
+    deadline = bindparam("deadline")
+    submitted = StoreReport.first_submitted_at
+    owes = Store.status == StoreStatus.OPEN  # of the active stores
+    return (
+        select(
+            Store.dealer_id,
+            func.count(Store.id),
+            func.sum(case((owes, 1), else_=0)),
+            func.sum(case((and_(owes, submitted < deadline), 1), else_=0)),
+            func.sum(case((and_(owes, submitted >= deadline), 1), else_=0)),
+            func.sum(case((and_(owes, submitted.is_(None)), 1), else_=0)),
+        )
+        .outerjoin(
+            StoreReport,
+            and_(StoreReport.store_id == Store.id, StoreReport.period == bindparam("period")),
+        )
+        .where(among(Store.dealer_id), Store.active.is_(True))
+        .group_by(Store.dealer_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -204,34 +217,18 @@ class AuditCounts:
     changes_on: date | None = None
 
 
-def audit_counts(ids: Select[Any], *, today: date, window_days: int) -> dict[int, AuditCounts]:
+def audit_counts(
+    dealer_ids: Sequence[int], *, today: date, window_days: int
+) -> dict[int, AuditCounts]:
     """Per dealer: completed audits of the last year with their score sum, the latest
     completion, and open audits overdue or due within the window (one grouped query)."""
-    since = start_of(today - timedelta(days=AUDIT_AVERAGE_DAYS))
-    horizon = today + timedelta(days=window_days)
-    completed = Audit.status == AuditStatus.COMPLETED
-    recent = and_(completed, Audit.completed_at >= since)
-    is_open = Audit.status.in_(OPEN_AUDITS)
-    soon = and_(is_open, Audit.scheduled_for >= today, Audit.scheduled_for <= horizon)
-    told = and_(soon, Audit.announced.is_(True), Audit.status.in_(ANNOUNCED_VISIBLE))
-    rows = db.session.execute(
-        select(
-            Audit.dealer_id,
-            func.sum(case((recent, 1), else_=0)),
-            func.sum(case((recent, Audit.score), else_=0)),
-            func.max(case((completed, Audit.completed_at))),
-            func.sum(case((and_(is_open, Audit.scheduled_for < today), 1), else_=0)),
-            func.sum(case((soon, 1), else_=0)),
-            func.sum(case((told, 1), else_=0)),
-            # What changes by itself: the oldest recent audit leaves the year, an open
-            # audit becomes overdue the day after its date, or enters the due window.
-            func.min(case((recent, Audit.completed_at))),
-            func.min(case((and_(is_open, Audit.scheduled_for >= today), Audit.scheduled_for))),
-            func.min(case((and_(is_open, Audit.scheduled_for > horizon), Audit.scheduled_for))),
-        )
-        .where(Audit.dealer_id.in_(ids.scalar_subquery()), Audit.status != AuditStatus.CANCELLED)
-        .group_by(Audit.dealer_id)
-    ).all()
+    params = {
+        IDS: list(dealer_ids),
+        "since": start_of(today - timedelta(days=AUDIT_AVERAGE_DAYS)),
+        "today": today,
+        "horizon": today + timedelta(days=window_days),
+    }
+    rows = db.session.execute(_audit_counts(), params).all()
     one_day, window = timedelta(days=1), timedelta(days=window_days)
     result = {}
     for row in rows:
@@ -252,6 +249,34 @@ def audit_counts(ids: Select[Any], *, today: date, window_days: int) -> dict[int
             ),
         )
     return result
+
+
+@cache
+def _audit_counts() -> Select[Any]:
+    today, horizon = bindparam("today"), bindparam("horizon")
+    completed = Audit.status == AuditStatus.COMPLETED
+    recent = and_(completed, Audit.completed_at >= bindparam("since"))
+    is_open = Audit.status.in_(OPEN_AUDITS)
+    soon = and_(is_open, Audit.scheduled_for >= today, Audit.scheduled_for <= horizon)
+    told = and_(soon, Audit.announced.is_(True), Audit.status.in_(ANNOUNCED_VISIBLE))
+    return (
+        select(
+            Audit.dealer_id,
+            func.sum(case((recent, 1), else_=0)),
+            func.sum(case((recent, Audit.score), else_=0)),
+            func.max(case((completed, Audit.completed_at))),
+            func.sum(case((and_(is_open, Audit.scheduled_for < today), 1), else_=0)),
+            func.sum(case((soon, 1), else_=0)),
+            func.sum(case((told, 1), else_=0)),
+            # What changes by itself: the oldest recent audit leaves the year, an open
+            # audit becomes overdue the day after its date, or enters the due window.
+            func.min(case((recent, Audit.completed_at))),
+            func.min(case((and_(is_open, Audit.scheduled_for >= today), Audit.scheduled_for))),
+            func.min(case((and_(is_open, Audit.scheduled_for > horizon), Audit.scheduled_for))),
+        )
+        .where(among(Audit.dealer_id), Audit.status != AuditStatus.CANCELLED)
+        .group_by(Audit.dealer_id)
+    )
 
 
 def tenths(value: Any) -> Decimal:
@@ -280,10 +305,23 @@ class ActionCounts:
     changes_on: date | None = None  # the day after the next due date
 
 
-def action_counts(ids: Select[Any], *, today: date) -> dict[int, ActionCounts]:
+def action_counts(dealer_ids: Sequence[int], *, today: date) -> dict[int, ActionCounts]:
+    rows = db.session.execute(_action_counts(), {IDS: list(dealer_ids), "today": today}).all()
+    return {
+        row[0]: ActionCounts(
+            *(int(value or 0) for value in row[1:6]),
+            changes_on=after(as_date(row[6])),
+        )
+        for row in rows
+    }
+
+
+@cache
+def _action_counts() -> Select[Any]:
+    today = bindparam("today")
     overdue = CorrectiveAction.due_on < today
     to_answer = CorrectiveAction.status.in_((ActionStatus.OPEN, ActionStatus.REOPENED))
-    rows = db.session.execute(
+    return (
         select(
             CorrectiveAction.dealer_id,
             func.count(CorrectiveAction.id),
@@ -294,18 +332,11 @@ def action_counts(ids: Select[Any], *, today: date) -> dict[int, ActionCounts]:
             func.min(case((CorrectiveAction.due_on >= today, CorrectiveAction.due_on))),
         )
         .where(
-            CorrectiveAction.dealer_id.in_(ids.scalar_subquery()),
+            among(CorrectiveAction.dealer_id),
             CorrectiveAction.status != ActionStatus.VERIFIED,
         )
         .group_by(CorrectiveAction.dealer_id)
-    ).all()
-    return {
-        row[0]: ActionCounts(
-            *(int(value or 0) for value in row[1:6]),
-            changes_on=after(as_date(row[6])),
-        )
-        for row in rows
-    }
+    )
 
 
 def after(day: date | None) -> date | None:
@@ -320,39 +351,34 @@ class ReviewCounts:
     reports_waiting: int = 0
 
 
-def review_counts(ids: Select[Any]) -> dict[int, ReviewCounts]:
+def review_counts(dealer_ids: Sequence[int]) -> dict[int, ReviewCounts]:
     """Per dealer: plans and reports returned to it, and waiting for review."""
     found: dict[int, list[int]] = {}
-    for offset, model, returned, submitted in (
-        (0, SalesPlan, PlanStatus.RETURNED, PlanStatus.SUBMITTED),
-        (1, StoreReport, ReportStatus.RETURNED, ReportStatus.SUBMITTED),
-    ):
-        rows = db.session.execute(
-            select(
-                model.dealer_id,
-                func.sum(case((model.status == returned, 1), else_=0)),
-                func.sum(case((model.status == submitted, 1), else_=0)),
-            )
-            .where(
-                model.dealer_id.in_(ids.scalar_subquery()),
-                model.status.in_((returned, submitted)),
-            )
-            .group_by(model.dealer_id)
-        ).all()
-        for dealer_id, back, waiting in rows:
+    for offset, query in enumerate(_review_counts()):
+        for dealer_id, back, waiting in db.session.execute(query, {IDS: list(dealer_ids)}):
             counts = found.setdefault(dealer_id, [0, 0, 0, 0])
             counts[offset], counts[2 + offset] = int(back or 0), int(waiting or 0)
     return {dealer_id: ReviewCounts(*counts) for dealer_id, counts in found.items()}
 
 
-def active_stores(ids: Select[Any]) -> dict[int, int]:
-    return dict(
-        db.session.execute(
-            select(Store.dealer_id, func.count(Store.id))
-            .where(Store.dealer_id.in_(ids.scalar_subquery()), Store.active.is_(True))
-            .group_by(Store.dealer_id)
-        ).all()
-    )
+@cache
+def _review_counts() -> tuple[Select[Any], Select[Any]]:
+    """Plans, then store reports: per dealer, returned and waiting."""
+    queries = []
+    for model, returned, submitted in (
+        (SalesPlan, PlanStatus.RETURNED, PlanStatus.SUBMITTED),
+        (StoreReport, ReportStatus.RETURNED, ReportStatus.SUBMITTED),
+    ):
+        queries.append(
+            select(
+                model.dealer_id,
+                func.sum(case((model.status == returned, 1), else_=0)),
+                func.sum(case((model.status == submitted, 1), else_=0)),
+            )
+            .where(among(model.dealer_id), model.status.in_((returned, submitted)))
+            .group_by(model.dealer_id)
+        )
+    return queries[0], queries[1]
 
 
 __all__ = [
@@ -366,9 +392,8 @@ __all__ = [
     "ReportTally",
     "ReviewCounts",
     "action_counts",
-    "active_stores",
     "audit_counts",
     "dealers_in_scope",
-    "report_tallies",
     "review_counts",
+    "store_tallies",
 ]

@@ -6,11 +6,13 @@ current version. The same functions feed notice pages, exports and dashboards.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
@@ -18,6 +20,7 @@ from portal.access import dealer_scope
 from portal.access.notices import is_targeted_store, reaches, visibility_condition
 from portal.extensions import db
 from portal.metrics.home import after, earliest
+from portal.metrics.prepared import IDS, among
 from portal.models import (
     Dealer,
     ExecutionStatus,
@@ -306,23 +309,11 @@ class NoticeCounts:
     changes_on: date | None = None
 
 
-def dealer_notice_counts(ids: Select[Any], *, today: date) -> dict[int, NoticeCounts]:
+def dealer_notice_counts(dealer_ids: Sequence[int], *, today: date) -> dict[int, NoticeCounts]:
     """Two grouped queries: per (dealer, notice) the receipt, and per (dealer, notice) the
     targeted stores of promotions with their execution reports."""
-    current = and_(Notice.status == NoticeStatus.PUBLISHED, in_effect(today))
-    pairs = db.session.execute(
-        select(
-            Dealer.id,
-            Notice.id,
-            NoticeReceipt.acknowledged_at.is_not(None),
-            Notice.acknowledge_due_on,
-            Notice.effective_to,
-        )
-        .select_from(Dealer)
-        .join(Notice, reaches())
-        .outerjoin(NoticeReceipt, _current_receipt())
-        .where(Dealer.id.in_(ids.scalar_subquery()), current)
-    ).all()
+    params = {IDS: list(dealer_ids), "today": today}
+    pairs = db.session.execute(_notice_pairs(), params).all()
     result: dict[int, NoticeCounts] = {}
     for dealer_id, notice_id, acknowledged, ack_due, effective_to in pairs:
         counts = result.setdefault(dealer_id, NoticeCounts(overdue={}))
@@ -335,7 +326,7 @@ def dealer_notice_counts(ids: Select[Any], *, today: date) -> dict[int, NoticeCo
             after(effective_to),
             after(ack_due) if not acknowledged and ack_due and ack_due >= today else None,
         )
-    for row in _execution_rows(ids, today):
+    for row in db.session.execute(_execution_rows(), params):
         dealer_id, notice_id, stores, done, impossible, late, deadline = row
         counts = result.setdefault(dealer_id, NoticeCounts(overdue={}))
         counts.executions_pending += int(stores) - int(done or 0) - int(impossible or 0)
@@ -349,9 +340,33 @@ def dealer_notice_counts(ids: Select[Any], *, today: date) -> dict[int, NoticeCo
     return result
 
 
-def _execution_rows(ids: Select[Any], today: date) -> list[Any]:
+@cache
+def _notice_pairs() -> Select[Any]:
+    """Per (dealer, notice) in effect on `today`: acknowledged, its due day, its end."""
+    return (
+        select(
+            Dealer.id,
+            Notice.id,
+            NoticeReceipt.acknowledged_at.is_not(None),
+            Notice.acknowledge_due_on,
+            Notice.effective_to,
+        )
+        .select_from(Dealer)
+        .join(Notice, reaches())
+        .outerjoin(NoticeReceipt, _current_receipt())
+        .where(
+            among(Dealer.id),
+            Notice.status == NoticeStatus.PUBLISHED,
+            in_effect(bindparam("today")),
+        )
+    )
+
+
+@cache
+def _execution_rows() -> Select[Any]:
+    today = bindparam("today")
     not_reported = NoticeExecution.id.is_(None)
-    return db.session.execute(
+    return (
         select(
             Store.dealer_id,
             Notice.id,
@@ -366,11 +381,11 @@ def _execution_rows(ids: Select[Any], today: date) -> list[Any]:
         .join(Store, Store.dealer_id == Dealer.id)
         .outerjoin(NoticeExecution, _current_execution())
         .where(
-            Dealer.id.in_(ids.scalar_subquery()),
+            among(Dealer.id),
             Notice.status == NoticeStatus.PUBLISHED,
             Notice.kind == NoticeKind.PROMOTION,
             in_effect(today),
             is_targeted_store(),
         )
         .group_by(Store.dealer_id, Notice.id, Notice.execution_deadline)
-    ).all()
+    )

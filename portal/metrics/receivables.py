@@ -9,17 +9,19 @@ the two equal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, select
 
 from portal.extensions import db
+from portal.metrics.prepared import IDS, among
 from portal.models import Dealer, DealerCredit, DealerFigures, Invoice
 
 Scope = Callable[[ColumnElement[int]], ColumnElement[bool]]
@@ -355,33 +357,20 @@ def flagged_dealers(
 # The health score's receivables penalty (`portal.metrics.health`), kept in `dealer_figures`
 
 
-def health_facts(dealer_ids: Any, as_of: date) -> tuple[dict[int, dict[str, int]], dict[int, date]]:
+def health_facts(
+    dealer_ids: Collection[int], as_of: date
+) -> tuple[dict[int, dict[str, int]], dict[int, date]]:
     """Per dealer with open invoices: what its health's receivables penalty is made of as of
     `as_of` (open amount, the part overdue beyond 60 days, its credit limit, 0 for none), by
     the same rules as `standing_of` and `flagged_ids`; and per dealer the next day one of its
     open invoices passes 60 days overdue (its penalty may change by itself that day). One
     grouped query."""
-    late_from = _cutoff(as_of, 60)  # due before this day: more than 60 days past due on as_of
-    remaining = Invoice.amount_minor - Invoice.paid_minor
-    scope = (
-        Invoice.dealer_id.in_(dealer_ids.scalar_subquery())
-        if hasattr(dealer_ids, "scalar_subquery")
-        else Invoice.dealer_id.in_(list(dealer_ids))
-    )
-    query = (
-        select(
-            Invoice.dealer_id,
-            func.sum(remaining),
-            func.sum(case((Invoice.due_on < late_from, remaining), else_=0)),
-            func.coalesce(func.max(DealerCredit.limit_minor), 0),
-            func.min(case((Invoice.due_on >= late_from, Invoice.due_on))),
-        )
-        .outerjoin(DealerCredit, DealerCredit.dealer_id == Invoice.dealer_id)
-        .where(*open_invoices(scope))
-        .group_by(Invoice.dealer_id)
-    )
+    # Due before `late_from`: more than 60 days past due on as_of.
+    params = {IDS: list(dealer_ids), "late_from": _cutoff(as_of, 60)}
     facts, changes = {}, {}
-    for dealer_id, open_minor, late_minor, limit_minor, next_due in db.session.execute(query):
+    for dealer_id, open_minor, late_minor, limit_minor, next_due in db.session.execute(
+        _health_facts(), params
+    ):
         facts[dealer_id] = {
             "open": int(open_minor or 0),
             "late": int(late_minor or 0),
@@ -392,6 +381,24 @@ def health_facts(dealer_ids: Any, as_of: date) -> tuple[dict[int, dict[str, int]
                 next_due = date.fromisoformat(next_due[:10])
             changes[dealer_id] = next_due + timedelta(days=61)
     return facts, changes
+
+
+@cache
+def _health_facts() -> Any:
+    late_from = bindparam("late_from")
+    remaining = Invoice.amount_minor - Invoice.paid_minor
+    return (
+        select(
+            Invoice.dealer_id,
+            func.sum(remaining),
+            func.sum(case((Invoice.due_on < late_from, remaining), else_=0)),
+            func.coalesce(func.max(DealerCredit.limit_minor), 0),
+            func.min(case((Invoice.due_on >= late_from, Invoice.due_on))),
+        )
+        .outerjoin(DealerCredit, DealerCredit.dealer_id == Invoice.dealer_id)
+        .where(*open_invoices(among(Invoice.dealer_id)))
+        .group_by(Invoice.dealer_id)
+    )
 
 
 def flags_of(facts: Any, late_share: Decimal) -> tuple[bool, bool]:

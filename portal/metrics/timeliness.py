@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from portal import periods
 from portal.extensions import db
+from portal.metrics.prepared import IDS, among
 from portal.models import (
     PlanStatus,
     ReportStatus,
@@ -73,11 +75,7 @@ def plan_states(
     dealer_ids: Sequence[int], period: str, *, due_day: int, today: date
 ) -> dict[int, PlanState]:
     due = plan_due(period, due_day)
-    rows = db.session.execute(
-        select(
-            SalesPlan.dealer_id, SalesPlan.id, SalesPlan.status, SalesPlan.first_submitted_at
-        ).where(SalesPlan.dealer_id.in_(list(dealer_ids)), SalesPlan.period == period)
-    ).all()
+    rows = db.session.execute(_plan_states(), {IDS: list(dealer_ids), "period": period}).all()
     found = {row.dealer_id: row for row in rows}
     states = {}
     for dealer_id in dealer_ids:
@@ -90,6 +88,13 @@ def plan_states(
             timeliness=timeliness(submitted, due, today),
         )
     return states
+
+
+@cache
+def _plan_states() -> Select[Any]:
+    return select(
+        SalesPlan.dealer_id, SalesPlan.id, SalesPlan.status, SalesPlan.first_submitted_at
+    ).where(among(SalesPlan.dealer_id), SalesPlan.period == bindparam("period"))
 
 
 @dataclass(frozen=True)

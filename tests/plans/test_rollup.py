@@ -293,6 +293,34 @@ def test_total_reads_the_rollup_without_store_or_line_filters(world):
     db.session.rollback()
 
 
+def test_dealer_windows_sum_each_window_as_plan_vs_actual(world):
+    """Several windows read in one query give each window's figures per dealer as
+    plan_vs_actual over the lines does; dealers without a line in a window are left out."""
+    (s1, s2), (ftw, app_line) = world.stores_x, world.lines
+    y1 = world.stores_y[0]
+    for period, revenue in (("2026-01", 100), ("2026-03", 200), ("2026-04", 300)):
+        make_plan(world.dealer_x, period, {(s1, ftw): (revenue, 1)}, status="approved")
+        make_report(s1, period, {ftw: (revenue + 7, 2)}, status=ReportStatus.REVIEWED)
+    make_report(s2, "2026-03", {app_line: (55, 5)}, status=ReportStatus.SUBMITTED)
+    make_plan(world.dealer_y, "2026-04", {(y1, ftw): (70, 7)}, status="approved")
+    db.session.commit()
+    ids = [world.dealer_x.id, world.dealer_y.id]
+    windows = [("2026-03", "2026-03"), ("2026-01", "2026-04"), ("2026-04", "2026-06")]
+    windows.append(("2027-01", "2027-12"))
+    found = metrics.dealer_windows(ids, windows)
+    for (first, last), by_dealer in zip(windows, found, strict=True):
+        lines = metrics.plan_vs_actual(
+            ("dealer_id",), first=first, last=last, dealers=ids, from_lines=True
+        )
+        assert by_dealer == {key[0]: figures for key, figures in lines.items()}
+    assert set(found[0]) == {world.dealer_x.id}
+    assert found[0][world.dealer_x.id].unmatched_revenue == 55
+    assert found[1][world.dealer_x.id].target_revenue == 600
+    assert set(found[2]) == {world.dealer_x.id, world.dealer_y.id}
+    assert found[3] == {}
+    assert metrics.dealer_windows([world.dealer_y.id], windows[:1]) == [{}]
+
+
 STEPS = 120
 
 
