@@ -160,8 +160,9 @@ def _complaints_card(scope, regions, *, admin: bool) -> dict[str, object]:
         context.update(complaints=card, complaint_regions=lines)
     else:
         regions = access.region_ids_of(current_user)
-        card = complaint_metrics.card(scope, now, regions=regions)
-        dealers, total = complaint_metrics.worst_dealers(scope, now, limit=COMPLAINT_DEALERS)
+        card, dealers, total = complaint_metrics.dealer_view(
+            scope, now, regions=regions, limit=COMPLAINT_DEALERS
+        )
         context.update(complaints=card, complaint_dealers=dealers, complaint_dealers_total=total)
     return context
 

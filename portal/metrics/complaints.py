@@ -415,32 +415,55 @@ class DealerLine:
 def worst_dealers(scope: Scope, now: datetime, *, limit: int) -> tuple[list[DealerLine], int]:
     """The dealers with open complaints, most late first then most open, at most `limit`;
     and how many dealers have open complaints in all."""
+    lines, total, _open = _by_dealer(scope, now, limit)
+    return lines, total
+
+
+def dealer_view(
+    scope: Scope, now: datetime, *, regions: Regions, limit: int
+) -> tuple[Card, list[DealerLine], int]:
+    """A supervisor's card (as `card`) with its worst dealers (as `worst_dealers`): the
+    open counts now are the dealers' added up, read with them in one query."""
+    today = now.date()
+    found = windows(regions, {"month": month_start(today), "year": year_start(today)}, now=now)
+    lines, total, now_open = _by_dealer(scope, now, limit)
+    card = Card(
+        now_open=now_open,
+        month=_sum(Tally, found["month"].values()),
+        year=_sum(Tally, found["year"].values()),
+    )
+    return card, lines, total
+
+
+def _by_dealer(scope: Scope, now: datetime, limit: int) -> tuple[list[DealerLine], int, OpenCounts]:
+    """The first `limit` dealers by open complaints, late first, with their codes and names;
+    how many dealers have open complaints; and the open counts of all of them together
+    (sums over every group, taken before the limit)."""
     columns = _open_columns(now)
     late, opened = columns[4], columns[0]
-    grouped = among_open(select(Complaint.dealer_id, *columns).where(scope(Complaint.dealer_id)))
-    grouped = grouped.group_by(Complaint.dealer_id)
+    grouped = among_open(
+        select(
+            Complaint.dealer_id,
+            Dealer.code,
+            Dealer.name,
+            *columns,
+            func.count().over().label("dealers"),
+            *(func.sum(column).over() for column in columns),
+        )
+        .select_from(Complaint)
+        .outerjoin(Dealer, Dealer.id == Complaint.dealer_id)
+        .where(scope(Complaint.dealer_id))
+    ).group_by(Complaint.dealer_id, Dealer.code, Dealer.name)
     rows = db.session.execute(
-        grouped.add_columns(func.count().over().label("dealers"))
-        .order_by(late.desc(), opened.desc(), Complaint.dealer_id)
-        .limit(limit)
+        grouped.order_by(late.desc(), opened.desc(), Complaint.dealer_id).limit(limit)
     ).all()
     if not rows:
-        return [], 0
-    names = {
-        dealer_id: (code, name)
-        for dealer_id, code, name in db.session.execute(
-            select(Dealer.id, Dealer.code, Dealer.name).where(
-                Dealer.id.in_([row[0] for row in rows])
-            )
-        )
-    }
+        return [], 0, NONE_OPEN
     lines = [
-        DealerLine(
-            row[0], *names.get(row[0], ("", "")), OpenCounts(*(int(v or 0) for v in row[1:6]))
-        )
+        DealerLine(row[0], row[1] or "", row[2] or "", OpenCounts(*(int(v or 0) for v in row[3:8])))
         for row in rows
     ]
-    return lines, int(rows[0][6])
+    return lines, int(rows[0][8]), OpenCounts(*(int(v or 0) for v in rows[0][9:14]))
 
 
 # A dealer's own: what is due next

@@ -9,7 +9,7 @@ the two equal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -270,8 +270,6 @@ def dealer_standings(
     scope: Scope, as_of: date, *conditions: Any, late_share: Decimal
 ) -> dict[int, Standing]:
     """The standing of every dealer in scope with open invoices (three grouped queries)."""
-    agings = aging_by(Invoice.dealer_id, scope, as_of, *conditions)
-    invoiced = invoiced_by(Invoice.dealer_id, scope, as_of, *conditions)
     credits = {
         row.dealer_id: row
         for row in db.session.execute(
@@ -280,6 +278,21 @@ def dealer_standings(
             )
         )
     }
+    return _standings(scope, as_of, conditions, credits, late_share=late_share)
+
+
+def _standings(
+    scope: Scope,
+    as_of: date,
+    conditions: tuple[Any, ...],
+    credits: Mapping[int, Any],
+    *,
+    late_share: Decimal,
+) -> dict[int, Standing]:
+    """The standings of the dealers in scope with open invoices, given their credit rows
+    (`limit_minor` and `on_hold`, None where a dealer has no credit row)."""
+    agings = aging_by(Invoice.dealer_id, scope, as_of, *conditions)
+    invoiced = invoiced_by(Invoice.dealer_id, scope, as_of, *conditions)
     standings = {}
     for dealer_id, found in agings.items():
         credit = credits.get(dealer_id)
@@ -287,7 +300,7 @@ def dealer_standings(
             found,
             invoiced.get(dealer_id, 0),
             credit.limit_minor if credit is not None else None,
-            on_hold=credit is not None and credit.on_hold,
+            on_hold=credit is not None and bool(credit.on_hold),
             late_share=late_share,
         )
     return standings
@@ -320,12 +333,21 @@ def flagged_ids(scope: Scope, as_of: date, *, late_share: Decimal) -> list[int]:
 def kept_flagged(scope: Scope, *, limit: int | None = None) -> tuple[list[Any], int]:
     """`flagged_ids` under RECEIVABLES_LATE_SHARE, in its order, as the dealers'
     `dealer_figures` rows keep it (each row's flag and late amount, the invoices' own while
-    the row is current): the first `limit` dealers (id, code, name) and how many in all,
-    read from the flagged rows' index without reading an invoice."""
+    the row is current): the first `limit` dealers (id, code, name, with their credit
+    row's `limit_minor` and `on_hold`, None without one) and how many in all, read from
+    the flagged rows' index without reading an invoice."""
     query = (
-        select(Dealer.id, Dealer.code, Dealer.name, func.count().over().label("flagged"))
+        select(
+            Dealer.id,
+            Dealer.code,
+            Dealer.name,
+            func.count().over().label("flagged"),
+            DealerCredit.limit_minor,
+            DealerCredit.on_hold,
+        )
         .select_from(DealerFigures)
         .join(Dealer, Dealer.id == DealerFigures.dealer_id)
+        .outerjoin(DealerCredit, DealerCredit.dealer_id == DealerFigures.dealer_id)
         .where(DealerFigures.receivables_flagged, scope(DealerFigures.dealer_id))
         .order_by(DealerFigures.receivables_late.desc(), DealerFigures.dealer_id)
     )
@@ -348,7 +370,9 @@ def flagged_dealers(
     # Read even when none is flagged (an empty IN costs nothing): a home page runs the same
     # statements whatever the data (tests/scale/test_query_counts.py).
     share = late_share_limit()
-    standings = dealer_standings(among_shown, as_of, late_share=share)
+    # Their credit rows came with them (`kept_flagged`).
+    credits = {dealer.id: dealer for dealer in shown}
+    standings = _standings(among_shown, as_of, (), credits, late_share=share)
     # A row not brought up to date yet may flag a dealer with nothing open any more.
     nothing = standing_of(Aging(), 0, None, late_share=share)
     return [(dealer, standings.get(dealer.id, nothing)) for dealer in shown], total

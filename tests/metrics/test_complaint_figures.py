@@ -104,6 +104,19 @@ def test_by_region_and_worst_dealers(world, made):
     assert ([line.code for line in lines], total) == (["DY"], 1)
 
 
+@pytest.mark.parametrize("person", ["admin", "supervisor_b", "supervisor_a"])
+@pytest.mark.parametrize("limit", [1, 10])
+def test_dealer_view_matches_the_card_and_the_worst_dealers(world, made, person, limit):
+    now = clock.now()
+    scope = scope_of(world, person)
+    regions = None if person == "admin" else access.region_ids_of(world.people[person])
+    card, lines, total = cm.dealer_view(scope, now, regions=regions, limit=limit)
+    assert card == cm.card(scope, now, regions=regions)
+    assert (lines, total) == cm.worst_dealers(scope, now, limit=limit)
+    # The open counts now are every dealer's, not only the ones listed.
+    assert card.now_open == cm.open_counts(None, scope=scope, now=now).get(None, cm.NONE_OPEN)
+
+
 def test_counts_by_severity_per_dealer(world, made):
     now = clock.now()
     found = cm.tallies(cm.Complaint.dealer_id, since=cm.year_start(now.date()), now=now)

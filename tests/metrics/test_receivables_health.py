@@ -205,6 +205,10 @@ def test_the_kept_flags_follow_invoices_payments_and_limits_as_the_invoices_say(
         (x.id, True),
     ]
     assert total == 2
+    # The shown dealers' standings, credit limits included, are the receivables pages' own.
+    every = rm.dealer_standings(both, today, late_share=share)
+    assert [standing for _dealer, standing in shown] == [every[y.id], every[x.id]]
+    assert [standing.limit_minor for _dealer, standing in shown] == [None, 200_00]
     assert figures.differences(figures.snapshot(), figures.recomputed()) == {}
 
 
