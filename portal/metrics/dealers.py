@@ -374,13 +374,16 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _due_share(
+    key: str, query: Select[Any], ids: list[int], first: date, cutoff: date
+) -> dict[int, Component]:
+    """Component `key` from `query`'s (dealer id, due, done) rows over first..cutoff."""
+    rows = db.session.execute(query, {IDS: ids, "first": first, "cutoff": cutoff}).all()
+    return _components(key, ((dealer_id, part, whole) for dealer_id, whole, part in rows))
+
+
 def _acknowledgements(ids: list[int], first: date, cutoff: date) -> dict[int, Component]:
-    params = {IDS: ids, "first": first, "cutoff": cutoff}
-    rows = db.session.execute(_acknowledgements_query(), params).all()
-    return _components(
-        "acknowledgement",
-        ((dealer_id, part, whole) for dealer_id, whole, part in rows),
-    )
+    return _due_share("acknowledgement", _acknowledgements_query(), ids, first, cutoff)
 
 
 @cache
@@ -408,12 +411,7 @@ def _acknowledgements_query() -> Select[Any]:
 
 
 def _executions(ids: list[int], first: date, cutoff: date) -> dict[int, Component]:
-    params = {IDS: ids, "first": first, "cutoff": cutoff}
-    rows = db.session.execute(_executions_query(), params).all()
-    return _components(
-        "execution",
-        ((dealer_id, part, whole) for dealer_id, whole, part in rows),
-    )
+    return _due_share("execution", _executions_query(), ids, first, cutoff)
 
 
 @cache
