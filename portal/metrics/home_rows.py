@@ -134,9 +134,29 @@ class HealthTexts:
         )
 
 
+@dataclass(frozen=True)
+class HealthSettings:
+    """The health score's configured weights and penalties, read once for many rows."""
+
+    weights: dict[str, int]
+    penalties: dict[str, int]
+    late_share: Decimal
+
+    @classmethod
+    def now(cls) -> HealthSettings:
+        config = current_app.config
+        return cls(
+            config["HEALTH_WEIGHTS"],
+            config["HEALTH_PENALTIES"],
+            receivable_metrics.late_share_limit(),
+        )
+
+
 def lines(query: Select[Any], when: home.Periods) -> list[Line]:
-    texts = HealthTexts.now()
-    return [_line(row, when, texts) for row in db.session.execute(query)]
+    """The query's rows as lines (the words, settings and due date read once for all)."""
+    texts, settings = HealthTexts.now(), HealthSettings.now()
+    due = plan_metrics.plan_due(when.plan_period, int(current_app.config["PLAN_DUE_DAY"]))
+    return [_line(row, when, due, texts, settings) for row in db.session.execute(query)]
 
 
 class RowsPage(Pagination):
@@ -182,11 +202,11 @@ def ranked(scope: Scope, when: home.Periods, limit: int | None) -> list[Line]:
     return found
 
 
-def _line(row: Any, when: home.Periods, texts: HealthTexts) -> Line:
+def _line(
+    row: Any, when: home.Periods, due: date, texts: HealthTexts, settings: HealthSettings
+) -> Line:
     # The row carries the dealer's figures columns (all None when it has no figures row).
     figures = row if row.dealer_id is not None else None
-    config = current_app.config
-    due = plan_metrics.plan_due(when.plan_period, int(config["PLAN_DUE_DAY"]))
     if figures is None:
         empty = home.DealerLine(
             id=row.id,
@@ -225,7 +245,7 @@ def _line(row: Any, when: home.Periods, texts: HealthTexts) -> Line:
         notices=figures.notices,
         acknowledged=figures.notices_acknowledged,
     )
-    return Line(line, health_of(figures, when.today, texts))
+    return Line(line, health_of(figures, when.today, texts, settings))
 
 
 def plan_state(figures: FiguresRow, due: date) -> PlanState:
@@ -244,10 +264,14 @@ def report_tally(figures: FiguresRow) -> home.ReportTally:
 
 
 def health_of(
-    figures: FiguresRow, today: date, texts: HealthTexts | None = None
+    figures: FiguresRow,
+    today: date,
+    texts: HealthTexts | None = None,
+    settings: HealthSettings | None = None,
 ) -> health_metrics.Health:
     """The health score and its parts, explained in the reader's language, from the row."""
     texts = texts or HealthTexts.now()
+    settings = settings or HealthSettings.now()
     facts = figures.facts or {}
     components = {}
     for key in COMPONENTS:
@@ -257,18 +281,17 @@ def health_of(
         components[key] = dealer_metrics.Component(key, texts.labels[key], value, sentence, found)
     card = dealer_metrics.Scorecard(figures.dealer_id, components, figures.audit_trend)
     complaints = facts.get("complaints") or {}
-    config = current_app.config
     return health_metrics.health(
         card,
-        weights=config["HEALTH_WEIGHTS"],
-        penalties=config["HEALTH_PENALTIES"],
+        weights=settings.weights,
+        penalties=settings.penalties,
         overdue_actions=figures.actions_overdue,
         last_audit=figures.last_audit_at,
         today=today,
         complaints=complaint_metrics.health_component(complaints, texts.complaints),
         overdue_complaints=int(complaints.get("overdue", 0)),
         receivables=facts.get("receivables") or {},
-        late_share=receivable_metrics.late_share_limit(),
+        late_share=settings.late_share,
         missing_documents=int((facts.get("documents") or {}).get("missing", 0)),
     )
 
