@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -72,6 +73,7 @@ SWEEP_MODULES = (
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _run_once_on_any_database(config, items)
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         heavy = item.get_closest_marker("browser") or item.get_closest_marker("live")
@@ -80,6 +82,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         many_examples = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
         if heavy or on_demo or many_examples or path.startswith(SLOW_MODULES + SWEEP_MODULES):
             item.add_marker(pytest.mark.slow)
+
+
+# Tests marked `any_database` check what the browser makes of the pages (axe-core's
+# accessibility rules, the layout at each width): the same HTML, CSS and script whatever
+# database served them. CI runs the suite on SQLite and again on PostgreSQL; these run in
+# the first run only (a third of the PostgreSQL run's browser time). Set
+# PORTAL_TEST_EVERY_DATABASE=1 to run them on PostgreSQL too.
+def _run_once_on_any_database(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not databases.is_postgres() or os.environ.get("PORTAL_TEST_EVERY_DATABASE") == "1":
+        return
+    once = [item for item in items if item.get_closest_marker("any_database")]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not item.get_closest_marker("any_database")]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -264,15 +264,26 @@ def plan_vs_actual(
     if unknown:
         raise ValueError(f"cannot group by {sorted(unknown)}")
     unfiltered = store_id is None and product_line_id is None
+    params: dict[str, Any] = {}
     if unfiltered and set(group_by) <= {"dealer_id", "period"} and not from_lines:
-        lines = _restrict(
-            select(PlanActualTotal),
-            PlanActualTotal.dealer_id,
-            PlanActualTotal.period,
-            dealers=dealers,
-            first=first,
-            last=last,
-        ).subquery("plan_actual_totals")
+        if dealers is None or not isinstance(dealers, Select):
+            # The pages' common case, built once per shape: the periods and ids bound.
+            query = _rollup_sums(tuple(group_by), by_ids=dealers is not None)
+            params = {"first": first, "last": last}
+            if dealers is not None:
+                params[IDS] = list(dealers)
+        else:
+            query = _sums(
+                _restrict(
+                    select(PlanActualTotal),
+                    PlanActualTotal.dealer_id,
+                    PlanActualTotal.period,
+                    dealers=dealers,
+                    first=first,
+                    last=last,
+                ).subquery("plan_actual_totals"),
+                group_by,
+            )
     else:
         lines = _lines(
             dealers=dealers,
@@ -281,17 +292,34 @@ def plan_vs_actual(
             store_id=store_id,
             product_line_id=product_line_id,
         )
-    keys = [lines.c[name] for name in group_by]
-    sums = {name: cast(func.sum(lines.c[name]), BigInteger) for name in SUMS}
-    query = select(*keys, *(column.label(name) for name, column in sums.items()))
-    if keys:
-        query = query.group_by(*keys)
+        query = _sums(lines, group_by)
     result: dict[tuple[Any, ...], Figures] = {}
-    for row in db.session.execute(query).mappings():
+    for row in db.session.execute(query, params).mappings():
         found = _figures(*(int(row[name] or 0) for name in SUMS))
         if found is not EMPTY:  # an empty total over no lines at all is left out
             result[tuple(row[name] for name in group_by)] = found
     return result
+
+
+def _sums(lines, group_by: Sequence[str]) -> Select[Any]:
+    """The `SUMS` of a relation of lines, per group of `group_by` columns."""
+    keys = [lines.c[name] for name in group_by]
+    sums = {name: cast(func.sum(lines.c[name]), BigInteger) for name in SUMS}
+    query = select(*keys, *(column.label(name) for name, column in sums.items()))
+    return query.group_by(*keys) if keys else query
+
+
+@lru_cache(maxsize=16)
+def _rollup_sums(group_by: tuple[str, ...], *, by_ids: bool) -> Select[Any]:
+    """The `SUMS` of the rollup's rows from period `first` to `last` (bound), per group, of
+    every dealer or (`by_ids`) of the dealers bound as `IDS`."""
+    totals = PlanActualTotal
+    query = select(totals).where(
+        totals.period >= bindparam("first"), totals.period <= bindparam("last")
+    )
+    if by_ids:
+        query = query.where(among(totals.dealer_id))
+    return _sums(query.subquery("plan_actual_totals"), group_by)
 
 
 def dealer_windows(

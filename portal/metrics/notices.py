@@ -12,7 +12,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
@@ -34,7 +34,7 @@ from portal.models import (
 )
 
 
-def in_effect(today: date) -> ColumnElement[bool]:
+def in_effect(today: date | ColumnElement[date]) -> ColumnElement[bool]:
     return or_(Notice.effective_to.is_(None), Notice.effective_to >= today)
 
 
@@ -241,7 +241,7 @@ def overdue_notices(user: User, today: date | None = None) -> list[tuple[Notice,
 INBOX_BOXES = ("to_acknowledge", "unread", "acknowledged", "past")
 
 
-def inbox_condition(box: str, today: date) -> ColumnElement[bool]:
+def inbox_condition(box: str, today: date | ColumnElement[date]) -> ColumnElement[bool]:
     """Which of a dealer's notices go in one box (Notice joined with the dealer's receipt)."""
     current = and_(Notice.status == NoticeStatus.PUBLISHED, in_effect(today))
     if box == "unread":
@@ -282,9 +282,24 @@ def to_acknowledge_count(user: User, today: date | None = None) -> int:
     """The navigation badge: notices in effect the user's dealer has not acknowledged yet."""
     if not user.is_dealer or user.dealer_id is None:
         return 0
-    today = today or clock.today()
-    query = dealer_notices(user, func.count()).where(inbox_condition("to_acknowledge", today))
-    return db.session.scalar(query) or 0
+    params = {"dealer_id": user.dealer_id, "today": today or clock.today()}
+    return db.session.scalar(_to_acknowledge(), params) or 0
+
+
+@cache
+def _to_acknowledge() -> Select[Any]:
+    """The badge's count, built once: the dealer (`dealer_id`) and the day (`today`) bound."""
+    return (
+        select(func.count())
+        .select_from(Notice)
+        .join(Dealer, reaches())
+        .outerjoin(NoticeReceipt, _current_receipt())
+        .where(
+            Dealer.id == bindparam("dealer_id"),
+            Notice.status.in_((NoticeStatus.PUBLISHED, NoticeStatus.ARCHIVED)),
+            inbox_condition("to_acknowledge", bindparam("today", type_=Date)),
+        )
+    )
 
 
 def dealer_store_lines(notice: Notice, user: User) -> list[StoreLine]:

@@ -21,7 +21,9 @@ from tests.support.browser import sign_in, use_locale
 from tests.support.live import serve_in_thread
 from tests.support.plans import plan_grid_url
 
-pytestmark = pytest.mark.browser
+# axe and the layout judge the HTML, CSS and script the browser gets, which no database
+# changes: the module runs on SQLite only (tests/conftest.py, ANY_DATABASE).
+pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
 PASSWORD = "portal-demo"
 ROLES = {

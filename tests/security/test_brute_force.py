@@ -125,7 +125,9 @@ def test_throttled_attempts_are_logged_and_not_counted_as_new_failures(client):
 
     assert _counters() == failures
     outcomes = db.session.scalars(
-        select(ActivityEntry.outcome).where(ActivityEntry.action == "auth.sign_in")
+        select(ActivityEntry.outcome)
+        .where(ActivityEntry.action == "auth.sign_in")
+        .order_by(ActivityEntry.id)  # PostgreSQL returns unordered rows in any order
     ).all()
     assert outcomes == ["failure"] * PER_ACCOUNT + ["throttled"]
 
