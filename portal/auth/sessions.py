@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from flask import current_app, g, request, session
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.access import may_sign_in
@@ -46,14 +49,21 @@ def is_expired(record: UserSession, now: datetime) -> bool:
 
 
 def find_live_session(token: str) -> UserSession | None:
-    record = db.session.scalar(
-        select(UserSession).where(
-            UserSession.token_hash == _digest(token), UserSession.ended_at.is_(None)
-        )
-    )
+    record = db.session.scalar(_live_session(), {"token_hash": _digest(token)})
     if record is None or is_expired(record, utcnow()):
         return None
     return record
+
+
+@cache
+def _live_session() -> Select[Any]:
+    """Every request's first query, built once: the session row with its user and the
+    user's dealer (which the access rules and most pages read) in one round trip."""
+    return (
+        select(UserSession)
+        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
+        .options(joinedload(UserSession.user).joinedload(User.dealer))
+    )
 
 
 def end_session(record: UserSession, reason: str) -> None:

@@ -14,12 +14,12 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.i18n import localized
-from portal.metrics.home import as_date, dealers_in_scope
+from portal.metrics.home import HOME_STATUSES, as_date, dealers_in_scope
 from portal.metrics.prepared import IDS, among
 from portal.models import (
     Contract,
@@ -181,15 +181,11 @@ def document_alerts(
     today: date,
     within_days: int,
     limit: int | None = None,
-    dealer_id: int | None = None,
 ) -> tuple[list[DocumentAlert], int]:
     """Accepted documents in scope (of trading or suspended dealers, active kinds) whose
     cover ended or ends within the window, the ones that ended first (the first `limit`),
     and how many in all (two queries: the grouped cover, then the page with the count)."""
-    covers = accepted_covers(today, within_days, dealers_in_scope(scope))
-    if dealer_id is not None:
-        covers = covers.where(QualificationDocument.dealer_id == dealer_id)
-    cover = covers.subquery()
+    cover = accepted_covers(today, within_days, dealers_in_scope(scope)).subquery()
     query = (
         select(
             Dealer.id,
@@ -304,13 +300,19 @@ def _documents_change_on() -> Select[Any]:
 
 def required_kinds(dealer_kind: DealerKind) -> list[DocumentKind]:
     """The active document kinds a dealer of `dealer_kind` must hold."""
-    return list(
-        db.session.scalars(
-            select(DocumentKind)
-            .join(DocumentRequirement)
-            .where(DocumentRequirement.dealer_kind == dealer_kind, DocumentKind.active.is_(True))
-            .order_by(DocumentKind.sort_order, DocumentKind.id)
+    return list(db.session.scalars(_required_kinds(), {"dealer_kind": dealer_kind}))
+
+
+@cache
+def _required_kinds() -> Select[Any]:
+    return (
+        select(DocumentKind)
+        .join(DocumentRequirement)
+        .where(
+            DocumentRequirement.dealer_kind == bindparam("dealer_kind"),
+            DocumentKind.active.is_(True),
         )
+        .order_by(DocumentKind.sort_order, DocumentKind.id)
     )
 
 
@@ -335,21 +337,60 @@ class DealerStanding:
 
 
 def dealer_standing(dealer: Dealer, *, today: date, within_days: int) -> DealerStanding:
-    """One dealer's contract and documents to renew (three small queries)."""
+    """One dealer's contract and documents to renew (three small queries, built once)."""
     missing_ids = set(missing_documents([dealer.id], today).get(dealer.id, []))
     missing = [kind for kind in required_kinds(dealer.kind) if kind.id in missing_ids]
-    alerts, _count = document_alerts(
-        lambda column: column == dealer.id,
-        today=today,
-        within_days=within_days,
-        dealer_id=dealer.id,
-    )
+    alerts = _own_document_alerts(dealer, today=today, within_days=within_days)
     contract = contract_state(dealer.contract_end, today=today, within_days=within_days)
     return DealerStanding(
         dealer.contract_end,
         stage(dealer.contract_end, today=today) if contract else None,
         missing,
         [alert for alert in alerts if alert.kind_id not in missing_ids],
+    )
+
+
+def _own_document_alerts(dealer: Dealer, *, today: date, within_days: int) -> list[DocumentAlert]:
+    """`document_alerts` of one dealer (none unless it is on the homes: active, trading or
+    suspended), by a statement built once."""
+    if not dealer.active or dealer.status not in HOME_STATUSES:
+        return []
+    params = {"dealer_id": dealer.id, "last": today + timedelta(days=within_days)}
+    alerts = []
+    for kind_id, name, name_zh, ends in db.session.execute(_own_covers(), params):
+        day = as_date(ends)
+        alerts.append(
+            DocumentAlert(
+                dealer.id,
+                dealer.code,
+                dealer.name,
+                kind_id,
+                localized(name, name_zh),
+                day,
+                (day - today).days if day else None,
+            )
+        )
+    return alerts
+
+
+@cache
+def _own_covers() -> Select[Any]:
+    """Per active document kind: the end of the dealer's (`dealer_id`) accepted documents'
+    cover, where none never expires and it ends by `last`, those that end first first."""
+    ends = func.max(QualificationDocument.expires_on)
+    never = func.sum(case((QualificationDocument.expires_on.is_(None), 1), else_=0))
+    kind = DocumentKind
+    return (
+        select(kind.id, kind.name, kind.name_zh, ends.label("ends"))
+        .join(kind, kind.id == QualificationDocument.kind_id)
+        .where(
+            QualificationDocument.dealer_id == bindparam("dealer_id"),
+            QualificationDocument.status == DocumentStatus.ACCEPTED,
+            kind.active.is_(True),
+        )
+        .group_by(kind.id, kind.name, kind.name_zh, kind.sort_order)
+        .having(never == 0, ends <= bindparam("last", type_=Date))
+        .order_by(ends, kind.sort_order, kind.id)
     )
 
 
