@@ -150,10 +150,27 @@ class PortalClient(FlaskClient):
         return response
 
 
+SEEDED = pytest.StashKey[object]()  # what a demo variant's seed returned, for its fixture
+
+
+def _demo_variant(request: pytest.FixtureRequest) -> databases.DemoVariant | None:
+    """The seeded demo network a test asks for by a fixture, if any."""
+    if "canary_markers" in request.fixturenames:
+        from tests.security.canary import CANARY_DEMO
+
+        return CANARY_DEMO
+    return None
+
+
 @pytest.fixture
 def app(request, schema, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
-    wants_demo = "demo" in request.fixturenames
-    url = schema.demo_url(tmp_path) if wants_demo else schema.new_url()
+    variant = _demo_variant(request)
+    if variant is not None:
+        url, request.node.stash[SEEDED] = schema.variant_url(variant, tmp_path)
+    elif "demo" in request.fixturenames:
+        url = schema.demo_url(tmp_path)
+    else:
+        url = schema.new_url()
     # The queue in memory unless a module asks for another (tests/jobs/: `"QUEUE_URL": None`
     # for the embedded SQLite queue): that queue creates and fsyncs a file of its own for
     # every app, ~30 ms a test.
@@ -165,6 +182,14 @@ def app(request, schema, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
         yield application
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def canary_markers(app: Flask, request: pytest.FixtureRequest) -> dict[int, str]:
+    """Every demo dealer's canary marker, planted in everything it owns
+    (tests/security/canary.py): the test's database is a copy of the demo network the
+    markers were seeded into once per worker (issuing dealer files takes seconds)."""
+    return request.node.stash[SEEDED]  # type: ignore[return-value]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from portal.models import (
     User,
 )
 from tests.api.conftest import bearer, make_token
-from tests.security.canary import seed_markers, visible_dealer_ids
+from tests.security.canary import visible_dealer_ids
 from tests.security.crawler import BODY_READERS
 
 DEMO_ROLES = [
@@ -118,9 +118,9 @@ def _foreign(text: str, markers: dict[int, str], scope: set[int]) -> list[int]:
 
 
 @pytest.mark.slow
-def test_no_marker_reaches_a_token_outside_its_dealers_scope(app, demo, client):
-    """One seeding (it renders dealer files), then a walk per demo role."""
-    markers = seed_markers()
+def test_no_marker_reaches_a_token_outside_its_dealers_scope(app, demo, client, canary_markers):
+    """A walk per demo role on the demo network with its markers."""
+    markers = canary_markers
     for email in DEMO_ROLES:
         user = db.session.scalar(select(User).where(User.email == email))
         headers = bearer(make_token(user))

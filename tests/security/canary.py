@@ -42,6 +42,7 @@ from portal.models import (
 from tests.conftest import client_for
 from tests.security import routes
 from tests.security.crawler import Page, crawl
+from tests.support.databases import DemoVariant
 
 TESTS = Path(__file__).resolve().parents[1]
 MarkerSeeder = Callable[[Dealer, str], None]
@@ -99,6 +100,10 @@ def seed_markers() -> dict[int, str]:
             seeder(dealer, markers[dealer.id])
     db.session.commit()
     return markers
+
+
+# The demo network with the markers seeded, once per worker: the `canary_markers` fixture.
+CANARY_DEMO = DemoVariant("canary", seed_markers)
 
 
 @marker_seeder("dealer")

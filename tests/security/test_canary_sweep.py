@@ -8,7 +8,7 @@ from portal.access import signed_in
 from portal.demo.network import DEALERS, DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import Dealer, Role
-from tests.security.canary import seed_markers, sweep, visible_dealer_ids
+from tests.security.canary import sweep, visible_dealer_ids
 
 DEMO_ROLES = [
     "admin@demo.example",
@@ -31,9 +31,9 @@ STAFF_EXPORTS = {
 
 
 @pytest.mark.parametrize("email", DEMO_ROLES)
-def test_no_marker_reaches_anyone_outside_its_dealers_scope(app, demo, email):
+def test_no_marker_reaches_anyone_outside_its_dealers_scope(app, demo, canary_markers, email):
     """One crawl per user (each takes seconds): the leak check, then what it must have covered."""
-    markers = seed_markers()
+    markers = canary_markers
     user = demo.users[email]
 
     result = sweep(app, user, DEMO_PASSWORD, markers)
@@ -63,7 +63,7 @@ def test_no_marker_reaches_anyone_outside_its_dealers_scope(app, demo, email):
         assert all(page.status == 200 for page in exports)
 
 
-def test_sweep_reports_a_page_that_shows_another_dealers_data(app, demo):
+def test_sweep_reports_a_page_that_shows_another_dealers_data(app, demo, canary_markers):
     leaky = Blueprint("leaky", __name__)
 
     @leaky.route("/_test/all-dealers")
@@ -72,7 +72,7 @@ def test_sweep_reports_a_page_that_shows_another_dealers_data(app, demo):
         return ", ".join(db.session.scalars(select(Dealer.name)))
 
     app.register_blueprint(leaky)
-    markers = seed_markers()
+    markers = canary_markers
     user = demo.users["n01@demo.example"]
 
     result = sweep(app, user, DEMO_PASSWORD, markers)

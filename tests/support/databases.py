@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy import text
@@ -105,6 +107,27 @@ def seed_demo_into(database_url: str, instance: Path) -> None:
         db.engine.dispose()
 
 
+def seed_into(database_url: str, instance: Path, seed: Callable[[], Any]) -> Any:
+    """Run `seed` in an app on that database (files under `instance`), commit, return its
+    result."""
+    app = create_app(test_config(database_url, instance))
+    with app.app_context():
+        result = seed()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+@dataclass(frozen=True)
+class DemoVariant:
+    """The demo network with more seeded into it by `seed` (run once per worker, in an app
+    on the template; what it returns is kept for every test that starts on a copy)."""
+
+    name: str
+    seed: Callable[[], Any]
+
+
 def copy_instance(source: Path, target: Path) -> None:
     """The files a seeded database refers to (uploads, the queue), without the databases."""
     shutil.copytree(
@@ -127,6 +150,7 @@ class SqliteTemplate:
         self.count = 0
         self.demo_instance = directory / "demo-instance"
         self.demo_template: Path | None = None
+        self.variants: dict[str, tuple[Path, Path, Any]] = {}  # name: (file, files, seeded)
 
     @staticmethod
     def _checkpoint(path: Path) -> None:
@@ -146,6 +170,10 @@ class SqliteTemplate:
 
     def demo_url(self, instance: Path) -> str:
         """A copy of the database with the demo network, its files copied into `instance`."""
+        copy_instance(self._demo(), instance)
+        return self._copy(self.demo_template)
+
+    def _demo(self) -> Path:
         if self.demo_template is None:
             template = self.directory / "demo-template.sqlite3"
             shutil.copyfile(self.template, template)
@@ -153,8 +181,21 @@ class SqliteTemplate:
             seed_demo_into(f"sqlite:///{template}", self.demo_instance)
             self._checkpoint(template)
             self.demo_template = template
-        copy_instance(self.demo_instance, instance)
-        return self._copy(self.demo_template)
+        return self.demo_instance
+
+    def variant_url(self, variant: DemoVariant, instance: Path) -> tuple[str, Any]:
+        """A copy of the demo network with `variant` seeded, and what its seed returned."""
+        if variant.name not in self.variants:
+            template = self.directory / f"demo-{variant.name}-template.sqlite3"
+            files = self.directory / f"demo-{variant.name}-instance"
+            copy_instance(self._demo(), files)
+            shutil.copyfile(self.demo_template, template)
+            seeded = seed_into(f"sqlite:///{template}", files, variant.seed)
+            self._checkpoint(template)
+            self.variants[variant.name] = (template, files, seeded)
+        template, files, seeded = self.variants[variant.name]
+        copy_instance(files, instance)
+        return self._copy(template), seeded
 
     def _copy(self, template: Path) -> str:
         self.count += 1
@@ -178,8 +219,13 @@ class PostgresSchema:
         self.directory = directory
         self.demo_instance = directory / "demo-instance"
         self.demo_name: str | None = None
+        self.variants: dict[str, tuple[str, Path, Any]] = {}  # name: (database, files, seeded)
 
     def demo_url(self, instance: Path) -> str:
+        copy_instance(self._demo(), instance)
+        return self._copy(self.demo_name)
+
+    def _demo(self) -> Path:
         if self.demo_name is None:
             name = f"{self.name}_demo"
             url = create_postgres_database(name)
@@ -187,15 +233,31 @@ class PostgresSchema:
             self.demo_instance.mkdir()
             seed_demo_into(url, self.demo_instance)
             self.demo_name = name
-        copy_instance(self.demo_instance, instance)
-        copy = f"{self.name}_democopy"
+        return self.demo_instance
+
+    def variant_url(self, variant: DemoVariant, instance: Path) -> tuple[str, Any]:
+        """A copy of the demo network with `variant` seeded, and what its seed returned."""
+        if variant.name not in self.variants:
+            files = self.directory / f"demo-{variant.name}-instance"
+            copy_instance(self._demo(), files)
+            name = f"{self.name}_demo_{variant.name}"
+            url = self._copy(self.demo_name, name)
+            seeded = seed_into(url, files, variant.seed)
+            self.variants[variant.name] = (name, files, seeded)
+        name, files, seeded = self.variants[variant.name]
+        copy_instance(files, instance)
+        return self._copy(name), seeded
+
+    def _copy(self, template: str, copy: str | None = None) -> str:
+        """A new database `copy` (by default the tests' demo copy) from `template`."""
+        copy = copy or f"{self.name}_democopy"
         base = make_url(postgres_base_url())
         admin_url = base.set(drivername="postgresql", database="postgres")
         with psycopg.connect(
             admin_url.render_as_string(hide_password=False), autocommit=True
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{self.demo_name}"')
+            conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
             conn.execute(f'ALTER DATABASE "{copy}" SET synchronous_commit = off')
         return base.set(database=copy).render_as_string(hide_password=False)
 
