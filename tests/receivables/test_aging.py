@@ -118,6 +118,16 @@ def test_sql_aging_agrees_with_the_pure_function(world, rows):
                 today,
             )
             assert found.get(dealer.id, metrics.Aging()) == expected
+            # The dealer home's own statement agrees with the network's.
+            late_share = metrics.late_share_limit()
+            own = metrics.dealer_standing(dealer.id, today, late_share=late_share)
+            everyone = metrics.dealer_standings(
+                lambda column: column.is_not(None), today, late_share=late_share
+            )
+            assert own.aging == expected
+            if dealer.id in everyone:  # dealers with open invoices
+                assert own.dso == everyone[dealer.id].dso
+                assert own.flagged == everyone[dealer.id].flagged
     finally:
         db.session.rollback()
         db.session.execute(db.delete(Invoice))
