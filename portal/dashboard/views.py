@@ -234,9 +234,7 @@ def _dealer_home():
         months=months,
         latest=latest,
         trend=_dealer_trend(latest),
-        complaints=complaint_metrics.open_counts(
-            None, scope=complaint_metrics.only_dealer(dealer.id), now=clock.now()
-        ).get(None, complaint_metrics.NONE_OPEN),
+        complaints=complaint_metrics.dealer_open_counts(dealer.id, clock.now()),
         complaints_due=complaint_metrics.due_next(dealer.id, clock.now(), limit=COMPLAINTS_DUE),
         target=target_metrics.dealer_target(dealer.id, current),
         receivables=receivable_metrics.dealer_standing(

@@ -30,7 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -240,6 +240,19 @@ def open_counts(
     for row in db.session.execute(query):
         found[row[0] if keys else None] = OpenCounts(*(int(v or 0) for v in row[len(keys) :]))
     return found
+
+
+def dealer_open_counts(dealer_id: int, now: datetime) -> OpenCounts:
+    """`open_counts` of one dealer (its home page), by a statement built once."""
+    row = db.session.execute(_dealer_open(), {"dealer_id": dealer_id, "now": now}).one()
+    return OpenCounts(*(int(v or 0) for v in row))
+
+
+@cache
+def _dealer_open() -> Any:
+    now = bindparam("now", type_=Complaint.forward_due_at.type)
+    query = select(*_open_columns(now)).where(Complaint.dealer_id == bindparam("dealer_id"))
+    return among_open(query)
 
 
 # The staff home's card and tables
@@ -489,23 +502,7 @@ def zone(name: str | None) -> ZoneInfo:
 def due_next(dealer_id: int, now: datetime, *, limit: int = 3) -> list[Due]:
     """The dealer's open complaints whose running target falls due first: forwarding while
     received, resolution after; due times in the complaint's region's time zone."""
-    received = Complaint.status == ComplaintStatus.RECEIVED
-    due = case((received, Complaint.forward_due_at), else_=Complaint.resolve_due_at)
-    rows = db.session.execute(
-        select(
-            Complaint.id,
-            Complaint.status,
-            Complaint.forward_due_at,
-            Complaint.resolve_due_at,
-            Store.name,
-            Region.timezone,
-        )
-        .join(Store, Store.id == Complaint.store_id)
-        .join(Region, Region.id == Complaint.region_id)
-        .where(Complaint.dealer_id == dealer_id, is_open())
-        .order_by(due, Complaint.id)
-        .limit(limit)
-    ).all()
+    rows = db.session.execute(_due_next(limit), {"dealer_id": dealer_id}).all()
     found = []
     for complaint_id, status, forward_due, resolve_due, store, timezone in rows:
         target = Target.FORWARD if status == ComplaintStatus.RECEIVED else Target.RESOLVE
@@ -521,6 +518,28 @@ def due_next(dealer_id: int, now: datetime, *, limit: int = 3) -> list[Due]:
             )
         )
     return found
+
+
+@lru_cache(maxsize=4)
+def _due_next(limit: int) -> Any:
+    """A dealer's (`dealer_id`) open complaints by the due time of their running target."""
+    received = Complaint.status == ComplaintStatus.RECEIVED
+    due = case((received, Complaint.forward_due_at), else_=Complaint.resolve_due_at)
+    return (
+        select(
+            Complaint.id,
+            Complaint.status,
+            Complaint.forward_due_at,
+            Complaint.resolve_due_at,
+            Store.name,
+            Region.timezone,
+        )
+        .join(Store, Store.id == Complaint.store_id)
+        .join(Region, Region.id == Complaint.region_id)
+        .where(Complaint.dealer_id == bindparam("dealer_id"), is_open())
+        .order_by(due, Complaint.id)
+        .limit(limit)
+    )
 
 
 # A dealer's file: the last 12 months

@@ -117,6 +117,15 @@ def test_dealer_view_matches_the_card_and_the_worst_dealers(world, made, person,
     assert card.now_open == cm.open_counts(None, scope=scope, now=now).get(None, cm.NONE_OPEN)
 
 
+def test_a_dealers_own_open_counts_match_the_scoped_ones(world, made):
+    now = clock.now()
+    for dealer in (world.dealer_x, world.dealer_y):
+        own = cm.dealer_open_counts(dealer.id, now)
+        scoped = cm.open_counts(None, scope=cm.only_dealer(dealer.id), now=now)
+        assert own == scoped[None]
+        assert own.open > 0 and own.overdue > 0  # both have open and late complaints
+
+
 def test_counts_by_severity_per_dealer(world, made):
     now = clock.now()
     found = cm.tallies(cm.Complaint.dealer_id, since=cm.year_start(now.date()), now=now)
