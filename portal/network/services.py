@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal import activity
 from portal.database import insert_unique
 from portal.extensions import db
-from portal.models import Dealer, ProductLine, Region, Store
+from portal.models import Contract, ContractStatus, Dealer, ProductLine, Region, Store
 
 T = TypeVar("T", Region, Dealer, Store, ProductLine)
 
@@ -131,9 +131,32 @@ def update_dealer(dealer: Dealer, values: Mapping[str, Any]) -> dict[str, list[A
     """An admin's edit of the whole profile (a region change is a move, logged as such)."""
     values = _pick(values, DEALER_FIELDS)
     _check_code_free(Dealer, values["code"], dealer)
+    _check_contract_dates(dealer, values)
     region_id = values.pop("region_id", dealer.region_id)
     changed = move_dealer(dealer, region_id) if region_id != dealer.region_id else {}
     return {**changed, **_update(dealer, values)}
+
+
+def _check_contract_dates(dealer: Dealer, values: Mapping[str, Any]) -> None:
+    """A dealer with a contract in force takes its contract dates from it (kept by
+    portal.contracts): an edit may post them unchanged, never change them."""
+    in_force = db.session.execute(
+        select(Contract.starts_on, Contract.ends_on).where(
+            Contract.dealer_id == dealer.id, Contract.status == ContractStatus.ACTIVE
+        )
+    ).first()
+    if in_force is None:
+        return  # recorded before contracts were: the dates are the registry's own
+    for name, kept in zip(("contract_start", "contract_end"), in_force, strict=True):
+        changed = name in values and values[name] != getattr(dealer, name)
+        if changed and values[name] != kept:
+            raise RegistryError(
+                name,
+                _l(
+                    "The contract in force sets this date. To change it, renew the contract "
+                    "on the dealer's contracts page."
+                ),
+            )
 
 
 def update_dealer_contact(dealer: Dealer, values: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -27,7 +27,9 @@ from portal.models import (
     QualificationDocument,
 )
 from tests.contracts.conftest import LONG_SESSIONS, contract, document
+from tests.support.clients import signed_in_client
 from tests.support.uploads import pdf
+from tests.support.world import dealer_form
 
 
 @pytest.fixture
@@ -244,3 +246,47 @@ def test_admins_configure_which_documents_dealers_need(world, signed):
     assert signed("admin").post(f"/contracts/kinds/{kind.id}", data=stale).status_code == 409
     db.session.refresh(kind)
     assert (kind.required_for, kind.name) == ({DealerKind.DEALER}, "Food licence")
+
+
+def test_the_dealer_form_cannot_move_the_dates_of_a_contract_in_force(app, world):
+    """The dates on the dealer record are a copy of its contract in force: the admin's form
+    refuses a change on the field (nothing saved) and saves the rest when they are left be."""
+    admin = world.people["admin"]
+    in_force = contract(world.dealer_x, admin, ends_in=200)
+    db.session.commit()
+    client = signed_in_client(app, admin)
+    later = (in_force.ends_on + timedelta(days=365)).isoformat()
+
+    refused = client.post(
+        f"/dealers/{world.dealer_x.id}/edit",
+        data=dealer_form(world.dealer_x, name="Renamed", contract_end=later),
+    )
+
+    assert refused.status_code == 200
+    assert "The contract in force sets this date." in _text(refused)
+    db.session.refresh(world.dealer_x)
+    assert world.dealer_x.contract_end == in_force.ends_on
+    assert world.dealer_x.name != "Renamed"  # nothing half-saved
+
+    saved = client.post(
+        f"/dealers/{world.dealer_x.id}/edit", data=dealer_form(world.dealer_x, name="Renamed")
+    )
+
+    assert saved.status_code == 302
+    db.session.refresh(world.dealer_x)
+    assert (world.dealer_x.name, world.dealer_x.contract_end) == ("Renamed", in_force.ends_on)
+
+
+def test_a_dealer_without_a_contract_keeps_dates_the_form_sets(app, world):
+    """Dealers recorded before contracts were keep the registry's own dates."""
+    client = signed_in_client(app, world.people["admin"])
+    end = clock.today() + timedelta(days=700)
+
+    saved = client.post(
+        f"/dealers/{world.dealer_y.id}/edit",
+        data=dealer_form(world.dealer_y, contract_end=end.isoformat()),
+    )
+
+    assert saved.status_code == 302
+    db.session.refresh(world.dealer_y)
+    assert world.dealer_y.contract_end == end
