@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -153,8 +153,7 @@ def accepted_covers(
     with no document that never expires and a cover ending within the window (of the
     dealers among `dealers`, a query of dealer ids, when given)."""
     last = today + timedelta(days=within_days)
-    never = func.sum(case((QualificationDocument.expires_on.is_(None), 1), else_=0))
-    ends = func.max(QualificationDocument.expires_on)
+    ends, ending = _cover(last)
     accepted = QualificationDocument.status == DocumentStatus.ACCEPTED
     # Only dealers with an accepted document ending within the window can have a cover
     # that does (a few, found by the status and expiry index): the rest are not grouped.
@@ -171,8 +170,16 @@ def accepted_covers(
         )
         .where(accepted, QualificationDocument.dealer_id.in_(soon.scalar_subquery()))
         .group_by(QualificationDocument.dealer_id, QualificationDocument.kind_id)
-        .having(never == 0, ends <= last)
+        .having(ending)
     )
+
+
+def _cover(last: Any) -> tuple[Any, ColumnElement[bool]]:
+    """Over a dealer's accepted documents of one kind: the end of their cover, and the
+    condition that it ends by `last` (none of them never expires)."""
+    ends = func.max(QualificationDocument.expires_on)
+    never = func.sum(case((QualificationDocument.expires_on.is_(None), 1), else_=0))
+    return ends, and_(never == 0, ends <= last)
 
 
 def document_alerts(
@@ -377,8 +384,7 @@ def _own_document_alerts(dealer: Dealer, *, today: date, within_days: int) -> li
 def _own_covers() -> Select[Any]:
     """Per active document kind: the end of the dealer's (`dealer_id`) accepted documents'
     cover, where none never expires and it ends by `last`, those that end first first."""
-    ends = func.max(QualificationDocument.expires_on)
-    never = func.sum(case((QualificationDocument.expires_on.is_(None), 1), else_=0))
+    ends, ending = _cover(bindparam("last", type_=Date))
     kind = DocumentKind
     return (
         select(kind.id, kind.name, kind.name_zh, ends.label("ends"))
@@ -389,7 +395,7 @@ def _own_covers() -> Select[Any]:
             kind.active.is_(True),
         )
         .group_by(kind.id, kind.name, kind.name_zh, kind.sort_order)
-        .having(never == 0, ends <= bindparam("last", type_=Date))
+        .having(ending)
         .order_by(ends, kind.sort_order, kind.id)
     )
 

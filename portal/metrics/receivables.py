@@ -144,14 +144,28 @@ def _cutoff(as_of: date, days: int) -> date:
     return as_of - timedelta(days=days)
 
 
-def _bucket_case(as_of: date) -> Any:
+def _bucket_case(as_of: date | None) -> Any:
+    """An invoice's aging bucket on `as_of`; None: on the day and its cutoffs bound as
+    `DAY_PARAMS` (`_day_params` gives their values)."""
+    if as_of is None:
+        day, *cutoffs = (bindparam(name, type_=Date) for name in DAY_PARAMS)
+    else:
+        day, cutoffs = as_of, [_cutoff(as_of, days) for days in (30, 60, 90)]
     return case(
-        (Invoice.due_on >= as_of, CURRENT),
-        (Invoice.due_on >= _cutoff(as_of, 30), D1_30),
-        (Invoice.due_on >= _cutoff(as_of, 60), D31_60),
-        (Invoice.due_on >= _cutoff(as_of, 90), D61_90),
+        (Invoice.due_on >= day, CURRENT),
+        (Invoice.due_on >= cutoffs[0], D1_30),
+        (Invoice.due_on >= cutoffs[1], D31_60),
+        (Invoice.due_on >= cutoffs[2], D61_90),
         else_=OVER_90,
     )
+
+
+DAY_PARAMS = ("as_of", "cutoff_30", "cutoff_60", "cutoff_90")
+
+
+def _day_params(as_of: date) -> dict[str, date]:
+    """The values `_bucket_case(None)` binds (`DAY_PARAMS`), for `as_of`."""
+    return dict(zip(DAY_PARAMS, (as_of, *(_cutoff(as_of, d) for d in (30, 60, 90))), strict=True))
 
 
 def open_invoices(*conditions: Any) -> Any:
@@ -252,9 +266,8 @@ def dealer_standing(dealer_id: int, as_of: date, *, late_share: Decimal) -> Stan
     make them for one dealer, built once)."""
     params = {
         "dealer_id": dealer_id,
-        "as_of": as_of,
         "since": as_of - timedelta(days=DSO_DAYS),
-        **{f"cutoff_{days}": _cutoff(as_of, days) for days in (30, 60, 90)},
+        **_day_params(as_of),
     }
     amounts = {
         row.bucket: Bucket(int(row.amount), int(row.count))
@@ -276,14 +289,7 @@ def dealer_standing(dealer_id: int, as_of: date, *, late_share: Decimal) -> Stan
 @cache
 def _own_aging() -> Any:
     """`aging_by` of the dealer `dealer_id` on `as_of` (its `cutoff_*` days bound too)."""
-    due = Invoice.due_on
-    bucket = case(
-        (due >= bindparam("as_of", type_=Date), CURRENT),
-        (due >= bindparam("cutoff_30", type_=Date), D1_30),
-        (due >= bindparam("cutoff_60", type_=Date), D31_60),
-        (due >= bindparam("cutoff_90", type_=Date), D61_90),
-        else_=OVER_90,
-    ).label("bucket")
+    bucket = _bucket_case(None).label("bucket")
     return (
         select(
             bucket,
