@@ -253,16 +253,18 @@ def inbox_condition(box: str, today: date | ColumnElement[date]) -> ColumnElemen
     return and_(current, NoticeReceipt.acknowledged_at.is_(None))
 
 
-def dealer_notices(user: User, *columns):
+def dealer_notices(user: User | ColumnElement[int], *columns):
     """A dealer user's notices joined with their dealer's receipt of the current version
-    (selecting Notice and NoticeReceipt unless other columns are given)."""
+    (selecting Notice and NoticeReceipt unless other columns are given); instead of the
+    user, the dealer's id as an expression (a bound parameter)."""
+    dealer_id = user.dealer_id if isinstance(user, User) else user
     return (
         select(*(columns or (Notice, NoticeReceipt)))
         .select_from(Notice)
         .join(Dealer, reaches())
         .outerjoin(NoticeReceipt, _current_receipt())
         .where(
-            Dealer.id == user.dealer_id,
+            Dealer.id == dealer_id,
             Notice.status.in_((NoticeStatus.PUBLISHED, NoticeStatus.ARCHIVED)),
         )
     )
@@ -289,17 +291,9 @@ def to_acknowledge_count(user: User, today: date | None = None) -> int:
 @cache
 def _to_acknowledge() -> Select[Any]:
     """The badge's count, built once: the dealer (`dealer_id`) and the day (`today`) bound."""
-    return (
-        select(func.count())
-        .select_from(Notice)
-        .join(Dealer, reaches())
-        .outerjoin(NoticeReceipt, _current_receipt())
-        .where(
-            Dealer.id == bindparam("dealer_id"),
-            Notice.status.in_((NoticeStatus.PUBLISHED, NoticeStatus.ARCHIVED)),
-            inbox_condition("to_acknowledge", bindparam("today", type_=Date)),
-        )
-    )
+    today = bindparam("today", type_=Date)
+    query = dealer_notices(bindparam("dealer_id"), func.count())
+    return query.where(inbox_condition("to_acknowledge", today))
 
 
 def dealer_store_lines(notice: Notice, user: User) -> list[StoreLine]:
