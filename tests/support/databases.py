@@ -99,12 +99,7 @@ def seed_demo_into(database_url: str, instance: Path) -> None:
     """Load the demo network into a migrated, empty database (uploads under `instance`)."""
     from portal.demo import seed_demo
 
-    app = create_app(test_config(database_url, instance))
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+    seed_into(database_url, instance, seed_demo)
 
 
 def seed_into(database_url: str, instance: Path, seed: Callable[[], Any]) -> Any:
