@@ -57,9 +57,26 @@ def _digest(path: str, mtime_ns: int, size: int) -> str:
 
 
 def fingerprint(filename: str, endpoint: str = "static") -> str | None:
-    """The file's content hash, or None when there is no such file."""
+    """The file's content hash, or None when there is no such file.
+
+    Outside debug mode the files change only with a new release (a restart), so the answer
+    is kept per file: a page links a dozen of them and each look cost three system calls.
+    In debug mode a file edited while the server runs gets its new hash on the next page."""
     folder = _folder(endpoint)
-    path = safe_join(folder, filename) if folder else None
+    if folder is None:
+        return None
+    if current_app.debug:
+        return _fingerprint_now(folder, filename)
+    return _fingerprint_kept(folder, filename)
+
+
+@lru_cache(maxsize=1024)
+def _fingerprint_kept(folder: str, filename: str) -> str | None:
+    return _fingerprint_now(folder, filename)
+
+
+def _fingerprint_now(folder: str, filename: str) -> str | None:
+    path = safe_join(folder, filename)
     if path is None or not os.path.isfile(path):
         return None
     stat = os.stat(path)

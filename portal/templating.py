@@ -8,6 +8,7 @@ plans overview and the dealer's home).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask
@@ -42,6 +43,9 @@ def register_template_helpers(app: Flask) -> None:
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
+    # `_()` and `gettext()` themselves: Jinja's new-style wrapper around `_gettext`, called
+    # directly (no alias in between) and kept per catalogue for strings without values.
+    app.jinja_env.globals["gettext"] = app.jinja_env.globals["_"] = _page_gettext
 
     @app.context_processor
     def _globals() -> dict[str, object]:
@@ -69,6 +73,26 @@ def _translations(context: Context) -> Any:
 @pass_context
 def _gettext(context: Context, string: str) -> str:
     return _translations(context).ugettext(string)
+
+
+@pass_context
+def _page_gettext(context: Context, string: str, **variables: Any) -> str:
+    """Jinja's new-style `gettext` (the result escaped when the template autoescapes, and
+    always a format string, so `%%` reads `%`), with the translation of a string that takes
+    no values made once per catalogue: a page translates the same words on every request."""
+    autoescape = context.eval_ctx.autoescape
+    translations = _translations(context)
+    if not variables:
+        return _plain_text(translations, string, autoescape)
+    found = translations.ugettext(string)
+    # The catalogue's own text is trusted, as in Jinja's gettext; the values are escaped.
+    return (Markup(found) if autoescape else found) % variables  # noqa: S704  # nosec B704
+
+
+@lru_cache(maxsize=4096)
+def _plain_text(translations: Any, string: str, autoescape: bool) -> str:
+    found = translations.ugettext(string)
+    return (Markup(found) if autoescape else found) % {}  # noqa: S704  # nosec B704
 
 
 @pass_context

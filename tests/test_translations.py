@@ -136,3 +136,25 @@ def test_chinese_navigation_renders_for_a_chinese_user(client, auth):
     assert "首页" in page
     assert "经销商" in page
     assert 'lang="zh-Hans"' in page
+
+
+def test_template_gettext_escapes_formats_and_follows_the_language(app):
+    """`_()` in a template: the translation in the page's language (kept per catalogue, so
+    one language's words never leak into another's page), escaped values, `%%` read as %."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = (
+        "{{ _('Dealers') }}|{{ _('Sign out') }}|{{ _('100%% done') }}|"
+        "{{ _('%(name)s here', name=who) }}"
+    )
+    with app.test_request_context("/"):
+        for _round in range(2):  # the second round reads what the first kept
+            with force_locale("en"):
+                english = render_template_string(source, who="<b>")
+            with force_locale("zh_Hans"):
+                chinese = render_template_string(source, who="<b>")
+            assert english == "Dealers|Sign out|100% done|&lt;b&gt; here"
+            assert chinese.startswith("经销商|退出登录|100% done|")
+            assert "&lt;b&gt;" in chinese
+            assert "<b>" not in chinese

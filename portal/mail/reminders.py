@@ -202,4 +202,3 @@ def _admins() -> list[int]:
     return list(
         db.session.scalars(select(User.id).where(User.active.is_(True), User.role == Role.ADMIN))
     )
-

@@ -261,6 +261,8 @@ def _receivables_penalty(
             )
         )
     return tuple(taken)
+
+
 def _document_penalty(rules: Mapping[str, int], missing: int) -> tuple[Penalty, ...]:
     """A dealer missing a required qualification document (none accepted and unexpired)."""
     if missing <= 0 or rules["missing_document"] <= 0:
