@@ -25,6 +25,7 @@ time (BEGIN IMMEDIATE, portal.database).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    bindparam,
     cast,
     delete,
     event,
@@ -62,9 +64,7 @@ CHUNK = 400  # keys per statement (two parameters each; well under SQLite's limi
 _PENDING = "plan_actual_totals.pending"
 
 
-def _matching(dealer_column, period_column, keys: list[Key] | None):
-    if keys is None:
-        return None
+def _matching(dealer_column, period_column, keys: list[Key]):
     dealers = sorted({dealer for dealer, _period in keys})
     months = sorted({period for _dealer, period in keys})
     pairs = or_(*(and_(dealer_column == d, period_column == p) for d, p in keys))
@@ -73,14 +73,46 @@ def _matching(dealer_column, period_column, keys: list[Key] | None):
     return and_(dealer_column.in_(dealers), period_column.in_(months), pairs)
 
 
+def _bound_matching(dealer_column, period_column, size: int):
+    """`_matching` for `size` keys bound at execution (`_key_values`), not written in."""
+    pairs = or_(
+        *(
+            and_(
+                dealer_column == bindparam(f"dealer_{i}"), period_column == bindparam(f"period_{i}")
+            )
+            for i in range(size)
+        )
+    )
+    return and_(
+        dealer_column.in_(bindparam("dealers", expanding=True)),
+        period_column.in_(bindparam("months", expanding=True)),
+        pairs,
+    )
+
+
+def _key_values(keys: list[Key]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "dealers": sorted({dealer for dealer, _period in keys}),
+        "months": sorted({period for _dealer, period in keys}),
+    }
+    for i, (dealer, period) in enumerate(keys):
+        values[f"dealer_{i}"], values[f"period_{i}"] = dealer, period
+    return values
+
+
 def source(keys: list[Key] | None = None) -> Select[Any]:
     """(dealer_id, period, sums…) computed from the base lines, for `keys` or for all."""
+    if keys is None:
+        return _sums(None)
+    return _sums(lambda dealer, period: _matching(dealer, period, keys))
+
+
+def _sums(matching) -> Select[Any]:
+    """The sums, of the lines whose (dealer, period) `matching(dealer, period)` keeps."""
     targets, actuals = line_selects(detail=False)
-    plan_filter = _matching(SalesPlan.dealer_id, SalesPlan.period, keys)
-    report_filter = _matching(StoreReport.dealer_id, StoreReport.period, keys)
-    if plan_filter is not None:
-        targets = targets.where(plan_filter)
-        actuals = actuals.where(report_filter)
+    if matching is not None:
+        targets = targets.where(matching(SalesPlan.dealer_id, SalesPlan.period))
+        actuals = actuals.where(matching(StoreReport.dealer_id, StoreReport.period))
     lines = union_all(targets, actuals).subquery("plan_actual_lines")
     return select(
         lines.c.dealer_id,
@@ -114,9 +146,13 @@ def _lock(connection: Connection, keys: list[Key]) -> None:
     )
 
 
-def _upsert_from(connection: Connection, query: Select[Any]):
-    """INSERT … SELECT … ON CONFLICT (dealer_id, period) DO UPDATE, returning the keys."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+@lru_cache(maxsize=16)
+def _upsert(dialect_name: str, size: int):
+    """INSERT … SELECT … ON CONFLICT (dealer_id, period) DO UPDATE of `size` keys bound at
+    execution (`_key_values`), returning the keys. Built once per process and key count:
+    building it cost more than running it, on every save of a plan or a report."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    query = _sums(lambda dealer, period: _bound_matching(dealer, period, size))
     # SQLite wants a WHERE in the SELECT of an upsert (else `ON` may parse as a join's).
     rows = query.subquery("plan_actual_sums")
     statement = dialect.insert(PlanActualTotal).from_select(
@@ -136,7 +172,9 @@ def refresh(connection: Connection, keys: Iterable[Key]) -> None:
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         _lock(connection, chunk)
-        upserted = connection.execute(_upsert_from(connection, source(chunk)))
+        upserted = connection.execute(
+            _upsert(connection.dialect.name, len(chunk)), _key_values(chunk)
+        )
         kept = {(int(dealer), str(period)) for dealer, period in upserted}
         gone = [key for key in chunk if key not in kept]
         if gone:
