@@ -174,6 +174,7 @@ class Writers:
         self.writers, self.interval = list(writers), interval
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, Counter] = defaultdict(Counter)
+        self.first_error: dict[str, str] = {}  # each kind of failure's first message
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -196,6 +197,7 @@ class Writers:
                 save_report(writer, self.times, self.errors)
             except requests.RequestException as error:
                 self.errors["report save"][type(error).__name__] += 1
+                self.first_error.setdefault(type(error).__name__, str(error))
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
 
@@ -251,6 +253,8 @@ def mix(base: str, who: People, args: argparse.Namespace, pids: dict[str, list[i
     for label, counts in writing.errors.items():
         if counts:
             print(f"  {label} errors: {dict(counts)}")
+    for kind, message in writing.first_error.items():
+        print(f"  the first {kind}: {message}")
     write_p95 = percentile(writing.times["report save"], 0.95)
     print(f"report save p95 {write_p95:.0f} ms (target on PostgreSQL: < {TARGET_WRITE_P95} ms)")
     spent = ", ".join(f"{name} {value:.1f}" for name, value in cpu.items())
