@@ -64,17 +64,8 @@ CHUNK = 400  # keys per statement (two parameters each; well under SQLite's limi
 _PENDING = "plan_actual_totals.pending"
 
 
-def _matching(dealer_column, period_column, keys: list[Key]):
-    dealers = sorted({dealer for dealer, _period in keys})
-    months = sorted({period for _dealer, period in keys})
-    pairs = or_(*(and_(dealer_column == d, period_column == p) for d, p in keys))
-    # The IN lists let either database use its (dealer_id, period) indexes; the pairs
-    # then keep exactly the keys asked for.
-    return and_(dealer_column.in_(dealers), period_column.in_(months), pairs)
-
-
-def _bound_matching(dealer_column, period_column, size: int):
-    """`_matching` for `size` keys bound at execution (`_key_values`), not written in."""
+def _matching(dealer_column, period_column, size: int):
+    """The (dealer, period) pairs of `size` keys, bound at execution (`_key_values`)."""
     pairs = or_(
         *(
             and_(
@@ -83,6 +74,8 @@ def _bound_matching(dealer_column, period_column, size: int):
             for i in range(size)
         )
     )
+    # The IN lists let either database use its (dealer_id, period) indexes; the pairs
+    # then keep exactly the keys asked for.
     return and_(
         dealer_column.in_(bindparam("dealers", expanding=True)),
         period_column.in_(bindparam("months", expanding=True)),
@@ -100,19 +93,13 @@ def _key_values(keys: list[Key]) -> dict[str, Any]:
     return values
 
 
-def source(keys: list[Key] | None = None) -> Select[Any]:
-    """(dealer_id, period, sums…) computed from the base lines, for `keys` or for all."""
-    if keys is None:
-        return _sums(None)
-    return _sums(lambda dealer, period: _matching(dealer, period, keys))
-
-
-def _sums(matching) -> Select[Any]:
-    """The sums, of the lines whose (dealer, period) `matching(dealer, period)` keeps."""
+def source(size: int | None = None) -> Select[Any]:
+    """(dealer_id, period, sums…) computed from the base lines: of every key, or of `size`
+    keys bound at execution (`_key_values`)."""
     targets, actuals = line_selects(detail=False)
-    if matching is not None:
-        targets = targets.where(matching(SalesPlan.dealer_id, SalesPlan.period))
-        actuals = actuals.where(matching(StoreReport.dealer_id, StoreReport.period))
+    if size is not None:
+        targets = targets.where(_matching(SalesPlan.dealer_id, SalesPlan.period, size))
+        actuals = actuals.where(_matching(StoreReport.dealer_id, StoreReport.period, size))
     lines = union_all(targets, actuals).subquery("plan_actual_lines")
     return select(
         lines.c.dealer_id,
@@ -152,7 +139,7 @@ def _upsert(dialect_name: str, size: int):
     execution (`_key_values`), returning the keys. Built once per process and key count:
     building it cost more than running it, on every save of a plan or a report."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    query = _sums(lambda dealer, period: _bound_matching(dealer, period, size))
+    query = source(size)
     # SQLite wants a WHERE in the SELECT of an upsert (else `ON` may parse as a join's).
     rows = query.subquery("plan_actual_sums")
     statement = dialect.insert(PlanActualTotal).from_select(
@@ -179,7 +166,8 @@ def refresh(connection: Connection, keys: Iterable[Key]) -> None:
         gone = [key for key in chunk if key not in kept]
         if gone:
             connection.execute(
-                delete(table).where(_matching(table.c.dealer_id, table.c.period, gone))
+                delete(table).where(_matching(table.c.dealer_id, table.c.period, len(gone))),
+                _key_values(gone),
             )
 
 
