@@ -225,7 +225,13 @@ def cpu_used(pids: dict[str, list[int]]) -> Iterator[dict[str, float]]:
         used[name] = machine.cpu_since(before[name], group)
 
 
-def mix(base: str, who: People, args: argparse.Namespace, pids: dict[str, list[int]]) -> None:
+def mix(
+    base: str,
+    who: People,
+    args: argparse.Namespace,
+    pids: dict[str, list[int]],
+    gunicorn: stack.Process,
+) -> None:
     readers = signed_in_visits(base, "dealer home", who.readers, "/home")
     staff = signed_in_visits(base, "admin home", [who.admin, who.admin], "/home")
     staff += signed_in_visits(base, "supervisor home", [who.supervisor], "/home")
@@ -255,6 +261,10 @@ def mix(base: str, who: People, args: argparse.Namespace, pids: dict[str, list[i
             print(f"  {label} errors: {dict(counts)}")
     for kind, message in writing.first_error.items():
         print(f"  the first {kind}: {message}")
+    if writing.first_error:  # a worker that died or was restarted says so in the server's log
+        for line in gunicorn.output().splitlines():
+            if any(word in line for word in ("WORKER", "Booting worker", "exiting", "Traceback")):
+                print(f"  gunicorn: {line[:200]}")
     write_p95 = percentile(writing.times["report save"], 0.95)
     print(f"report save p95 {write_p95:.0f} ms (target on PostgreSQL: < {TARGET_WRITE_P95} ms)")
     spent = ", ".join(f"{name} {value:.1f}" for name, value in cpu.items())
@@ -448,7 +458,7 @@ def main() -> None:
         name = make_url(portal.database_url).get_backend_name()
         print(f"gunicorn 2 workers x 2 threads and one queue worker on {name}")
         if "mix" in parts:
-            mix(base, who, args, server_pids(portal, gunicorn))
+            mix(base, who, args, server_pids(portal, gunicorn), gunicorn)
         if "admin" in parts:
             admin_phases(base, who, args)
         if "wrk" in parts:
