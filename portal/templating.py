@@ -126,12 +126,21 @@ def _percent(context: Context, basis_points: int | None, digits: int = 1) -> str
 
 def plan_actual_chart(months: list[tuple[str, plan_metrics.Figures]]) -> Markup:
     """The 12-month SVG chart: planned revenue as bars, actual revenue as a line."""
-    labels = [period for period, _figures in months]
-    planned = [to_decimal(f.target_revenue) if f.has_target else None for _period, f in months]
-    actual = [to_decimal(f.actual_revenue) if f.has_actual else None for _period, f in months]
+    labels = tuple(period for period, _figures in months)
+    planned = tuple(to_decimal(f.target_revenue) if f.has_target else None for _p, f in months)
+    actual = tuple(to_decimal(f.actual_revenue) if f.has_actual else None for _p, f in months)
+    return _plan_actual_chart(str(get_locale()), labels, planned, actual)
+
+
+@lru_cache(maxsize=256)
+def _plan_actual_chart(
+    _locale: str, labels: tuple[str, ...], planned: tuple[Any, ...], actual: tuple[Any, ...]
+) -> Markup:
+    """The chart of these figures in this language: a dealer's home draws the same one until
+    its plan or reports change, so the last few hundred are kept."""
     return charts.bar_line_chart(
-        labels,
-        charts.Series(_("Plan"), planned),
-        charts.Series(_("Actual"), actual),
+        list(labels),
+        charts.Series(_("Plan"), list(planned)),
+        charts.Series(_("Actual"), list(actual)),
         title=_("Revenue: plan against actual"),
     )

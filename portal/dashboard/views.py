@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
+from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -304,9 +307,16 @@ def _dealer_trend(latest: list[Audit]):
     points = [(a.completed_at.date().isoformat(), a.score) for a in reversed(latest)]
     if len(points) < 2:
         return None
+    labels, scores = zip(*points, strict=True)
+    return _trend_chart(str(get_locale()), labels, scores)
+
+
+@lru_cache(maxsize=256)
+def _trend_chart(_locale: str, labels: tuple[str, ...], scores: tuple[Any, ...]) -> Markup:
+    """The chart of these scores in this language (kept: it changes only with an audit)."""
     return charts.line_chart(
-        [label for label, _score in points],
-        [charts.Series(_("Audit score"), [score for _label, score in points])],
+        list(labels),
+        [charts.Series(_("Audit score"), list(scores))],
         title=_("Your audit scores"),
         y_min=0,
         y_max=100,

@@ -18,10 +18,14 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 @bp.app_context_processor
 def _unread() -> dict[str, object]:
+    counted: list[int] = []  # counted once per page (the badge and the inbox both ask)
+
     def unread_notifications() -> int:
         if not current_user.is_authenticated:
             return 0
-        return notifications.unread_count(current_user)
+        if not counted:
+            counted.append(notifications.unread_count(current_user))
+        return counted[0]
 
     return {"unread_notifications": unread_notifications}
 

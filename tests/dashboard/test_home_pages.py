@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.audits import corrective
 from portal.extensions import db
-from portal.models import ActivityEntry
+from portal.models import ActivityEntry, StoreReport
 from tests.support.clients import signed_in_client
 from tests.support.pages import without_tokens
 from tests.support.plans import this_month
@@ -176,3 +176,34 @@ def test_every_header_of_the_visit_table_has_a_name(app, home_world):
     headers = re.findall(r"<th\b[^>]*>(.*?)</th>", visits, flags=re.S)
     assert headers
     assert all(re.sub(r"<[^>]+>", "", text).strip() for text in headers)
+
+
+def _revenue_chart(page: str) -> str:
+    """The plan-against-actual chart of a page: its SVG and its table of figures."""
+    start = page.index('<div class="chart-figure"><svg')
+    return page[start : page.index("</details>", start)]
+
+
+def test_the_dealers_chart_follows_the_language_and_the_figures(app, home_world):
+    """The plan-against-actual chart is kept per language and figures: never another
+    language's words, never figures from before a change."""
+    user = home_world.user_x
+    english = _revenue_chart(page_of(app, user))
+    assert "Revenue: plan against actual" in english
+
+    user.locale = "zh_Hans"
+    db.session.commit()
+    chinese = _revenue_chart(page_of(app, user))
+    assert "计划与实际对比" in chinese
+    assert "Revenue" not in chinese
+
+    user.locale = "en"
+    report = db.session.scalars(
+        select(StoreReport).where(StoreReport.dealer_id == home_world.dealer_x.id)
+    ).one()
+    report.lines[0].revenue_minor = 9_000_000
+    db.session.commit()
+    changed = _revenue_chart(page_of(app, user))
+    assert "Revenue: plan against actual" in changed
+    assert "90,000.00" in changed
+    assert "90,000.00" not in english
