@@ -35,16 +35,16 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["plan_actual_chart"] = plan_actual_chart
 
     # Flask-Babel's callables look the language up for every string; these read it from
-    # the page's context (a staff home page translates a few hundred strings).
+    # the page's context (a staff home page translates a few hundred strings). `gettext`
+    # (and `_`) is `_page_gettext`, set after: Jinja's new-style wrapper would be called on
+    # every string, so it is replaced by one that keeps the strings without values.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=_gettext,
+        gettext=lambda s: get_translations().ugettext(s),
         ngettext=_ngettext,
         newstyle=True,
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
-    # `_()` and `gettext()` themselves: Jinja's new-style wrapper around `_gettext`, called
-    # directly (no alias in between) and kept per catalogue for strings without values.
     app.jinja_env.globals["gettext"] = app.jinja_env.globals["_"] = _page_gettext
 
     @app.context_processor
@@ -54,7 +54,7 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "current_locale": locale,
             "html_lang": i18n.html_lang(locale),
-            # The language and its catalogue as of this render (`_number`, `_gettext`).
+            # The language and its catalogue as of this render (`_number`, `_page_gettext`).
             LOCALE: found,
             TRANSLATIONS: get_translations(),
         }
@@ -68,11 +68,6 @@ def _translations(context: Context) -> Any:
     imported without context, a template rendered outside `render_template`)."""
     found = context.get(TRANSLATIONS)
     return found if found is not None else get_translations()
-
-
-@pass_context
-def _gettext(context: Context, string: str) -> str:
-    return _translations(context).ugettext(string)
 
 
 @pass_context
