@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from portal import jobs
 from portal.dossiers import archive, renders
@@ -235,6 +235,30 @@ def test_a_slot_is_taken_once_and_a_lapsed_one_is_taken_over(app):
     assert slots.try_acquire("worker-b") == 1  # worker-a died: its lease lapsed
     slots.release(1, "worker-b")
     assert slots.held() == 0
+
+
+def test_waiting_for_a_held_slot_tries_no_insert(app):
+    """A worker polls every 0.2 s while the slots are held: each look reads and updates,
+    and never inserts a row that exists (a failing INSERT each time, and an error line in
+    the database's log)."""
+    app.config["RENDER_SLOTS"] = 2
+    assert slots.try_acquire("worker-a") == 1
+    assert slots.try_acquire("worker-b") == 2
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert slots.try_acquire("worker-c") is None
+        assert slots.try_acquire("worker-c") is None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+    assert statements
+    assert not [sql for sql in statements if sql.lstrip().upper().startswith("INSERT")]
+    assert slots.held() == 2
 
 
 def test_a_slot_is_renewed_while_its_render_runs(app):
