@@ -94,3 +94,16 @@ def postgres_backends(database: str) -> list[int]:
         if title.startswith("postgres:") and f" {database} " in title:
             pids.append(int(cmdline.parent.name))
     return pids
+
+
+def cpu_times() -> tuple[float, float]:
+    """The whole machine's (busy, all) CPU seconds so far, summed over its cores."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / TICKS, sum(fields) / TICKS
+
+
+def cores_busy(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """How many cores were busy on average between two `cpu_times()` readings."""
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return (os.cpu_count() or 1) * busy / total if total else 0.0

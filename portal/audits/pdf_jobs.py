@@ -95,15 +95,16 @@ def run(job: Job) -> None:
         jobs.fail(job, "AuditGone")
         return
     try:
-        with force_locale(job.payload.get("locale", "en")), render_slot():
+        with force_locale(job.payload.get("locale", "en")):
             services.load_for_page(audit)
             html, attachments = report.prepare(audit)
             db.session.commit()  # end the read: SQLite writers must not wait for the render
             limits = pdf.Limits.from_config(background=True)
-            data = pdf.render_html(html, attachments=attachments, limits=limits)
+            with render_slot():
+                data = pdf.render_html(html, attachments=attachments, limits=limits)
             key = f"{utcnow():%Y/%m}/{secrets.token_hex(16)}.pdf"
             storage.backend().save(key, data)
     except NoSlotFree:
-        raise jobs.Retry(delay=2) from None
+        raise jobs.StepBack from None
     jobs.heartbeat(job, done=1, total=1)
     jobs.finish(job, {"storage_key": key, "size": len(data)})

@@ -8,9 +8,14 @@ starts an export says exactly this, and each export lists its dealers with their
 The export job (`dossier_export`) fingerprints each dealer: an unchanged dealer's earlier
 file is reused, the others get a render job each — shared with any other export or issue
 request for the same unchanged dealer (portal/dossiers/renders.py), so no file renders
-twice, and renders run on every worker within the global render cap. A continuation
-(`dossier_export.assemble`) polls those render jobs, moves the progress bar, and when all
-are done writes the ZIP to a temporary file, never to memory, and stores it.
+twice, and renders run on every worker within the global render cap. Renders go on the
+queue while the rest of the region is still being planned (after 4 new ones, then 8, 16…).
+When all files are there, one `dossier_export.zip` job writes the ZIP to a temporary file,
+never to memory, and stores it. Two things look for that moment: each render of the export
+nudges it as it ends (`dossier_export.nudge`), and a continuation
+(`dossier_export.assemble`) looks every EXPORT_POLL_SECONDS, moving the progress bar, in
+case a nudge was missed. Whichever sees it first creates the ZIP job; its key allows one
+unfinished ZIP job per export, so the ZIP is written once.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ from portal.models.base import utcnow
 
 KIND = "dossier_export"
 ASSEMBLE = "dossier_export.assemble"
+NUDGE = renders.NUDGE_EXPORT
+ZIP = "dossier_export.zip"
+FIRST_CHUNK = 4  # renders queued during planning: after this many new ones, then twice as many
 EXPORTED_STATUSES = (DealerStatus.ACTIVE, DealerStatus.SUSPENDED)
 
 
@@ -87,13 +95,15 @@ def export_of(job: Job) -> ExportJob:
 def plan(job: Job) -> None:
     """Reuse or request each dealer's file, then hand over to the assembling step."""
     export = export_of(job)
+    job_id, locale, issuer = job.id, export.locale, export.requested_by
     items: list[dict[str, Any]] = []
     new_jobs: list[int] = []
-    with force_locale(export.locale):
+    chunk = FIRST_CHUNK
+    with force_locale(locale):
         for dealer in exported_dealers(export.region_id):
             item = {"dealer_id": dealer.id, "code": dealer.code, "name": dealer.name}
             item["status"] = dealer.status.value
-            wanted = renders.request(dealer, issuer=export.requested_by, locale=export.locale)
+            wanted = renders.request(dealer, issuer=issuer, locale=locale, export_job_id=job_id)
             if wanted.reused is not None:
                 item["file_id"] = wanted.reused.id
             else:
@@ -101,20 +111,41 @@ def plan(job: Job) -> None:
                 if wanted.created:
                     new_jobs.append(wanted.job.id)
             items.append(item)
+            if len(new_jobs) >= chunk:  # let the renders start while the rest is planned
+                _start_renders(new_jobs)
+                new_jobs, chunk = [], chunk * 2
     job.payload = {**job.payload, "items": items}
     jobs.heartbeat(job, done=sum("file_id" in item for item in items), total=len(items))
-    job_id = job.id
-    db.session.commit()  # nothing is read after this: an immediate queue runs jobs here
-    for render_id in new_jobs:
-        jobs.enqueue(renders.KIND, render_id)
+    _start_renders(new_jobs)
     jobs.enqueue(ASSEMBLE, job_id)
+
+
+def _start_renders(job_ids: list[int]) -> None:
+    """Commit, then queue the render jobs (nothing is read after the commit here: an
+    immediate queue runs the jobs in this call)."""
+    db.session.commit()
+    for render_id in job_ids:
+        jobs.enqueue(renders.KIND, render_id)
 
 
 @jobs.task(ASSEMBLE, claims=False)
 def assemble(job: Job) -> None:
-    """When every file is there, the ZIP; until then, progress and another look soon."""
+    """The regular look: the ZIP when every file is there; until then, progress and another
+    look soon."""
+    if not _zip_when_ready(job, progress=True):
+        raise jobs.Retry(delay=float(current_app.config["EXPORT_POLL_SECONDS"]))
+
+
+@jobs.task(NUDGE, claims=False)
+def nudge(job: Job) -> None:
+    """A render of the export has ended: the ZIP if it was the last one."""
+    _zip_when_ready(job, progress=False)
+
+
+def _zip_when_ready(job: Job, *, progress: bool) -> bool:
+    """Start the ZIP job once every file is there; False while some are still rendering."""
     if job.state != JobState.RUNNING or "items" not in job.payload:
-        return
+        return True  # finished, failed, or still planning (which starts its own look)
     items = job.payload["items"]
     render_ids = [item["job_id"] for item in items if "job_id" in item]
     render_jobs = {
@@ -130,14 +161,42 @@ def assemble(job: Job) -> None:
         if render is None or render.state == JobState.FAILED:
             jobs.fail(job, render.error if render is not None else "RenderLost")
             _record_finish(job, "failure")
-            return
+            return True
         if render.state == JobState.DONE:
             file_ids.append(render.result["dealer_file_id"])
-    jobs.heartbeat(job, done=len(file_ids), total=len(items))
     if len(file_ids) < len(items):
-        db.session.commit()
-        raise jobs.Retry(delay=float(current_app.config["EXPORT_POLL_SECONDS"]))
-    _write_zip(job, file_ids)
+        if progress:
+            jobs.heartbeat(job, done=len(file_ids), total=len(items))
+        return False
+    writer, created = jobs.create(
+        ZIP,
+        key=f"{ZIP}:{job.id}",
+        payload={"export_job_id": job.id, "file_ids": file_ids},
+        total=1,
+    )
+    jobs.heartbeat(job, done=len(file_ids), total=len(items))
+    writer_id = writer.id
+    db.session.commit()
+    if created:
+        jobs.enqueue(ZIP, writer_id)
+    return True
+
+
+def _zip_failed(writer: Job) -> None:
+    """The ZIP could not be written, retries included: the export fails, visibly."""
+    job = db.session.get(Job, writer.payload["export_job_id"])
+    if job is not None and not job.finished:
+        jobs.fail(job, writer.error or "ZipFailed")
+        _record_finish(job, "failure")
+
+
+@jobs.task(ZIP, priority=20, on_failure=_zip_failed)
+def write_zip(writer: Job) -> None:
+    """Write and store the export's ZIP (ahead of renders: its supervisor is waiting)."""
+    job = db.session.get(Job, writer.payload["export_job_id"])
+    if job is not None and job.state == JobState.RUNNING:
+        _write_zip(job, writer.payload["file_ids"])
+    jobs.finish(writer)
 
 
 def _write_zip(job: Job, file_ids: list[int]) -> None:

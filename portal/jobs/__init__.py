@@ -11,6 +11,7 @@ after JOB_STALE_SECONDS (portal/jobs/sweep.py). Job definitions: portal/jobs/tas
 from portal.jobs.queue import (
     TASKS,
     Retry,
+    StepBack,
     drain,
     embedded_consumer,
     enqueue,
@@ -23,6 +24,7 @@ from portal.jobs.records import claim, create, fail, finish, heartbeat
 __all__ = [
     "TASKS",
     "Retry",
+    "StepBack",
     "claim",
     "create",
     "drain",

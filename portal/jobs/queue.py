@@ -32,6 +32,13 @@ Retry = RetryTask  # raise Retry(delay=seconds) to run again later without using
 SWEEP_PRIORITY = 100  # above every job kind's
 
 
+class StepBack(Exception):
+    """The job cannot go on yet (every render slot is held): it goes back to the end of the
+    queue at once, unclaimed, without using a retry. Unlike `Retry(delay=…)`, which waits
+    for the scheduler's next tick (a second), it is there when a slot frees up a moment
+    later. In immediate mode (tests) it is scheduled like a retry instead."""
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     """A job kind: the function that runs a claimed job, and how the queue treats it."""
@@ -40,14 +47,21 @@ class TaskSpec:
     run: Callable[[Job], None]
     priority: int = 0  # higher first (interactive work before region exports)
     claims: bool = True  # False: a continuation of a job already running (no new claim)
+    on_failure: Callable[[Job], None] | None = None  # after its last try failed (flushes)
 
 
 TASKS: dict[str, TaskSpec] = {}
 
 
-def task(kind: str, *, priority: int = 0, claims: bool = True) -> Callable[[Any], Any]:
+def task(
+    kind: str,
+    *,
+    priority: int = 0,
+    claims: bool = True,
+    on_failure: Callable[[Job], None] | None = None,
+) -> Callable[[Any], Any]:
     def register(function: Callable[[Job], None]) -> Callable[[Job], None]:
-        TASKS[kind] = TaskSpec(kind, function, priority, claims)
+        TASKS[kind] = TaskSpec(kind, function, priority, claims, on_failure)
         return function
 
     return register
@@ -141,6 +155,14 @@ def _runner(app: Flask, spec: TaskSpec) -> Callable[..., None]:
                     records.release(job_id)
                 db.session.commit()
                 raise
+            except StepBack:
+                db.session.rollback()
+                if spec.claims:
+                    records.release(job_id)
+                db.session.commit()
+                if app.config.get("QUEUE_IMMEDIATE"):
+                    raise RetryTask(delay=1) from None
+                enqueue(spec.kind, job_id)
             except Exception as error:
                 logger.exception("job %s (%s) failed", job_id, spec.kind)
                 db.session.rollback()
@@ -148,6 +170,8 @@ def _runner(app: Flask, spec: TaskSpec) -> Callable[..., None]:
                 job = db.session.get(Job, job_id)
                 if job is not None and not job.finished:
                     records.fail(job, error, final=final)
+                    if final and spec.on_failure is not None:
+                        spec.on_failure(job)
                     db.session.commit()
                 raise
             finally:

@@ -6,6 +6,12 @@ own connection (committed at once, never part of the job's transaction); it laps
 `held_until`. Its holder renews it every third of RENDER_SLOT_LEASE_SECONDS for as long
 as the render runs, so a render keeps its permit however long it is allowed to take, and
 a worker killed mid-render loses it within one lease (the other workers can render again).
+
+A job holds its permit around the render itself (the child process), not while it reads
+the database or stores the file, so those overlap with other renders. A worker waiting for
+a permit looks again every WAIT_POLL_SECONDS, and at once when another thread of its own
+process gives one back: then the permit passes on within a millisecond, before the
+releasing thread's next job can take it again.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ from portal.models import RenderSlot
 from portal.models.base import utcnow
 
 logger = logging.getLogger(__name__)
+WAIT_POLL_SECONDS = 0.2
+
+_released = threading.Condition()  # notified when a thread of this process releases a slot
+_releases = 0  # how many times that happened (a wait only starts if none came in between)
 
 
 class NoSlotFree(RuntimeError):
@@ -80,12 +90,23 @@ def try_acquire(holder: str) -> int | None:
 
 
 def release(slot: int, holder: str) -> None:
+    global _releases
     with db.engine.begin() as connection:
         connection.execute(
             update(RenderSlot)
             .where(RenderSlot.id == slot, RenderSlot.holder == holder)
             .values(holder=None, held_until=None)
         )
+    with _released:
+        _releases += 1
+        _released.notify_all()
+
+
+def _wait_for_release(seen: int, timeout: float) -> None:
+    """Sleep until this process releases a slot (unless it did since `seen`) or `timeout`."""
+    with _released:
+        if _releases == seen:
+            _released.wait(timeout)
 
 
 def renew(slot: int, holder: str) -> bool:
@@ -148,9 +169,11 @@ def render_slot(*, wait_seconds: float | None = None) -> Iterator[int]:
     db.session.commit()
     holder = holder_name()
     deadline = time.monotonic() + wait_seconds
+    seen = _releases
     slot = try_acquire(holder)
-    while slot is None and time.monotonic() < deadline:
-        time.sleep(0.2)
+    while slot is None and (left := deadline - time.monotonic()) > 0:
+        _wait_for_release(seen, min(WAIT_POLL_SECONDS, left))
+        seen = _releases
         slot = try_acquire(holder)
     if slot is None:
         raise NoSlotFree

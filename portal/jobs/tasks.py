@@ -2,8 +2,9 @@
 
 A kind is a function decorated with `@jobs.task(kind)` next to the service it runs:
 - `dealer_file` — one dealer's file rendered and archived (portal/dossiers/renders.py);
-- `dossier_export`, `dossier_export.assemble` — a region's files as one ZIP
-  (portal/dossiers/export.py);
+- `dossier_export` (planning), `dossier_export.assemble` (the regular look),
+  `dossier_export.nudge` (a render of it ended), `dossier_export.zip` (one per export) — a
+  region's files as one ZIP (portal/dossiers/export.py);
 - `audit_pdf` — an audit's PDF report (portal/audits/pdf_jobs.py);
 - `webhook.deliver` — one webhook delivery, tried again by a new job after a failure
   (portal/api/webhooks.py).

@@ -321,5 +321,7 @@ def test_a_fresh_worker_process_knows_every_job_kind(tmp_path):
         "dealer_file",
         "dossier_export",
         "dossier_export.assemble",
+        "dossier_export.nudge",
+        "dossier_export.zip",
         "webhook.deliver",
     ]

@@ -80,4 +80,5 @@ def test_consumer_threads_run_the_export(app, world):
     assert export.done == export.total == 2
     assert db.session.scalar(select(func.count(DealerFile.id))) == 2
     kinds = db.session.scalars(select(Job.kind).order_by(Job.id)).all()
-    assert kinds == ["dossier_export", "dealer_file", "dealer_file"]
+    # One render per dealer, and one job that wrote the ZIP.
+    assert kinds == ["dossier_export", "dealer_file", "dealer_file", "dossier_export.zip"]
