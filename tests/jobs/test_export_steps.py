@@ -4,6 +4,10 @@ nudging the export, and the ZIP written by one job however many steps see the en
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -90,9 +94,7 @@ def test_the_last_render_nudges_the_export_and_its_zip_is_written_at_once(app, w
     assert finishes(record) == 1
 
 
-def test_the_zip_is_written_once_when_the_nudge_and_the_regular_look_both_see_the_end(
-    app, world
-):
+def test_the_zip_is_written_once_when_the_nudge_and_the_regular_look_both_see_the_end(app, world):
     supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
     record = export_region(supervisor, world.region_a.id)
     run_one(app, export.KIND)
@@ -149,3 +151,39 @@ def test_a_render_waiting_for_a_slot_goes_back_on_the_queue_at_once(app, world):
     db.session.expire_all()
     assert record.job.state == JobState.DONE
     assert render.attempts == 2
+
+
+def test_a_slot_released_in_this_process_passes_to_its_waiting_thread_at_once(app, monkeypatch):
+    """The waiter's next regular look is a minute away: only the release's wake-up can hand
+    it the slot while the test waits for it."""
+    app.config["RENDER_SLOTS"] = 1
+    monkeypatch.setattr(slots, "WAIT_POLL_SECONDS", 60)
+    waiting, got = threading.Event(), []
+
+    def waiter() -> None:
+        with app.app_context():
+            waiting.set()
+            with slots.render_slot(wait_seconds=120) as slot:
+                got.append(slot)
+
+    with slots.render_slot(wait_seconds=0) as held:
+        thread = threading.Thread(target=waiter, daemon=True)
+        thread.start()
+        waiting.wait(10)
+        while thread.is_alive() and not _waits(thread):
+            time.sleep(0.01)
+    thread.join(30)
+
+    assert not thread.is_alive()
+    assert got == [held]
+    assert slots.held() == 0
+
+
+def _waits(thread: threading.Thread) -> bool:
+    """Whether the thread sleeps in the slot wait (so the release wakes it, not its start)."""
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code is slots._wait_for_release.__code__:
+            return True
+        frame = frame.f_back
+    return False
