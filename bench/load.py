@@ -5,7 +5,8 @@
     python bench/load.py --url sqlite:////tmp/big.sqlite3    # an already seeded database
     python bench/load.py --dealers 200 --seconds 5 --phase-seconds 5 --wrk-seconds 5
 
-One deployment as production runs it: gunicorn (2 workers x 2 threads) and one queue
+One deployment as production runs it: gunicorn with 2 sync workers (the README's command,
+with 2 workers; `--threads N` makes them gthread workers of N threads) and one queue
 worker (`flask --app app worker`), on a scratch database seeded with `flask seed-large`
 (`bench_load`, dropped at the end) or on `--url`, used as it is (the saves below write
 draft reports into it). Then, one after another (`--parts` picks some):
@@ -448,15 +449,19 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=10, help="dealers saving reports")
     parser.add_argument("--readers", type=int, default=10, help="dealers on their home")
     parser.add_argument("--parts", default="mix,admin,wrk", help="which parts, in order")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)"
+    )
     args = parser.parse_args()
     parts = {part.strip() for part in args.parts.split(",")}
     print(f"at the start: {machine.describe()}", flush=True)
     with deployment(args) as portal:
         who = people(portal, args.writers, args.readers)
-        gunicorn, base = portal.start_node(workers=2, threads=2)
+        gunicorn, base = portal.start_node(workers=2, threads=args.threads)
         portal.start_worker(threads=2)
         name = make_url(portal.database_url).get_backend_name()
-        print(f"gunicorn 2 workers x 2 threads and one queue worker on {name}")
+        kind = "sync" if args.threads == 1 else f"gthread, {args.threads} threads each"
+        print(f"gunicorn 2 workers ({kind}) and one queue worker on {name}")
         if "mix" in parts:
             mix(base, who, args, server_pids(portal, gunicorn), gunicorn)
         if "admin" in parts:

@@ -5,7 +5,7 @@ node on one core, sharing one PostgreSQL, one Redis queue and one instance folde
                           [--stale-seconds 15] [--steps 1234]
 
 Seeds a scratch PostgreSQL database with `flask seed-large --dealers N`, then starts node A
-(gunicorn, 2 workers x 2 threads) and worker A (`flask --app app worker`, 2 threads) pinned
+(gunicorn, 2 sync workers) and worker A (`flask --app app worker`, 2 threads) pinned
 to core 0 with `taskset -c 0`, node B and worker B pinned to core 1. Then, printing a
 PASS/FAIL line and figures for each step:
 

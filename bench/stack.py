@@ -158,9 +158,12 @@ class Portal:
             engine.dispose()
 
     def start_node(
-        self, *, cpu: int | None = None, workers: int = 2, threads: int = 2, label: str = "node"
+        self, *, cpu: int | None = None, workers: int = 2, threads: int = 1, label: str = "node"
     ) -> tuple[Process, str]:
-        """gunicorn on 127.0.0.1 (pinned to `cpu` if given); returns it and its base URL."""
+        """gunicorn on 127.0.0.1 (pinned to `cpu` if given); returns it and its base URL.
+
+        One thread: gunicorn's sync workers, as the README deploys the portal (more than one
+        makes them gthread workers)."""
         port = free_port()
         command = [
             *pinned(cpu),

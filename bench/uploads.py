@@ -138,5 +138,6 @@ def audit_pdf(staff, audit_id: int) -> str:
     download = staff.get(f"/audits/{audit_id}/report.pdf")
     return f"{download.status} ({len(download.data) // 1024} KB) after {polls} polls"
 
+
 if __name__ == "__main__":
     main()
