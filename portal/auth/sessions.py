@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal.access import may_sign_in
 from portal.database import SAFE_METHODS, write_intent
 from portal.extensions import db
-from portal.models import User, UserSession
+from portal.models import Dealer, User, UserSession
 from portal.models.base import utcnow
 
 SESSION_KEY = "sid"
@@ -57,12 +57,13 @@ def find_live_session(token: str) -> UserSession | None:
 
 @cache
 def _live_session() -> Select[Any]:
-    """Every request's first query, built once: the session row with its user and the
-    user's dealer (which the access rules and most pages read) in one round trip."""
+    """Every request's first query, built once: the session row with its user, the user's
+    dealer (which the access rules and most pages read) and the dealer's region (its name
+    and time zone on the dealer's pages) in one round trip."""
     return (
         select(UserSession)
         .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
-        .options(joinedload(UserSession.user).joinedload(User.dealer))
+        .options(joinedload(UserSession.user).joinedload(User.dealer).joinedload(Dealer.region))
     )
 
 

@@ -344,9 +344,14 @@ class DealerStanding:
 
 
 def dealer_standing(dealer: Dealer, *, today: date, within_days: int) -> DealerStanding:
-    """One dealer's contract and documents to renew (three small queries, built once)."""
+    """One dealer's contract and documents to renew (two or three small queries, built
+    once: the required kinds are read only when some are missing)."""
     missing_ids = set(missing_documents([dealer.id], today).get(dealer.id, []))
-    missing = [kind for kind in required_kinds(dealer.kind) if kind.id in missing_ids]
+    missing = (
+        [kind for kind in required_kinds(dealer.kind) if kind.id in missing_ids]
+        if missing_ids
+        else []
+    )
     alerts = _own_document_alerts(dealer, today=today, within_days=within_days)
     contract = contract_state(dealer.contract_end, today=today, within_days=within_days)
     return DealerStanding(
