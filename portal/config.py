@@ -239,7 +239,7 @@ class Defaults:
     JOB_STALE_SECONDS = 300
     JOB_SWEEP_MINUTES = 1
     RENDER_SLOTS = 2  # PDF renders at once across every worker on every node
-    RENDER_SLOT_WAIT_SECONDS = 5  # then the job steps back into the queue and waits there
+    RENDER_SLOT_WAIT_SECONDS = 5  # then the job goes back to the end of the queue
     # A slot's holder renews it every third of this while it renders; a dead holder's slot
     # is free again this long after its last renewal.
     RENDER_SLOT_LEASE_SECONDS = 30

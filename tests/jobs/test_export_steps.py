@@ -110,24 +110,6 @@ def test_the_zip_is_written_once_when_the_nudge_and_the_regular_look_both_see_th
     assert finishes(record) == 1
 
 
-@pytest.mark.parametrize("app_config", [{"QUEUE_URL": None, "JOB_RETRIES": 0}])
-def test_a_zip_that_cannot_be_written_fails_the_export_visibly(app, world, monkeypatch):
-    def broken(target, files):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(export, "_zip_into", broken)
-    supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
-    record = export_region(supervisor, world.region_a.id)
-    db.session.commit()
-    jobs.drain(app)
-
-    db.session.expire_all()
-    assert record.job.state == JobState.FAILED
-    assert record.job.error == "OSError"
-    page = supervisor.get(f"/dealer-files/exports/{record.id}").get_data(as_text=True)
-    assert "The export failed" in page
-
-
 @pytest.mark.parametrize("app_config", [{"QUEUE_URL": None, "RENDER_SLOT_WAIT_SECONDS": 0}])
 def test_a_render_waiting_for_a_slot_goes_back_on_the_queue_at_once(app, world):
     supervisor = client_for(app, world.supervisor_a.email, PASSWORD)

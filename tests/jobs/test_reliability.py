@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select, update
 
 from portal import jobs
 from portal.dossiers import archive, renders
+from portal.dossiers import export as region_export
 from portal.extensions import db
 from portal.jobs import slots, sweep
 from portal.models import ActivityEntry, DealerFile, ExportJob, Job, JobState, RenderSlot
@@ -159,20 +160,26 @@ def test_a_failing_render_is_retried_with_backoff_and_then_succeeds(app, world, 
 
 
 @pytest.mark.parametrize("app_config", [{"QUEUE_URL": None, "JOB_RETRIES": 0}])
-def test_a_job_failing_for_good_fails_its_export_visibly(app, world, monkeypatch):
-    def broken(pending, limits):
-        raise RuntimeError("secret detail")
+@pytest.mark.parametrize(
+    ("step", "error"),
+    [(archive.render, RuntimeError), (region_export._zip_into, OSError)],
+    ids=["a render", "the ZIP"],
+)
+def test_a_job_failing_for_good_fails_its_export_visibly(app, world, monkeypatch, step, error):
+    def broken(*_args):
+        raise error("secret detail")
 
-    monkeypatch.setattr(archive, "render", broken)
+    monkeypatch.setattr(sys.modules[step.__module__], step.__name__, broken)
     supervisor = client_for(app, world.supervisor_a.email, PASSWORD)
     export = export_region(supervisor, world.region_a.id)
     db.session.commit()
     jobs.drain(app)
 
     db.session.expire_all()
-    assert export.status == JobState.FAILED
+    assert (export.status, export.job.error) == (JobState.FAILED, error.__name__)
     page = supervisor.get(f"/dealer-files/exports/{export.id}").get_data(as_text=True)
     assert "The export failed" in page
+    assert "secret detail" not in page
     assert "secret detail" not in page
 
 
