@@ -143,7 +143,10 @@ def nudge(job: Job) -> None:
 
 
 def _zip_when_ready(job: Job, *, progress: bool) -> bool:
-    """Start the ZIP job once every file is there; False while some are still rendering."""
+    """Start the ZIP job once every file is there; False while some are still rendering.
+
+    Only the regular look (`progress`) moves the progress bar and fails the export when a
+    render failed for good, so no two steps record the same failure."""
     if job.state != JobState.RUNNING or "items" not in job.payload:
         return True  # finished, failed, or still planning (which starts its own look)
     items = job.payload["items"]
@@ -159,6 +162,8 @@ def _zip_when_ready(job: Job, *, progress: bool) -> bool:
             continue
         render = render_jobs.get(item["job_id"])
         if render is None or render.state == JobState.FAILED:
+            if not progress:
+                return True
             jobs.fail(job, render.error if render is not None else "RenderLost")
             _record_finish(job, "failure")
             return True
