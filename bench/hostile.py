@@ -7,9 +7,10 @@ Seeds a scratch PostgreSQL database (`--database sqlite` for a SQLite file) with
 `flask seed-large --dealers N` (20 regions), then adds a published notice whose body is
 `'[' * 20000` (stored as migration 0014 stores such a body: refused by the bounded
 renderer, kept as plain text), a new store for the dealer who uploads, and an audit with
-`--photos` answer photos and as many evidence photos. Serves it as in production: gunicorn
-(2 workers x 2 threads) and one `flask --app app worker` (2 threads, at its default
-`--nice`; `--worker-nice 0` runs it at full priority) on a Redis queue.
+`--photos` answer photos and as many evidence photos. Serves it with gunicorn (2 workers x
+2 threads; `--web-workers 4 --threads 1` is the README's deployment) and one
+`flask --app app worker` (2 threads, at its default `--nice`; `--worker-nice 0` runs it at
+full priority) on a Redis queue.
 
 Other users — a supervisor on their home page, a dealer on theirs, and /healthz — each
 open their page again and again (`--pause` seconds apart), first while nothing else
@@ -335,6 +336,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="warm bracket notice GETs")
     parser.add_argument("--cases", default="abcd", help="which hostile inputs to run")
     parser.add_argument("--worker-nice", type=int, help="the worker's --nice (default: its own)")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="gunicorn threads per worker (1: sync workers)"
+    )
     args = parser.parse_args()
 
     with stack.scratch("hostile", database=args.database) as portal:
@@ -349,8 +354,9 @@ def main() -> None:
             f" {machine.describe()}"
         )
         png = images.flat_png(args.edge)
+        print(f"gunicorn: {args.web_workers} workers x {args.threads} threads")
         with (
-            portal.node(workers=2, threads=2) as base,
+            portal.node(workers=args.web_workers, threads=args.threads) as base,
             portal.worker(threads=2, nice=args.worker_nice),
         ):
             run(args, base, world, png)
