@@ -27,6 +27,7 @@ from portal.metrics import complaints as complaint_metrics
 from portal.metrics import contracts as contract_metrics
 from portal.metrics import dealer_figures, home_rows
 from portal.metrics import health as health_metrics
+from portal.metrics import notices as notice_metrics
 from portal.metrics import plans as plan_metrics
 from portal.metrics import prospects as prospect_metrics
 from portal.metrics import receivables as receivable_metrics
@@ -213,6 +214,10 @@ def _dealer_home():
     last_month = when.month
     figures = db.session.get(DealerFigures, dealer.id)
     fresh = figures is not None and dealer_figures.is_current(figures, today)
+    if fresh:  # the navigation badge shows the same number as the page's card
+        notice_metrics.known_to_acknowledge(
+            dealer.id, figures.notices - figures.notices_acknowledged
+        )
     months = plan_metrics.monthly(dealer.id, periods.shift(current, -11), current)
     latest = db.session.scalars(
         audit_access.visible_audits(current_user)

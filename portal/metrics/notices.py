@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from flask import g
 from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -281,11 +282,23 @@ def inbox_counts(user: User, today: date | None = None) -> dict[str, int]:
 
 
 def to_acknowledge_count(user: User, today: date | None = None) -> int:
-    """The navigation badge: notices in effect the user's dealer has not acknowledged yet."""
+    """The navigation badge: notices in effect the user's dealer has not acknowledged yet.
+
+    A page that holds the dealer's current figures row (the dealer's home) passes the
+    number on with `known_to_acknowledge`: the row counts the same notices, so the badge
+    and the page agree and the count is not asked of the database twice."""
     if not user.is_dealer or user.dealer_id is None:
         return 0
+    known = g.get("notices_to_acknowledge")
+    if today is None and known is not None and known[0] == user.dealer_id:
+        return int(known[1])
     params = {"dealer_id": user.dealer_id, "today": today or clock.today()}
     return db.session.scalar(_to_acknowledge(), params) or 0
+
+
+def known_to_acknowledge(dealer_id: int, count: int) -> None:
+    """This request already knows the dealer's count (from its current figures row)."""
+    g.notices_to_acknowledge = (dealer_id, count)
 
 
 @cache
