@@ -65,7 +65,10 @@ def _step(page, action: str, **fields: str) -> None:
             control.select_option(value)
         else:
             control.fill(value)
-    page.get_by_test_id(f"step-{action}").click()
+    # Wait for the answer's page: the success alert alone could be the last step's, and
+    # the next click would then post while this step's redirect is still on its way.
+    with page.expect_navigation():
+        page.get_by_test_id(f"step-{action}").click()
     expect(page.locator(".alert-success")).to_be_visible()
 
 
