@@ -214,10 +214,9 @@ def _dealer_home():
     last_month = when.month
     figures = db.session.get(DealerFigures, dealer.id)
     fresh = figures is not None and dealer_figures.is_current(figures, today)
+    card = dealer_card(figures, when)
     if fresh:  # the navigation badge shows the same number as the page's card
-        notice_metrics.known_to_acknowledge(
-            dealer.id, figures.notices - figures.notices_acknowledged
-        )
+        notice_metrics.known_to_acknowledge(dealer.id, card["inbox"]["to_acknowledge"])
     months = plan_metrics.monthly(dealer.id, periods.shift(current, -11), current)
     latest = db.session.scalars(
         audit_access.visible_audits(current_user)
@@ -251,7 +250,7 @@ def _dealer_home():
         contract_standing=contract_metrics.dealer_standing(
             dealer, today=today, within_days=int(current_app.config["CONTRACT_WARNING_DAYS"])
         ),
-        **dealer_card(figures, when),
+        **card,
     )
 
 

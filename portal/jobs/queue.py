@@ -149,17 +149,13 @@ def _runner(app: Flask, spec: TaskSpec) -> Callable[..., None]:
                 g.request_id = job.request_id
                 spec.run(job)
                 db.session.commit()
-            except RetryTask:
+            except (RetryTask, StepBack) as again:
                 if spec.claims:  # let the next run claim it again
                     db.session.rollback()
                     records.release(job_id)
                 db.session.commit()
-                raise
-            except StepBack:
-                db.session.rollback()
-                if spec.claims:
-                    records.release(job_id)
-                db.session.commit()
+                if isinstance(again, RetryTask):
+                    raise
                 if app.config.get("QUEUE_IMMEDIATE"):
                     raise RetryTask(delay=1) from None
                 enqueue(spec.kind, job_id)

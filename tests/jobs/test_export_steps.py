@@ -15,7 +15,7 @@ from portal import jobs
 from portal.dossiers import export, renders
 from portal.extensions import db
 from portal.jobs import slots
-from portal.models import ActivityEntry, ExportJob, Job, JobState
+from portal.models import ActivityEntry, Job, JobState
 from tests.conftest import client_for
 from tests.jobs.test_reliability import export_region
 from tests.support.factories import PASSWORD, make_dealer
@@ -43,7 +43,7 @@ def run_one(app, kind: str) -> None:
     db.session.expire_all()
 
 
-def finishes(export_job: ExportJob) -> int:
+def finishes() -> int:
     return db.session.scalar(
         select(func.count(ActivityEntry.id)).where(ActivityEntry.action == "dossier_export.finish")
     )
@@ -88,10 +88,10 @@ def test_the_last_render_nudges_the_export_and_its_zip_is_written_at_once(app, w
     run_one(app, export.ZIP)
     assert record.job.state == JobState.DONE
     assert record.storage_key is not None
-    assert finishes(record) == 1
+    assert finishes() == 1
     run_one(app, export.ASSEMBLE)  # the regular look, which came later, stops
     assert jobs.queue_of(app).huey.scheduled() == []
-    assert finishes(record) == 1
+    assert finishes() == 1
 
 
 def test_the_zip_is_written_once_when_the_nudge_and_the_regular_look_both_see_the_end(app, world):
@@ -107,7 +107,7 @@ def test_the_zip_is_written_once_when_the_nudge_and_the_regular_look_both_see_th
     writers = db.session.scalars(select(Job).where(Job.kind == export.ZIP)).all()
     assert [writer.state for writer in writers] == [JobState.DONE]
     assert record.job.state == JobState.DONE
-    assert finishes(record) == 1
+    assert finishes() == 1
 
 
 @pytest.mark.parametrize("app_config", [{"QUEUE_URL": None, "RENDER_SLOT_WAIT_SECONDS": 0}])
